@@ -1,0 +1,32 @@
+//===- InitAll.h - Register Tandem's dialects and passes --------*- C++ -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// One place that lists what the tools (and anyone embedding Tandem in an
+// MLIR stack) need to register, so tandem-opt, tandem-translate and the
+// Python module agree.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_INITALL_H
+#define TANDEM_INITALL_H
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace tandem {
+
+/// Adds the accel dialect and the upstream dialects that Tandem's IR uses
+/// (func, arith, tensor, linalg, math, quant) to `registry`.
+void registerAllDialects(mlir::DialectRegistry &registry);
+
+/// Registers Tandem's passes and pipelines, and the upstream passes a user
+/// of tandem-opt expects (canonicalize, cse, inline, ...).
+void registerAllPasses();
+
+} // namespace tandem
+
+#endif // TANDEM_INITALL_H

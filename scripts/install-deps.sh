@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+#===- install-deps.sh - Install every Debian package Tandem needs ---------===#
+#
+# Idempotent: apt-get skips what is already installed. Run as root (or with
+# sudo available). Only Debian's archive is used.
+#
+#===----------------------------------------------------------------------===#
+set -euo pipefail
+
+PACKAGES=(
+  # Toolchain and build.
+  g++ cmake ninja-build lld-22
+  # LLVM/MLIR 22: headers, libraries, mlir-tblgen, lit and FileCheck.
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  # ONNX parser, checker, shape inference; backend node tests.
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
+  # C++ unit tests.
+  libgtest-dev
+  # Python bindings and tests (Debian's interpreter: /usr/bin/python3).
+  python3 pybind11-dev python3-dev python3-numpy python3-onnx python3-pytest
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+  "${missing[@]}"

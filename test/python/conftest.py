@@ -1,0 +1,33 @@
+"""pytest fixtures shared by Tandem's Python tests."""
+
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def build_dir() -> pathlib.Path:
+    """The build tree: $TANDEM_BUILD_DIR, else build/ in the source tree."""
+    path = pathlib.Path(os.environ.get("TANDEM_BUILD_DIR", ROOT / "build"))
+    if not (path / "bin" / "tandem-opt").exists():
+        pytest.fail(f"no tandem-opt under {path}/bin; run scripts/build.sh first")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tandem_opt(build_dir):
+    """Runs tandem-opt with the given arguments and returns the finished process."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(build_dir / "bin" / "tandem-opt"), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    return run
