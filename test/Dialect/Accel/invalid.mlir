@@ -528,3 +528,12 @@ func.func @pad_result(%x: tensor<4x4xf32>) {
   %y = accel.pad %x pads [1, 1, 0, 2] : (tensor<4x4xf32>) -> tensor<6x6xf32>
   return
 }
+
+// -----
+
+// Tests that edge padding needs an edge to repeat.
+func.func @pad_edge_empty(%x: tensor<0x4xf32>) {
+  // expected-error @+1 {{cannot edge-pad the empty dimension 0}}
+  %y = accel.pad %x pads [1, 0, 0, 0] mode edge : (tensor<0x4xf32>) -> tensor<1x4xf32>
+  return
+}
