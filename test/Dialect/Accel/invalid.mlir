@@ -537,3 +537,84 @@ func.func @pad_edge_empty(%x: tensor<0x4xf32>) {
   %y = accel.pad %x pads [1, 0, 0, 0] mode edge : (tensor<0x4xf32>) -> tensor<1x4xf32>
   return
 }
+
+// -----
+
+// Tests that equal compares like element types.
+func.func @equal_types(%a: tensor<2xi64>, %b: tensor<2xi32>) {
+  // expected-error @+1 {{expects operands of the same element type, got 'i64' and 'i32'}}
+  %c = accel.equal %a, %b : (tensor<2xi64>, tensor<2xi32>) -> tensor<2xi1>
+  return
+}
+
+// -----
+
+// Tests that equal produces i1.
+func.func @equal_result(%a: tensor<2xi64>) {
+  // expected-error @+1 {{result #0 must be statically shaped tensor of 1-bit signless integer values}}
+  %c = accel.equal %a, %a : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  return
+}
+
+// -----
+
+// Tests the three-way broadcast of where.
+func.func @where_broadcast(%c: tensor<3xi1>, %a: tensor<2x4xf32>, %b: tensor<f32>) {
+  // expected-error @+1 {{expects broadcast-compatible operands, got 3, 2x4 and scalar}}
+  %y = accel.where %c, %a, %b : (tensor<3xi1>, tensor<2x4xf32>, tensor<f32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that where's branches share an element type.
+func.func @where_types(%c: tensor<2xi1>, %a: tensor<2xf32>, %b: tensor<2xf16>) {
+  // expected-error @+1 {{expects lhs, rhs and the result to have the same element type, got 'f32', 'f16' and 'f32'}}
+  %y = accel.where %c, %a, %b : (tensor<2xi1>, tensor<2xf32>, tensor<2xf16>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+// Tests that cast keeps the shape.
+func.func @cast_shape(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{expects result shape 2x3 (the input's shape), got 3x2}}
+  %y = accel.cast %x : (tensor<2x3xf32>) -> tensor<3x2xi32>
+  return
+}
+
+// -----
+
+// Tests that broadcast only stretches size-1 dimensions.
+func.func @broadcast_shape(%x: tensor<3x1xf32>) {
+  // expected-error @+1 {{cannot broadcast 3x1 to 4x5}}
+  %y = accel.broadcast %x : (tensor<3x1xf32>) -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+// Tests the gather result shape: 100x8 gathered by 1x16 along axis 0 is 1x16x8.
+func.func @gather_shape(%t: tensor<100x8xf32>, %ids: tensor<1x16xi64>) {
+  // expected-error @+1 {{expects result shape 1x16x8 (data dims before the axis, indices, dims after), got 16x8}}
+  %y = accel.gather %t, %ids axis 0 : (tensor<100x8xf32>, tensor<1x16xi64>) -> tensor<16x8xf32>
+  return
+}
+
+// -----
+
+// Tests that gather indices are integers.
+func.func @gather_indices(%t: tensor<100x8xf32>, %ids: tensor<4xf32>) {
+  // expected-error @+1 {{operand #1 must be statically shaped tensor of signless integer values}}
+  %y = accel.gather %t, %ids axis 0 : (tensor<100x8xf32>, tensor<4xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+// Tests the gather axis range.
+func.func @gather_axis(%t: tensor<100x8xf32>, %i: tensor<i64>) {
+  // expected-error @+1 {{expects axis in [0, 2), got 2}}
+  %y = accel.gather %t, %i axis 2 : (tensor<100x8xf32>, tensor<i64>) -> tensor<100xf32>
+  return
+}

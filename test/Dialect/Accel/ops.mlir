@@ -158,3 +158,30 @@ func.func @data_movement(%a: tensor<1x512x1x1xf32>, %b: tensor<1x128x8x32xf32>, 
   %5 = accel.pad %f pads [0, 0, 2, 0, 0, 0, 0, 2] mode constant value -1.0 : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
   return
 }
+
+// Tests compare, select and cast.
+// CHECK-LABEL: func.func @compare_select_cast
+// CHECK: %[[M:.+]] = accel.equal %{{.+}}, %{{.+}} : (tensor<1x16xi64>, tensor<i64>) -> tensor<1x16xi1>
+// CHECK: accel.where %{{.+}}, %{{.+}}, %{{.+}} : (tensor<1x1x16xi1>, tensor<1x16x16xf32>, tensor<f32>) -> tensor<1x16x16xf32>
+// CHECK: accel.cast %{{.+}} : (tensor<1x16x16xf32>) -> tensor<1x16x16xf16>
+func.func @compare_select_cast(%ids: tensor<1x16xi64>, %pad: tensor<i64>, %mask: tensor<1x1x16xi1>,
+                               %x: tensor<1x16x16xf32>, %ninf: tensor<f32>) -> tensor<1x16x16xf16> {
+  %0 = accel.equal %ids, %pad : (tensor<1x16xi64>, tensor<i64>) -> tensor<1x16xi1>
+  %1 = accel.where %mask, %x, %ninf : (tensor<1x1x16xi1>, tensor<1x16x16xf32>, tensor<f32>) -> tensor<1x16x16xf32>
+  %2 = accel.cast %1 : (tensor<1x16x16xf32>) -> tensor<1x16x16xf16>
+  return %2 : tensor<1x16x16xf16>
+}
+
+// Tests broadcast, gather (with rank-0 and rank-2 indices) and onnx_op.
+// CHECK-LABEL: func.func @broadcast_gather_onnx_op
+// CHECK: accel.broadcast %{{.+}} : (tensor<64x1xf32>) -> tensor<8x64x16xf32>
+// CHECK: accel.gather %{{.+}}, %{{.+}} axis 0 : (tensor<100x8xf32>, tensor<1x16xi64>) -> tensor<1x16x8xf32>
+// CHECK: accel.gather %{{.+}}, %{{.+}} axis 1 : (tensor<100x8xf32>, tensor<i64>) -> tensor<100xf32>
+// CHECK: accel.onnx_op "Resize"(%{{.+}}) {onnx_attrs = {mode = "nearest"}} : (tensor<64x1xf32>) -> tensor<128x2xf32>
+func.func @broadcast_gather_onnx_op(%x: tensor<64x1xf32>, %t: tensor<100x8xf32>, %ids: tensor<1x16xi64>, %i: tensor<i64>) {
+  %0 = accel.broadcast %x : (tensor<64x1xf32>) -> tensor<8x64x16xf32>
+  %1 = accel.gather %t, %ids axis 0 : (tensor<100x8xf32>, tensor<1x16xi64>) -> tensor<1x16x8xf32>
+  %2 = accel.gather %t, %i axis 1 : (tensor<100x8xf32>, tensor<i64>) -> tensor<100xf32>
+  %3 = accel.onnx_op "Resize"(%x) {onnx_attrs = {mode = "nearest"}} : (tensor<64x1xf32>) -> tensor<128x2xf32>
+  return
+}

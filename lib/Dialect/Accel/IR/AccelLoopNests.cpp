@@ -248,6 +248,15 @@ LoopNest NegOp::getLoopNest() {
   return unaryNest(*this, counts(0, 1, 0, 0, 0, 0));
 }
 
+LoopNest EqualOp::getLoopNest() {
+  return binaryNest(*this, counts(0, 0, 0, 0, 1, 0));
+}
+LoopNest WhereOp::getLoopNest() {
+  return elementwiseNest(*this, {"condition", "lhs", "rhs"},
+                         counts(0, 0, 0, 0, 1, 0));
+}
+LoopNest CastOp::getLoopNest() { return unaryNest(*this, {}); }
+
 LoopNest SoftmaxOp::getLoopNest() {
   // max (compare), x - max and the running sum (adds), exp, final divide.
   return unaryNest(*this, counts(0, 2, 0, 1, 1, 1));

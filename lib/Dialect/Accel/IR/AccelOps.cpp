@@ -252,6 +252,43 @@ LogicalResult MulOp::verify() { return verifyBinary(getOperation()); }
 LogicalResult DivOp::verify() { return verifyBinary(getOperation()); }
 LogicalResult PowOp::verify() { return verifyBinary(getOperation()); }
 
+LogicalResult EqualOp::verify() {
+  ArrayRef<int64_t> lhs = shapeOf(getLhs()), rhs = shapeOf(getRhs());
+  Type lt = getLhs().getType().getElementType();
+  Type rt = getRhs().getType().getElementType();
+  if (lt != rt)
+    return emitOpError("expects operands of the same element type, got ")
+           << lt << " and " << rt;
+  auto shape = broadcastShapes(lhs, rhs);
+  if (!shape)
+    return emitOpError("expects broadcast-compatible operands, got ")
+           << formatShape(lhs) << " and " << formatShape(rhs);
+  return verifyResultShape(*this, *shape, "the broadcast of the operand shapes");
+}
+
+LogicalResult WhereOp::verify() {
+  Type lt = getLhs().getType().getElementType();
+  Type rt = getRhs().getType().getElementType();
+  Type ot = getOutput().getType().getElementType();
+  if (lt != rt || lt != ot)
+    return emitOpError("expects lhs, rhs and the result to have the same "
+                       "element type, got ")
+           << lt << ", " << rt << " and " << ot;
+  auto shape = broadcastShapes(shapeOf(getCondition()), shapeOf(getLhs()));
+  if (shape)
+    shape = broadcastShapes(*shape, shapeOf(getRhs()));
+  if (!shape)
+    return emitOpError("expects broadcast-compatible operands, got ")
+           << formatShape(shapeOf(getCondition())) << ", "
+           << formatShape(shapeOf(getLhs())) << " and "
+           << formatShape(shapeOf(getRhs()));
+  return verifyResultShape(*this, *shape, "the broadcast of the operand shapes");
+}
+
+LogicalResult CastOp::verify() {
+  return verifyResultShape(*this, shapeOf(getInput()), "the input's shape");
+}
+
 static LogicalResult verifyUnary(Operation *op) {
   if (failed(verifySameElementTypes(op)))
     return failure();
@@ -469,6 +506,36 @@ LogicalResult PadOp::verify() {
     expected.push_back(in[d] + before + after);
   }
   return verifyResultShape(getOperation(), expected, "input plus pads");
+}
+
+LogicalResult BroadcastOp::verify() {
+  if (failed(verifySameElementTypes(getOperation())))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getOutput());
+  auto shape = broadcastShapes(in, out);
+  if (!shape || ArrayRef<int64_t>(*shape) != out)
+    return emitOpError("cannot broadcast ")
+           << formatShape(in) << " to " << formatShape(out);
+  return success();
+}
+
+LogicalResult GatherOp::verify() {
+  ArrayRef<int64_t> data = shapeOf(getData()), indices = shapeOf(getIndices());
+  if (data.empty())
+    return emitOpError("expects data of rank 1 or more");
+  if (failed(verifyAxis(*this, getAxis(), data.size())))
+    return failure();
+  Type dt = getData().getType().getElementType();
+  Type ot = getOutput().getType().getElementType();
+  if (dt != ot)
+    return emitOpError("expects the result to have the data's element type ")
+           << dt << ", got " << ot;
+  int64_t axis = getAxis();
+  SmallVector<int64_t> expected(data.begin(), data.begin() + axis);
+  expected.append(indices.begin(), indices.end());
+  expected.append(data.begin() + axis + 1, data.end());
+  return verifyResultShape(*this, expected,
+                           "data dims before the axis, indices, dims after");
 }
 
 #define GET_OP_CLASSES

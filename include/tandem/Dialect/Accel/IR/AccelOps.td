@@ -238,6 +238,75 @@ def Accel_NegOp : Accel_UnaryOp<"neg", "`-x`"> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
+def Accel_EqualOp : Accel_ComputeOp<"equal"> {
+  let summary = "Elementwise equality with numpy broadcasting";
+  let description = [{
+    Compares `lhs` and `rhs` elementwise after numpy broadcasting; the
+    result is a tensor of `i1` with the broadcast shape.
+
+    Loop nest: one loop `D0 D1 ...` per result dimension; one compare per
+    iteration.
+
+    Example:
+
+    ```mlir
+    %m = accel.equal %ids, %pad : (tensor<1x16xi64>, tensor<i64>) -> tensor<1x16xi1>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$lhs, AnyStaticShapeTensor:$rhs);
+  let results = (outs StaticShapeTensorOf<[I1]>:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Accel_WhereOp : Accel_ComputeOp<"where"> {
+  let summary = "Elementwise select with numpy broadcasting";
+  let description = [{
+    `condition ? lhs : rhs` elementwise; all three operands broadcast
+    together (numpy rules) to the result's shape. `condition` is `i1`.
+
+    Loop nest: one loop `D0 D1 ...` per result dimension; one compare per
+    iteration (the select).
+
+    Example:
+
+    ```mlir
+    %y = accel.where %mask, %x, %neg_inf
+        : (tensor<1x1x16xi1>, tensor<1x16x16xf32>, tensor<f32>) -> tensor<1x16x16xf32>
+    ```
+  }];
+  let arguments = (ins StaticShapeTensorOf<[I1]>:$condition,
+                       AnyStaticShapeTensor:$lhs, AnyStaticShapeTensor:$rhs);
+  let results = (outs AnyStaticShapeTensor:$output);
+  let assemblyFormat = [{
+    $condition `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Accel_CastOp : Accel_ComputeOp<"cast"> {
+  let summary = "Elementwise conversion to another element type";
+  let description = [{
+    Converts every element to the result's element type, keeping the shape:
+    floating-point to integer truncates toward zero, any non-zero value
+    becomes `true` in `i1`, and integers widen with their sign.
+
+    Loop nest: one loop `D0 D1 ...` per dimension; no arithmetic.
+
+    Example:
+
+    ```mlir
+    %h = accel.cast %x : (tensor<1x64xf32>) -> tensor<1x64xf16>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input);
+  let results = (outs AnyStaticShapeTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization and reduction
 //===----------------------------------------------------------------------===//
@@ -479,6 +548,77 @@ def Accel_PadOp : Accel_Op<"pad", [Pure]> {
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+def Accel_BroadcastOp : Accel_Op<"broadcast", [Pure]> {
+  let summary = "Broadcasts a tensor to a larger shape";
+  let description = [{
+    Stretches `input` to the result's shape with numpy rules (aligned from
+    the right; size-1 and missing dimensions stretch). The result's shape
+    must be the broadcast of the input's shape with itself.
+
+    Example:
+
+    ```mlir
+    %b = accel.broadcast %x : (tensor<64x1xf32>) -> tensor<8x64x16xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input);
+  let results = (outs AnyStaticShapeTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Accel_GatherOp : Accel_Op<"gather", [Pure]> {
+  let summary = "Gathers slices of a tensor along one axis";
+  let description = [{
+    Picks entries of `data` along `axis` at the positions in `indices`
+    (integers; a negative index counts from the end), as ONNX `Gather`
+    does. The result's shape is
+    `data.shape[:axis] + indices.shape + data.shape[axis+1:]`; a rank-0
+    `indices` removes the axis.
+
+    Example (an embedding lookup):
+
+    ```mlir
+    %e = accel.gather %table, %ids axis 0
+        : (tensor<30522x128xf32>, tensor<1x16xi64>) -> tensor<1x16x128xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$data,
+                       StaticShapeTensorOf<[AnySignlessInteger]>:$indices,
+                       I64Attr:$axis);
+  let results = (outs AnyStaticShapeTensor:$output);
+  let assemblyFormat = [{
+    $data `,` $indices `axis` $axis attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Accel_OnnxOp : Accel_Op<"onnx_op"> {
+  let summary = "An ONNX operator Tandem does not model";
+  let description = [{
+    What `tandem-translate --import-onnx --allow-unsupported` produces for a
+    node whose operator (or operator variant) has no `accel` form: the
+    operator type, its domain and its ONNX attributes are kept so the rest
+    of the model can still be analysed. Cost reports count these as host
+    fallback; nothing lowers them.
+
+    Example:
+
+    ```mlir
+    %y = accel.onnx_op "Resize"(%x, %scales) {onnx_attrs = {mode = "nearest"}}
+        : (tensor<1x3x8x8xf32>, tensor<4xf32>) -> tensor<1x3x16x16xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$op_type,
+                       DefaultValuedStrAttr<StrAttr, "">:$domain,
+                       OptionalAttr<DictionaryAttr>:$onnx_attrs,
+                       Variadic<AnyTensor>:$inputs);
+  let results = (outs Variadic<AnyTensor>:$outputs);
+  let assemblyFormat = [{
+    $op_type `(` $inputs `)` attr-dict `:` functional-type($inputs, results)
+  }];
 }
 
 #endif // TANDEM_DIALECT_ACCEL_IR_ACCELOPS_TD
