@@ -26,5 +26,5 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tandem_tools_dir, config.llvm_tools_dir]
-tools = ["tandem-opt"]
+tools = ["tandem-opt", "tandem-translate"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
