@@ -259,7 +259,7 @@ GraphImporter::GraphImporter(MLIRContext *context, onnx::ModelProto &model,
       continue;
     for (StringRef name : llvm::split(lhs, ','))
       if (!(name = name.trim()).empty())
-        textLines.try_emplace(name, line);
+        textLines.try_emplace(name, line + options.sourceLineOffset);
   }
 }
 
@@ -305,9 +305,17 @@ FailureOr<Value> GraphImporter::materialize(StringRef name) {
   Location loc = NameLoc::get(
       StringAttr::get(context, name),
       FileLineColLoc::get(context, sourceName, textLines.lookup(name), 0));
-  entry.value = createConstant(loc, *entry.constant, name);
+  const HostTensor &t = *entry.constant;
+  auto key = std::make_tuple(t.getRawData().data(), t.getDType(),
+                             std::vector<int64_t>(t.getShape().begin(),
+                                                  t.getShape().end()));
+  if (auto it = constantsByData.find(key); it != constantsByData.end())
+    return entry.value = it->second;
+  entry.value = createConstant(
+      loc, t, t.getSourceName().empty() ? name : t.getSourceName());
   if (!entry.value)
     return failure();
+  constantsByData[key] = entry.value;
   return entry.value;
 }
 

@@ -27,7 +27,10 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <map>
 #include <optional>
+#include <tuple>
+#include <vector>
 
 namespace onnx {
 class AttributeProto;
@@ -191,6 +194,11 @@ private:
   mlir::OpBuilder builder;
 
   llvm::StringMap<ValueEntry> values;
+  /// Materialized constants by (data, element type, shape), so aliases made
+  /// by Identity share one arith.constant.
+  std::map<std::tuple<const char *, int32_t, std::vector<int64_t>>,
+           mlir::Value>
+      constantsByData;
   /// Types ONNX shape inference found (inputs, outputs and value_info).
   llvm::StringMap<const onnx::ValueInfoProto *> inferred;
   /// Names that some node or graph output reads.

@@ -360,6 +360,7 @@ Expected<HostTensor> HostTensor::fromProto(onnx::TensorProto &proto,
   HostTensor t;
   t.dtype = dtype;
   t.shape = shape;
+  t.sourceName = proto.name();
   int64_t n = t.getNumElements();
   size_t expectedBytes = n * elementSize;
 

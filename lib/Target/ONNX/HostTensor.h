@@ -95,6 +95,10 @@ public:
 
   llvm::ArrayRef<char> getRawData() const;
 
+  /// The initializer this value comes from, unchanged ("" for computed
+  /// values); names its resource blob.
+  llvm::StringRef getSourceName() const { return sourceName; }
+
   /// An attribute holding this value as `type`: a splat or small tensor
   /// becomes a DenseElementsAttr, a larger one a DenseResourceElementsAttr
   /// blob named after `blobName` that shares this tensor's bytes.
@@ -106,6 +110,7 @@ private:
   int32_t dtype = kUndefined;
   llvm::SmallVector<int64_t, 4> shape;
   std::shared_ptr<std::string> data;
+  std::string sourceName;
 };
 
 //===----------------------------------------------------------------------===//

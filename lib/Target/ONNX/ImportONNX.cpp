@@ -27,6 +27,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -90,9 +91,12 @@ LogicalResult sortTopologically(onnx::GraphProto &graph, Location loc) {
       if (!inserted || available.contains(out))
         return emitError(loc)
                << "value '" << out << "' is defined twice (by node '"
-               << nodeName(graph.node(i)) << "' and by "
+               << nodeName(graph.node(i)) << "' (" << graph.node(i).op_type()
+               << ") and by "
                << (inserted ? "a graph input or initializer"
-                            : "node '" + nodeName(graph.node(it->second)) + "'")
+                            : "node '" + nodeName(graph.node(it->second)) +
+                                  "' (" + graph.node(it->second).op_type() +
+                                  ")")
                << ")";
     }
 
@@ -132,11 +136,26 @@ LogicalResult sortTopologically(onnx::GraphProto &graph, Location loc) {
         ready.push_back(user);
   }
   if (static_cast<int>(order.size()) != numNodes) {
+    // Nodes left over are on a cycle or downstream of one; peel off those
+    // with no successor left to name only the cycle.
+    std::vector<bool> onCycle(numNodes);
+    for (int i = 0; i < numNodes; ++i)
+      onCycle[i] = pending[i] > 0;
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (int i = 0; i < numNodes; ++i)
+        if (onCycle[i] && llvm::none_of(users[i], [&](int u) {
+              return static_cast<bool>(onCycle[u]);
+            })) {
+          onCycle[i] = false;
+          changed = true;
+        }
+    }
     InFlightDiagnostic diag = emitError(loc)
                               << "the graph has a cycle through node";
     int listed = 0;
     for (int i = 0; i < numNodes && listed < 5; ++i)
-      if (pending[i] > 0)
+      if (onCycle[i])
         diag << (listed++ ? ", '" : " '") << nodeName(graph.node(i)) << "'";
     return failure();
   }
@@ -145,6 +164,11 @@ LogicalResult sortTopologically(onnx::GraphProto &graph, Location loc) {
   for (int i : order)
     sorted.Add()->Swap(graph.mutable_node(i));
   graph.mutable_node()->Swap(&sorted);
+  // Unnamed nodes (the text syntax has no names) take their first output's
+  // name, so that libonnx's messages and ours can name them.
+  for (auto &node : *graph.mutable_node())
+    if (node.name().empty() && node.output_size())
+      node.set_name(node.output(0));
   return success();
 }
 
@@ -232,6 +256,25 @@ OwningOpRef<ModuleOp> importONNX(llvm::StringRef bytes, bool isText,
     resolved.externalDataDir = llvm::sys::path::parent_path(sourceName).str();
   if (resolved.externalDataDir.empty())
     resolved.externalDataDir = ".";
+
+  // Say where external data was looked for before libonnx's checker does.
+  for (const auto &init : model.graph().initializer()) {
+    if (init.data_location() != onnx::TensorProto::EXTERNAL)
+      continue;
+    for (const auto &entry : init.external_data()) {
+      if (entry.key() != "location")
+        continue;
+      llvm::SmallString<256> path(resolved.externalDataDir);
+      llvm::sys::path::append(path, entry.value());
+      if (!llvm::sys::fs::exists(path)) {
+        emitError(loc) << "initializer '" << init.name()
+                       << "' keeps its data in '" << entry.value()
+                       << "', which is not in '" << resolved.externalDataDir
+                       << "'; say where it is with --external-data-dir";
+        return nullptr;
+      }
+    }
+  }
 
   if (llvm::Error err = checkConvertAndInfer(model, opset, kONNXTargetOpset,
                                              resolved.externalDataDir)) {

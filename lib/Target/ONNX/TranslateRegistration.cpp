@@ -10,6 +10,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -64,6 +65,17 @@ void registerImportONNXTranslation() {
         const llvm::MemoryBuffer *buffer =
             sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
         llvm::StringRef name = buffer->getBufferIdentifier();
+        // With --split-input-file each piece is named "within split at
+        // FILE:LINE offset "; report the file and its real line numbers.
+        llvm::StringRef piece = name;
+        if (piece.consume_front("within split at ")) {
+          auto [file, rest] = piece.rsplit(':');
+          unsigned line = 0;
+          if (!rest.take_while(llvm::isDigit).getAsInteger(10, line) && line) {
+            name = file;
+            options.sourceLineOffset = line - 1;
+          }
+        }
         bool isText =
             isONNXTextPath(name) || looksLikeText(buffer->getBuffer());
         return importONNX(buffer->getBuffer(), isText, name, context, options);

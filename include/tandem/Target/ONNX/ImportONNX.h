@@ -45,6 +45,9 @@ struct ONNXImportOptions {
   /// Initializers with more elements than this become `dense_resource`
   /// blobs; smaller ones and splats become dense attributes.
   int64_t maxInlineElements = 64;
+  /// Lines to add to line numbers found in a textual model, when the buffer
+  /// is a piece of a larger file (tandem-translate --split-input-file).
+  unsigned sourceLineOffset = 0;
 };
 
 /// Parses "NAME=1x3x224x224" into an input shape entry; returns false (with
