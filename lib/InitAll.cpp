@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/CommandLine.h"
 
 void tandem::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<accel::AccelDialect, mlir::arith::ArithDialect,
@@ -29,4 +31,13 @@ void tandem::registerAllPasses() {
   // canonicalize, cse, inline, symbol-dce, ...: what users of an mlir-opt
   // style tool reach for around our passes.
   mlir::registerTransformsPasses();
+}
+
+void tandem::hideUnrelatedOptions() {
+  static const llvm::StringSet<> keep = {
+      "help",  "help-list", "help-hidden",   "help-list-hidden",
+      "color", "version",   "print-options", "print-all-options"};
+  for (auto &[name, option] : llvm::cl::getRegisteredOptions())
+    if (!keep.contains(name))
+      option->setHiddenFlag(llvm::cl::ReallyHidden);
 }

@@ -18,6 +18,8 @@ PACKAGES=(
   libgtest-dev
   # Python bindings and tests (Debian's interpreter: /usr/bin/python3).
   python3 pybind11-dev python3-dev python3-numpy python3-onnx python3-pytest
+  # PyTorch exports the real models the importer tests and benchmarks use.
+  python3-torch python3-torchvision
 )
 
 SUDO=""

@@ -27,6 +27,12 @@ void registerAllDialects(mlir::DialectRegistry &registry);
 /// of tandem-opt expects (canonicalize, cse, inline, ...).
 void registerAllPasses();
 
+/// Hides the command-line options that libLLVM.so registers for its own
+/// backends (hundreds of AMDGPU, X86, ... flags) so that a tool's --help
+/// shows only its own and MLIR's options. Call first thing in main, before
+/// MLIR and Tandem register theirs; --help-hidden still lists everything.
+void hideUnrelatedOptions();
+
 } // namespace tandem
 
 #endif // TANDEM_INITALL_H

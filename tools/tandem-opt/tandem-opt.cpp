@@ -10,6 +10,7 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
+  tandem::hideUnrelatedOptions();
   mlir::DialectRegistry registry;
   tandem::registerAllDialects(registry);
   tandem::registerAllPasses();

@@ -306,9 +306,9 @@ FailureOr<Value> GraphImporter::materialize(StringRef name) {
       StringAttr::get(context, name),
       FileLineColLoc::get(context, sourceName, textLines.lookup(name), 0));
   const HostTensor &t = *entry.constant;
-  auto key = std::make_tuple(t.getRawData().data(), t.getDType(),
-                             std::vector<int64_t>(t.getShape().begin(),
-                                                  t.getShape().end()));
+  auto key = std::make_tuple(
+      t.getRawData().data(), t.getDType(),
+      std::vector<int64_t>(t.getShape().begin(), t.getShape().end()));
   if (auto it = constantsByData.find(key); it != constantsByData.end())
     return entry.value = it->second;
   entry.value = createConstant(

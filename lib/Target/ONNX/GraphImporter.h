@@ -196,8 +196,7 @@ private:
   llvm::StringMap<ValueEntry> values;
   /// Materialized constants by (data, element type, shape), so aliases made
   /// by Identity share one arith.constant.
-  std::map<std::tuple<const char *, int32_t, std::vector<int64_t>>,
-           mlir::Value>
+  std::map<std::tuple<const char *, int32_t, std::vector<int64_t>>, mlir::Value>
       constantsByData;
   /// Types ONNX shape inference found (inputs, outputs and value_info).
   llvm::StringMap<const onnx::ValueInfoProto *> inferred;

@@ -93,10 +93,10 @@ LogicalResult sortTopologically(onnx::GraphProto &graph, Location loc) {
                << "value '" << out << "' is defined twice (by node '"
                << nodeName(graph.node(i)) << "' (" << graph.node(i).op_type()
                << ") and by "
-               << (inserted ? "a graph input or initializer"
-                            : "node '" + nodeName(graph.node(it->second)) +
-                                  "' (" + graph.node(it->second).op_type() +
-                                  ")")
+               << (inserted
+                       ? "a graph input or initializer"
+                       : "node '" + nodeName(graph.node(it->second)) + "' (" +
+                             graph.node(it->second).op_type() + ")")
                << ")";
     }
 
@@ -218,14 +218,14 @@ LogicalResult applyInputShapes(onnx::GraphProto &graph,
 
 } // namespace
 
-OwningOpRef<ModuleOp> importONNX(llvm::StringRef bytes, bool isText,
-                                 llvm::StringRef sourceName,
-                                 MLIRContext *context,
-                                 const ONNXImportOptions &options) {
+/// Everything after parsing: order, shapes, libonnx checks, IR.
+static OwningOpRef<ModuleOp>
+importParsed(llvm::Expected<std::unique_ptr<onnx::ModelProto>> parsed,
+             llvm::StringRef sourceText, llvm::StringRef sourceName,
+             MLIRContext *context, const ONNXImportOptions &options) {
   context->loadDialect<accel::AccelDialect, arith::ArithDialect,
                        func::FuncDialect>();
   Location loc = FileLineColLoc::get(context, sourceName, 0, 0);
-  auto parsed = parseModel(bytes, isText);
   if (!parsed) {
     emitError(loc) << llvm::toString(parsed.takeError());
     return nullptr;
@@ -282,13 +282,23 @@ OwningOpRef<ModuleOp> importONNX(llvm::StringRef bytes, bool isText,
     return nullptr;
   }
 
-  GraphImporter importer(context, model, sourceName,
-                         isText ? bytes : llvm::StringRef(), resolved);
+  GraphImporter importer(context, model, sourceName, sourceText, resolved);
   return importer.import();
+}
+
+OwningOpRef<ModuleOp> importONNX(llvm::StringRef bytes, bool isText,
+                                 llvm::StringRef sourceName,
+                                 MLIRContext *context,
+                                 const ONNXImportOptions &options) {
+  return importParsed(parseModel(bytes, isText),
+                      isText ? bytes : llvm::StringRef(), sourceName, context,
+                      options);
 }
 
 OwningOpRef<ModuleOp> importONNXFile(llvm::StringRef path, MLIRContext *context,
                                      const ONNXImportOptions &options) {
+  if (!isONNXTextPath(path) && llvm::sys::fs::is_regular_file(path))
+    return importParsed(parseModelFile(path), "", path, context, options);
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(
       path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
   if (!buffer) {

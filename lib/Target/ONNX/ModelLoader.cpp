@@ -18,6 +18,10 @@
 #include "onnx/version_converter/convert.h"
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <climits>
 #include <exception>
@@ -29,6 +33,28 @@ namespace tandem::onnx_import {
 
 static Error makeError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
+}
+
+/// Parses from a protobuf input stream; shared by the buffer and file paths.
+static Expected<std::unique_ptr<onnx::ModelProto>>
+parseStream(google::protobuf::io::ZeroCopyInputStream &input) {
+  auto model = std::make_unique<onnx::ModelProto>();
+  try {
+    google::protobuf::io::CodedInputStream stream(&input);
+    stream.SetTotalBytesLimit(INT_MAX);
+    if (!model->ParseFromCodedStream(&stream) ||
+        !stream.ConsumedEntireMessage())
+      return makeError("not a valid ONNX model: the protobuf data is "
+                       "truncated or is not an ONNX ModelProto");
+  } catch (const std::exception &e) {
+    return makeError(Twine("cannot parse the model: ") + e.what());
+  } catch (...) {
+    return makeError("cannot parse the model: unknown error in protobuf");
+  }
+  if (!model->has_graph() || model->opset_import_size() == 0)
+    return makeError("not an ONNX model: it has no graph or no opset_import "
+                     "(a truncated file or another protobuf message?)");
+  return std::move(model);
 }
 
 Expected<std::unique_ptr<onnx::ModelProto>> parseModel(StringRef bytes,
@@ -47,14 +73,9 @@ Expected<std::unique_ptr<onnx::ModelProto>> parseModel(StringRef bytes,
                          " bytes, over protobuf's 2 GiB limit for one "
                          "message; save the model with its weights as "
                          "external data");
-      google::protobuf::io::CodedInputStream stream(
-          reinterpret_cast<const uint8_t *>(bytes.data()),
-          static_cast<int>(bytes.size()));
-      stream.SetTotalBytesLimit(INT_MAX);
-      if (!model->ParseFromCodedStream(&stream) ||
-          !stream.ConsumedEntireMessage())
-        return makeError("not a valid ONNX model: the protobuf data is "
-                         "truncated or is not an ONNX ModelProto");
+      google::protobuf::io::ArrayInputStream input(
+          bytes.data(), static_cast<int>(bytes.size()));
+      return parseStream(input);
     }
   } catch (const std::exception &e) {
     return makeError(Twine("cannot parse the model: ") + e.what());
@@ -65,6 +86,23 @@ Expected<std::unique_ptr<onnx::ModelProto>> parseModel(StringRef bytes,
     return makeError("not an ONNX model: it has no graph or no opset_import "
                      "(a truncated file or another protobuf message?)");
   return std::move(model);
+}
+
+Expected<std::unique_ptr<onnx::ModelProto>> parseModelFile(StringRef path) {
+  int fd = ::open(path.str().c_str(), O_RDONLY);
+  if (fd < 0)
+    return makeError("cannot open '" + path + "'");
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  ::lseek(fd, 0, SEEK_SET);
+  if (size > static_cast<off_t>(INT_MAX)) {
+    ::close(fd);
+    return makeError("the file is " + Twine(static_cast<int64_t>(size)) +
+                     " bytes, over protobuf's 2 GiB limit for one message; "
+                     "save the model with its weights as external data");
+  }
+  google::protobuf::io::FileInputStream input(fd);
+  input.SetCloseOnDelete(true);
+  return parseStream(input);
 }
 
 Error checkConvertAndInfer(onnx::ModelProto &model, int64_t modelOpset,

@@ -31,6 +31,12 @@ namespace tandem::onnx_import {
 llvm::Expected<std::unique_ptr<onnx::ModelProto>>
 parseModel(llvm::StringRef bytes, bool isText);
 
+/// Parses a binary model straight from a file, streaming it through a small
+/// buffer so that the file's bytes are held in memory only once (in the
+/// parsed message), not also as a mapped or read copy.
+llvm::Expected<std::unique_ptr<onnx::ModelProto>>
+parseModelFile(llvm::StringRef path);
+
 /// Runs the ONNX checker on `model`, converts it to `targetOpset` when its
 /// default-domain opset is older, and runs shape inference (with type checks
 /// and data propagation) so every value has an inferred type where ONNX can

@@ -12,6 +12,7 @@
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -78,6 +79,12 @@ void registerImportONNXTranslation() {
         }
         bool isText =
             isONNXTextPath(name) || looksLikeText(buffer->getBuffer());
+        // A binary model file is parsed again by streaming it from disk:
+        // the driver's copy stays untouched (it is mapped, so it costs no
+        // memory) and the weights are held once, not twice.
+        if (!isText && name == buffer->getBufferIdentifier() &&
+            llvm::sys::fs::is_regular_file(name))
+          return importONNXFile(name, context, options);
         return importONNX(buffer->getBuffer(), isText, name, context, options);
       },
       [](DialectRegistry &registry) { registerAllDialects(registry); });

@@ -263,7 +263,8 @@ LogicalResult EqualOp::verify() {
   if (!shape)
     return emitOpError("expects broadcast-compatible operands, got ")
            << formatShape(lhs) << " and " << formatShape(rhs);
-  return verifyResultShape(*this, *shape, "the broadcast of the operand shapes");
+  return verifyResultShape(*this, *shape,
+                           "the broadcast of the operand shapes");
 }
 
 LogicalResult WhereOp::verify() {
@@ -282,7 +283,8 @@ LogicalResult WhereOp::verify() {
            << formatShape(shapeOf(getCondition())) << ", "
            << formatShape(shapeOf(getLhs())) << " and "
            << formatShape(shapeOf(getRhs()));
-  return verifyResultShape(*this, *shape, "the broadcast of the operand shapes");
+  return verifyResultShape(*this, *shape,
+                           "the broadcast of the operand shapes");
 }
 
 LogicalResult CastOp::verify() {

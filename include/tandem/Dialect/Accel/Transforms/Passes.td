@@ -42,4 +42,39 @@ def TestLoopNestPass : Pass<"accel-test-loop-nest"> {
   ];
 }
 
+def FoldBatchNormPass : Pass<"accel-fold-batchnorm"> {
+  let summary = "Fold inference batch norms into the preceding convolutions";
+  let description = [{
+    Rewrites `batch_norm(conv2d(x, w, b))` into one `conv2d(x, w', b')` with
+
+        s  = scale / sqrt(variance + epsilon)        (per output channel k)
+        w' = w * s[k]
+        b' = (b - mean) * s + bias                   (b = 0 without a bias)
+
+    when the convolution has no other user and its weight, bias and every
+    batch-norm operand are f32 constants (dense or dense_resource). Other
+    batch norms are left alone; `remarks` reports each one and why.
+
+    Before:
+
+    ```mlir
+    %c = accel.conv2d %x, %w : (...) -> tensor<1x64x56x56xf32>
+    %y = accel.batch_norm %c, %scale, %bias, %mean, %var : (...) -> tensor<1x64x56x56xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %w2 = arith.constant dense_resource<...> : tensor<64x64x3x3xf32>
+    %b2 = arith.constant dense<...> : tensor<64xf32>
+    %y = accel.conv2d %x, %w2, %b2 : (...) -> tensor<1x64x56x56xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Emit a remark for every batch norm left unfolded, saying why">,
+  ];
+}
+
 #endif // TANDEM_DIALECT_ACCEL_TRANSFORMS_PASSES_TD
