@@ -44,7 +44,6 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   tandem::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
 
   uint64_t baseline = procStatusBytes("VmRSS");
   auto start = std::chrono::steady_clock::now();

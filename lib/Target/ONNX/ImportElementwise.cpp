@@ -91,15 +91,51 @@ LogicalResult importDiv(NodeImporter &node) {
 }
 
 LogicalResult importPow(NodeImporter &node) {
-  if (node.getInputDType(0) != node.getInputDType(1))
-    return node.unsupported("Pow with a base and exponent of different "
-                            "element types");
-  return importBinary<PowOp>(
-      node,
-      [](int64_t a, int64_t b) {
-        return static_cast<int64_t>(std::pow(static_cast<double>(a), b));
-      },
-      [](double a, double b) { return std::pow(a, b); });
+  IntFn intPow = [](int64_t a, int64_t b) {
+    return static_cast<int64_t>(std::pow(static_cast<double>(a), b));
+  };
+  FloatFn floatPow = [](double a, double b) { return std::pow(a, b); };
+  int32_t baseType = node.getInputDType(0), expType = node.getInputDType(1);
+  if (baseType == expType)
+    return importBinary<PowOp>(node, intPow, floatPow);
+  // ONNX lets the exponent's type differ from the base's (x ** 2 with an
+  // int64 2, or an integer base with a float exponent). accel.pow wants one
+  // element type: compute in the floating type of the two, then convert the
+  // result to the base's type, as ONNX's reference implementation does.
+  auto shape = broadcastInputs(node, 0, 1);
+  if (failed(shape))
+    return failure();
+  int32_t computeType = isFloatDType(baseType) || !isFloatDType(expType)
+                            ? baseType
+                            : expType;
+  const HostTensor *base = node.getConstant(0), *exp = node.getConstant(1);
+  if (base && exp) {
+    HostTensor result = foldBinary(foldCast(*base, computeType),
+                                   foldCast(*exp, computeType), computeType,
+                                   intPow, floatPow);
+    node.setOutput(0, foldCast(result, baseType));
+    return success();
+  }
+  // Input i converted to the compute type.
+  auto operand = [&](unsigned i) -> Value {
+    if (const HostTensor *c = node.getConstant(i))
+      return node.createConstant(foldCast(*c, computeType), "pow_operand");
+    auto v = node.getInput(i);
+    if (failed(v))
+      return nullptr;
+    if (node.getInputDType(i) == computeType)
+      return *v;
+    return node.create<CastOp>(
+        node.getTensorType(node.getInputShape(i), computeType), *v);
+  };
+  Value x = operand(0), e = operand(1);
+  if (!x || !e)
+    return failure();
+  Value y = node.create<PowOp>(node.getTensorType(*shape, computeType), x, e);
+  if (computeType != baseType)
+    y = node.create<CastOp>(node.getTensorType(*shape, baseType), y);
+  node.setOutput(0, y);
+  return success();
 }
 
 LogicalResult importEqual(NodeImporter &node) {

@@ -584,8 +584,10 @@ LogicalResult importConstantOfShape(NodeImporter &node) {
 /// Identity and inference-mode Dropout pass their input through.
 LogicalResult importIdentity(NodeImporter &node) {
   if (node.getOpType() == "Dropout") {
+    // In inference every element is kept: the mask is all true.
     if (node.isOutputUsed(1))
-      return node.unsupported("Dropout's mask output");
+      node.setOutput(1, foldBroadcast(HostTensor::fromInts(kBool, {}, {1}),
+                                      node.getInputShape(0)));
     if (const HostTensor *training = node.getConstant(2);
         training && training->getInt(0) != 0)
       return node.unsupported("Dropout in training mode");
