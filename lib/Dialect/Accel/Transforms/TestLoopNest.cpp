@@ -11,6 +11,7 @@
 #include "mlir/IR/Location.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatAdapters.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace tandem::accel {
@@ -61,17 +62,44 @@ std::string getDisplayName(Operation *op) {
   return name.empty() ? "?" : name;
 }
 
+/// One row of the `summary` table.
+struct SummaryRow {
+  std::string name, kind, loops;
+  int64_t macs, ops;
+};
+
+/// One line per op (its name padded to the longest), then the totals.
+void printSummary(ArrayRef<SummaryRow> rows) {
+  size_t width = 5;
+  for (const SummaryRow &r : rows)
+    width = std::max(width, r.name.size());
+  int64_t macs = 0, ops = 0;
+  llvm::raw_ostream &os = llvm::outs();
+  auto line = [&](StringRef name, StringRef kind, StringRef loops, StringRef m,
+                  StringRef o) {
+    os << llvm::left_justify(name, width) << "  "
+       << llvm::left_justify(kind, 18) << " " << llvm::left_justify(loops, 44)
+       << " " << llvm::right_justify(m, 14) << " " << llvm::right_justify(o, 14)
+       << "\n";
+  };
+  line("op", "kind", "loops", "MACs", "ops");
+  for (const SummaryRow &r : rows) {
+    line(r.name, r.kind, r.loops, std::to_string(r.macs),
+         std::to_string(r.ops));
+    macs += r.macs;
+    ops += r.ops;
+  }
+  line("total", std::to_string(rows.size()) + " ops", "", std::to_string(macs),
+       std::to_string(ops));
+}
+
 struct TestLoopNestPass
     : public tandem::accel::impl::TestLoopNestPassBase<TestLoopNestPass> {
   using Base::Base;
 
   void runOnOperation() override {
     Builder b(&getContext());
-    llvm::raw_ostream &os = llvm::outs();
-    int64_t totalMacs = 0, totalOps = 0, numOps = 0;
-    if (summary)
-      os << llvm::format("%-12s %-18s %-44s %14s %14s\n", "op", "kind", "loops",
-                         "MACs", "ops");
+    SmallVector<SummaryRow> rows;
     WalkResult result = getOperation()->walk([&](LoopNestOpInterface op) {
       LoopNest nest = op.getLoopNest();
       SmallVector<std::string> dims, reductions;
@@ -108,24 +136,16 @@ struct TestLoopNestPass
             b.getNamedAttr("footprints", b.getDictionaryAttr(footprints)));
       }
       op->setAttr("accel.loop_nest", b.getDictionaryAttr(fields));
-      if (summary) {
-        os << llvm::format("%-12s %-18s %-44s %14lld %14lld\n",
-                           getDisplayName(op).c_str(),
-                           op->getName().getStringRef().str().c_str(),
-                           llvm::join(dims, " ").c_str(), (long long)total.macs,
-                           (long long)total.getTotalOps());
-        totalMacs += total.macs;
-        totalOps += total.getTotalOps();
-        ++numOps;
-      }
+      if (summary)
+        rows.push_back(
+            SummaryRow{getDisplayName(op), op->getName().getStringRef().str(),
+                       llvm::join(dims, " "), total.macs, total.getTotalOps()});
       return WalkResult::advance();
     });
     if (result.wasInterrupted())
       return signalPassFailure();
     if (summary)
-      os << llvm::format("%-12s %-18s %-44s %14lld %14lld\n", "total",
-                         (std::to_string(numOps) + " ops").c_str(), "",
-                         (long long)totalMacs, (long long)totalOps);
+      printSummary(rows);
   }
 };
 
