@@ -5,32 +5,35 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/InitAll.h"
+#include "tandem/Conversion/Passes.h"
+#include "tandem/Execution/Passes.h"
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
 #include "tandem/Dialect/Accel/Transforms/Passes.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/Quant/IR/Quant.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Transforms/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 
 void tandem::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<accel::AccelDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
-                  mlir::math::MathDialect, mlir::quant::QuantDialect,
-                  mlir::tensor::TensorDialect>();
+  registry.insert<accel::AccelDialect>();
+  // Every upstream dialect and its interface implementations (bufferization,
+  // deallocation, LLVM translation, ...): the lowering pipeline needs many of
+  // them, and tandem-opt users expect what mlir-opt offers.
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
 }
 
 void tandem::registerAllPasses() {
   accel::registerAccelPasses();
-  // canonicalize, cse, inline, symbol-dce, ...: what users of an mlir-opt
-  // style tool reach for around our passes.
-  mlir::registerTransformsPasses();
+  registerConversionPasses();
+  registerExecutionPipelines();
+  // Every upstream pass and pipeline, as in mlir-opt.
+  mlir::registerAllPasses();
 }
 
 void tandem::hideUnrelatedOptions() {

@@ -14,6 +14,8 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   # ONNX parser, checker, shape inference; backend node tests.
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
+  # BLAS for the f32 matrix products of JIT-compiled models.
+  libopenblas-dev
   # C++ unit tests.
   libgtest-dev
   # Python bindings and tests (Debian's interpreter: /usr/bin/python3).

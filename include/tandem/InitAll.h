@@ -19,12 +19,11 @@ class DialectRegistry;
 
 namespace tandem {
 
-/// Adds the accel dialect and the upstream dialects that Tandem's IR uses
-/// (func, arith, tensor, linalg, math, quant) to `registry`.
+/// Adds the accel dialect, every upstream dialect with its interface
+/// implementations, and the LLVM IR translations to `registry`.
 void registerAllDialects(mlir::DialectRegistry &registry);
 
-/// Registers Tandem's passes and pipelines, and the upstream passes a user
-/// of tandem-opt expects (canonicalize, cse, inline, ...).
+/// Registers Tandem's passes and pipelines and every upstream pass.
 void registerAllPasses();
 
 /// Hides the command-line options that libLLVM.so registers for its own

@@ -105,14 +105,13 @@ LogicalResult importPow(NodeImporter &node) {
   auto shape = broadcastInputs(node, 0, 1);
   if (failed(shape))
     return failure();
-  int32_t computeType = isFloatDType(baseType) || !isFloatDType(expType)
-                            ? baseType
-                            : expType;
+  int32_t computeType =
+      isFloatDType(baseType) || !isFloatDType(expType) ? baseType : expType;
   const HostTensor *base = node.getConstant(0), *exp = node.getConstant(1);
   if (base && exp) {
-    HostTensor result = foldBinary(foldCast(*base, computeType),
-                                   foldCast(*exp, computeType), computeType,
-                                   intPow, floatPow);
+    HostTensor result =
+        foldBinary(foldCast(*base, computeType), foldCast(*exp, computeType),
+                   computeType, intPow, floatPow);
     node.setOutput(0, foldCast(result, baseType));
     return success();
   }

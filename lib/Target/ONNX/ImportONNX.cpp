@@ -216,6 +216,47 @@ LogicalResult applyInputShapes(onnx::GraphProto &graph,
   return success();
 }
 
+/// Turns graph inputs whose values are given into initializers.
+LogicalResult applyConstantInputs(onnx::GraphProto &graph,
+                                  const ONNXImportOptions &options,
+                                  Location loc) {
+  for (const ONNXConstantInput &c : options.constantInputs) {
+    auto *inputs = graph.mutable_input();
+    auto it = llvm::find_if(*inputs, [&](const onnx::ValueInfoProto &v) {
+      return v.name() == c.name;
+    });
+    if (it == inputs->end())
+      return emitError(loc)
+             << "constant input '" << c.name << "' is not a graph input";
+    const auto &declared = it->type().tensor_type();
+    if (declared.elem_type() != c.elementType)
+      return emitError(loc)
+             << "constant input '" << c.name << "' has element type "
+             << onnx_import::getDTypeName(c.elementType)
+             << ", but the model declares "
+             << onnx_import::getDTypeName(declared.elem_type());
+    if (declared.has_shape()) {
+      bool matches = declared.shape().dim_size() == (int)c.shape.size();
+      for (int d = 0; matches && d < declared.shape().dim_size(); ++d)
+        matches = !declared.shape().dim(d).has_dim_value() ||
+                  declared.shape().dim(d).dim_value() == c.shape[d];
+      if (!matches)
+        return emitError(loc) << "constant input '" << c.name << "' has shape "
+                              << accel::formatShape(c.shape)
+                              << ", which the model's declaration does not "
+                                 "allow";
+    }
+    onnx::TensorProto *init = graph.add_initializer();
+    init->set_name(c.name);
+    init->set_data_type(c.elementType);
+    for (int64_t d : c.shape)
+      init->add_dims(d);
+    init->set_raw_data(c.bytes);
+    inputs->erase(it);
+  }
+  return success();
+}
+
 } // namespace
 
 /// Everything after parsing: order, shapes, libonnx checks, IR.
@@ -247,7 +288,8 @@ importParsed(llvm::Expected<std::unique_ptr<onnx::ModelProto>> parsed,
     return nullptr;
   }
 
-  if (failed(sortTopologically(*model.mutable_graph(), loc)) ||
+  if (failed(applyConstantInputs(*model.mutable_graph(), options, loc)) ||
+      failed(sortTopologically(*model.mutable_graph(), loc)) ||
       failed(applyInputShapes(*model.mutable_graph(), options, loc)))
     return nullptr;
 

@@ -32,11 +32,25 @@ namespace tandem {
 /// version-converted to it.
 constexpr int64_t kONNXTargetOpset = 17;
 
+/// A graph input whose value is known before import: it becomes an
+/// initializer, so shape computations that read it fold (used by the
+/// conformance tests, whose models take shapes and axes as inputs).
+struct ONNXConstantInput {
+  std::string name;
+  /// ONNX element type code (onnx::TensorProto_DataType).
+  int32_t elementType = 0;
+  llvm::SmallVector<int64_t, 4> shape;
+  /// Row-major little-endian element bytes.
+  std::string bytes;
+};
+
 struct ONNXImportOptions {
   /// Static shapes for graph inputs, replacing symbolic or missing dims:
   /// {"input", {1, 3, 224, 224}}.
   llvm::SmallVector<std::pair<std::string, llvm::SmallVector<int64_t, 4>>>
       inputShapes;
+  /// Graph inputs to replace by constants.
+  llvm::SmallVector<ONNXConstantInput> constantInputs;
   /// Directory that external tensor data is relative to; empty means the
   /// model file's directory (or the working directory for buffers).
   std::string externalDataDir;

@@ -1,0 +1,61 @@
+//===- Passes.td - Conversions out of the accel dialect ----*- tablegen -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_CONVERSION_PASSES_TD
+#define TANDEM_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def AccelToLinalgPass : Pass<"accel-lower-to-linalg"> {
+  let summary = "Lower accel ops to linalg, tensor, arith and math";
+  let description = [{
+    Rewrites every `accel` op into upstream dialects on tensors:
+
+    - `conv2d` to `linalg.conv_2d_nchw_fchw` (groups = 1),
+      `linalg.depthwise_conv_2d_nchw_chw` (one filter per channel) or
+      `linalg.conv_2d_ngchw_gfchw` (other groupings), with `tensor.pad` for
+      the padding and the bias broadcast into the accumulator;
+    - `matmul` to `linalg.matmul` or `linalg.batch_matmul` (batch dims
+      collapsed or broadcast);
+    - `pool2d` to `linalg.pooling_nchw_max` / `linalg.pooling_nchw_sum`
+      (averages divided by the per-window element count, computed at compile
+      time so `count_include_pad` and `ceil_mode` are exact);
+    - elementwise ops to one `linalg.generic` whose indexing maps are the
+      op's loop-nest projections (so broadcasting is in the maps);
+    - normalizations and reductions to `linalg.generic` reductions;
+    - layout ops to `tensor` reshapes, slices, inserts and `linalg.transpose`.
+
+    Float element types (f16, bf16, f32, f64) are supported throughout;
+    integer types where the operator is meaningful on integers (arithmetic,
+    compare, select, cast, relu, clip, max pooling, data movement).
+    `accel.onnx_op` and quantized types cannot be lowered and are errors.
+
+    Before:
+
+    ```mlir
+    %y = accel.relu %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %e = tensor.empty() : tensor<2x3xf32>
+    %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %z = arith.constant 0.000000e+00 : f32
+      %m = arith.maximumf %in, %z : f32
+      linalg.yield %m : f32
+    } -> tensor<2x3xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
+#endif // TANDEM_CONVERSION_PASSES_TD

@@ -1,0 +1,48 @@
+//===- Runtime.h - Functions compiled models call at run time ---*- C++ -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// libTandemRuntime.so: the library the JIT-compiled code links against. The
+// matrix products of f32 models go to BLAS (OpenBLAS) through these entry
+// points, which --accel-matmul-to-blas calls with MLIR's C interface
+// (pointers to strided memref descriptors).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_RUNTIME_RUNTIME_H
+#define TANDEM_RUNTIME_RUNTIME_H
+
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
+
+#include <cstddef>
+
+extern "C" {
+
+/// C[M,N] += A[M,K] * B[K,N].
+void _mlir_ciface_tandem_sgemm(StridedMemRefType<float, 2> *a,
+                               StridedMemRefType<float, 2> *b,
+                               StridedMemRefType<float, 2> *c);
+
+/// C[i] += A[i] * B[i] for every batch index i.
+void _mlir_ciface_tandem_sgemm_batched(StridedMemRefType<float, 3> *a,
+                                       StridedMemRefType<float, 3> *b,
+                                       StridedMemRefType<float, 3> *c);
+
+/// Buffer allocation for compiled code (finalize-memref-to-llvm with
+/// use-generic-functions). Freed blocks are kept per size class and reused,
+/// so running a model again does not map and fault in fresh pages for every
+/// intermediate tensor. Blocks are 64-byte aligned.
+void *_mlir_memref_to_llvm_alloc(size_t size);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
+void _mlir_memref_to_llvm_free(void *ptr);
+
+/// Sets the number of threads BLAS may use (1 by default).
+void tandem_runtime_set_threads(int threads);
+
+/// Version of the runtime ABI; also what keeps the library linked.
+int tandem_runtime_abi_version();
+}
+
+#endif // TANDEM_RUNTIME_RUNTIME_H

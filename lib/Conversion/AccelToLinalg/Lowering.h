@@ -1,0 +1,48 @@
+//===- Lowering.h - Shared pieces of the accel-to-linalg lowering -*- C++ -*-//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_LIB_CONVERSION_ACCELTOLINALG_LOWERING_H
+#define TANDEM_LIB_CONVERSION_ACCELTOLINALG_LOWERING_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace tandem::accel_to_linalg {
+
+/// An arith.constant of element type `type` with value `value` (converted
+/// to an integer for integer types).
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Type type, double value);
+
+/// The most negative value of `type` (-inf for floats): the identity of max.
+mlir::Value lowestValue(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Type type);
+
+/// A tensor of `type` filled with `value`.
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::RankedTensorType type, mlir::Value value);
+
+/// `input` padded by `low`/`high` per dimension with `value`.
+mlir::Value padTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                      llvm::ArrayRef<int64_t> low, llvm::ArrayRef<int64_t> high,
+                      mlir::Value value);
+
+/// `value` reshaped to `type` (same number of elements, row-major) with
+/// collapse/expand_shape, which bufferize to views.
+mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value value, mlir::RankedTensorType type);
+
+bool isUnsignedInteger(mlir::Type type);
+
+void populateStructuredOpPatterns(mlir::RewritePatternSet &patterns);
+void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
+void populateDataMovementPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace tandem::accel_to_linalg
+
+#endif // TANDEM_LIB_CONVERSION_ACCELTOLINALG_LOWERING_H

@@ -1,0 +1,212 @@
+//===- Executable.cpp - JIT-compiled accel models -------------------------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Execution/Executable.h"
+#include "tandem/Execution/Passes.h"
+#include "tandem/Runtime/Runtime.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <chrono>
+
+using namespace mlir;
+
+namespace tandem::exec {
+
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+std::string print(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << type;
+  return s;
+}
+
+/// Signatures of @main's arguments or results; names from `onnx.name`.
+llvm::Expected<std::vector<TensorSignature>> getSignatures(func::FuncOp main,
+                                                           bool results) {
+  std::vector<TensorSignature> sigs;
+  ArrayRef<Type> types =
+      results ? main.getResultTypes() : main.getArgumentTypes();
+  for (auto [i, type] : llvm::enumerate(types)) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    StringRef what = results ? "result" : "argument";
+    if (!tensor || !tensor.hasStaticShape())
+      return fail("@main " + what + " " + llvm::Twine(i) + " has type " +
+                  llvm::Twine(print(type)) +
+                  "; only statically shaped tensors can be passed");
+    auto elem = getElementType(tensor.getElementType());
+    if (!elem)
+      return fail("@main " + what + " " + llvm::Twine(i) +
+                  " has element type " +
+                  llvm::Twine(print(tensor.getElementType())) +
+                  ", which tandem-run cannot pass");
+    auto name = results ? main.getResultAttrOfType<StringAttr>(i, "onnx.name")
+                        : main.getArgAttrOfType<StringAttr>(i, "onnx.name");
+    TensorSignature sig;
+    sig.name =
+        name ? name.str() : (results ? "output" : "input") + std::to_string(i);
+    sig.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    sig.type = *elem;
+    sigs.push_back(std::move(sig));
+  }
+  return sigs;
+}
+
+/// A memref descriptor {allocated, aligned, offset, sizes..., strides...}
+/// for a dense row-major tensor, as 64-bit words.
+std::vector<int64_t> makeDescriptor(const Tensor &t) {
+  auto ptr = reinterpret_cast<int64_t>(t.data());
+  std::vector<int64_t> desc = {ptr, ptr, 0};
+  desc.insert(desc.end(), t.shape.begin(), t.shape.end());
+  int64_t stride = 1;
+  std::vector<int64_t> strides(t.shape.size());
+  for (int64_t d = static_cast<int64_t>(t.shape.size()) - 1; d >= 0; --d) {
+    strides[d] = stride;
+    stride *= t.shape[d];
+  }
+  desc.insert(desc.end(), strides.begin(), strides.end());
+  return desc;
+}
+
+} // namespace
+
+std::string TensorSignature::describe() const {
+  std::string s;
+  for (int64_t d : shape)
+    s += std::to_string(d) + "x";
+  return s + getElementTypeName(type).str();
+}
+
+Executable::~Executable() = default;
+
+llvm::Expected<std::unique_ptr<Executable>>
+Executable::compile(ModuleOp module, const CompileOptions &options) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  // Keep libTandemRuntime loaded: the JIT finds its symbols in the process.
+  (void)tandem_runtime_abi_version();
+  tandem_runtime_set_threads(options.threads);
+
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal())
+    return fail("the module has no @main function to run");
+  std::unique_ptr<Executable> exe(new Executable());
+  auto ins = getSignatures(main, /*results=*/false);
+  if (!ins)
+    return ins.takeError();
+  auto outs = getSignatures(main, /*results=*/true);
+  if (!outs)
+    return outs.takeError();
+  exe->inputs = std::move(*ins);
+  exe->outputs = std::move(*outs);
+
+  MLIRContext *context = module.getContext();
+  registerBuiltinDialectTranslation(*context);
+  registerLLVMDialectTranslation(*context);
+  OwningOpRef<ModuleOp> lowered = module.clone();
+  lowered->lookupSymbol<func::FuncOp>("main")->setAttr("llvm.emit_c_interface",
+                                                       UnitAttr::get(context));
+
+  auto start = std::chrono::steady_clock::now();
+  PassManager pm(context);
+  LowerToLLVMOptions pipeline;
+  pipeline.blas = options.blas;
+  pipeline.convToGemm = options.blas;
+  pipeline.externalWeights = true;
+  buildLowerToLLVMPipeline(pm, pipeline);
+  if (failed(pm.run(*lowered)))
+    return fail("lowering to LLVM failed (see the errors above)");
+  exe->loweringSeconds = secondsSince(start);
+
+  start = std::chrono::steady_clock::now();
+  ExecutionEngineOptions engineOptions;
+  auto transformer = makeOptimizingTransformer(options.optLevel, 0, nullptr);
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel =
+      static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
+  auto engine = ExecutionEngine::create(*lowered, engineOptions);
+  if (!engine)
+    return fail("JIT compilation failed: " +
+                llvm::toString(engine.takeError()));
+  exe->engine = std::move(*engine);
+  // Bind the externalized weights to their blobs' memory.
+  if (auto weights = (*lowered)->getAttrOfType<DictionaryAttr>(
+          "tandem.external_weights")) {
+    exe->engine->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
+      llvm::orc::SymbolMap symbols;
+      for (NamedAttribute w : weights) {
+        auto blob = cast<DenseResourceElementsAttr>(w.getValue());
+        const char *data = blob.getRawHandle().getBlob()->getData().data();
+        symbols[interner(w.getName().strref())] = {
+            llvm::orc::ExecutorAddr::fromPtr(data),
+            llvm::JITSymbolFlags::Exported};
+      }
+      return symbols;
+    });
+  }
+  exe->lowered = std::move(lowered);
+  // Compile now, not on the first run.
+  auto entry = exe->engine->lookupPacked("_mlir_ciface_main");
+  if (!entry)
+    return fail("JIT compilation failed: " + llvm::toString(entry.takeError()));
+  exe->codegenSeconds = secondsSince(start);
+  return exe;
+}
+
+llvm::Expected<std::vector<Tensor>> Executable::run(ArrayRef<Tensor> given) {
+  if (given.size() != inputs.size())
+    return fail("the model takes " + llvm::Twine(inputs.size()) +
+                " input(s), got " + llvm::Twine(given.size()));
+  for (auto [t, sig] : llvm::zip(given, inputs))
+    if (t.type != sig.type ||
+        ArrayRef<int64_t>(t.shape) != ArrayRef<int64_t>(sig.shape))
+      return fail("input '" + sig.name + "' must be " + sig.describe() +
+                  ", got " + t.describe());
+
+  std::vector<Tensor> results;
+  for (const TensorSignature &sig : outputs)
+    results.emplace_back(sig.type, sig.shape);
+
+  // _mlir_ciface_main(desc *in..., desc *out...): each packed argument is a
+  // pointer to the pointer to a descriptor.
+  std::vector<std::vector<int64_t>> descriptors;
+  for (const Tensor &t : given)
+    descriptors.push_back(makeDescriptor(t));
+  for (const Tensor &t : results)
+    descriptors.push_back(makeDescriptor(t));
+  std::vector<void *> pointers, args;
+  for (auto &d : descriptors)
+    pointers.push_back(d.data());
+  for (void *&p : pointers)
+    args.push_back(&p);
+  if (llvm::Error err = engine->invokePacked("_mlir_ciface_main", args))
+    return std::move(err);
+  return results;
+}
+
+} // namespace tandem::exec

@@ -1,0 +1,446 @@
+//===- tandem-run.cpp - Run a model through the JIT -----------------------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+//   tandem-run MODEL [INPUT...] [--input NAME=FILE] [--output-dir DIR]
+//              [--expect NAME=FILE --rtol R --atol A] [--print] [--time]
+//
+// MODEL is .onnx, .onnxtext or .mlir (accel IR with a @main on tensors).
+// Inputs and expected outputs are .npy or ONNX TensorProto (.pb) files.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Execution/Executable.h"
+#include "tandem/Execution/NumPy.h"
+#include "tandem/InitAll.h"
+#include "tandem/Target/ONNX/ImportONNX.h"
+#include "tandem/Target/ONNX/TensorFiles.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
+
+using namespace llvm;
+using namespace tandem;
+using exec::Tensor;
+
+namespace {
+
+cl::OptionCategory category("tandem-run options");
+
+cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                               cl::desc("<model: .onnx, .onnxtext or .mlir>"),
+                               cl::cat(category));
+cl::list<std::string>
+    positionalInputs(cl::Positional,
+                     cl::desc("[input files, in the model's input order]"),
+                     cl::cat(category));
+cl::list<std::string>
+    namedInputs("input",
+                cl::desc("An input from a file: NAME=FILE (.npy or .pb)"),
+                cl::value_desc("name=file"), cl::cat(category));
+cl::list<std::string> inlineInputs(
+    "values",
+    cl::desc("An input given inline: NAME=v1,v2,... (one value fills the "
+             "whole tensor)"),
+    cl::value_desc("name=values"), cl::cat(category));
+cl::opt<bool> randomInputs(
+    "random-inputs",
+    cl::desc("Fill inputs not given otherwise with seeded random values in "
+             "[-1, 1) (integers: 0..9)"),
+    cl::cat(category));
+cl::opt<unsigned> seed("seed", cl::desc("Seed for --random-inputs"),
+                       cl::init(0), cl::cat(category));
+cl::opt<std::string> outputDir("output-dir",
+                               cl::desc("Write every output as DIR/NAME.npy"),
+                               cl::value_desc("dir"), cl::cat(category));
+cl::list<std::string> expectations(
+    "expect",
+    cl::desc("Compare an output with a file: NAME=FILE, or FILE for the "
+             "outputs in order"),
+    cl::value_desc("name=file"), cl::cat(category));
+cl::opt<double> rtol("rtol", cl::desc("Relative tolerance of --expect"),
+                     cl::init(1e-4), cl::cat(category));
+cl::opt<double> atol("atol", cl::desc("Absolute tolerance of --expect"),
+                     cl::init(1e-5), cl::cat(category));
+cl::opt<bool> printOutputs("print", cl::desc("Print the outputs as text"),
+                           cl::cat(category));
+cl::opt<bool> printTime(
+    "time",
+    cl::desc("Print compile time and run time (median of --repeat runs)"),
+    cl::cat(category));
+cl::opt<unsigned> repeat("repeat", cl::desc("Runs for --time"), cl::init(1),
+                         cl::cat(category));
+cl::opt<int> threads("num-threads", cl::desc("Threads for BLAS"), cl::init(1),
+                     cl::cat(category));
+cl::opt<bool> noBlas("no-blas",
+                     cl::desc("Compile f32 matrix products to loops instead "
+                              "of BLAS calls"),
+                     cl::cat(category));
+cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
+                           cl::init(3), cl::Prefix, cl::cat(category));
+cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("ONNX models: static shape of an input, NAME=DIMxDIMx..."),
+    cl::value_desc("name=shape"), cl::cat(category));
+cl::list<std::string> constantInputs(
+    "constant-input",
+    cl::desc("ONNX models: replace input NAME by the value in FILE before "
+             "import, so computations that read it fold to constants"),
+    cl::value_desc("name=file"), cl::cat(category));
+
+int fail(const Twine &message) {
+  errs() << "tandem-run: error: " << message << "\n";
+  return 1;
+}
+
+Expected<Tensor> readTensorFile(StringRef path) {
+  if (path.ends_with(".npy"))
+    return exec::readNpy(path);
+  if (path.ends_with(".pb"))
+    return readTensorProtoFile(path);
+  return createStringError(inconvertibleErrorCode(),
+                           "'" + path +
+                               "': unknown tensor file type (expected .npy "
+                               "or .pb)");
+}
+
+Expected<std::pair<std::string, std::string>> splitAssignment(StringRef text,
+                                                              StringRef flag) {
+  auto [name, value] = text.split('=');
+  if (name.empty() || value.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "--" + flag + " expects NAME=VALUE, got '" + text +
+                                 "'");
+  return std::make_pair(name.str(), value.str());
+}
+
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &context) {
+  StringRef path = modelPath;
+  if (path.ends_with(".mlir")) {
+    std::string error;
+    auto file = mlir::openInputFile(path, &error);
+    if (!file) {
+      errs() << "tandem-run: error: " << error << "\n";
+      return nullptr;
+    }
+    auto sourceMgr = std::make_shared<SourceMgr>();
+    sourceMgr->AddNewSourceBuffer(std::move(file), SMLoc());
+    return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  }
+  ONNXImportOptions options;
+  for (const std::string &text : inputShapes) {
+    std::pair<std::string, SmallVector<int64_t, 4>> shape;
+    std::string error;
+    if (!parseInputShape(text, shape, error)) {
+      errs() << "tandem-run: error: --input-shape: " << error << "\n";
+      return nullptr;
+    }
+    options.inputShapes.push_back(std::move(shape));
+  }
+  for (const std::string &text : constantInputs) {
+    auto kv = splitAssignment(text, "constant-input");
+    if (!kv) {
+      errs() << "tandem-run: error: " << toString(kv.takeError()) << "\n";
+      return nullptr;
+    }
+    auto tensor = readTensorFile(kv->second);
+    if (!tensor) {
+      errs() << "tandem-run: error: " << toString(tensor.takeError()) << "\n";
+      return nullptr;
+    }
+    options.constantInputs.push_back(makeConstantInput(kv->first, *tensor));
+  }
+  return importONNXFile(path, &context, options);
+}
+
+Expected<Tensor> parseInlineValues(const exec::TensorSignature &sig,
+                                   StringRef text) {
+  Tensor t(sig.type, sig.shape);
+  SmallVector<StringRef> items;
+  SplitString(text, items, ", ");
+  int64_t n = t.getNumElements();
+  if (items.size() != 1 && static_cast<int64_t>(items.size()) != n)
+    return createStringError(inconvertibleErrorCode(),
+                             "--values for '" + sig.name + "' gives " +
+                                 Twine(items.size()) + " values; " +
+                                 sig.describe() + " needs " + Twine(n) +
+                                 " (or one for all)");
+  for (int64_t i = 0; i < n; ++i) {
+    StringRef item = items[items.size() == 1 ? 0 : i];
+    double v;
+    if (item.getAsDouble(v))
+      return createStringError(inconvertibleErrorCode(),
+                               "--values for '" + sig.name + "': '" + item +
+                                   "' is not a number");
+    t.setFromDouble(i, v);
+  }
+  return t;
+}
+
+/// Nested-list text of a tensor, numpy style.
+void printTensor(raw_ostream &os, const Tensor &t) {
+  std::function<void(size_t, int64_t &)> rec = [&](size_t dim, int64_t &i) {
+    if (dim == t.shape.size()) {
+      double v = t.getAsDouble(i++);
+      if (t.type == exec::ElementType::I1)
+        os << (v != 0 ? "true" : "false");
+      else
+        os << format("%g", v);
+      return;
+    }
+    os << "[";
+    for (int64_t k = 0; k < t.shape[dim]; ++k) {
+      if (k)
+        os << ", ";
+      rec(dim + 1, i);
+    }
+    os << "]";
+  };
+  int64_t i = 0;
+  rec(0, i);
+}
+
+std::string formatIndex(ArrayRef<int64_t> shape, int64_t flat) {
+  SmallVector<int64_t> index(shape.size());
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    index[d] = flat % shape[d];
+    flat /= shape[d];
+  }
+  std::string s = "[";
+  for (auto [k, v] : enumerate(index))
+    s += (k ? ", " : "") + std::to_string(v);
+  return s + "]";
+}
+
+/// Compares with numpy.allclose semantics (NaN equals NaN). Returns an
+/// error naming the output, the worst element and both values.
+Error compare(StringRef name, StringRef file, const Tensor &actual,
+              const Tensor &expected) {
+  if (ArrayRef<int64_t>(actual.shape) != ArrayRef<int64_t>(expected.shape) ||
+      actual.type != expected.type)
+    return createStringError(inconvertibleErrorCode(),
+                             "output '" + name + "' is " + actual.describe() +
+                                 ", but '" + file + "' holds " +
+                                 expected.describe());
+  int64_t worst = -1, bad = 0;
+  double worstExcess = 0;
+  for (int64_t i = 0, e = actual.getNumElements(); i < e; ++i) {
+    double a = actual.getAsDouble(i), x = expected.getAsDouble(i);
+    if (std::isnan(a) && std::isnan(x))
+      continue;
+    double allowed = atol + rtol * std::fabs(x);
+    double diff = std::fabs(a - x);
+    if (std::isnan(diff) || diff > allowed) {
+      ++bad;
+      double excess = std::isnan(diff) ? INFINITY : diff - allowed;
+      if (worst < 0 || excess > worstExcess) {
+        worst = i;
+        worstExcess = excess;
+      }
+    }
+  }
+  if (bad == 0)
+    return Error::success();
+  double a = actual.getAsDouble(worst), x = expected.getAsDouble(worst);
+  std::string message;
+  raw_string_ostream os(message);
+  os << "output '" << name << "' differs from '" << file << "': " << bad
+     << " of " << actual.getNumElements() << " elements are outside rtol "
+     << format("%g", double(rtol)) << " / atol " << format("%g", double(atol))
+     << "; the worst is at " << formatIndex(actual.shape, worst) << ": got "
+     << format("%.9g", a) << ", expected " << format("%.9g", x) << " (|diff| "
+     << format("%.3g", std::fabs(a - x)) << ")";
+  return createStringError(inconvertibleErrorCode(), message);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  hideUnrelatedOptions();
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Tandem model runner: compiles a model with the JIT and runs it\n");
+
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  SourceMgr diagnosticsSource;
+  mlir::SourceMgrDiagnosticHandler diagnostics(diagnosticsSource, &context);
+
+  auto module = loadModel(context);
+  if (!module)
+    return 1;
+
+  exec::CompileOptions options;
+  options.blas = !noBlas;
+  options.threads = threads;
+  options.optLevel = optLevel;
+  auto exe = exec::Executable::compile(*module, options);
+  if (!exe)
+    return fail(toString(exe.takeError()));
+  ArrayRef<exec::TensorSignature> sigs = (*exe)->getInputs();
+
+  // Gather the inputs: by name, then positional, then random.
+  std::map<std::string, Tensor> given;
+  auto indexOf = [&](StringRef name) -> int {
+    for (auto [i, s] : enumerate(sigs))
+      if (s.name == name)
+        return i;
+    return -1;
+  };
+  auto unknown = [&](StringRef name) {
+    std::string names;
+    for (const auto &s : sigs)
+      names += " '" + s.name + "'";
+    return fail("the model has no input '" + name +
+                "'; its inputs are:" + names);
+  };
+  for (const std::string &text : namedInputs) {
+    auto kv = splitAssignment(text, "input");
+    if (!kv)
+      return fail(toString(kv.takeError()));
+    if (indexOf(kv->first) < 0)
+      return unknown(kv->first);
+    auto t = readTensorFile(kv->second);
+    if (!t)
+      return fail(toString(t.takeError()));
+    given[kv->first] = std::move(*t);
+  }
+  for (const std::string &text : inlineInputs) {
+    auto kv = splitAssignment(text, "values");
+    if (!kv)
+      return fail(toString(kv.takeError()));
+    int i = indexOf(kv->first);
+    if (i < 0)
+      return unknown(kv->first);
+    auto t = parseInlineValues(sigs[i], kv->second);
+    if (!t)
+      return fail(toString(t.takeError()));
+    given[kv->first] = std::move(*t);
+  }
+  if (positionalInputs.size() > sigs.size())
+    return fail("got " + Twine(positionalInputs.size()) +
+                " input files for a model with " + Twine(sigs.size()) +
+                " inputs");
+  for (auto [i, path] : enumerate(positionalInputs)) {
+    auto t = readTensorFile(path);
+    if (!t)
+      return fail(toString(t.takeError()));
+    given[sigs[i].name] = std::move(*t);
+  }
+  std::mt19937 rng(seed);
+  std::vector<Tensor> inputs;
+  for (const auto &sig : sigs) {
+    auto it = given.find(sig.name);
+    if (it != given.end()) {
+      const Tensor &t = it->second;
+      if (t.type != sig.type ||
+          ArrayRef<int64_t>(t.shape) != ArrayRef<int64_t>(sig.shape))
+        return fail("input '" + sig.name + "' must be " + sig.describe() +
+                    ", but the given value is " + t.describe());
+      inputs.push_back(t);
+      continue;
+    }
+    if (!randomInputs)
+      return fail("no value for input '" + sig.name + "' (" + sig.describe() +
+                  "); give it with --input " + sig.name +
+                  "=FILE, positionally, or use --random-inputs");
+    Tensor t(sig.type, sig.shape);
+    std::uniform_real_distribution<double> real(-1.0, 1.0);
+    std::uniform_int_distribution<int> integer(0, 9);
+    for (int64_t k = 0; k < t.getNumElements(); ++k)
+      t.setFromDouble(k, exec::isFloat(sig.type) ? real(rng) : integer(rng));
+    inputs.push_back(std::move(t));
+  }
+
+  std::vector<Tensor> outputs;
+  std::vector<double> runSeconds;
+  for (unsigned r = 0; r < std::max(1u, unsigned(repeat)); ++r) {
+    auto start = std::chrono::steady_clock::now();
+    auto result = (*exe)->run(inputs);
+    runSeconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
+    if (!result)
+      return fail(toString(result.takeError()));
+    outputs = std::move(*result);
+  }
+  ArrayRef<exec::TensorSignature> outSigs = (*exe)->getOutputs();
+
+  if (printTime) {
+    std::sort(runSeconds.begin(), runSeconds.end());
+    outs() << format("compile: %.3f s (lowering %.3f s, LLVM %.3f s)\n",
+                     (*exe)->getLoweringSeconds() + (*exe)->getCodegenSeconds(),
+                     (*exe)->getLoweringSeconds(), (*exe)->getCodegenSeconds());
+    outs() << format("run: %.3f ms (median of %zu, min %.3f ms)\n",
+                     runSeconds[runSeconds.size() / 2] * 1e3, runSeconds.size(),
+                     runSeconds.front() * 1e3);
+  }
+  if (printOutputs)
+    for (auto [sig, t] : zip(outSigs, outputs)) {
+      outs() << sig.name << ": " << t.describe() << " = ";
+      printTensor(outs(), t);
+      outs() << "\n";
+    }
+  if (!outputDir.empty()) {
+    if (std::error_code ec = sys::fs::create_directories(outputDir))
+      return fail("cannot create '" + outputDir + "': " + ec.message());
+    for (auto [sig, t] : zip(outSigs, outputs)) {
+      std::string file;
+      for (char c : sig.name)
+        file += isAlnum(c) || c == '_' || c == '-' || c == '.' ? c : '_';
+      SmallString<256> path(outputDir);
+      sys::path::append(path, file + ".npy");
+      if (Error err = exec::writeNpy(path, t))
+        return fail(toString(std::move(err)));
+    }
+  }
+
+  int status = 0;
+  for (auto [k, text] : enumerate(expectations)) {
+    StringRef name, file = text;
+    int index = static_cast<int>(k);
+    if (text.find('=') != std::string::npos && !sys::fs::exists(text)) {
+      std::tie(name, file) = StringRef(text).split('=');
+      index = -1;
+      for (auto [i, s] : enumerate(outSigs))
+        if (s.name == name)
+          index = i;
+      if (index < 0)
+        return fail("the model has no output '" + name + "'");
+    } else if (index >= static_cast<int>(outSigs.size())) {
+      return fail("more --expect files than the model's " +
+                  Twine(outSigs.size()) + " outputs");
+    }
+    auto expected = readTensorFile(file);
+    if (!expected)
+      return fail(toString(expected.takeError()));
+    if (Error err =
+            compare(outSigs[index].name, file, outputs[index], *expected)) {
+      errs() << "tandem-run: error: " << toString(std::move(err)) << "\n";
+      status = 1;
+    }
+  }
+  return status;
+}
