@@ -151,6 +151,23 @@ FailureOr<SmallVector<int64_t>> NodeImporter::getConstantInts(unsigned i,
   return t->toInts();
 }
 
+FailureOr<double> NodeImporter::getConstantScalar(unsigned i, StringRef what) {
+  const HostTensor *t = getConstant(i);
+  if (!t) {
+    (void)unsupported(Twine(what) + " (input '" + node.input(i) +
+                      "') is computed at run time; only a constant " + what +
+                      " is supported");
+    return failure();
+  }
+  if (t->getNumElements() != 1) {
+    (void)unsupported(Twine(what) + " (input '" + node.input(i) +
+                      "') has " + Twine(t->getNumElements()) +
+                      " elements; a scalar is required");
+    return failure();
+  }
+  return t->getDouble(0);
+}
+
 const onnx::AttributeProto *NodeImporter::getAttr(StringRef name) const {
   for (const auto &attr : node.attribute())
     if (attr.name() == name)
@@ -545,7 +562,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &proto) {
 
   if (failed(result) && node.unsupportedReason) {
     if (!options.allowUnsupported)
-      return node.emitError() << *node.unsupportedReason;
+      return node.emitError() << "unsupported: " << *node.unsupportedReason;
     if (failed(importAsOnnxOp(node, proto)))
       return failure();
   } else if (failed(result)) {

@@ -80,6 +80,9 @@ public:
   /// input is not a known constant.
   mlir::FailureOr<llvm::SmallVector<int64_t>>
   getConstantInts(unsigned i, llvm::StringRef what);
+  /// The single value of constant input `i` (a scalar or one-element
+  /// tensor); reports it as unsupported, naming `what`, otherwise.
+  mlir::FailureOr<double> getConstantScalar(unsigned i, llvm::StringRef what);
 
   //===--------------------------------------------------------------------===//
   // Attributes

@@ -273,11 +273,10 @@ LogicalResult importClip(NodeImporter &node) {
   for (unsigned i : {1u, 2u}) {
     if (!node.hasInput(i))
       continue;
-    const HostTensor *c = node.getConstant(i);
-    if (!c || c->getNumElements() != 1)
-      return node.unsupported(Twine("Clip with a ") + (i == 1 ? "min" : "max") +
-                              " that is not a constant scalar");
-    bounds[i - 1] = c->getDouble(0);
+    auto bound = node.getConstantScalar(i, i == 1 ? "min" : "max");
+    if (failed(bound))
+      return failure();
+    bounds[i - 1] = *bound;
   }
   double lo = bounds[0].value_or(-std::numeric_limits<double>::infinity());
   double hi = bounds[1].value_or(std::numeric_limits<double>::infinity());

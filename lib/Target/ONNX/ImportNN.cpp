@@ -331,9 +331,38 @@ LogicalResult importSoftmax(NodeImporter &node) {
   return success();
 }
 
+/// LayerNormalization's optional Mean and InvStdDev outputs, from accel ops:
+/// mean(x), 1 / sqrt(mean((x - mean)^2) + epsilon), over the normalized
+/// axes with those axes kept as size 1.
+LogicalResult importLayerNormStatistics(NodeImporter &node, Value x,
+                                        int64_t axis, float epsilon) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int32_t dtype = node.getInputDType(0);
+  SmallVector<int64_t> axes, keptShape(type.getShape());
+  for (int64_t d = axis; d < type.getRank(); ++d) {
+    axes.push_back(d);
+    keptShape[d] = 1;
+  }
+  OpBuilder &b = node.getBuilder();
+  auto keptType = node.getTensorType(keptShape, dtype);
+  auto axesAttr = b.getDenseI64ArrayAttr(axes);
+  Value mean = node.create<ReduceMeanOp>(keptType, x, axesAttr, b.getUnitAttr());
+  Value centered = node.create<SubOp>(type, x, mean);
+  Value squared = node.create<MulOp>(type, centered, centered);
+  Value var =
+      node.create<ReduceMeanOp>(keptType, squared, axesAttr, b.getUnitAttr());
+  Value eps = scalarConstant(node, dtype, epsilon);
+  Value one = scalarConstant(node, dtype, 1.0);
+  if (!eps || !one)
+    return failure();
+  Value stddev =
+      node.create<SqrtOp>(keptType, node.create<AddOp>(keptType, var, eps));
+  node.setOutput(1, mean);
+  node.setOutput(2, node.create<DivOp>(keptType, one, stddev).getResult());
+  return success();
+}
+
 LogicalResult importLayerNormalization(NodeImporter &node) {
-  if (node.isOutputUsed(1) || node.isOutputUsed(2))
-    return node.unsupported("LayerNormalization's Mean/InvStdDev outputs");
   ArrayRef<int64_t> in = node.getInputShape(0);
   auto axis = node.normalizeAxis(node.getInt("axis", -1), in.size());
   if (failed(axis))
@@ -370,10 +399,12 @@ LogicalResult importLayerNormalization(NodeImporter &node) {
     bias = *b;
   }
   OpBuilder &b = node.getBuilder();
-  node.setOutput(0,
-                 node.create<LayerNormOp>(
-                     x->getType(), *x, *scale, bias, b.getI64IntegerAttr(*axis),
-                     b.getF32FloatAttr(node.getFloat("epsilon", 1e-5f))));
+  float epsilon = node.getFloat("epsilon", 1e-5f);
+  node.setOutput(0, node.create<LayerNormOp>(x->getType(), *x, *scale, bias,
+                                             b.getI64IntegerAttr(*axis),
+                                             b.getF32FloatAttr(epsilon)));
+  if (node.isOutputUsed(1) || node.isOutputUsed(2))
+    return importLayerNormStatistics(node, *x, *axis, epsilon);
   return success();
 }
 

@@ -299,6 +299,28 @@ importParsed(llvm::Expected<std::unique_ptr<onnx::ModelProto>> parsed,
   if (resolved.externalDataDir.empty())
     resolved.externalDataDir = ".";
 
+  // Sequences, maps and optionals cannot be accel values; say so before
+  // shape inference trips over them.
+  auto checkTensor = [&](const onnx::ValueInfoProto &v,
+                         StringRef what) -> LogicalResult {
+    const onnx::TypeProto &t = v.type();
+    if (t.value_case() == onnx::TypeProto::kTensorType ||
+        t.value_case() == onnx::TypeProto::VALUE_NOT_SET)
+      return success();
+    StringRef kind = t.has_sequence_type()   ? "a sequence"
+                     : t.has_optional_type() ? "an optional"
+                     : t.has_map_type()      ? "a map"
+                                             : "not a dense tensor";
+    return emitError(loc) << what << " '" << v.name() << "' is not a tensor ("
+                          << kind << "); only tensors are supported";
+  };
+  for (const auto &v : model.graph().input())
+    if (failed(checkTensor(v, "input")))
+      return nullptr;
+  for (const auto &v : model.graph().output())
+    if (failed(checkTensor(v, "output")))
+      return nullptr;
+
   // Say where external data was looked for before libonnx's checker does.
   for (const auto &init : model.graph().initializer()) {
     if (init.data_location() != onnx::TensorProto::EXTERNAL)

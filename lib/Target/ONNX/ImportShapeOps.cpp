@@ -432,11 +432,10 @@ LogicalResult importPad(NodeImporter &node) {
            << "expects " << 2 * rank << " pads, got " << pads->size();
   double value = 0;
   if (node.hasInput(2)) {
-    const HostTensor *c = node.getConstant(2);
-    if (!c || c->getNumElements() != 1)
-      return node.unsupported("Pad with a constant_value that is not a "
-                              "constant scalar");
-    value = c->getDouble(0);
+    auto given = node.getConstantScalar(2, "constant_value");
+    if (failed(given))
+      return failure();
+    value = *given;
   }
   std::string mode = node.getString("mode", "constant");
   PadMode padMode;
@@ -588,11 +587,13 @@ LogicalResult importIdentity(NodeImporter &node) {
     if (node.isOutputUsed(1))
       node.setOutput(1, foldBroadcast(HostTensor::fromInts(kBool, {}, {1}),
                                       node.getInputShape(0)));
-    if (const HostTensor *training = node.getConstant(2);
-        training && training->getInt(0) != 0)
-      return node.unsupported("Dropout in training mode");
-    if (node.hasInput(2) && !node.getConstant(2))
-      return node.unsupported("Dropout with a run-time training_mode");
+    if (node.hasInput(2)) {
+      auto training = node.getConstantScalar(2, "training_mode");
+      if (failed(training))
+        return failure();
+      if (*training != 0)
+        return node.unsupported("Dropout in training mode");
+    }
   }
   if (const HostTensor *c = node.getConstant(0)) {
     node.setOutput(0, *c);
