@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Runs the ONNX backend node tests (Debian's libonnx-testdata) through Tandem.
 
-Usage: scripts/onnx_conformance.py [--build BUILD_DIR] [--write-docs FILE]
-                                   [--filter SUBSTRING] [--jobs N]
+Usage: scripts/onnx_conformance.py [--build BUILD_DIR] [--filter SUBSTRING]
+                                   [--jobs N] [--write-docs FILE]
+                                   [--check-docs FILE] [--junit FILE]
 
 Every test directory holds model.onnx and test_data_set_*/{input,output}_*.pb.
 Each test is imported and JIT-compiled by tandem-run, run on every data set,
@@ -19,8 +20,10 @@ inputs) are bound from the test data with --constant-input, one at a time as
 the importer names them.
 
 Prints one line per failed test, a per-operator table, and the totals; exits
-1 if any test of a supported operator failed. --write-docs writes the
-Markdown table to FILE.
+1 if any test failed. --write-docs writes the Markdown table to FILE;
+--check-docs exits 1 if FILE differs from the table this run produced (the
+test command uses it to keep docs/onnx-conformance.md true); --junit writes
+one JUnit test case per node test, unsupported ones as skipped.
 """
 
 import argparse
@@ -31,6 +34,7 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import onnx
 
@@ -171,6 +175,17 @@ def markdown(results, supported):
     return "\n".join(lines) + "\n"
 
 
+def write_junit(path, results):
+    suite = ET.Element("testsuite", name="onnx-node-tests", tests=str(len(results)))
+    for test, op, status, why in results:
+        case = ET.SubElement(suite, "testcase", classname=f"onnx.{op}", name=test)
+        if status == "failed":
+            ET.SubElement(case, "failure", message=why)
+        elif status == "unsupported":
+            ET.SubElement(case, "skipped", message=why)
+    ET.ElementTree(suite).write(path, encoding="unicode")
+
+
 def supported_ops():
     """The operator types the importer has handlers for, from its docs table."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -188,6 +203,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=os.path.join(root, "build"))
     parser.add_argument("--write-docs")
+    parser.add_argument("--check-docs")
+    parser.add_argument("--junit")
     parser.add_argument("--filter", default="")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     args = parser.parse_args()
@@ -209,6 +226,15 @@ def main():
     if args.write_docs:
         with open(args.write_docs, "w") as f:
             f.write(doc)
+    if args.junit:
+        write_junit(args.junit, results)
+    stale = False
+    if args.check_docs:
+        with open(args.check_docs) as f:
+            stale = f.read() != doc
+        if stale:
+            print(f"{args.check_docs} is out of date; regenerate it with "
+                  f"scripts/onnx_conformance.py --write-docs {args.check_docs}")
     per_op = collections.Counter((op, s) for _, op, s, _ in results)
     claimed = sorted({op for _, op, _, _ in results if op in supported})
     for op in claimed:
@@ -218,7 +244,7 @@ def main():
     print(f"node tests: {totals['passed']} passed, {totals['failed']} failed, "
           f"{totals['unsupported']} unsupported (of {len(results)}); "
           f"{failed_claimed} failures in claimed operators")
-    sys.exit(1 if failed_claimed else 0)
+    sys.exit(1 if totals["failed"] or stale else 0)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 # Usage: scripts/run-tests.sh BUILD_DIR
 #
 # Runs lit + FileCheck (IR and tools), GoogleTest via ctest (libraries) and
-# pytest (Python) against BUILD_DIR, then prints one
+# pytest (Python) and the ONNX backend node tests against BUILD_DIR, then prints one
 # `N passed, N failed[, N skipped]` line covering all layers. Exits non-zero
 # if any test fails. `scripts/test.sh` builds first and then calls this; the
 # `check-tandem` build target calls it directly.
@@ -31,6 +31,11 @@ echo "== pytest (Python)"
 TANDEM_BUILD_DIR="$BUILD" "$PY" -m pytest -q -p no:cacheprovider \
   --junitxml="$RESULTS/pytest.xml" "$ROOT/test/python"
 
+echo "== ONNX backend node tests (unsupported ones count as skipped)"
+"$PY" "$ROOT/scripts/onnx_conformance.py" --build "$BUILD" \
+  --check-docs "$ROOT/docs/onnx-conformance.md" --junit "$RESULTS/onnx-node-tests.xml"
+
 echo "== summary"
 "$PY" "$ROOT/scripts/summarize_tests.py" \
-  "$RESULTS/lit.xml" "$RESULTS/ctest.xml" "$RESULTS/pytest.xml"
+  "$RESULTS/lit.xml" "$RESULTS/ctest.xml" "$RESULTS/pytest.xml" \
+  "$RESULTS/onnx-node-tests.xml"

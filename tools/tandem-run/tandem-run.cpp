@@ -275,7 +275,6 @@ Error compare(StringRef name, StringRef file, const Tensor &actual,
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
-  hideUnrelatedOptions();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
