@@ -31,3 +31,10 @@ def tandem_opt(build_dir):
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def export_dir(tmp_path_factory) -> str:
+    """A directory where models.export() caches exported ONNX files for the
+    whole session."""
+    return str(tmp_path_factory.mktemp("onnx-models"))

@@ -80,3 +80,19 @@ def export(name, opset, directory):
         torch.onnx.export(model, example, path, opset_version=opset,
                           input_names=["input"], output_names=["output"])
     return path, macs
+
+
+def reference(name, directory):
+    """Writes `name`'s example input and PyTorch's output on it as .npy files
+    beside its opset-17 export; returns (model path, input path, output path)."""
+    import numpy as np
+
+    path, _ = export(name, 17, directory)
+    model, example, _ = build(name)
+    with torch.no_grad():
+        expected = model(example)
+    inputs = os.path.join(directory, f"{name}-input.npy")
+    outputs = os.path.join(directory, f"{name}-expected.npy")
+    np.save(inputs, example.numpy())
+    np.save(outputs, expected.numpy())
+    return path, inputs, outputs

@@ -16,11 +16,6 @@ import models
 MODELS = ["resnet18", "mobilenet_v2", "mobilenet_v3_small", "transformer_encoder"]
 
 
-@pytest.fixture(scope="session")
-def export_dir(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("onnx-models"))
-
-
 def summary_macs(summary):
     """Sum of the MAC column over conv2d and matmul rows of the
     --accel-test-loop-nest=summary table."""

@@ -82,10 +82,10 @@ cl::opt<double> atol("atol", cl::desc("Absolute tolerance of --expect"),
                      cl::init(1e-5), cl::cat(category));
 cl::opt<bool> printOutputs("print", cl::desc("Print the outputs as text"),
                            cl::cat(category));
-cl::opt<bool> printTime(
-    "time",
-    cl::desc("Print compile time and run time (median of --repeat runs)"),
-    cl::cat(category));
+cl::opt<bool> printTime("time",
+                        cl::desc("Print load (import), compile and run time "
+                                 "(run: median of --repeat runs)"),
+                        cl::cat(category));
 cl::opt<unsigned> repeat("repeat", cl::desc("Runs for --time"), cl::init(1),
                          cl::cat(category));
 cl::opt<int> threads("num-threads", cl::desc("Threads for BLAS"), cl::init(1),
@@ -287,9 +287,13 @@ int main(int argc, char **argv) {
   SourceMgr diagnosticsSource;
   mlir::SourceMgrDiagnosticHandler diagnostics(diagnosticsSource, &context);
 
+  auto loadStart = std::chrono::steady_clock::now();
   auto module = loadModel(context);
   if (!module)
     return 1;
+  double loadSeconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - loadStart)
+                           .count();
 
   exec::CompileOptions options;
   options.blas = !noBlas;
@@ -389,6 +393,7 @@ int main(int argc, char **argv) {
 
   if (printTime) {
     std::sort(runSeconds.begin(), runSeconds.end());
+    outs() << format("load: %.3f s (parse or import)\n", loadSeconds);
     outs() << format("compile: %.3f s (lowering %.3f s, LLVM %.3f s)\n",
                      (*exe)->getLoweringSeconds() + (*exe)->getCodegenSeconds(),
                      (*exe)->getLoweringSeconds(), (*exe)->getCodegenSeconds());

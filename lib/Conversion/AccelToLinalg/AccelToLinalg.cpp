@@ -104,6 +104,39 @@ Value reshapeTensor(OpBuilder &b, Location loc, Value value,
   return tensor::ExpandShapeOp::create(b, loc, type, flat, all);
 }
 
+Value copyThroughMap(OpBuilder &b, Location loc, Value input,
+                     AffineMap inputMap, RankedTensorType type) {
+  int64_t rank = type.getRank();
+  AffineMap out = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  return linalg::GenericOp::create(
+             b, loc, type, input, empty, ArrayRef<AffineMap>{inputMap, out},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [](OpBuilder &nested, Location l, ValueRange args) {
+               linalg::YieldOp::create(nested, l, args[0]);
+             })
+      .getResult(0);
+}
+
+Value broadcastTensor(OpBuilder &b, Location loc, Value input,
+                      RankedTensorType type) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  if (inType.getShape() == type.getShape())
+    return input;
+  MLIRContext *ctx = b.getContext();
+  int64_t offset = type.getRank() - inType.getRank();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < inType.getRank(); ++d)
+    exprs.push_back(inType.getDimSize(d) == 1 &&
+                            type.getDimSize(offset + d) != 1
+                        ? getAffineConstantExpr(0, ctx)
+                        : getAffineDimExpr(offset + d, ctx));
+  return copyThroughMap(b, loc, input,
+                        AffineMap::get(type.getRank(), 0, exprs, ctx), type);
+}
+
 } // namespace tandem::accel_to_linalg
 
 namespace {

@@ -117,17 +117,10 @@ struct SliceLowering : public OpConversionPattern<SliceOp> {
     SmallVector<AffineExpr> exprs;
     for (auto [d, start, step] : llvm::enumerate(starts, steps))
       exprs.push_back(getAffineDimExpr(d, ctx) * step + start);
-    AffineMap in = AffineMap::get(type.getRank(), 0, exprs, ctx);
-    AffineMap out = AffineMap::getMultiDimIdentityMap(type.getRank(), ctx);
-    rewriter.replaceOp(op, linalg::GenericOp::create(
-                               rewriter, loc, type, adaptor.getInput(),
-                               emptyOf(rewriter, loc, type),
-                               ArrayRef<AffineMap>{in, out},
-                               parallel(type.getRank()),
-                               [](OpBuilder &b, Location l, ValueRange args) {
-                                 linalg::YieldOp::create(b, l, args[0]);
-                               })
-                               .getResult(0));
+    rewriter.replaceOp(
+        op,
+        copyThroughMap(rewriter, loc, adaptor.getInput(),
+                       AffineMap::get(type.getRank(), 0, exprs, ctx), type));
     return success();
   }
 };
@@ -197,28 +190,8 @@ struct BroadcastLowering : public OpConversionPattern<BroadcastOp> {
   LogicalResult
   matchAndRewrite(BroadcastOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    RankedTensorType type = op.getType();
-    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
-    MLIRContext *ctx = op.getContext();
-    int64_t offset = type.getRank() - inType.getRank();
-    SmallVector<AffineExpr> exprs;
-    for (int64_t d = 0; d < inType.getRank(); ++d)
-      exprs.push_back(inType.getDimSize(d) == 1 &&
-                              type.getDimSize(offset + d) != 1
-                          ? getAffineConstantExpr(0, ctx)
-                          : getAffineDimExpr(offset + d, ctx));
-    AffineMap in = AffineMap::get(type.getRank(), 0, exprs, ctx);
-    AffineMap out = AffineMap::getMultiDimIdentityMap(type.getRank(), ctx);
-    rewriter.replaceOp(op, linalg::GenericOp::create(
-                               rewriter, loc, type, adaptor.getInput(),
-                               emptyOf(rewriter, loc, type),
-                               ArrayRef<AffineMap>{in, out},
-                               parallel(type.getRank()),
-                               [](OpBuilder &b, Location l, ValueRange args) {
-                                 linalg::YieldOp::create(b, l, args[0]);
-                               })
-                               .getResult(0));
+    rewriter.replaceOp(op, broadcastTensor(rewriter, op.getLoc(),
+                                           adaptor.getInput(), op.getType()));
     return success();
   }
 };

@@ -37,6 +37,18 @@ mlir::Value padTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
 mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value value, mlir::RankedTensorType type);
 
+/// A new tensor of `type` whose element at index d is `input`'s element at
+/// `inputMap(d)`: a linalg.generic that only copies (slices with negative
+/// steps, broadcasts, im2col-style gathers).
+mlir::Value copyThroughMap(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value input, mlir::AffineMap inputMap,
+                           mlir::RankedTensorType type);
+
+/// `input` broadcast to `type` with numpy rules: dims aligned on the right,
+/// size-1 dims repeated, missing leading dims added.
+mlir::Value broadcastTensor(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value input, mlir::RankedTensorType type);
+
 bool isUnsignedInteger(mlir::Type type);
 
 void populateStructuredOpPatterns(mlir::RewritePatternSet &patterns);

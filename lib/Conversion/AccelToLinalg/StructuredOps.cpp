@@ -151,38 +151,17 @@ struct MatmulLowering : public OpConversionPattern<MatmulOp> {
     // Otherwise broadcast both operands to the full batch (a no-op when the
     // batch dims already agree) and run a batch_matmul over the flattened
     // batch.
-    auto toBatch = [&](Value v, RankedTensorType t, int64_t rows,
-                       int64_t cols) -> Value {
+    auto toBatch = [&](Value v, int64_t rows, int64_t cols) -> Value {
       SmallVector<int64_t> full(batch.begin(), batch.end());
       full.append({rows, cols});
       auto fullType = RankedTensorType::get(full, elem);
-      if (t.getShape() != ArrayRef<int64_t>(full)) {
-        MLIRContext *ctx = op.getContext();
-        int64_t rank = full.size(), offset = rank - t.getRank();
-        SmallVector<AffineExpr> exprs;
-        for (int64_t d = 0; d < t.getRank(); ++d)
-          exprs.push_back(t.getDimSize(d) == 1 && full[offset + d] != 1
-                              ? getAffineConstantExpr(0, ctx)
-                              : getAffineDimExpr(offset + d, ctx));
-        AffineMap in = AffineMap::get(rank, 0, exprs, ctx);
-        AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-        v = linalg::GenericOp::create(
-                rewriter, loc, fullType, v,
-                tensor::EmptyOp::create(rewriter, loc, full, elem).getResult(),
-                ArrayRef<AffineMap>{in, id},
-                SmallVector<utils::IteratorType>(rank,
-                                                 utils::IteratorType::parallel),
-                [](OpBuilder &b, Location l, ValueRange args) {
-                  linalg::YieldOp::create(b, l, args[0]);
-                })
-                .getResult(0);
-      }
+      v = broadcastTensor(rewriter, loc, v, fullType);
       return reshapeTensor(
           rewriter, loc, v,
           RankedTensorType::get({batchSize, rows, cols}, elem));
     };
-    Value l3 = toBatch(lhs, lType, m, kk);
-    Value r3 = toBatch(rhs, rType, kk, nn);
+    Value l3 = toBatch(lhs, m, kk);
+    Value r3 = toBatch(rhs, kk, nn);
     auto o3 = RankedTensorType::get({batchSize, m, nn}, elem);
     Value bmm = linalg::BatchMatmulOp::create(
                     rewriter, loc, TypeRange{o3}, ValueRange{l3, r3},
