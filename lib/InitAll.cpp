@@ -5,10 +5,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/InitAll.h"
+#include "tandem/Analysis/Passes.h"
 #include "tandem/Conversion/Passes.h"
-#include "tandem/Execution/Passes.h"
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
 #include "tandem/Dialect/Accel/Transforms/Passes.h"
+#include "tandem/Execution/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -30,6 +31,7 @@ void tandem::registerAllDialects(mlir::DialectRegistry &registry) {
 
 void tandem::registerAllPasses() {
   accel::registerAccelPasses();
+  registerAnalysisPasses();
   registerConversionPasses();
   registerExecutionPipelines();
   // Every upstream pass and pipeline, as in mlir-opt.

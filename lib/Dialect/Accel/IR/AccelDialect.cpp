@@ -13,9 +13,72 @@ using namespace tandem::accel;
 #include "tandem/Dialect/Accel/IR/AccelDialect.cpp.inc"
 #include "tandem/Dialect/Accel/IR/AccelEnums.cpp.inc"
 
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
+
+#define GET_ATTRDEF_CLASSES
+#include "tandem/Dialect/Accel/IR/AccelAttrs.cpp.inc"
+
 void AccelDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "tandem/Dialect/Accel/IR/AccelOps.cpp.inc"
       >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "tandem/Dialect/Accel/IR/AccelAttrs.cpp.inc"
+      >();
+}
+
+// #accel.cost<target = "t", macs = 1, cycles = 2, energy_pj = 3.5,
+//             utilization = 0.5, mapping = "...">
+Attribute CostAttr::parse(AsmParser &parser, Type) {
+  std::string target, mapping;
+  int64_t macs = 0, cycles = 0;
+  double energy = 0, utilization = 0;
+  auto field = [&](StringRef name, auto parseValue) {
+    return parser.parseKeyword(name) || parser.parseEqual() ||
+           failed(parseValue());
+  };
+  if (parser.parseLess() ||
+      field("target", [&] { return parser.parseString(&target); }) ||
+      parser.parseComma() ||
+      field("macs", [&] { return parser.parseInteger(macs); }) ||
+      parser.parseComma() ||
+      field("cycles", [&] { return parser.parseInteger(cycles); }) ||
+      parser.parseComma() ||
+      field("energy_pj", [&] { return parser.parseFloat(energy); }) ||
+      parser.parseComma() ||
+      field("utilization", [&] { return parser.parseFloat(utilization); }) ||
+      parser.parseComma() ||
+      field("mapping", [&] { return parser.parseString(&mapping); }) ||
+      parser.parseGreater())
+    return {};
+  return CostAttr::get(parser.getContext(), target, macs, cycles,
+                       APFloat(energy), APFloat(utilization), mapping);
+}
+
+void CostAttr::print(AsmPrinter &printer) const {
+  printer << "<target = \"" << getTarget() << "\", macs = " << getMacs()
+          << ", cycles = " << getCycles() << ", energy_pj = "
+          << llvm::format("%.6g", getEnergyPJ().convertToDouble())
+          << ", utilization = "
+          << llvm::format("%.4g", getUtilization().convertToDouble())
+          << ", mapping = \"" << getMapping() << "\">";
+}
+
+std::string tandem::accel::getDisplayName(Operation *op) {
+  std::string name;
+  op->getLoc()->walk([&](Location loc) {
+    if (auto named = dyn_cast<NameLoc>(loc)) {
+      name = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    if (auto file = dyn_cast<FileLineColLoc>(loc); file && name.empty())
+      name = std::to_string(file.getLine()) + ":" +
+             std::to_string(file.getColumn());
+    return WalkResult::advance();
+  });
+  return name.empty() ? "?" : name;
 }

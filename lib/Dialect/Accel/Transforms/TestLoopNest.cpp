@@ -45,23 +45,6 @@ FailureOr<SmallVector<int64_t>> parseTile(Operation *op, const LoopNest &nest,
   return tile;
 }
 
-/// The name a user knows an op by: its NameLoc (the ONNX node name) when it
-/// has one, else "line:col" in the input file.
-std::string getDisplayName(Operation *op) {
-  std::string name;
-  op->getLoc()->walk([&](Location loc) {
-    if (auto named = dyn_cast<NameLoc>(loc)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    if (auto file = dyn_cast<FileLineColLoc>(loc); file && name.empty())
-      name = std::to_string(file.getLine()) + ":" +
-             std::to_string(file.getColumn());
-    return WalkResult::advance();
-  });
-  return name.empty() ? "?" : name;
-}
-
 /// One row of the `summary` table.
 struct SummaryRow {
   std::string name, kind, loops;

@@ -25,4 +25,32 @@ def Accel_PadMode : I32EnumAttr<"PadMode", "how padded elements are filled", [
   let cppNamespace = "::tandem::accel";
 }
 
+def Accel_CostAttr : AttrDef<Accel_Dialect, "Cost"> {
+  let mnemonic = "cost";
+  let summary = "What the cost model computed for one op on one target";
+  let description = [{
+    Written by `--accel-cost-report="... annotate=true"` so that tests can
+    check the cost model's figures with FileCheck:
+
+    ```mlir
+    #accel.cost<target = "eyeriss", macs = 118013952, cycles = 702464,
+                energy_pj = 2.5e+08, utilization = 0.87,
+                mapping = "DRAM[K:4] GLB[...] X[...] Y[...] RF[...]">
+    ```
+
+    `cycles` is the op's latency on the target; `energy_pj` its total
+    energy; `utilization` the useful fraction of the array's MAC slots.
+    Reads and writes per level are in the JSON report.
+  }];
+  let parameters = (ins
+    StringRefParameter<"target">:$target,
+    "int64_t":$macs,
+    "int64_t":$cycles,
+    APFloatParameter<"energy in pJ">:$energyPJ,
+    APFloatParameter<"useful fraction of the MAC slots">:$utilization,
+    StringRefParameter<"mapping">:$mapping
+  );
+  let hasCustomAssemblyFormat = 1;
+}
+
 #endif // TANDEM_DIALECT_ACCEL_IR_ACCELATTRS_TD

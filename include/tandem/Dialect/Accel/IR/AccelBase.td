@@ -32,6 +32,7 @@ def Accel_Dialect : Dialect {
     their meaning.
   }];
   let dependentDialects = ["::mlir::quant::QuantDialect"];
+  let useDefaultAttributePrinterParser = 1;
 }
 
 class Accel_Op<string mnemonic, list<Trait> traits = []>

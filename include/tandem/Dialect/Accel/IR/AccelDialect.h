@@ -15,4 +15,17 @@
 #include "tandem/Dialect/Accel/IR/AccelDialect.h.inc"
 #include "tandem/Dialect/Accel/IR/AccelEnums.h.inc"
 
+#define GET_ATTRDEF_CLASSES
+#include "tandem/Dialect/Accel/IR/AccelAttrs.h.inc"
+
+namespace mlir {
+class Operation;
+} // namespace mlir
+
+namespace tandem::accel {
+/// The name a user knows an op by: its NameLoc (the ONNX node name) when it
+/// has one, else "line:col" in the input file.
+std::string getDisplayName(mlir::Operation *op);
+} // namespace tandem::accel
+
 #endif // TANDEM_DIALECT_ACCEL_IR_ACCELDIALECT_H

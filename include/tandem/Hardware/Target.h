@@ -1,0 +1,165 @@
+//===- Target.h - An accelerator described as data --------------*- C++ -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// A target is a PE array under a memory hierarchy, plus energy and area
+// tables. It is plain data: read from YAML (TargetYAML.cpp), checked by
+// validate(), and handed to the cost model. Presets live in targets/*.yaml.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_HARDWARE_TARGET_H
+#define TANDEM_HARDWARE_TARGET_H
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tandem::hw {
+
+/// How a PE multiplies.
+enum class MacKind {
+  /// Fixed-width integer MAC: one per cycle for operands up to `bits`.
+  Integer,
+  /// Floating-point MAC of `bits` width.
+  Float,
+  /// BitFusion: 16 2-bit BitBricks fused per layer; a w x a-bit MAC uses
+  /// ceil(w/2) * ceil(a/2) bricks, so 16 / that many MACs run per cycle.
+  BitFusion,
+  /// BISMO-style bit-serial: `lanes` 1-bit products per cycle; a w x a-bit
+  /// MAC needs w * a of them.
+  BitSerial,
+  /// Shift-and-add PEs: a multiply by a power of two is a shift; one MAC
+  /// (shift + add) per cycle.
+  ShiftAdd,
+};
+
+/// The array's dataflow style, used for the default mapping (which dims go
+/// to the array's X and Y, which tensor stays in the PEs).
+enum class Dataflow {
+  WeightStationary,
+  OutputStationary,
+  InputStationary,
+  RowStationary,
+};
+
+/// The three data spaces of a compute op, as the cost model sees them.
+enum TensorKind : unsigned { Input = 0, Weight = 1, Output = 2 };
+constexpr unsigned kNumTensorKinds = 3;
+
+struct PEArray {
+  int64_t rows = 1;
+  int64_t cols = 1;
+  MacKind mac = MacKind::Integer;
+  /// Widest operand the MAC unit takes (Integer, Float, ShiftAdd).
+  int64_t bits = 8;
+  /// Bit-serial: 1-bit products per PE per cycle.
+  int64_t lanes = 64;
+  /// Operand widths the unit supports (empty: 1..bits).
+  std::vector<int64_t> supportedBits;
+  Dataflow dataflow = Dataflow::WeightStationary;
+  /// Operands move PE to PE each cycle (SCALE-Sim's model: fill and drain
+  /// cycles per fold).
+  bool systolic = false;
+  /// One read from the level above the array can feed many PEs.
+  bool multicast = true;
+  /// Partial sums are added on the way out of the array.
+  bool spatialReduction = true;
+  /// The array also computes divisions and exp/tanh/erf/sqrt; otherwise ops
+  /// that need them run on the host.
+  bool specialFunctions = false;
+  /// Energy of moving one operand word across the array network (pJ).
+  std::optional<double> networkEnergyPJ;
+
+  int64_t getNumPEs() const { return rows * cols; }
+};
+
+/// One level of the memory hierarchy.
+struct MemoryLevel {
+  std::string name;
+  /// Bytes per instance; 0 means unbounded (DRAM).
+  int64_t capacityBytes = 0;
+  /// One instance per PE (below the array) instead of one shared.
+  bool perPE = false;
+  int64_t wordBits = 64;
+  /// Words per cycle per instance.
+  double readBandwidth = 1;
+  double writeBandwidth = 1;
+  /// Energy per word access (pJ); defaults from capacity (see Energy.cpp).
+  std::optional<double> readEnergyPJ;
+  std::optional<double> writeEnergyPJ;
+  /// Which tensors the level keeps (bit i: TensorKind i).
+  unsigned holds = 0b111;
+  /// Area per instance (mm^2); defaults from capacity.
+  std::optional<double> areaMM2;
+
+  bool holdsKind(TensorKind kind) const { return holds & (1u << kind); }
+};
+
+/// Per-operation energy (pJ) at the array's operand width, overriding the
+/// 45 nm defaults; and area of one PE (mm^2).
+struct ComputeCosts {
+  std::optional<double> macEnergyPJ;
+  std::optional<double> peAreaMM2;
+};
+
+struct Target {
+  std::string name;
+  /// Where the numbers come from (shown in reports and docs).
+  std::string source;
+  double clockMHz = 200;
+  PEArray array;
+  /// Outermost (DRAM) first.
+  llvm::SmallVector<MemoryLevel, 4> levels;
+  ComputeCosts compute;
+
+  /// The levels above the array (shared) come first, then the per-PE ones;
+  /// this is the index of the first per-PE level (== levels.size() if none).
+  unsigned getFirstPerPELevel() const;
+
+  /// Checks every field; the error names the field ("levels[1].capacity_bytes
+  /// must be positive") and the target file when given.
+  llvm::Error validate() const;
+
+  /// Whether the MAC unit takes weight and activation widths `w` and `a`.
+  bool supportsBits(int64_t w, int64_t a) const;
+  /// MACs one PE finishes per cycle at widths `w` x `a` (fractional for
+  /// bit-serial units).
+  double getMacsPerCycle(int64_t w, int64_t a) const;
+  /// Energy of one MAC at widths `w` x `a` (pJ).
+  double getMacEnergyPJ(int64_t w, int64_t a) const;
+  /// Energy of one other arithmetic operation (add, compare) at width `bits`.
+  double getAluEnergyPJ(int64_t bits) const;
+  double getReadEnergyPJ(unsigned level) const;
+  double getWriteEnergyPJ(unsigned level) const;
+  double getNetworkEnergyPJ() const;
+  /// Area of the whole target: PEs, per-PE memories, shared memories (DRAM
+  /// excluded).
+  double getAreaMM2() const;
+};
+
+/// Reads a target from YAML text; `fileName` appears in errors.
+llvm::Expected<Target> parseTarget(llvm::StringRef yaml,
+                                   llvm::StringRef fileName);
+/// Writes `target` as YAML (every default made explicit).
+std::string printTarget(const Target &target);
+/// Loads a preset by name (targets/NAME.yaml in the source tree or in
+/// $TANDEM_TARGETS_DIR) or a YAML file by path.
+llvm::Expected<Target> loadTarget(llvm::StringRef nameOrPath);
+/// Names of the shipped presets.
+llvm::SmallVector<std::string> listPresets();
+
+llvm::StringRef stringifyMacKind(MacKind kind);
+llvm::StringRef stringifyDataflow(Dataflow dataflow);
+llvm::StringRef stringifyTensorKind(TensorKind kind);
+
+} // namespace tandem::hw
+
+#endif // TANDEM_HARDWARE_TARGET_H

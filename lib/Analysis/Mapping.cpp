@@ -1,0 +1,407 @@
+//===- Mapping.cpp - Mappings: text form, verification, defaults ----------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Analysis/CostModel.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <numeric>
+
+using namespace llvm;
+using namespace tandem;
+using namespace tandem::cost;
+using hw::TensorKind;
+
+Mapping Mapping::identity(unsigned numLevels, unsigned numDims) {
+  Mapping m;
+  m.numLevels = numLevels;
+  for (unsigned l = 0; l < kMaxLevels; ++l)
+    for (unsigned d = 0; d < kMaxDims; ++d) {
+      m.factors[l][d] = 1;
+      m.order[l][d] = d;
+    }
+  m.spatialX.fill(1);
+  m.spatialY.fill(1);
+  (void)numDims;
+  return m;
+}
+
+int64_t Mapping::getSpatialX(unsigned numDims) const {
+  int64_t x = 1;
+  for (unsigned d = 0; d < numDims; ++d)
+    x *= spatialX[d];
+  return x;
+}
+
+int64_t Mapping::getSpatialY(unsigned numDims) const {
+  int64_t y = 1;
+  for (unsigned d = 0; d < numDims; ++d)
+    y *= spatialY[d];
+  return y;
+}
+
+static Error mappingError(const Twine &message) {
+  return createStringError(inconvertibleErrorCode(), message);
+}
+
+/// Tile extents at level `c` (as in evaluate()).
+static void tileAt(const Problem &p, const Mapping &m, unsigned c,
+                   unsigned firstPerPE, int64_t *tile) {
+  for (unsigned d = 0; d < p.numDims; ++d) {
+    int64_t inner = 1;
+    for (unsigned l = c; l < m.numLevels; ++l)
+      inner *= m.factors[l][d];
+    tile[d] = c < firstPerPE ? inner * m.spatialX[d] * m.spatialY[d] : inner;
+  }
+}
+
+Error cost::verifyMapping(const Problem &p, const Mapping &m,
+                          const hw::Target &target) {
+  if (m.numLevels != target.levels.size())
+    return mappingError("the mapping has " + Twine(m.numLevels) +
+                        " levels but target '" + target.name + "' has " +
+                        Twine(target.levels.size()));
+  for (unsigned d = 0; d < p.numDims; ++d) {
+    const std::string &dim = p.dimNames[d];
+    int64_t total = m.spatialX[d] * m.spatialY[d];
+    for (unsigned l = 0; l < m.numLevels; ++l) {
+      if (m.factors[l][d] < 1)
+        return mappingError("factor of " + dim + " at " +
+                            target.levels[l].name + " must be at least 1");
+      total *= m.factors[l][d];
+    }
+    if (m.spatialX[d] < 1 || m.spatialY[d] < 1)
+      return mappingError("spatial factor of " + dim + " must be at least 1");
+    if (total < p.extents[d])
+      return mappingError("the factors of " + dim + " multiply to " +
+                          Twine(total) + ", less than its extent " +
+                          Twine(p.extents[d]));
+    // Remainder policy: the last tile may be partial, but no factor may be
+    // entirely padding.
+    auto needed = [&](int64_t f, const Twine &where) -> Error {
+      if (f > 1 && total / f >= p.extents[d])
+        return mappingError("factor " + Twine(f) + " of " + dim + " at " +
+                            where +
+                            " is not needed: the other factors "
+                            "already cover its extent " +
+                            Twine(p.extents[d]));
+      return Error::success();
+    };
+    for (unsigned l = 0; l < m.numLevels; ++l)
+      if (Error err = needed(m.factors[l][d], target.levels[l].name))
+        return err;
+    if (Error err = needed(m.spatialX[d], "X"))
+      return err;
+    if (Error err = needed(m.spatialY[d], "Y"))
+      return err;
+  }
+  for (unsigned l = 0; l < m.numLevels; ++l) {
+    uint32_t seen = 0;
+    for (unsigned i = 0; i < p.numDims; ++i)
+      if (m.order[l][i] < p.numDims)
+        seen |= 1u << m.order[l][i];
+    if (seen != (1u << p.numDims) - 1)
+      return mappingError("the loop order at " + target.levels[l].name +
+                          " is not a permutation of the loops");
+  }
+  int64_t x = m.getSpatialX(p.numDims), y = m.getSpatialY(p.numDims);
+  if (x > target.array.cols)
+    return mappingError("the X (column) factors multiply to " + Twine(x) +
+                        " but the array has " + Twine(target.array.cols) +
+                        " columns");
+  if (y > target.array.rows)
+    return mappingError("the Y (row) factors multiply to " + Twine(y) +
+                        " but the array has " + Twine(target.array.rows) +
+                        " rows");
+  unsigned firstPerPE = target.getFirstPerPELevel();
+  for (unsigned c = 1; c < m.numLevels; ++c) {
+    const hw::MemoryLevel &level = target.levels[c];
+    if (level.capacityBytes == 0)
+      continue;
+    int64_t tile[kMaxDims];
+    tileAt(p, m, c, firstPerPE, tile);
+    int64_t bytes = 0;
+    std::string parts;
+    for (unsigned k = 0; k < kNumTensorKinds; ++k) {
+      if (!p.tensors[k].present || !level.holdsKind(TensorKind(k)))
+        continue;
+      int64_t b =
+          (p.footprint(TensorKind(k), tile) * p.tensors[k].bits + 7) / 8;
+      bytes += b;
+      parts += formatv("{0}{1} {2}", parts.empty() ? "" : ", ",
+                       hw::stringifyTensorKind(TensorKind(k)), b)
+                   .str();
+    }
+    if (bytes > level.capacityBytes)
+      return mappingError("the tiles at " + level.name + " take " +
+                          Twine(bytes) + " bytes (" + parts +
+                          ") but it holds " + Twine(level.capacityBytes) +
+                          (level.perPE ? " per PE" : ""));
+  }
+  return Error::success();
+}
+
+Expected<Mapping> cost::parseMapping(StringRef text, const Problem &p,
+                                     const hw::Target &target) {
+  Mapping m = Mapping::identity(target.levels.size(), p.numDims);
+  SmallVector<bool, kMaxLevels> seenLevel(target.levels.size(), false);
+  StringRef rest = text.trim();
+  while (!rest.empty()) {
+    size_t open = rest.find('[');
+    size_t close = rest.find(']');
+    if (open == StringRef::npos || close == StringRef::npos || close < open)
+      return mappingError("expected NAME[...] in mapping '" + text + "'");
+    StringRef name = rest.take_front(open).trim();
+    StringRef body = rest.slice(open + 1, close);
+    rest = rest.drop_front(close + 1).trim();
+    int level = -1;
+    for (auto [i, l] : llvm::enumerate(target.levels))
+      if (l.name == name)
+        level = i;
+    if (level < 0 && name != "X" && name != "Y") {
+      std::string known;
+      for (const hw::MemoryLevel &l : target.levels)
+        known += l.name + ", ";
+      return mappingError("mapping names level '" + name + "', which target '" +
+                          target.name + "' does not have (levels: " + known +
+                          "and X, Y for the array)");
+    }
+    if (level >= 0) {
+      if (seenLevel[level])
+        return mappingError("mapping lists level '" + name + "' twice");
+      seenLevel[level] = true;
+    }
+    SmallVector<StringRef> entries;
+    body.split(entries, ' ', -1, /*KeepEmpty=*/false);
+    uint32_t listed = 0;
+    unsigned position = 0;
+    for (StringRef entry : entries) {
+      auto [dimName, factorText] = entry.split(':');
+      std::optional<unsigned> dim = p.lookupDim(dimName);
+      if (!dim)
+        return mappingError("mapping entry '" + entry + "' at " + name +
+                            ": the op has no loop '" + dimName + "'");
+      int64_t factor;
+      if (factorText.getAsInteger(10, factor) || factor < 1)
+        return mappingError("mapping entry '" + entry + "' at " + name +
+                            ": expected LOOP:FACTOR with a positive factor");
+      if (listed & (1u << *dim))
+        return mappingError("mapping lists " + dimName + " twice at " + name);
+      listed |= 1u << *dim;
+      if (name == "X")
+        m.spatialX[*dim] = factor;
+      else if (name == "Y")
+        m.spatialY[*dim] = factor;
+      else {
+        m.factors[level][*dim] = factor;
+        m.order[level][position++] = *dim;
+      }
+    }
+    if (level >= 0)
+      for (unsigned d = 0; d < p.numDims; ++d)
+        if (!(listed & (1u << d)))
+          m.order[level][position++] = d;
+  }
+  return m;
+}
+
+std::string cost::printMapping(const Mapping &m, const Problem &p,
+                               const hw::Target &target) {
+  std::string text;
+  raw_string_ostream os(text);
+  auto spatial = [&](StringRef axis, const std::array<int64_t, kMaxDims> &f) {
+    os << axis << "[";
+    bool first = true;
+    for (unsigned d = 0; d < p.numDims; ++d)
+      if (f[d] > 1) {
+        os << (first ? "" : " ") << p.dimNames[d] << ":" << f[d];
+        first = false;
+      }
+    os << "] ";
+  };
+  unsigned firstPerPE = target.getFirstPerPELevel();
+  for (unsigned l = 0; l < m.numLevels; ++l) {
+    if (l == firstPerPE) {
+      spatial("X", m.spatialX);
+      spatial("Y", m.spatialY);
+    }
+    os << target.levels[l].name << "[";
+    bool first = true;
+    for (unsigned i = 0; i < p.numDims; ++i) {
+      unsigned d = m.order[l][i];
+      if (m.factors[l][d] > 1) {
+        os << (first ? "" : " ") << p.dimNames[d] << ":" << m.factors[l][d];
+        first = false;
+      }
+    }
+    os << "] ";
+  }
+  if (firstPerPE >= m.numLevels) {
+    spatial("X", m.spatialX);
+    spatial("Y", m.spatialY);
+  }
+  return StringRef(text).rtrim().str();
+}
+
+namespace {
+
+/// Dims by how they index the three data spaces.
+struct DimClasses {
+  SmallVector<unsigned> outChannels; // weight and output, not input (K)
+  SmallVector<unsigned> pixels;      // input and output, not weight (N P Q)
+  SmallVector<unsigned> reduction;   // input and weight, not output (C R S)
+  SmallVector<unsigned> windows;     // reduction dims sharing an input
+                                     // coordinate with a pixel dim (R S)
+  SmallVector<unsigned> other;
+};
+
+DimClasses classify(const Problem &p) {
+  DimClasses c;
+  const auto &in = p.tensors[hw::Input], &w = p.tensors[hw::Weight],
+             &out = p.tensors[hw::Output];
+  for (unsigned d = 0; d < p.numDims; ++d) {
+    uint32_t bit = 1u << d;
+    bool i = in.present && (in.relevant & bit);
+    bool wt = w.present && (w.relevant & bit);
+    bool o = out.present && (out.relevant & bit);
+    if (wt && o && !i)
+      c.outChannels.push_back(d);
+    else if (i && o && !wt)
+      c.pixels.push_back(d);
+    else if (i && wt && !o) {
+      bool window = false;
+      for (unsigned k = 0; k < in.numCoords; ++k)
+        if (in.coeff[k][d] != 0)
+          for (unsigned e : c.pixels)
+            window |= in.coeff[k][e] != 0;
+      // Pixels may come later in loop order; check all dims.
+      for (unsigned k = 0; k < in.numCoords && !window; ++k)
+        if (in.coeff[k][d] != 0)
+          for (unsigned e = 0; e < p.numDims; ++e)
+            if (e != d && in.coeff[k][e] != 0 && (out.relevant & (1u << e)))
+              window = true;
+      (window ? c.windows : c.reduction).push_back(d);
+    } else
+      c.other.push_back(d);
+  }
+  return c;
+}
+
+} // namespace
+
+Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
+  const unsigned numLevels = target.levels.size(), n = p.numDims;
+  Mapping m = Mapping::identity(numLevels, n);
+  DimClasses dims = classify(p);
+  auto concat = [](std::initializer_list<const SmallVector<unsigned> *> lists) {
+    SmallVector<unsigned> out;
+    for (const auto *l : lists)
+      out.append(l->begin(), l->end());
+    return out;
+  };
+  // Elementwise ops and pooling have no weight: spread pixels.
+  SmallVector<unsigned> x, y;
+  TensorKind stationary = hw::Weight;
+  switch (target.array.dataflow) {
+  case hw::Dataflow::WeightStationary:
+    y = concat({&dims.reduction, &dims.windows});
+    x = concat({&dims.outChannels});
+    break;
+  case hw::Dataflow::OutputStationary:
+    y = concat({&dims.pixels});
+    x = concat({&dims.outChannels});
+    stationary = hw::Output;
+    break;
+  case hw::Dataflow::InputStationary:
+    y = concat({&dims.reduction, &dims.windows});
+    x = concat({&dims.pixels});
+    stationary = hw::Input;
+    break;
+  case hw::Dataflow::RowStationary:
+    y = concat({&dims.windows, &dims.reduction});
+    x = concat({&dims.pixels, &dims.outChannels});
+    break;
+  }
+  if (!p.tensors[hw::Weight].present || (x.empty() && y.empty())) {
+    // No weights (pooling) or no dim that tells operands apart (elementwise
+    // ops): spread the output over the array.
+    x = concat({&dims.pixels, &dims.other});
+    y = concat({&dims.outChannels, &dims.windows});
+    if (y.empty() && x.size() > 1)
+      y.push_back(x.pop_back_val());
+    stationary = hw::Output;
+  }
+  // Spatial: fill each axis greedily; the last dim placed may be padded.
+  SmallVector<int64_t> remaining(p.extents.begin(), p.extents.begin() + n);
+  auto fill = [&](ArrayRef<unsigned> order, int64_t capacity,
+                  std::array<int64_t, kMaxDims> &factors) {
+    for (unsigned d : order) {
+      if (capacity < 2)
+        break;
+      if (remaining[d] <= 1)
+        continue;
+      int64_t f = std::min(remaining[d], capacity);
+      factors[d] = f;
+      remaining[d] = (remaining[d] + f - 1) / f;
+      capacity /= f;
+    }
+  };
+  fill(y, target.array.rows, m.spatialY);
+  fill(x, target.array.cols, m.spatialX);
+
+  // Loop order at every level: loops that index the stationary tensor
+  // outermost, the rest innermost, so its tiles stay put across them.
+  uint32_t keep =
+      p.tensors[stationary].present ? p.tensors[stationary].relevant : 0;
+  SmallVector<unsigned> order;
+  for (unsigned d = 0; d < n; ++d)
+    if (keep & (1u << d))
+      order.push_back(d);
+  for (unsigned d = 0; d < n; ++d)
+    if (!(keep & (1u << d)))
+      order.push_back(d);
+  for (unsigned l = 0; l < numLevels; ++l)
+    for (unsigned i = 0; i < n; ++i)
+      m.order[l][i] = order[i];
+
+  // Temporal: from the innermost level outward, grow each dim's factor (by
+  // divisors of what is left, reuse dims first) while the tiles fit.
+  SmallVector<unsigned> growth(order.rbegin(), order.rend());
+  for (unsigned c = numLevels; c-- > 1;) {
+    if (target.levels[c].capacityBytes == 0)
+      continue;
+    for (unsigned d : growth) {
+      int64_t best = 1;
+      for (int64_t f = remaining[d]; f > 1; --f) {
+        if (remaining[d] % f)
+          continue;
+        m.factors[c][d] = f;
+        if (!errorToBool(verifyMapping(
+                p,
+                [&] {
+                  // Check capacity only: cover the rest at DRAM meanwhile.
+                  Mapping probe = m;
+                  for (unsigned e = 0; e < n; ++e)
+                    probe.factors[0][e] =
+                        e == d ? remaining[e] / f : remaining[e];
+                  return probe;
+                }(),
+                target))) {
+          best = f;
+          break;
+        }
+      }
+      m.factors[c][d] = best;
+      remaining[d] /= best;
+    }
+  }
+  for (unsigned d = 0; d < n; ++d)
+    m.factors[0][d] = remaining[d];
+  return m;
+}

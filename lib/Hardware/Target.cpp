@@ -1,0 +1,308 @@
+//===- Target.cpp - Validation and the default energy and area tables -----===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// Default numbers, all at 45 nm (docs/targets.md lists the sources):
+//  - arithmetic energy: Horowitz, "Computing's energy problem", ISSCC 2014:
+//    8-bit int multiply 0.2 pJ, add 0.03 pJ; 32-bit int 3.1 / 0.1 pJ; 16-bit
+//    float 1.1 / 0.4 pJ; 32-bit float 3.7 / 0.9 pJ; shifts 0.024 pJ (8-bit)
+//    and 0.13 pJ (32-bit) as ShiftAddNet uses them. Multiplies scale with the
+//    product of the operand widths (0.2 * 16 = 3.2 ~ 3.1 pJ at 32 bits),
+//    adds and shifts linearly with the width.
+//  - SRAM energy: Horowitz's 64-bit reads, 10 pJ (8 KB), 20 pJ (32 KB),
+//    100 pJ (1 MB), fit by 10 pJ * sqrt(capacity / 8 KB); DRAM 2 nJ per 64
+//    bits (the middle of Horowitz's 1.3-2.6 nJ). Energy scales with the word
+//    width.
+//  - network: Eyeriss's normalized costs put one hop of the array network at
+//    2x a MAC (Chen et al., ISCA 2016).
+//  - area: Horowitz's 45 nm arithmetic areas (8-bit multiply 282 um^2, add
+//    36 um^2; 16-bit float multiply 1640 + add 1360 um^2; 32-bit float 7700 +
+//    4184 um^2) and SRAM at 0.7 um^2 per bit (a 0.346 um^2 6T cell, Intel
+//    45 nm, with 2x array overhead).
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Hardware/Target.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Twine.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace llvm;
+using namespace tandem::hw;
+
+namespace {
+
+Error fieldError(const Twine &field, const Twine &message) {
+  return createStringError(inconvertibleErrorCode(),
+                           "'" + field + "' " + message);
+}
+
+double intMulPJ(double w, double a) { return 0.2 * (w * a) / 64.0; }
+double intAddPJ(double bits) { return 0.03 * bits / 8.0; }
+double shiftPJ(double bits) {
+  return 0.024 + (bits - 8.0) * (0.13 - 0.024) / 24.0;
+}
+double floatMacPJ(double bits) { return bits <= 16 ? 1.1 + 0.4 : 3.7 + 0.9; }
+
+/// Bricks a BitFusion unit fuses for one w x a multiply.
+double bitFusionBricks(int64_t w, int64_t a) {
+  return double((w + 1) / 2) * double((a + 1) / 2);
+}
+
+double sramAccessPJ(int64_t capacityBytes, int64_t wordBits) {
+  double per64 = capacityBytes == 0
+                     ? 2000.0
+                     : 10.0 * std::sqrt(double(capacityBytes) / 8192.0);
+  return per64 * double(wordBits) / 64.0;
+}
+
+constexpr double kSramUm2PerBit = 0.7;
+
+} // namespace
+
+unsigned Target::getFirstPerPELevel() const {
+  for (auto [i, level] : llvm::enumerate(levels))
+    if (level.perPE)
+      return i;
+  return levels.size();
+}
+
+Error Target::validate() const {
+  if (name.empty())
+    return fieldError("name", "must not be empty");
+  if (!(clockMHz > 0))
+    return fieldError("clock_mhz", "must be positive");
+  if (array.rows < 1)
+    return fieldError("array.rows", "must be at least 1");
+  if (array.cols < 1)
+    return fieldError("array.cols", "must be at least 1");
+  if (array.bits < 1 || array.bits > 64)
+    return fieldError("array.bits", "must be between 1 and 64");
+  if (array.mac == MacKind::BitSerial && array.lanes < 1)
+    return fieldError("array.lanes", "must be at least 1");
+  for (auto [i, b] : llvm::enumerate(array.supportedBits))
+    if (b < 1 || b > array.bits)
+      return fieldError("array.supported_bits[" + Twine(i) + "]",
+                        "is " + Twine(b) +
+                            "; it must be between 1 and "
+                            "array.bits (" +
+                            Twine(array.bits) + ")");
+  if (array.networkEnergyPJ && *array.networkEnergyPJ < 0)
+    return fieldError("array.network_energy_pj", "must not be negative");
+  if (compute.macEnergyPJ && *compute.macEnergyPJ < 0)
+    return fieldError("compute.mac_energy_pj", "must not be negative");
+  if (compute.peAreaMM2 && *compute.peAreaMM2 < 0)
+    return fieldError("compute.pe_area_mm2", "must not be negative");
+  if (levels.empty())
+    return fieldError("levels", "must list at least one memory level");
+  unsigned held = 0;
+  bool seenPerPE = false;
+  for (auto [i, level] : llvm::enumerate(levels)) {
+    std::string at = ("levels[" + Twine(i) + "]").str();
+    if (level.name.empty())
+      return fieldError(at + ".name", "must not be empty");
+    for (unsigned j = 0; j < i; ++j)
+      if (levels[j].name == level.name)
+        return fieldError(at + ".name", "repeats the name '" + level.name +
+                                            "' of levels[" + Twine(j) + "]");
+    if (level.capacityBytes < 0)
+      return fieldError(at + ".capacity_bytes", "must not be negative");
+    if (level.capacityBytes == 0 && i != 0)
+      return fieldError(at + ".capacity_bytes",
+                        "is 0 (unbounded), which only the outermost level "
+                        "(DRAM) may be");
+    if (level.wordBits < 1)
+      return fieldError(at + ".word_bits", "must be at least 1");
+    if (!(level.readBandwidth > 0))
+      return fieldError(at + ".read_bandwidth", "must be positive");
+    if (!(level.writeBandwidth > 0))
+      return fieldError(at + ".write_bandwidth", "must be positive");
+    if (level.readEnergyPJ && *level.readEnergyPJ < 0)
+      return fieldError(at + ".read_energy_pj", "must not be negative");
+    if (level.writeEnergyPJ && *level.writeEnergyPJ < 0)
+      return fieldError(at + ".write_energy_pj", "must not be negative");
+    if (level.holds == 0)
+      return fieldError(at + ".holds", "must name at least one tensor");
+    if (seenPerPE && !level.perPE)
+      return fieldError(at + ".per_pe",
+                        "is false below a per-PE level; shared levels come "
+                        "first, then the per-PE ones");
+    if (level.perPE && i == 0)
+      return fieldError(at + ".per_pe",
+                        "is true for the outermost level; it must be shared");
+    seenPerPE |= level.perPE;
+    held |= level.holds;
+  }
+  if (levels.front().holds != 0b111)
+    return fieldError("levels[0].holds",
+                      "must hold input, weight and output: the outermost "
+                      "level is where every tensor lives");
+  (void)held;
+  return Error::success();
+}
+
+bool Target::supportsBits(int64_t w, int64_t a) const {
+  auto ok = [&](int64_t b) {
+    if (b < 1 || b > array.bits)
+      return false;
+    return array.supportedBits.empty() ||
+           llvm::is_contained(array.supportedBits, b);
+  };
+  return ok(w) && ok(a);
+}
+
+double Target::getMacsPerCycle(int64_t w, int64_t a) const {
+  switch (array.mac) {
+  case MacKind::BitFusion:
+    return 16.0 / bitFusionBricks(w, a);
+  case MacKind::BitSerial:
+    return double(array.lanes) / double(w * a);
+  case MacKind::Integer:
+  case MacKind::Float:
+  case MacKind::ShiftAdd:
+    return 1.0;
+  }
+  return 1.0;
+}
+
+double Target::getMacEnergyPJ(int64_t w, int64_t a) const {
+  double full = double(array.bits);
+  // An override is the energy at the array's full width; narrower operands
+  // scale it like the default model does.
+  auto scaled = [&](double atFull, double atWidths) {
+    if (!compute.macEnergyPJ)
+      return atWidths;
+    return *compute.macEnergyPJ * atWidths / atFull;
+  };
+  switch (array.mac) {
+  case MacKind::Integer: {
+    double acc = double(std::max(w, a));
+    return scaled(intMulPJ(full, full) + intAddPJ(full),
+                  intMulPJ(w, a) + intAddPJ(acc));
+  }
+  case MacKind::Float:
+    return scaled(floatMacPJ(full), floatMacPJ(full));
+  case MacKind::ShiftAdd: {
+    double acc = double(std::max(w, a));
+    return scaled(shiftPJ(full) + intAddPJ(full), shiftPJ(acc) + intAddPJ(acc));
+  }
+  case MacKind::BitFusion: {
+    // Energy in proportion to the bricks a multiply occupies; 16 bricks
+    // make one 8 x 8 MAC.
+    double eightBit = intMulPJ(8, 8) + intAddPJ(8);
+    return scaled(eightBit, eightBit * bitFusionBricks(w, a) / 16.0);
+  }
+  case MacKind::BitSerial: {
+    double eightBit = intMulPJ(8, 8) + intAddPJ(8);
+    return scaled(eightBit, eightBit * double(w * a) / 64.0);
+  }
+  }
+  return 0;
+}
+
+double Target::getAluEnergyPJ(int64_t bits) const {
+  if (array.mac == MacKind::Float)
+    return bits <= 16 ? 0.4 : 0.9;
+  return intAddPJ(double(bits));
+}
+
+double Target::getReadEnergyPJ(unsigned level) const {
+  const MemoryLevel &l = levels[level];
+  return l.readEnergyPJ ? *l.readEnergyPJ
+                        : sramAccessPJ(l.capacityBytes, l.wordBits);
+}
+
+double Target::getWriteEnergyPJ(unsigned level) const {
+  const MemoryLevel &l = levels[level];
+  return l.writeEnergyPJ ? *l.writeEnergyPJ : getReadEnergyPJ(level);
+}
+
+double Target::getNetworkEnergyPJ() const {
+  if (array.networkEnergyPJ)
+    return *array.networkEnergyPJ;
+  return 2.0 * getMacEnergyPJ(array.bits, array.bits);
+}
+
+double Target::getAreaMM2() const {
+  double pe;
+  if (compute.peAreaMM2) {
+    pe = *compute.peAreaMM2;
+  } else {
+    double b = double(array.bits), um2;
+    switch (array.mac) {
+    case MacKind::Float:
+      um2 = b <= 16 ? 1640 + 1360 : 7700 + 4184;
+      break;
+    case MacKind::ShiftAdd:
+      // A barrel shifter is about an adder per log2(width) stage.
+      um2 = 36 * b / 8 * (std::log2(b) + 1);
+      break;
+    case MacKind::BitSerial:
+      // `lanes` AND gates and a popcount tree: about one adder bit each.
+      um2 = 36.0 / 8 * double(array.lanes) * 2;
+      break;
+    case MacKind::Integer:
+    case MacKind::BitFusion:
+      um2 = 282 * (b * b) / 64 + 36 * b / 8;
+      break;
+    }
+    pe = um2 * 1e-6;
+  }
+  double area = pe * double(array.getNumPEs());
+  for (auto [i, level] : llvm::enumerate(levels)) {
+    if (level.capacityBytes == 0)
+      continue; // off-chip
+    double one = level.areaMM2
+                     ? *level.areaMM2
+                     : double(level.capacityBytes) * 8 * kSramUm2PerBit * 1e-6;
+    area += one * (level.perPE ? double(array.getNumPEs()) : 1.0);
+  }
+  return area;
+}
+
+StringRef tandem::hw::stringifyMacKind(MacKind kind) {
+  switch (kind) {
+  case MacKind::Integer:
+    return "int";
+  case MacKind::Float:
+    return "float";
+  case MacKind::BitFusion:
+    return "bit-fusion";
+  case MacKind::BitSerial:
+    return "bit-serial";
+  case MacKind::ShiftAdd:
+    return "shift-add";
+  }
+  return "";
+}
+
+StringRef tandem::hw::stringifyDataflow(Dataflow dataflow) {
+  switch (dataflow) {
+  case Dataflow::WeightStationary:
+    return "ws";
+  case Dataflow::OutputStationary:
+    return "os";
+  case Dataflow::InputStationary:
+    return "is";
+  case Dataflow::RowStationary:
+    return "rs";
+  }
+  return "";
+}
+
+StringRef tandem::hw::stringifyTensorKind(TensorKind kind) {
+  switch (kind) {
+  case Input:
+    return "input";
+  case Weight:
+    return "weight";
+  case Output:
+    return "output";
+  }
+  return "";
+}

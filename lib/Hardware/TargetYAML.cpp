@@ -1,0 +1,222 @@
+//===- TargetYAML.cpp - Targets to and from YAML, presets by name ---------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Hardware/Target.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLTraits.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <vector>
+
+using namespace llvm;
+using namespace tandem::hw;
+
+namespace {
+/// A level as written in YAML: `holds` is a list of tensor names.
+struct LevelYAML {
+  MemoryLevel level;
+  std::vector<std::string> holds;
+};
+struct TargetYAML {
+  Target target;
+  std::vector<LevelYAML> levels;
+};
+} // namespace
+
+LLVM_YAML_IS_SEQUENCE_VECTOR(LevelYAML)
+
+namespace llvm::yaml {
+
+template <> struct ScalarEnumerationTraits<MacKind> {
+  static void enumeration(IO &io, MacKind &kind) {
+    for (MacKind k : {MacKind::Integer, MacKind::Float, MacKind::BitFusion,
+                      MacKind::BitSerial, MacKind::ShiftAdd})
+      io.enumCase(kind, stringifyMacKind(k).data(), k);
+  }
+};
+
+template <> struct ScalarEnumerationTraits<Dataflow> {
+  static void enumeration(IO &io, Dataflow &dataflow) {
+    for (Dataflow d : {Dataflow::WeightStationary, Dataflow::OutputStationary,
+                       Dataflow::InputStationary, Dataflow::RowStationary})
+      io.enumCase(dataflow, stringifyDataflow(d).data(), d);
+  }
+};
+
+template <> struct MappingTraits<PEArray> {
+  static void mapping(IO &io, PEArray &a) {
+    io.mapRequired("rows", a.rows);
+    io.mapRequired("cols", a.cols);
+    io.mapRequired("mac", a.mac);
+    io.mapRequired("bits", a.bits);
+    io.mapOptional("supported_bits", a.supportedBits);
+    io.mapOptional("lanes", a.lanes, int64_t(64));
+    io.mapRequired("dataflow", a.dataflow);
+    io.mapOptional("systolic", a.systolic, false);
+    io.mapOptional("multicast", a.multicast, true);
+    io.mapOptional("spatial_reduction", a.spatialReduction, true);
+    io.mapOptional("special_functions", a.specialFunctions, false);
+    io.mapOptional("network_energy_pj", a.networkEnergyPJ);
+  }
+};
+
+template <> struct MappingTraits<ComputeCosts> {
+  static void mapping(IO &io, ComputeCosts &c) {
+    io.mapOptional("mac_energy_pj", c.macEnergyPJ);
+    io.mapOptional("pe_area_mm2", c.peAreaMM2);
+  }
+};
+
+template <> struct MappingTraits<LevelYAML> {
+  static void mapping(IO &io, LevelYAML &l) {
+    io.mapRequired("name", l.level.name);
+    io.mapRequired("capacity_bytes", l.level.capacityBytes);
+    io.mapOptional("per_pe", l.level.perPE, false);
+    io.mapRequired("word_bits", l.level.wordBits);
+    io.mapRequired("read_bandwidth", l.level.readBandwidth);
+    io.mapRequired("write_bandwidth", l.level.writeBandwidth);
+    io.mapOptional("read_energy_pj", l.level.readEnergyPJ);
+    io.mapOptional("write_energy_pj", l.level.writeEnergyPJ);
+    io.mapRequired("holds", l.holds);
+    io.mapOptional("area_mm2", l.level.areaMM2);
+  }
+};
+
+template <> struct MappingTraits<TargetYAML> {
+  static void mapping(IO &io, TargetYAML &t) {
+    io.mapRequired("name", t.target.name);
+    io.mapOptional("source", t.target.source, std::string());
+    io.mapRequired("clock_mhz", t.target.clockMHz);
+    io.mapRequired("array", t.target.array);
+    io.mapOptional("compute", t.target.compute);
+    io.mapRequired("levels", t.levels);
+  }
+};
+
+} // namespace llvm::yaml
+
+Expected<Target> tandem::hw::parseTarget(StringRef yaml, StringRef fileName) {
+  std::string diagnostics;
+  auto handler = [](const SMDiagnostic &diag, void *context) {
+    raw_string_ostream os(*static_cast<std::string *>(context));
+    diag.print(nullptr, os, /*ShowColors=*/false);
+  };
+  TargetYAML parsed;
+  yaml::Input in(MemoryBufferRef(yaml, fileName), nullptr, handler,
+                 &diagnostics);
+  in >> parsed;
+  if (in.error()) {
+    StringRef message = StringRef(diagnostics).rtrim();
+    return createStringError(
+        inconvertibleErrorCode(),
+        message.empty() ? (fileName + ": not a target").str() : message.str());
+  }
+  Target target = std::move(parsed.target);
+  for (auto [i, l] : llvm::enumerate(parsed.levels)) {
+    MemoryLevel level = l.level;
+    level.holds = 0;
+    for (const std::string &h : l.holds) {
+      if (h == "input")
+        level.holds |= 1u << Input;
+      else if (h == "weight")
+        level.holds |= 1u << Weight;
+      else if (h == "output")
+        level.holds |= 1u << Output;
+      else
+        return createStringError(
+            inconvertibleErrorCode(),
+            "%s: 'levels[%zu].holds' names '%s'; expected input, weight or "
+            "output",
+            fileName.str().c_str(), i, h.c_str());
+    }
+    target.levels.push_back(std::move(level));
+  }
+  if (Error err = target.validate())
+    return createStringError(inconvertibleErrorCode(),
+                             fileName + ": " + toString(std::move(err)));
+  return target;
+}
+
+std::string tandem::hw::printTarget(const Target &target) {
+  TargetYAML out;
+  out.target = target;
+  for (const MemoryLevel &level : target.levels) {
+    LevelYAML l{level, {}};
+    for (unsigned k = 0; k < kNumTensorKinds; ++k)
+      if (level.holdsKind(TensorKind(k)))
+        l.holds.push_back(stringifyTensorKind(TensorKind(k)).str());
+    out.levels.push_back(std::move(l));
+  }
+  out.target.levels.clear();
+  std::string text;
+  raw_string_ostream os(text);
+  yaml::Output yout(os);
+  yout << out;
+  return text;
+}
+
+/// Directories searched for presets: $TANDEM_TARGETS_DIR, then the source
+/// tree's targets/ (compiled in).
+static SmallVector<std::string> presetDirs() {
+  SmallVector<std::string> dirs;
+  if (std::optional<std::string> env =
+          sys::Process::GetEnv("TANDEM_TARGETS_DIR"))
+    dirs.push_back(*env);
+  dirs.push_back(TANDEM_TARGETS_DIR);
+  return dirs;
+}
+
+SmallVector<std::string> tandem::hw::listPresets() {
+  SmallVector<std::string> names;
+  for (const std::string &dir : presetDirs()) {
+    std::error_code ec;
+    for (sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+         it.increment(ec))
+      if (sys::path::extension(it->path()) == ".yaml") {
+        std::string name = sys::path::stem(it->path()).str();
+        if (!llvm::is_contained(names, name))
+          names.push_back(name);
+      }
+  }
+  llvm::sort(names);
+  return names;
+}
+
+Expected<Target> tandem::hw::loadTarget(StringRef nameOrPath) {
+  std::string path = nameOrPath.str();
+  bool isPath = nameOrPath.contains('/') || nameOrPath.ends_with(".yaml") ||
+                nameOrPath.ends_with(".yml");
+  if (!isPath) {
+    path.clear();
+    for (const std::string &dir : presetDirs()) {
+      SmallString<256> candidate(dir);
+      sys::path::append(candidate, nameOrPath + ".yaml");
+      if (sys::fs::exists(candidate)) {
+        path = candidate.str().str();
+        break;
+      }
+    }
+    if (path.empty()) {
+      std::string known;
+      for (const std::string &name : listPresets())
+        known += (known.empty() ? "" : ", ") + name;
+      return createStringError(inconvertibleErrorCode(),
+                               "no target preset named '%s' (presets: %s; "
+                               "or give a path to a .yaml file)",
+                               nameOrPath.str().c_str(), known.c_str());
+    }
+  }
+  auto buffer = MemoryBuffer::getFile(path);
+  if (!buffer)
+    return createStringError(inconvertibleErrorCode(), "cannot read '%s': %s",
+                             path.c_str(), buffer.getError().message().c_str());
+  return parseTarget((*buffer)->getBuffer(), path);
+}
