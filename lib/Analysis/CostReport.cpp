@@ -65,19 +65,20 @@ struct CostReportPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (target.empty()) {
-      module.emitError("--accel-cost-report needs a target: "
-                       "target=NAME (a preset) or target=FILE.yaml");
+      emitError(module.getLoc(), "--accel-cost-report needs a target: "
+                                 "target=NAME (a preset) or target=FILE.yaml");
       return signalPassFailure();
     }
     if (format != "text" && format != "json") {
-      module.emitError("--accel-cost-report format must be 'text' or 'json', "
-                       "not '")
+      emitError(module.getLoc(),
+                "--accel-cost-report format must be 'text' or 'json', "
+                "not '")
           << format << "'";
       return signalPassFailure();
     }
     auto loaded = hw::loadTarget(target);
     if (!loaded) {
-      module.emitError(llvm::toString(loaded.takeError()));
+      emitError(module.getLoc(), llvm::toString(loaded.takeError()));
       return signalPassFailure();
     }
     const hw::Target &hwTarget = *loaded;
@@ -95,7 +96,8 @@ struct CostReportPass
     std::string errorMessage;
     auto file = openOutputFile(output, &errorMessage);
     if (!file) {
-      module.emitError("cannot write the cost report: ") << errorMessage;
+      emitError(module.getLoc(), "cannot write the cost report: ")
+          << errorMessage;
       return signalPassFailure();
     }
     if (format == "json")

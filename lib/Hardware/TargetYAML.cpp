@@ -114,10 +114,16 @@ Expected<Target> tandem::hw::parseTarget(StringRef yaml, StringRef fileName) {
                  &diagnostics);
   in >> parsed;
   if (in.error()) {
-    StringRef message = StringRef(diagnostics).rtrim();
-    return createStringError(
-        inconvertibleErrorCode(),
-        message.empty() ? (fileName + ": not a target").str() : message.str());
+    std::string message = StringRef(diagnostics).rtrim().str();
+    if (message.empty())
+      message = (fileName + ": not a target description").str();
+    // "file:line:col: error: what" -> "file:line:col: what"
+    if (size_t at = message.find(": error: "); at != std::string::npos)
+      message.erase(at, 7);
+    if (message.find("unknown enumerated scalar") != std::string::npos)
+      message += "\n(array.mac is one of int, float, bit-fusion, bit-serial, "
+                 "shift-add; array.dataflow one of ws, os, is, rs)";
+    return createStringError(inconvertibleErrorCode(), message);
   }
   Target target = std::move(parsed.target);
   for (auto [i, l] : llvm::enumerate(parsed.levels)) {
@@ -148,8 +154,11 @@ Expected<Target> tandem::hw::parseTarget(StringRef yaml, StringRef fileName) {
 std::string tandem::hw::printTarget(const Target &target) {
   TargetYAML out;
   out.target = target;
-  for (const MemoryLevel &level : target.levels) {
+  out.target.array.networkEnergyPJ = target.getNetworkEnergyPJ();
+  for (auto [i, level] : llvm::enumerate(target.levels)) {
     LevelYAML l{level, {}};
+    l.level.readEnergyPJ = target.getReadEnergyPJ(i);
+    l.level.writeEnergyPJ = target.getWriteEnergyPJ(i);
     for (unsigned k = 0; k < kNumTensorKinds; ++k)
       if (level.holdsKind(TensorKind(k)))
         l.holds.push_back(stringifyTensorKind(TensorKind(k)).str());
