@@ -324,7 +324,11 @@ Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
     stationary = hw::Input;
     break;
   case hw::Dataflow::RowStationary:
-    y = concat({&dims.windows, &dims.reduction});
+    // Filter rows down the columns; the rest of the window (S) runs inside
+    // each PE as a 1-D convolution.
+    if (!dims.windows.empty())
+      y.push_back(dims.windows.front());
+    y.append(dims.reduction.begin(), dims.reduction.end());
     x = concat({&dims.pixels, &dims.outChannels});
     break;
   }
