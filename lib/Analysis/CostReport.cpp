@@ -161,8 +161,8 @@ struct CostReportPass
       return success();
     }
     Mapping mapping;
-    if (auto text = op->getAttrOfType<StringAttr>("accel.mapping")) {
-      auto parsed = parseMapping(text.getValue(), *problem, hwTarget);
+    if (auto attr = op->getAttrOfType<accel::MappingAttr>("accel.mapping")) {
+      auto parsed = parseMapping(attr.getText(), *problem, hwTarget);
       if (!parsed)
         return op->emitError("invalid mapping: ")
                << llvm::toString(parsed.takeError());

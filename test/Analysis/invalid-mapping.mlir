@@ -5,7 +5,7 @@
 
 func.func @short(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf32> {
   // expected-error @+1 {{invalid mapping on target 'eyeriss': the factors of M multiply to 32, less than its extent 64}}
-  %0 = accel.matmul %a, %b {accel.mapping = "DRAM[M:32 N:64 K:32]"} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
+  %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[M:32 N:64 K:32]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
 
@@ -16,7 +16,7 @@ func.func @short(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf
 // would only add padding.
 func.func @padding(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf32> {
   // expected-error @+1 {{factor 2 of M at DRAM is not needed: the other factors already cover its extent 64}}
-  %0 = accel.matmul %a, %b {accel.mapping = "DRAM[M:2 N:64 K:32] GLB[M:5] X[M:14]"} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
+  %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[M:2 N:64 K:32] GLB[M:5] X[M:14]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
 
@@ -24,7 +24,7 @@ func.func @padding(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64
 
 func.func @wide(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf32> {
   // expected-error @+1 {{the X (column) factors multiply to 16 but the array has 14 columns}}
-  %0 = accel.matmul %a, %b {accel.mapping = "DRAM[M:4 N:64 K:32] X[M:16]"} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
+  %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[M:4 N:64 K:32] X[M:16]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
 
@@ -35,7 +35,7 @@ func.func @wide(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf3
 // 256 + 128 + 256 = 640 B.
 func.func @overflow(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf32> {
   // expected-error @+1 {{the tiles at spad take 640 bytes (input 256, weight 128, output 256) but it holds 520 per PE}}
-  %0 = accel.matmul %a, %b {accel.mapping = "DRAM[M:4 N:8 K:4] spad[M:16 N:8 K:8]"} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
+  %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[M:4 N:8 K:4] spad[M:16 N:8 K:8]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
 
@@ -43,7 +43,7 @@ func.func @overflow(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x6
 
 func.func @level(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf32> {
   // expected-error @+1 {{invalid mapping: mapping names level 'L2', which target 'eyeriss' does not have (levels: DRAM, GLB, spad, and X, Y for the array)}}
-  %0 = accel.matmul %a, %b {accel.mapping = "L2[M:64]"} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
+  %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<L2[M:64]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
 
@@ -51,22 +51,32 @@ func.func @level(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf
 
 func.func @loop(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf32> {
   // expected-error @+1 {{invalid mapping: mapping entry 'P:4' at DRAM: the op has no loop 'P'}}
-  %0 = accel.matmul %a, %b {accel.mapping = "DRAM[P:4]"} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
+  %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[P:4]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
 
 // -----
 
 func.func @syntax(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf32> {
-  // expected-error @+1 {{invalid mapping: mapping entry 'M4' at DRAM: the op has no loop 'M4'}}
-  %0 = accel.matmul %a, %b {accel.mapping = "DRAM[M4]"} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
+  // The syntax is checked when the attribute is parsed.
+  // expected-error @+1 {{expected ':'}}
+  %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[M4]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
 
 // -----
 
 func.func @zero(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf32> {
-  // expected-error @+1 {{invalid mapping: mapping entry 'M:0' at DRAM: expected LOOP:FACTOR with a positive factor}}
-  %0 = accel.matmul %a, %b {accel.mapping = "DRAM[M:0]"} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
+  // expected-error @+1 {{mapping factors must be positive}}
+  %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[M:0]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// -----
+
+// A mapping made for a target with other levels.
+func.func @levels(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf32> {
+  // expected-error @+1 {{invalid mapping: mapping names level 'SRAM', which target 'eyeriss' does not have (levels: DRAM, GLB, spad, and X, Y for the array)}}
+  %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[M:64] SRAM[N:64 K:32] reg[]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }

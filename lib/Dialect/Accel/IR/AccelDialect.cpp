@@ -68,6 +68,43 @@ void CostAttr::print(AsmPrinter &printer) const {
           << ", mapping = \"" << getMapping() << "\">";
 }
 
+// #accel.mapping<DRAM[K:4 C:2] GLB[P:7] X[K:16] Y[C:8] spad[S:3]>
+Attribute MappingAttr::parse(AsmParser &parser, Type) {
+  if (parser.parseLess())
+    return {};
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  StringRef level;
+  while (succeeded(parser.parseOptionalKeyword(&level))) {
+    os << (text.empty() ? "" : " ") << level << "[";
+    if (parser.parseLSquare())
+      return {};
+    bool first = true;
+    while (failed(parser.parseOptionalRSquare())) {
+      StringRef dim;
+      int64_t factor;
+      SMLoc at = parser.getCurrentLocation();
+      if (parser.parseKeyword(&dim) || parser.parseColon() ||
+          parser.parseInteger(factor))
+        return {};
+      if (factor < 1) {
+        parser.emitError(at, "mapping factors must be positive");
+        return {};
+      }
+      os << (first ? "" : " ") << dim << ":" << factor;
+      first = false;
+    }
+    os << "]";
+  }
+  if (parser.parseGreater())
+    return {};
+  return MappingAttr::get(parser.getContext(), text);
+}
+
+void MappingAttr::print(AsmPrinter &printer) const {
+  printer << "<" << getText() << ">";
+}
+
 std::string tandem::accel::getDisplayName(Operation *op) {
   std::string name;
   op->getLoc()->walk([&](Location loc) {

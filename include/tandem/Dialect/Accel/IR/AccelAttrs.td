@@ -25,6 +25,31 @@ def Accel_PadMode : I32EnumAttr<"PadMode", "how padded elements are filled", [
   let cppNamespace = "::tandem::accel";
 }
 
+def Accel_MappingAttr : AttrDef<Accel_Dialect, "Mapping"> {
+  let mnemonic = "mapping";
+  let summary = "How an op's loops are tiled over memory levels and the array";
+  let description = [{
+    A dataflow mapping in Timeloop's terms, attached to a compute op as
+    `accel.mapping` (by `--accel-map-dataflow`, or by hand):
+
+    ```mlir
+    %y = accel.conv2d %x, %w {accel.mapping = #accel.mapping<
+           DRAM[K:4 C:2] GLB[P:7 Q:7] X[K:16] Y[C:8 R:3] spad[S:3 Q:8]>} : ...
+    ```
+
+    One `LEVEL[...]` per memory level of the target, outermost first, with
+    the temporal factor of each loop, outermost loop first (loops not
+    listed: factor 1, innermost); `X[...]` and `Y[...]` hold the spatial
+    factors along the array's columns and rows. The attribute only checks
+    the syntax; the target-specific rules (factors cover every loop, tiles
+    fit every buffer, spatial factors fit the array) are checked against a
+    target by `--accel-cost-report` and `--accel-map-dataflow`
+    (docs/mapping.md).
+  }];
+  let parameters = (ins StringRefParameter<"the mapping's text">:$text);
+  let hasCustomAssemblyFormat = 1;
+}
+
 def Accel_CostAttr : AttrDef<Accel_Dialect, "Cost"> {
   let mnemonic = "cost";
   let summary = "What the cost model computed for one op on one target";
