@@ -130,7 +130,7 @@ int main(int argc, char **argv) {
     for (unsigned tries = 0; found < mappingsPerLayer && tries < 200000;
          ++tries) {
       Mapping m = randomMapping(p, *target, rng);
-      if (llvm::errorToBool(verifyMapping(p, m, *target)))
+      if (!isValidMapping(p, m, *target))
         continue;
       work.emplace_back(i, m);
       ++found;

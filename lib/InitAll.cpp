@@ -10,6 +10,7 @@
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
 #include "tandem/Dialect/Accel/Transforms/Passes.h"
 #include "tandem/Execution/Passes.h"
+#include "tandem/Mapping/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -34,6 +35,7 @@ void tandem::registerAllPasses() {
   registerAnalysisPasses();
   registerConversionPasses();
   registerExecutionPipelines();
+  registerMappingPasses();
   // Every upstream pass and pipeline, as in mlir-opt.
   mlir::registerAllPasses();
 }

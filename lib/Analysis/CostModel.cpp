@@ -72,6 +72,7 @@ Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
       }
   const int64_t bits[kNumTensorKinds] = {inputBits, weightBits, outputBits};
   for (unsigned k = 0; k < kNumTensorKinds; ++k) {
+    p.tensors[k].bits = bits[k];
     if (!roles[k])
       continue;
     const accel::TensorAccess &access = nest.tensors[*roles[k]];

@@ -48,16 +48,6 @@ struct Report {
   int64_t macs = 0;
 };
 
-/// Operand width of `type`'s elements: quantized storage, integer width, or
-/// `floatBits` for floats.
-int64_t bitsOf(Type type, int64_t floatBits) {
-  if (auto q = dyn_cast<quant::QuantizedType>(type))
-    return q.getStorageTypeIntegralWidth();
-  if (auto i = dyn_cast<IntegerType>(type))
-    return i.getWidth();
-  return floatBits;
-}
-
 struct CostReportPass
     : public tandem::impl::CostReportPassBase<CostReportPass> {
   using CostReportPassBase::CostReportPassBase;
@@ -123,41 +113,11 @@ struct CostReportPass
         ++report.dataMovement;
       return success();
     }
-    accel::LoopNest nest = nestOp.getLoopNest();
-    int64_t floatWidth = floatBits > 0 ? floatBits : hwTarget.array.bits;
-    int64_t bits[kNumTensorKinds] = {floatWidth, floatWidth, floatWidth};
-    for (const accel::TensorAccess &t : nest.tensors) {
-      int64_t b = bitsOf(t.elementType, floatWidth);
-      if (t.isOutput)
-        bits[hw::Output] = b;
-      else if (t.name == "weight" || t.name == "rhs")
-        bits[hw::Weight] = b;
-      else if (t.name == "input" || t.name == "lhs")
-        bits[hw::Input] = b;
-    }
-    auto problem =
-        buildProblem(nest, bits[hw::Input], bits[hw::Weight], bits[hw::Output]);
+    std::string hostReason;
+    std::optional<Problem> problem =
+        getOpProblem(nestOp, hwTarget, floatBits, hostReason);
     if (!problem) {
-      report.fallback.push_back(
-          {name, kind, llvm::toString(problem.takeError())});
-      return success();
-    }
-    if (problem->needsSpecialFunctions && !hwTarget.array.specialFunctions) {
-      report.fallback.push_back(
-          {name, kind,
-           "needs division or exp/tanh/erf/sqrt, which the array lacks"});
-      return success();
-    }
-    int64_t w = problem->tensors[hw::Weight].present ? bits[hw::Weight]
-                                                     : bits[hw::Input];
-    if (!hwTarget.supportsBits(w, bits[hw::Input])) {
-      report.fallback.push_back(
-          {name, kind,
-           llvm::formatv("{0}-bit weights x {1}-bit activations are not "
-                         "supported by the {2} MAC units",
-                         w, bits[hw::Input],
-                         hw::stringifyMacKind(hwTarget.array.mac))
-               .str()});
+      report.fallback.push_back({name, kind, hostReason});
       return success();
     }
     Mapping mapping;
@@ -178,7 +138,8 @@ struct CostReportPass
     row.name = name;
     row.kind = kind;
     row.macs = problem->getMacs();
-    std::copy(std::begin(bits), std::end(bits), row.bits);
+    for (unsigned k = 0; k < kNumTensorKinds; ++k)
+      row.bits[k] = problem->tensors[k].bits;
     row.cost = evaluate(*problem, mapping, hwTarget);
     row.mapping = printMapping(mapping, *problem, hwTarget);
     row.binding = row.cost.bindingLevel < 0

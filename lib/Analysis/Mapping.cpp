@@ -61,64 +61,76 @@ static void tileAt(const Problem &p, const Mapping &m, unsigned c,
   }
 }
 
-Error cost::verifyMapping(const Problem &p, const Mapping &m,
-                          const hw::Target &target) {
-  if (m.numLevels != target.levels.size())
-    return mappingError("the mapping has " + Twine(m.numLevels) +
-                        " levels but target '" + target.name + "' has " +
-                        Twine(target.levels.size()));
+/// The rules of verifyMapping(); `fail` gets the message of the first one
+/// broken (built only then, so the mapper's fast path allocates nothing).
+static bool checkMapping(const Problem &p, const Mapping &m,
+                         const hw::Target &target,
+                         function_ref<void(const Twine &)> fail) {
+  if (m.numLevels != target.levels.size()) {
+    fail("the mapping has " + Twine(m.numLevels) + " levels but target '" +
+         target.name + "' has " + Twine(target.levels.size()));
+    return false;
+  }
   for (unsigned d = 0; d < p.numDims; ++d) {
     const std::string &dim = p.dimNames[d];
     int64_t total = m.spatialX[d] * m.spatialY[d];
     for (unsigned l = 0; l < m.numLevels; ++l) {
-      if (m.factors[l][d] < 1)
-        return mappingError("factor of " + dim + " at " +
-                            target.levels[l].name + " must be at least 1");
+      if (m.factors[l][d] < 1) {
+        fail("factor of " + dim + " at " + target.levels[l].name +
+             " must be at least 1");
+        return false;
+      }
       total *= m.factors[l][d];
     }
-    if (m.spatialX[d] < 1 || m.spatialY[d] < 1)
-      return mappingError("spatial factor of " + dim + " must be at least 1");
-    if (total < p.extents[d])
-      return mappingError("the factors of " + dim + " multiply to " +
-                          Twine(total) + ", less than its extent " +
-                          Twine(p.extents[d]));
+    if (m.spatialX[d] < 1 || m.spatialY[d] < 1) {
+      fail("spatial factor of " + dim + " must be at least 1");
+      return false;
+    }
+    if (total < p.extents[d]) {
+      fail("the factors of " + dim + " multiply to " + Twine(total) +
+           ", less than its extent " + Twine(p.extents[d]));
+      return false;
+    }
     // Remainder policy: the last tile may be partial, but no factor may be
     // entirely padding.
-    auto needed = [&](int64_t f, const Twine &where) -> Error {
-      if (f > 1 && total / f >= p.extents[d])
-        return mappingError("factor " + Twine(f) + " of " + dim + " at " +
-                            where +
-                            " is not needed: the other factors "
-                            "already cover its extent " +
-                            Twine(p.extents[d]));
-      return Error::success();
+    auto needed = [&](int64_t f, const Twine &where) -> bool {
+      if (f > 1 && total / f >= p.extents[d]) {
+        fail("factor " + Twine(f) + " of " + dim + " at " + where +
+             " is not needed: the other factors "
+             "already cover its extent " +
+             Twine(p.extents[d]));
+        return false;
+      }
+      return true;
     };
     for (unsigned l = 0; l < m.numLevels; ++l)
-      if (Error err = needed(m.factors[l][d], target.levels[l].name))
-        return err;
-    if (Error err = needed(m.spatialX[d], "X"))
-      return err;
-    if (Error err = needed(m.spatialY[d], "Y"))
-      return err;
+      if (!needed(m.factors[l][d], target.levels[l].name))
+        return false;
+    if (!needed(m.spatialX[d], "X") || !needed(m.spatialY[d], "Y"))
+      return false;
   }
   for (unsigned l = 0; l < m.numLevels; ++l) {
     uint32_t seen = 0;
     for (unsigned i = 0; i < p.numDims; ++i)
       if (m.order[l][i] < p.numDims)
         seen |= 1u << m.order[l][i];
-    if (seen != (1u << p.numDims) - 1)
-      return mappingError("the loop order at " + target.levels[l].name +
-                          " is not a permutation of the loops");
+    if (seen != (1u << p.numDims) - 1) {
+      fail("the loop order at " + target.levels[l].name +
+           " is not a permutation of the loops");
+      return false;
+    }
   }
   int64_t x = m.getSpatialX(p.numDims), y = m.getSpatialY(p.numDims);
-  if (x > target.array.cols)
-    return mappingError("the X (column) factors multiply to " + Twine(x) +
-                        " but the array has " + Twine(target.array.cols) +
-                        " columns");
-  if (y > target.array.rows)
-    return mappingError("the Y (row) factors multiply to " + Twine(y) +
-                        " but the array has " + Twine(target.array.rows) +
-                        " rows");
+  if (x > target.array.cols) {
+    fail("the X (column) factors multiply to " + Twine(x) +
+         " but the array has " + Twine(target.array.cols) + " columns");
+    return false;
+  }
+  if (y > target.array.rows) {
+    fail("the Y (row) factors multiply to " + Twine(y) + " but the array has " +
+         Twine(target.array.rows) + " rows");
+    return false;
+  }
   unsigned firstPerPE = target.getFirstPerPELevel();
   for (unsigned c = 1; c < m.numLevels; ++c) {
     const hw::MemoryLevel &level = target.levels[c];
@@ -126,25 +138,43 @@ Error cost::verifyMapping(const Problem &p, const Mapping &m,
       continue;
     int64_t tile[kMaxDims];
     tileAt(p, m, c, firstPerPE, tile);
-    int64_t bytes = 0;
-    std::string parts;
+    int64_t bytes = 0, perTensor[kNumTensorKinds] = {0, 0, 0};
     for (unsigned k = 0; k < kNumTensorKinds; ++k) {
       if (!p.tensors[k].present || !level.holdsKind(TensorKind(k)))
         continue;
-      int64_t b =
+      perTensor[k] =
           (p.footprint(TensorKind(k), tile) * p.tensors[k].bits + 7) / 8;
-      bytes += b;
-      parts += formatv("{0}{1} {2}", parts.empty() ? "" : ", ",
-                       hw::stringifyTensorKind(TensorKind(k)), b)
-                   .str();
+      bytes += perTensor[k];
     }
+    std::string parts;
     if (bytes > level.capacityBytes)
-      return mappingError("the tiles at " + level.name + " take " +
-                          Twine(bytes) + " bytes (" + parts +
-                          ") but it holds " + Twine(level.capacityBytes) +
-                          (level.perPE ? " per PE" : ""));
+      for (unsigned k = 0; k < kNumTensorKinds; ++k)
+        if (perTensor[k])
+          parts += formatv("{0}{1} {2}", parts.empty() ? "" : ", ",
+                           hw::stringifyTensorKind(TensorKind(k)), perTensor[k])
+                       .str();
+    if (bytes > level.capacityBytes) {
+      fail("the tiles at " + level.name + " take " + Twine(bytes) + " bytes (" +
+           parts + ") but it holds " + Twine(level.capacityBytes) +
+           (level.perPE ? " per PE" : ""));
+      return false;
+    }
   }
-  return Error::success();
+  return true;
+}
+
+bool cost::isValidMapping(const Problem &p, const Mapping &m,
+                          const hw::Target &target) {
+  return checkMapping(p, m, target, [](const Twine &) {});
+}
+
+Error cost::verifyMapping(const Problem &p, const Mapping &m,
+                          const hw::Target &target) {
+  std::string message;
+  if (checkMapping(p, m, target,
+                   [&](const Twine &why) { message = why.str(); }))
+    return Error::success();
+  return mappingError(message);
 }
 
 Expected<Mapping> cost::parseMapping(StringRef text, const Problem &p,
@@ -295,33 +325,32 @@ DimClasses classify(const Problem &p) {
 
 } // namespace
 
-Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
-  const unsigned numLevels = target.levels.size(), n = p.numDims;
-  Mapping m = Mapping::identity(numLevels, n);
+DataflowStyle cost::getDataflowStyle(const Problem &p,
+                                     const hw::Target &target) {
   DimClasses dims = classify(p);
   auto concat = [](std::initializer_list<const SmallVector<unsigned> *> lists) {
-    SmallVector<unsigned> out;
+    SmallVector<unsigned, kMaxDims> out;
     for (const auto *l : lists)
       out.append(l->begin(), l->end());
     return out;
   };
-  // Elementwise ops and pooling have no weight: spread pixels.
-  SmallVector<unsigned> x, y;
-  TensorKind stationary = hw::Weight;
+  DataflowStyle style;
+  auto &x = style.x, &y = style.y;
   switch (target.array.dataflow) {
   case hw::Dataflow::WeightStationary:
     y = concat({&dims.reduction, &dims.windows});
     x = concat({&dims.outChannels});
+    style.stationary = hw::Weight;
     break;
   case hw::Dataflow::OutputStationary:
     y = concat({&dims.pixels});
     x = concat({&dims.outChannels});
-    stationary = hw::Output;
+    style.stationary = hw::Output;
     break;
   case hw::Dataflow::InputStationary:
     y = concat({&dims.reduction, &dims.windows});
     x = concat({&dims.pixels});
-    stationary = hw::Input;
+    style.stationary = hw::Input;
     break;
   case hw::Dataflow::RowStationary:
     // Filter rows down the columns; the rest of the window (S) runs inside
@@ -330,6 +359,7 @@ Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
       y.push_back(dims.windows.front());
     y.append(dims.reduction.begin(), dims.reduction.end());
     x = concat({&dims.pixels, &dims.outChannels});
+    style.stationary = hw::Weight;
     break;
   }
   if (!p.tensors[hw::Weight].present || (x.empty() && y.empty())) {
@@ -339,8 +369,17 @@ Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
     y = concat({&dims.outChannels, &dims.windows});
     if (y.empty() && x.size() > 1)
       y.push_back(x.pop_back_val());
-    stationary = hw::Output;
+    style.stationary = hw::Output;
   }
+  return style;
+}
+
+Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
+  const unsigned numLevels = target.levels.size(), n = p.numDims;
+  Mapping m = Mapping::identity(numLevels, n);
+  DataflowStyle style = getDataflowStyle(p, target);
+  const auto &x = style.x, &y = style.y;
+  TensorKind stationary = style.stationary;
   // Spatial: fill each axis greedily; the last dim placed may be padded.
   SmallVector<int64_t> remaining(p.extents.begin(), p.extents.begin() + n);
   auto fill = [&](ArrayRef<unsigned> order, int64_t capacity,
@@ -386,17 +425,11 @@ Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
         if (remaining[d] % f)
           continue;
         m.factors[c][d] = f;
-        if (!errorToBool(verifyMapping(
-                p,
-                [&] {
-                  // Check capacity only: cover the rest at DRAM meanwhile.
-                  Mapping probe = m;
-                  for (unsigned e = 0; e < n; ++e)
-                    probe.factors[0][e] =
-                        e == d ? remaining[e] / f : remaining[e];
-                  return probe;
-                }(),
-                target))) {
+        // Check with the rest of every loop at DRAM meanwhile.
+        Mapping probe = m;
+        for (unsigned e = 0; e < n; ++e)
+          probe.factors[0][e] = e == d ? remaining[e] / f : remaining[e];
+        if (isValidMapping(p, probe, target)) {
           best = f;
           break;
         }

@@ -60,6 +60,7 @@ template <> struct MappingTraits<PEArray> {
     io.mapOptional("supported_bits", a.supportedBits);
     io.mapOptional("lanes", a.lanes, int64_t(64));
     io.mapRequired("dataflow", a.dataflow);
+    io.mapOptional("flexible_dataflow", a.flexibleDataflow, false);
     io.mapOptional("systolic", a.systolic, false);
     io.mapOptional("multicast", a.multicast, true);
     io.mapOptional("spatial_reduction", a.spatialReduction, true);

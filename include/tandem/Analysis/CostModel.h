@@ -29,6 +29,7 @@
 
 namespace tandem::accel {
 struct LoopNest;
+class LoopNestOpInterface;
 } // namespace tandem::accel
 
 namespace tandem::cost {
@@ -84,6 +85,16 @@ llvm::Expected<Problem> buildProblem(const accel::LoopNest &nest,
                                      int64_t inputBits, int64_t weightBits,
                                      int64_t outputBits);
 
+/// The problem of a compute op on `target`, with operand widths from its
+/// element types (quantized storage width, integer width, or `floatBits` for
+/// floats; 0 means the array's width). Returns nullopt, with the reason in
+/// `hostReason`, when the op must run on the host: it needs division or
+/// transcendentals the array lacks, its widths are not supported, or its
+/// loop nest does not fit the model.
+std::optional<Problem> getOpProblem(accel::LoopNestOpInterface op,
+                                    const hw::Target &target, int64_t floatBits,
+                                    std::string &hostReason);
+
 /// How a problem's loops are tiled and spread (Timeloop's mapping).
 struct Mapping {
   unsigned numLevels = 0;
@@ -109,6 +120,9 @@ struct Mapping {
 /// The error says which factor breaks which rule.
 llvm::Error verifyMapping(const Problem &problem, const Mapping &mapping,
                           const hw::Target &target);
+/// The same rules, without the message (fast; for searches).
+bool isValidMapping(const Problem &problem, const Mapping &mapping,
+                    const hw::Target &target);
 
 /// Parses the textual mapping, e.g.
 ///   "DRAM[K2 C4] GLB[P7 Q7] X[K8] Y[C4] RF[R3 S3]"
@@ -120,6 +134,16 @@ llvm::Expected<Mapping> parseMapping(llvm::StringRef text,
                                      const hw::Target &target);
 std::string printMapping(const Mapping &mapping, const Problem &problem,
                          const hw::Target &target);
+
+/// What a target's dataflow style means for one problem: the loops it
+/// spreads over the array's rows (Y) and columns (X), in order of
+/// preference, and the tensor that stays in the PEs.
+struct DataflowStyle {
+  llvm::SmallVector<unsigned, kMaxDims> x, y;
+  hw::TensorKind stationary = hw::Weight;
+};
+DataflowStyle getDataflowStyle(const Problem &problem,
+                               const hw::Target &target);
 
 /// The target's default mapping for its dataflow style: spatial dims by the
 /// style (ws: reduction dims on Y and output channels on X; os: output

@@ -65,6 +65,10 @@ struct PEArray {
   /// Operand widths the unit supports (empty: 1..bits).
   std::vector<int64_t> supportedBits;
   Dataflow dataflow = Dataflow::WeightStationary;
+  /// The array's network can spread any loop over X and Y; otherwise the
+  /// dataflow style fixes which loops may go there (a constraint on the
+  /// mapper's search space).
+  bool flexibleDataflow = false;
   /// Operands move PE to PE each cycle (SCALE-Sim's model: fill and drain
   /// cycles per fold).
   bool systolic = false;

@@ -1,0 +1,125 @@
+//===- Mapper.h - The map space of a layer and searches over it -*- C++ -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// The map space of one (problem, target): every exact factorization of every
+// loop over the memory levels and the array's X and Y (within what the
+// target's dataflow allows and what fits the array and the buffers), times a
+// small set of loop orders per level. Searches over it are deterministic for
+// a seed and are all scored by the one cost model.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_MAPPING_MAPPER_H
+#define TANDEM_MAPPING_MAPPER_H
+
+#include "tandem/Analysis/CostModel.h"
+
+#include <random>
+
+namespace tandem::mapping {
+
+using cost::Cost;
+using cost::kMaxDims;
+using cost::kMaxLevels;
+using cost::Mapping;
+using cost::Problem;
+
+/// Factors of one loop per slot: the memory levels, then X, then Y.
+using SlotFactors = std::array<int64_t, kMaxLevels + 2>;
+
+class MapSpace {
+public:
+  MapSpace(const Problem &problem, const hw::Target &target);
+
+  const Problem &getProblem() const { return problem; }
+  const hw::Target &getTarget() const { return target; }
+  unsigned getNumLevels() const { return numLevels; }
+  /// Ways to split loop `d` over the slots (each fits the array and, alone,
+  /// the buffers).
+  llvm::ArrayRef<SlotFactors> getChoices(unsigned d) const {
+    return choices[d];
+  }
+  /// Candidate loop orders of a level: one per priority of the three
+  /// tensors (the loops that leave the first one unchanged innermost, then
+  /// the second's, ...), duplicates removed. Orders that differ only within
+  /// such groups change no reuse the model counts.
+  llvm::ArrayRef<std::array<uint8_t, kMaxDims>> getOrders() const {
+    return orders;
+  }
+  /// Number of factorizations (one choice per loop) before pruning; each is
+  /// tried with every distinct combination of level orders (at most
+  /// getOrders().size() per level, fewer where a level has few loops).
+  double getNumFactorizations() const;
+  /// Whether the array may take loop `d` on X (or Y).
+  bool allowsX(unsigned d) const { return allowedX & (1u << d); }
+  bool allowsY(unsigned d) const { return allowedY & (1u << d); }
+
+  /// The mapping with choice `choice[d]` for every loop and order `order[l]`
+  /// at every level.
+  Mapping build(llvm::ArrayRef<unsigned> choice,
+                llvm::ArrayRef<unsigned> order) const;
+  /// Index of `factors` among loop `d`'s choices, if it is one.
+  std::optional<unsigned> findChoice(unsigned d,
+                                     const SlotFactors &factors) const;
+
+private:
+  const Problem &problem;
+  const hw::Target &target;
+  unsigned numLevels;
+  uint32_t allowedX = 0, allowedY = 0;
+  llvm::SmallVector<llvm::SmallVector<SlotFactors, 0>, kMaxDims> choices;
+  llvm::SmallVector<std::array<uint8_t, kMaxDims>, 6> orders;
+};
+
+enum class Objective { Latency, Energy, EDP };
+enum class Strategy { Auto, Exhaustive, Heuristic, Random, Genetic };
+
+std::optional<Objective> parseObjective(llvm::StringRef name);
+std::optional<Strategy> parseStrategy(llvm::StringRef name);
+llvm::StringRef stringifyStrategy(Strategy strategy);
+
+/// The number a search minimizes: cycles, picojoules, or their product.
+double score(const Cost &cost, Objective objective);
+
+struct SearchOptions {
+  Objective objective = Objective::EDP;
+  Strategy strategy = Strategy::Auto;
+  uint64_t seed = 1;
+  /// Wall-clock cap per layer in milliseconds (0: none). A search cut short
+  /// returns its best so far; only then may results depend on the machine.
+  double timeBudgetMs = 0;
+  /// auto: exhaustive when the space has at most this many factorizations.
+  double exhaustiveLimit = 20000;
+  /// random: samples; genetic: population and generations.
+  unsigned samples = 3000;
+  unsigned population = 48;
+  unsigned generations = 60;
+};
+
+struct SearchResult {
+  bool found = false;
+  Mapping mapping;
+  Cost cost;
+  double score = 0;
+  uint64_t evaluations = 0;
+  double seconds = 0;
+  /// Exhaustive search visited the whole space (its result is the optimum).
+  bool complete = false;
+  Strategy strategy = Strategy::Auto;
+};
+
+/// Searches `space` with `options.strategy` (auto: exhaustive for small
+/// spaces, else the genetic search seeded with the heuristic's best).
+SearchResult search(const MapSpace &space, const SearchOptions &options);
+
+/// Why no mapping of `problem` is valid on `target` (the rule the smallest
+/// possible tiles already break), or nullopt if the trivial mapping is valid.
+std::optional<std::string> explainNoMapping(const Problem &problem,
+                                            const hw::Target &target);
+
+} // namespace tandem::mapping
+
+#endif // TANDEM_MAPPING_MAPPER_H

@@ -1,0 +1,61 @@
+//===- Passes.td - Dataflow mapping passes ----------------*- tablegen -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_MAPPING_PASSES_TD
+#define TANDEM_MAPPING_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MapDataflowPass : Pass<"accel-map-dataflow", "::mlir::ModuleOp"> {
+  let summary = "Find a dataflow mapping for every compute op on a target";
+  let description = [{
+    Searches the map space of every compute op on `target` (tile factors
+    per memory level, loop orders, spatial factors on the array's X and Y,
+    within what the target's dataflow allows) for the mapping that
+    minimizes `objective`, scored by the cost model, and attaches it as
+    `accel.mapping = #accel.mapping<...>`. `--accel-cost-report` then uses
+    it.
+
+    Searches (`search`): `exhaustive` (every factorization and the distinct
+    loop orders, pruned where the tiles already break a rule: the reference
+    optimum where it finishes), `heuristic` (constructive: the largest
+    spatial splits, tiles grown innermost-out), `random` (sampling), and
+    `genetic` (in the spirit of GAMMA, seeded with the heuristic's best).
+    `auto` runs exhaustive when the layer has at most 20,000
+    factorizations and genetic otherwise. Results are deterministic for a `seed` unless
+    `time-budget-ms` cuts a search short.
+
+    Layers with the same shapes and widths are searched once; different
+    layers are searched in parallel. Ops the array cannot run (see
+    `--accel-cost-report`) are left without a mapping. An op with no valid
+    mapping at all is an error that names the rule its smallest tiles
+    break.
+
+    ```
+    tandem-opt model.mlir --accel-map-dataflow="target=eyeriss objective=edp" \
+      --accel-cost-report="target=eyeriss"
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "Preset name or target YAML file">,
+    Option<"objective", "objective", "std::string", /*default=*/"\"edp\"",
+           "What to minimize: latency, energy or edp">,
+    Option<"search", "search", "std::string", /*default=*/"\"auto\"",
+           "auto, exhaustive, heuristic, random or genetic">,
+    Option<"seed", "seed", "uint64_t", /*default=*/"1",
+           "Seed of the random and genetic searches">,
+    Option<"timeBudgetMs", "time-budget-ms", "double", /*default=*/"0",
+           "Wall-clock cap per layer in milliseconds (0: none)">,
+    Option<"floatBits", "float-bits", "int64_t", /*default=*/"0",
+           "Width assumed for float tensors (0: the array's width)">,
+    Option<"stats", "stats", "bool", /*default=*/"false",
+           "Print one line per searched layer: strategy, evaluations, "
+           "time, cost">,
+  ];
+}
+
+#endif // TANDEM_MAPPING_PASSES_TD

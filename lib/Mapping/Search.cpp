@@ -1,0 +1,467 @@
+//===- Search.cpp - Exhaustive, heuristic, random and genetic mapping -----===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Mapping/Mapper.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+#include <chrono>
+#include <functional>
+
+using namespace llvm;
+using namespace tandem;
+using namespace tandem::mapping;
+using hw::TensorKind;
+
+std::optional<Objective> mapping::parseObjective(StringRef name) {
+  return StringSwitch<std::optional<Objective>>(name)
+      .Case("latency", Objective::Latency)
+      .Case("energy", Objective::Energy)
+      .Case("edp", Objective::EDP)
+      .Default(std::nullopt);
+}
+
+std::optional<Strategy> mapping::parseStrategy(StringRef name) {
+  return StringSwitch<std::optional<Strategy>>(name)
+      .Case("auto", Strategy::Auto)
+      .Case("exhaustive", Strategy::Exhaustive)
+      .Case("heuristic", Strategy::Heuristic)
+      .Case("random", Strategy::Random)
+      .Case("genetic", Strategy::Genetic)
+      .Default(std::nullopt);
+}
+
+StringRef mapping::stringifyStrategy(Strategy strategy) {
+  switch (strategy) {
+  case Strategy::Auto:
+    return "auto";
+  case Strategy::Exhaustive:
+    return "exhaustive";
+  case Strategy::Heuristic:
+    return "heuristic";
+  case Strategy::Random:
+    return "random";
+  case Strategy::Genetic:
+    return "genetic";
+  }
+  return "";
+}
+
+double mapping::score(const Cost &cost, Objective objective) {
+  switch (objective) {
+  case Objective::Latency:
+    return cost.cycles;
+  case Objective::Energy:
+    return cost.energyPJ;
+  case Objective::EDP:
+    return cost.cycles * cost.energyPJ;
+  }
+  return cost.cycles;
+}
+
+std::optional<std::string> mapping::explainNoMapping(const Problem &p,
+                                                     const hw::Target &target) {
+  Mapping trivial = Mapping::identity(target.levels.size(), p.numDims);
+  for (unsigned d = 0; d < p.numDims; ++d)
+    trivial.factors[0][d] = p.extents[d];
+  if (Error err = cost::verifyMapping(p, trivial, target))
+    return toString(std::move(err));
+  return std::nullopt;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Scores mappings, keeps the best, and watches the time budget.
+struct Searcher {
+  const MapSpace &space;
+  const SearchOptions &options;
+  SearchResult result;
+  Clock::time_point start = Clock::now();
+  bool outOfTime = false;
+
+  Searcher(const MapSpace &space, const SearchOptions &options)
+      : space(space), options(options) {}
+
+  const Problem &problem() const { return space.getProblem(); }
+  const hw::Target &target() const { return space.getTarget(); }
+
+  /// Scores a valid mapping; returns its score.
+  double consider(const Mapping &m) {
+    Cost c = cost::evaluate(problem(), m, target());
+    double s = score(c, options.objective);
+    ++result.evaluations;
+    // Ties keep the first found, so the result does not depend on order
+    // beyond the search's own (deterministic) order.
+    if (!result.found || s < result.score) {
+      result.found = true;
+      result.mapping = m;
+      result.cost = c;
+      result.score = s;
+    }
+    if ((result.evaluations & 1023) == 0)
+      checkTime();
+    return s;
+  }
+
+  void checkTime() {
+    if (options.timeBudgetMs > 0 &&
+        std::chrono::duration<double, std::milli>(Clock::now() - start)
+                .count() > options.timeBudgetMs)
+      outOfTime = true;
+  }
+
+  bool valid(const Mapping &m) const {
+    return cost::isValidMapping(problem(), m, target());
+  }
+
+  // --- Exhaustive ---------------------------------------------------------
+
+  void exhaustive() {
+    const unsigned n = problem().numDims, levels = space.getNumLevels();
+    SmallVector<unsigned, kMaxDims> choice(n, 0);
+    Mapping m = Mapping::identity(levels, n);
+    for (unsigned d = 0; d < n; ++d)
+      m.factors[0][d] = problem().extents[d];
+    bool complete = true;
+    std::function<void(unsigned)> walk = [&](unsigned d) {
+      if (outOfTime) {
+        complete = false;
+        return;
+      }
+      if (d == n) {
+        allOrders(m);
+        return;
+      }
+      for (auto [i, f] : llvm::enumerate(space.getChoices(d))) {
+        for (unsigned l = 0; l < levels; ++l)
+          m.factors[l][d] = f[l];
+        m.spatialX[d] = f[levels];
+        m.spatialY[d] = f[levels + 1];
+        // Loops not placed yet sit at DRAM, their smallest footprint inside:
+        // if this already breaks a rule, every completion does.
+        if (valid(m))
+          walk(d + 1);
+        if (outOfTime) {
+          complete = false;
+          return;
+        }
+      }
+      for (unsigned l = 0; l < levels; ++l)
+        m.factors[l][d] = l == 0 ? problem().extents[d] : 1;
+      m.spatialX[d] = m.spatialY[d] = 1;
+    };
+    walk(0);
+    result.complete = complete && !outOfTime;
+  }
+
+  /// Evaluates `m` with every combination of distinct level orders (orders
+  /// that put a level's non-unit loops in the same sequence are one).
+  void allOrders(Mapping &m) {
+    const unsigned n = problem().numDims, levels = space.getNumLevels();
+    auto orders = space.getOrders();
+    SmallVector<SmallVector<unsigned, 6>, kMaxLevels> distinct(levels);
+    for (unsigned l = 0; l < levels; ++l) {
+      SmallVector<SmallVector<uint8_t, kMaxDims>, 6> seen;
+      for (auto [i, order] : llvm::enumerate(orders)) {
+        SmallVector<uint8_t, kMaxDims> nonUnit;
+        for (unsigned j = 0; j < n; ++j)
+          if (m.factors[l][order[j]] > 1)
+            nonUnit.push_back(order[j]);
+        if (!llvm::is_contained(seen, nonUnit)) {
+          seen.push_back(nonUnit);
+          distinct[l].push_back(i);
+        }
+      }
+    }
+    SmallVector<unsigned, kMaxLevels> pick(levels, 0);
+    while (true) {
+      for (unsigned l = 0; l < levels; ++l)
+        m.order[l] = orders[distinct[l][pick[l]]];
+      consider(m);
+      unsigned l = 0;
+      while (l < levels && ++pick[l] == distinct[l].size())
+        pick[l++] = 0;
+      if (l == levels)
+        break;
+    }
+  }
+
+  // --- Heuristic -----------------------------------------------------------
+
+  /// Spatial splits of one axis: divisor factors of allowed loops whose
+  /// product fits `size`, largest products first (at most `keep`).
+  SmallVector<std::array<int64_t, kMaxDims>> axisSplits(bool isX, int64_t size,
+                                                        unsigned keep) {
+    const unsigned n = problem().numDims;
+    SmallVector<std::pair<int64_t, std::array<int64_t, kMaxDims>>> all;
+    std::array<int64_t, kMaxDims> f;
+    f.fill(1);
+    std::function<void(unsigned, int64_t)> walk = [&](unsigned d,
+                                                      int64_t product) {
+      if (d == n) {
+        all.push_back({product, f});
+        return;
+      }
+      walk(d + 1, product);
+      if (!(isX ? space.allowsX(d) : space.allowsY(d)))
+        return;
+      for (int64_t g = 2; g <= problem().extents[d] && product * g <= size;
+           ++g) {
+        if (problem().extents[d] % g)
+          continue;
+        f[d] = g;
+        walk(d + 1, product * g);
+        f[d] = 1;
+      }
+    };
+    walk(0, 1);
+    std::stable_sort(all.begin(), all.end(), [](const auto &a, const auto &b) {
+      return a.first > b.first;
+    });
+    SmallVector<std::array<int64_t, kMaxDims>> out;
+    for (unsigned i = 0; i < all.size() && i < keep; ++i)
+      out.push_back(all[i].second);
+    // Keep the all-ones split: with it the trivial tiling is always tried.
+    std::array<int64_t, kMaxDims> ones;
+    ones.fill(1);
+    if (!llvm::is_contained(out, ones))
+      out.push_back(ones);
+    return out;
+  }
+
+  /// Grows temporal tiles from the innermost level outward, loops that do
+  /// not index the stationary tensor first, each by the largest divisor that
+  /// still fits.
+  Mapping fillTemporal(const std::array<int64_t, kMaxDims> &x,
+                       const std::array<int64_t, kMaxDims> &y,
+                       unsigned orderIndex) {
+    const unsigned n = problem().numDims, levels = space.getNumLevels();
+    Mapping m = Mapping::identity(levels, n);
+    const auto &order = space.getOrders()[orderIndex];
+    SmallVector<int64_t, kMaxDims> rest(n);
+    for (unsigned d = 0; d < n; ++d) {
+      m.spatialX[d] = x[d];
+      m.spatialY[d] = y[d];
+      rest[d] = problem().extents[d] / (x[d] * y[d]);
+      m.factors[0][d] = rest[d];
+    }
+    for (unsigned l = 0; l < levels; ++l)
+      m.order[l] = order;
+    for (unsigned c = levels; c-- > 1;) {
+      for (unsigned i = n; i-- > 0;) {
+        unsigned d = order[i];
+        for (int64_t f = rest[d]; f > 1; --f) {
+          if (rest[d] % f)
+            continue;
+          m.factors[c][d] = f;
+          m.factors[0][d] = rest[d] / f;
+          if (valid(m)) {
+            rest[d] /= f;
+            break;
+          }
+          m.factors[c][d] = 1;
+          m.factors[0][d] = rest[d];
+        }
+      }
+    }
+    return m;
+  }
+
+  void heuristic() {
+    auto xs = axisSplits(true, target().array.cols, 6);
+    auto ys = axisSplits(false, target().array.rows, 6);
+    for (const auto &x : xs)
+      for (const auto &y : ys) {
+        bool fits = true;
+        for (unsigned d = 0; d < problem().numDims; ++d)
+          fits &= problem().extents[d] % (x[d] * y[d]) == 0;
+        if (!fits)
+          continue;
+        for (unsigned o = 0; o < space.getOrders().size(); ++o) {
+          Mapping m = fillTemporal(x, y, o);
+          if (valid(m))
+            consider(m);
+        }
+      }
+  }
+
+  // --- Random and genetic ---------------------------------------------------
+
+  struct Genome {
+    std::array<unsigned, kMaxDims> choice{};
+    std::array<unsigned, kMaxLevels> order{};
+    double score = 0;
+  };
+
+  Mapping build(const Genome &g) const {
+    return space.build(
+        ArrayRef<unsigned>(g.choice.data(), problem().numDims),
+        ArrayRef<unsigned>(g.order.data(), space.getNumLevels()));
+  }
+
+  Genome randomGenome(std::mt19937 &rng) const {
+    Genome g;
+    for (unsigned d = 0; d < problem().numDims; ++d)
+      g.choice[d] = std::uniform_int_distribution<unsigned>(
+          0, space.getChoices(d).size() - 1)(rng);
+    for (unsigned l = 0; l < space.getNumLevels(); ++l)
+      g.order[l] = std::uniform_int_distribution<unsigned>(
+          0, space.getOrders().size() - 1)(rng);
+    return g;
+  }
+
+  void random(std::mt19937 &rng) {
+    for (unsigned i = 0; i < options.samples && !outOfTime; ++i) {
+      Mapping m = build(randomGenome(rng));
+      if (valid(m))
+        consider(m);
+    }
+  }
+
+  /// Expresses a mapping found elsewhere (the heuristic's) as a genome.
+  std::optional<Genome> toGenome(const Mapping &m) const {
+    Genome g;
+    const unsigned levels = space.getNumLevels();
+    for (unsigned d = 0; d < problem().numDims; ++d) {
+      SlotFactors f;
+      f.fill(1);
+      for (unsigned l = 0; l < levels; ++l)
+        f[l] = m.factors[l][d];
+      f[levels] = m.spatialX[d];
+      f[levels + 1] = m.spatialY[d];
+      auto i = space.findChoice(d, f);
+      if (!i)
+        return std::nullopt;
+      g.choice[d] = *i;
+    }
+    for (unsigned l = 0; l < levels; ++l) {
+      auto orders = space.getOrders();
+      auto it = llvm::find(orders, m.order[l]);
+      if (it == orders.end())
+        return std::nullopt;
+      g.order[l] = it - orders.begin();
+    }
+    return g;
+  }
+
+  void genetic(std::mt19937 &rng) {
+    const unsigned n = problem().numDims, levels = space.getNumLevels();
+    std::vector<Genome> population;
+    // Seed with the heuristic's best, then random valid genomes.
+    heuristic();
+    if (result.found)
+      if (auto g = toGenome(result.mapping)) {
+        g->score = result.score;
+        population.push_back(*g);
+      }
+    for (unsigned tries = 0; population.size() < options.population &&
+                             tries < 50 * options.population;
+         ++tries) {
+      Genome g = randomGenome(rng);
+      Mapping m = build(g);
+      if (!valid(m))
+        continue;
+      g.score = consider(m);
+      population.push_back(g);
+    }
+    if (population.empty())
+      return;
+    auto better = [](const Genome &a, const Genome &b) {
+      return a.score < b.score;
+    };
+    std::uniform_real_distribution<double> coin(0, 1);
+    auto pickParent = [&]() -> const Genome & {
+      std::uniform_int_distribution<size_t> any(0, population.size() - 1);
+      const Genome *best = &population[any(rng)];
+      for (int i = 0; i < 2; ++i) {
+        const Genome &other = population[any(rng)];
+        if (other.score < best->score)
+          best = &other;
+      }
+      return *best;
+    };
+    for (unsigned gen = 0; gen < options.generations && !outOfTime; ++gen) {
+      std::stable_sort(population.begin(), population.end(), better);
+      std::vector<Genome> next(population.begin(),
+                               population.begin() +
+                                   std::min<size_t>(4, population.size()));
+      while (next.size() < options.population && !outOfTime) {
+        const Genome &a = pickParent(), &b = pickParent();
+        Genome child = a;
+        bool ok = false;
+        for (int attempt = 0; attempt < 8 && !ok; ++attempt) {
+          child = a;
+          for (unsigned d = 0; d < n; ++d)
+            if (coin(rng) < 0.5)
+              child.choice[d] = b.choice[d];
+          for (unsigned l = 0; l < levels; ++l)
+            if (coin(rng) < 0.5)
+              child.order[l] = b.order[l];
+          if (coin(rng) < 0.6) {
+            unsigned d = std::uniform_int_distribution<unsigned>(0, n - 1)(rng);
+            child.choice[d] = std::uniform_int_distribution<unsigned>(
+                0, space.getChoices(d).size() - 1)(rng);
+          }
+          if (coin(rng) < 0.3) {
+            unsigned l =
+                std::uniform_int_distribution<unsigned>(0, levels - 1)(rng);
+            child.order[l] = std::uniform_int_distribution<unsigned>(
+                0, space.getOrders().size() - 1)(rng);
+          }
+          ok = valid(build(child));
+        }
+        if (!ok)
+          continue;
+        child.score = consider(build(child));
+        next.push_back(child);
+      }
+      population = std::move(next);
+    }
+  }
+};
+
+} // namespace
+
+SearchResult mapping::search(const MapSpace &space,
+                             const SearchOptions &options) {
+  Searcher s(space, options);
+  std::mt19937 rng(options.seed);
+  Strategy strategy = options.strategy;
+  if (strategy == Strategy::Auto)
+    strategy = space.getNumFactorizations() <= options.exhaustiveLimit
+                   ? Strategy::Exhaustive
+                   : Strategy::Genetic;
+  bool empty = false;
+  for (unsigned d = 0; d < space.getProblem().numDims; ++d)
+    empty |= space.getChoices(d).empty();
+  if (!empty) {
+    switch (strategy) {
+    case Strategy::Exhaustive:
+      s.exhaustive();
+      break;
+    case Strategy::Heuristic:
+      s.heuristic();
+      break;
+    case Strategy::Random:
+      s.random(rng);
+      break;
+    case Strategy::Genetic:
+    case Strategy::Auto:
+      s.genetic(rng);
+      break;
+    }
+    // A sampling search that found nothing valid falls back to the
+    // constructive one, which always finds the trivial tiling at least.
+    if (!s.result.found)
+      s.heuristic();
+  }
+  s.result.strategy = strategy;
+  s.result.seconds =
+      std::chrono::duration<double>(Clock::now() - s.start).count();
+  return s.result;
+}
