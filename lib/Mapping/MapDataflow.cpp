@@ -26,25 +26,6 @@ using namespace tandem::mapping;
 
 namespace {
 
-/// Two ops with the same key have the same problem: one search serves both.
-std::string problemKey(const Problem &p) {
-  std::string key;
-  llvm::raw_string_ostream os(key);
-  for (unsigned d = 0; d < p.numDims; ++d)
-    os << p.dimNames[d] << p.extents[d] << ",";
-  for (const Problem::Tensor &t : p.tensors) {
-    os << "|" << t.present << ":" << t.bits << ":";
-    for (unsigned c = 0; c < t.numCoords; ++c) {
-      os << t.size[c] << "(";
-      for (unsigned d = 0; d < p.numDims; ++d)
-        os << t.coeff[c][d] << " ";
-      os << ")";
-    }
-  }
-  os << "|" << p.macsPerIteration << ":" << p.aluOpsPerIteration;
-  return key;
-}
-
 struct Layer {
   Problem problem;
   SmallVector<Operation *> ops;
@@ -98,7 +79,7 @@ struct MapDataflowPass
       if (!problem)
         return; // runs on the host; the cost report lists it
       auto [it, inserted] =
-          byKey.try_emplace(problemKey(*problem), unsigned(layers.size()));
+          byKey.try_emplace(getProblemKey(*problem), unsigned(layers.size()));
       if (inserted)
         layers.push_back({std::move(*problem), {}, {}});
       layers[it->second].ops.push_back(op);

@@ -6,6 +6,8 @@
 
 #include "tandem/Mapping/Mapper.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 #include <cmath>
 #include <functional>
 
@@ -14,24 +16,23 @@ using namespace tandem;
 using namespace tandem::mapping;
 using hw::TensorKind;
 
-/// Every way to write `extent` as a product of one factor per slot, with
-/// `limit[s]` the largest factor slot `s` may take (0: the slot is closed).
-/// Slot 0 (DRAM) takes whatever the others leave.
+/// Every way to split `extent` over the slots (levels 0..L-1, then X and Y)
+/// with `limit[s]` the largest factor slot `s` may take (0: closed). The
+/// spatial factors may leave a remainder (the last spatial tile is padded:
+/// an array of 12 rows can take 12 of 256 channels, 22 times); the temporal
+/// factors then split what is left exactly, DRAM taking the rest. Splits
+/// with a factor that is all padding are dropped later by the validity
+/// check.
 static void factorizations(int64_t extent, ArrayRef<int64_t> limit,
                            SmallVectorImpl<SlotFactors> &out) {
-  SmallVector<int64_t> divisors;
-  for (int64_t f = 1; f * f <= extent; ++f)
-    if (extent % f == 0) {
-      divisors.push_back(f);
-      if (f != extent / f)
-        divisors.push_back(extent / f);
-    }
-  llvm::sort(divisors);
+  unsigned slotX = limit.size() - 2, slotY = limit.size() - 1;
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
   SlotFactors current;
   current.fill(1);
+  SmallVector<int64_t> divisors;
   std::function<void(unsigned, int64_t)> place = [&](unsigned slot,
                                                      int64_t rest) {
-    if (slot == limit.size()) {
+    if (slot == slotX) {
       current[0] = rest;
       out.push_back(current);
       return;
@@ -46,7 +47,25 @@ static void factorizations(int64_t extent, ArrayRef<int64_t> limit,
     }
     current[slot] = 1;
   };
-  place(1, extent);
+  int64_t maxX = std::min(extent, std::max<int64_t>(limit[slotX], 1));
+  for (int64_t x = 1; x <= maxX; ++x) {
+    int64_t maxY =
+        std::min(ceilDiv(extent, x), std::max<int64_t>(limit[slotY], 1));
+    for (int64_t y = 1; y <= maxY; ++y) {
+      int64_t rest = ceilDiv(ceilDiv(extent, x), y);
+      divisors.clear();
+      for (int64_t f = 1; f * f <= rest; ++f)
+        if (rest % f == 0) {
+          divisors.push_back(f);
+          if (f != rest / f)
+            divisors.push_back(rest / f);
+        }
+      llvm::sort(divisors);
+      current[slotX] = x;
+      current[slotY] = y;
+      place(1, rest);
+    }
+  }
 }
 
 MapSpace::MapSpace(const Problem &problem, const hw::Target &target)
@@ -110,6 +129,11 @@ MapSpace::MapSpace(const Problem &problem, const hw::Target &target)
         choices[d].push_back(f);
     }
   }
+  index.resize(n);
+  for (unsigned d = 0; d < n; ++d) {
+    for (auto [i, f] : llvm::enumerate(choices[d]))
+      index[d][f] = i;
+  }
 }
 
 double MapSpace::getNumFactorizations() const {
@@ -136,8 +160,69 @@ Mapping MapSpace::build(ArrayRef<unsigned> choice,
 
 std::optional<unsigned> MapSpace::findChoice(unsigned d,
                                              const SlotFactors &f) const {
-  for (auto [i, c] : llvm::enumerate(choices[d]))
-    if (std::equal(c.begin(), c.begin() + numLevels + 2, f.begin()))
-      return i;
-  return std::nullopt;
+  auto it = index[d].find(f);
+  if (it == index[d].end())
+    return std::nullopt;
+  return it->second;
+}
+
+void MapSpace::getNeighbors(unsigned d, unsigned i,
+                            SmallVectorImpl<unsigned> &out) const {
+  const SlotFactors &f = choices[d][i];
+  unsigned slots = numLevels + 2;
+  // A spatial factor one larger or smaller, DRAM absorbing the change.
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  for (unsigned axis = numLevels; axis < slots; ++axis)
+    for (int64_t delta : {-1, 1}) {
+      SlotFactors g = f;
+      g[axis] += delta;
+      if (g[axis] < 1)
+        continue;
+      int64_t rest =
+          ceilDiv(ceilDiv(problem.extents[d], g[numLevels]), g[numLevels + 1]);
+      int64_t inner = 1;
+      for (unsigned l = 1; l < numLevels; ++l)
+        inner *= g[l];
+      if (rest % inner)
+        continue;
+      g[0] = rest / inner;
+      if (auto j = findChoice(d, g))
+        out.push_back(*j);
+    }
+  for (unsigned from = 0; from < slots; ++from) {
+    int64_t rest = f[from];
+    for (int64_t p = 2; rest > 1; ++p) {
+      if (rest % p)
+        continue;
+      while (rest % p == 0)
+        rest /= p;
+      for (unsigned to = 0; to < slots; ++to) {
+        if (to == from)
+          continue;
+        SlotFactors g = f;
+        g[from] /= p;
+        g[to] *= p;
+        if (auto j = findChoice(d, g))
+          out.push_back(*j);
+      }
+    }
+  }
+}
+
+std::string mapping::getProblemKey(const Problem &p) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  for (unsigned d = 0; d < p.numDims; ++d)
+    os << p.dimNames[d] << p.extents[d] << ",";
+  for (const Problem::Tensor &t : p.tensors) {
+    os << "|" << t.present << ":" << t.bits << ":";
+    for (unsigned c = 0; c < t.numCoords; ++c) {
+      os << t.size[c] << "(";
+      for (unsigned d = 0; d < p.numDims; ++d)
+        os << t.coeff[c][d] << " ";
+      os << ")";
+    }
+  }
+  os << "|" << p.macsPerIteration << ":" << p.aluOpsPerIteration;
+  return key;
 }

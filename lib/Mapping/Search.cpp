@@ -210,10 +210,9 @@ struct Searcher {
       walk(d + 1, product);
       if (!(isX ? space.allowsX(d) : space.allowsY(d)))
         return;
+      // Any factor up to the extent: the last spatial tile may be padded.
       for (int64_t g = 2; g <= problem().extents[d] && product * g <= size;
            ++g) {
-        if (problem().extents[d] % g)
-          continue;
         f[d] = g;
         walk(d + 1, product * g);
         f[d] = 1;
@@ -247,7 +246,8 @@ struct Searcher {
     for (unsigned d = 0; d < n; ++d) {
       m.spatialX[d] = x[d];
       m.spatialY[d] = y[d];
-      rest[d] = problem().extents[d] / (x[d] * y[d]);
+      rest[d] = (problem().extents[d] + x[d] - 1) / x[d];
+      rest[d] = (rest[d] + y[d] - 1) / y[d];
       m.factors[0][d] = rest[d];
     }
     for (unsigned l = 0; l < levels; ++l)
@@ -272,22 +272,33 @@ struct Searcher {
     return m;
   }
 
-  void heuristic() {
-    auto xs = axisSplits(true, target().array.cols, 6);
-    auto ys = axisSplits(false, target().array.rows, 6);
+  /// The constructive search: the largest spatial splits of each axis,
+  /// each with tiles grown for every loop order. Keeps the `keep` best
+  /// mappings in `seeds` for local searches.
+  void heuristic(SmallVectorImpl<Mapping> *seeds = nullptr, unsigned keep = 0) {
+    auto xs = axisSplits(true, target().array.cols, 8);
+    auto ys = axisSplits(false, target().array.rows, 8);
+    SmallVector<std::pair<double, Mapping>, 8> found;
     for (const auto &x : xs)
       for (const auto &y : ys) {
-        bool fits = true;
+        bool needed = true;
         for (unsigned d = 0; d < problem().numDims; ++d)
-          fits &= problem().extents[d] % (x[d] * y[d]) == 0;
-        if (!fits)
+          needed &= x[d] * y[d] <= problem().extents[d];
+        if (!needed)
           continue;
         for (unsigned o = 0; o < space.getOrders().size(); ++o) {
           Mapping m = fillTemporal(x, y, o);
           if (valid(m))
-            consider(m);
+            found.push_back({consider(m), m});
         }
       }
+    if (!seeds)
+      return;
+    std::stable_sort(
+        found.begin(), found.end(),
+        [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (unsigned i = 0; i < found.size() && seeds->size() < keep; ++i)
+      seeds->push_back(found[i].second);
   }
 
   // --- Random and genetic ---------------------------------------------------
@@ -352,11 +363,15 @@ struct Searcher {
   void genetic(std::mt19937 &rng) {
     const unsigned n = problem().numDims, levels = space.getNumLevels();
     std::vector<Genome> population;
-    // Seed with the heuristic's best, then random valid genomes.
-    heuristic();
-    if (result.found)
-      if (auto g = toGenome(result.mapping)) {
-        g->score = result.score;
+    // Seed with the heuristic's best few, then random valid genomes.
+    SmallVector<Mapping, 8> seeds;
+    heuristic(&seeds, options.climbs);
+    std::vector<Genome> seedGenomes;
+    for (const Mapping &m : seeds)
+      if (auto g = toGenome(m)) {
+        g->score =
+            score(cost::evaluate(problem(), m, target()), options.objective);
+        seedGenomes.push_back(*g);
         population.push_back(*g);
       }
     for (unsigned tries = 0; population.size() < options.population &&
@@ -375,6 +390,7 @@ struct Searcher {
       return a.score < b.score;
     };
     std::uniform_real_distribution<double> coin(0, 1);
+    SmallVector<unsigned> neighbors;
     auto pickParent = [&]() -> const Genome & {
       std::uniform_int_distribution<size_t> any(0, population.size() - 1);
       const Genome *best = &population[any(rng)];
@@ -402,10 +418,18 @@ struct Searcher {
           for (unsigned l = 0; l < levels; ++l)
             if (coin(rng) < 0.5)
               child.order[l] = b.order[l];
-          if (coin(rng) < 0.6) {
+          if (coin(rng) < 0.7) {
+            // Mostly a small step (one prime factor moved), sometimes a
+            // jump anywhere in the loop's choices.
             unsigned d = std::uniform_int_distribution<unsigned>(0, n - 1)(rng);
-            child.choice[d] = std::uniform_int_distribution<unsigned>(
-                0, space.getChoices(d).size() - 1)(rng);
+            neighbors.clear();
+            space.getNeighbors(d, child.choice[d], neighbors);
+            if (!neighbors.empty() && coin(rng) < 0.8)
+              child.choice[d] = neighbors[std::uniform_int_distribution<size_t>(
+                  0, neighbors.size() - 1)(rng)];
+            else
+              child.choice[d] = std::uniform_int_distribution<unsigned>(
+                  0, space.getChoices(d).size() - 1)(rng);
           }
           if (coin(rng) < 0.3) {
             unsigned l =
@@ -421,6 +445,65 @@ struct Searcher {
         next.push_back(child);
       }
       population = std::move(next);
+    }
+    // Finish with local searches from the best few, from the heuristic's
+    // best, and from random starts.
+    std::stable_sort(population.begin(), population.end(), better);
+    for (unsigned i = 0;
+         i < population.size() && i < options.climbs / 2 && !outOfTime; ++i)
+      hillClimb(population[i]);
+    for (const Genome &g : seedGenomes)
+      if (!outOfTime)
+        hillClimb(g);
+    for (unsigned i = 0, tries = 0;
+         i < options.climbs - options.climbs / 2 && tries < 1000 && !outOfTime;
+         ++tries) {
+      Genome g = randomGenome(rng);
+      Mapping m = build(g);
+      if (!valid(m))
+        continue;
+      g.score = consider(m);
+      hillClimb(g);
+      ++i;
+    }
+  }
+
+  /// Steepest descent over single steps: one prime factor of one loop moved
+  /// to another slot, or one level's order changed.
+  void hillClimb(Genome g) {
+    const unsigned n = problem().numDims, levels = space.getNumLevels();
+    SmallVector<unsigned> neighbors;
+    while (!outOfTime) {
+      Genome best = g;
+      auto tryStep = [&](const Genome &step) {
+        Mapping m = build(step);
+        if (!valid(m))
+          return;
+        double s = consider(m);
+        if (s < best.score) {
+          best = step;
+          best.score = s;
+        }
+      };
+      for (unsigned d = 0; d < n; ++d) {
+        neighbors.clear();
+        space.getNeighbors(d, g.choice[d], neighbors);
+        for (unsigned c : neighbors) {
+          Genome step = g;
+          step.choice[d] = c;
+          tryStep(step);
+        }
+      }
+      for (unsigned l = 0; l < levels; ++l)
+        for (unsigned o = 0; o < space.getOrders().size(); ++o)
+          if (o != g.order[l]) {
+            Genome step = g;
+            step.order[l] = o;
+            tryStep(step);
+          }
+      if (!(best.score < g.score))
+        return;
+      g = best;
     }
   }
 };
@@ -452,7 +535,10 @@ SearchResult mapping::search(const MapSpace &space,
       break;
     case Strategy::Genetic:
     case Strategy::Auto:
-      s.genetic(rng);
+      // Independent populations: a search that converges early in one part
+      // of the space often misses another.
+      for (unsigned run = 0; run < options.runs && !s.outOfTime; ++run)
+        s.genetic(rng);
       break;
     }
     // A sampling search that found nothing valid falls back to the

@@ -17,6 +17,7 @@
 
 #include "tandem/Analysis/CostModel.h"
 
+#include <map>
 #include <random>
 
 namespace tandem::mapping {
@@ -64,6 +65,10 @@ public:
   /// Index of `factors` among loop `d`'s choices, if it is one.
   std::optional<unsigned> findChoice(unsigned d,
                                      const SlotFactors &factors) const;
+  /// The choices of loop `d` one step from choice `i`: one prime factor
+  /// moved from one slot to another.
+  void getNeighbors(unsigned d, unsigned i,
+                    llvm::SmallVectorImpl<unsigned> &out) const;
 
 private:
   const Problem &problem;
@@ -71,8 +76,13 @@ private:
   unsigned numLevels;
   uint32_t allowedX = 0, allowedY = 0;
   llvm::SmallVector<llvm::SmallVector<SlotFactors, 0>, kMaxDims> choices;
+  llvm::SmallVector<std::map<SlotFactors, unsigned>, kMaxDims> index;
   llvm::SmallVector<std::array<uint8_t, kMaxDims>, 6> orders;
 };
+
+/// Two problems with the same key are the same layer for the mapper (same
+/// loops, projections and widths): one search serves both.
+std::string getProblemKey(const Problem &problem);
 
 enum class Objective { Latency, Energy, EDP };
 enum class Strategy { Auto, Exhaustive, Heuristic, Random, Genetic };
@@ -95,8 +105,13 @@ struct SearchOptions {
   double exhaustiveLimit = 20000;
   /// random: samples; genetic: population and generations.
   unsigned samples = 3000;
-  unsigned population = 48;
-  unsigned generations = 60;
+  unsigned population = 100;
+  unsigned generations = 300;
+  /// genetic: independent populations.
+  unsigned runs = 3;
+  /// genetic: local searches at the end, from the best genomes and from
+  /// random valid starts.
+  unsigned climbs = 24;
 };
 
 struct SearchResult {

@@ -1,0 +1,124 @@
+//===- mapper-bench.cpp - The mapper against exhaustive search ------------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// For every distinct conv2d and matmul layer of a model (.onnx, .onnxtext or
+// .mlir) on a target: runs exhaustive search (capped by --exhaustive-budget
+// seconds), auto and genetic, each on one thread, and prints per layer the
+// space, each search's best score (--objective) and time, and the auto and
+// genetic results relative to the exhaustive optimum where exhaustive
+// finished. The last line summarizes: layers where exhaustive finished, the
+// worst ratios there, and the smallest speed-ups.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Dialect/Accel/IR/AccelOps.h"
+#include "tandem/InitAll.h"
+#include "tandem/Mapping/Mapper.h"
+#include "tandem/Target/ONNX/ImportONNX.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace tandem;
+using namespace tandem::mapping;
+
+int main(int argc, char **argv) {
+  llvm::cl::opt<std::string> path(llvm::cl::Positional, llvm::cl::Required,
+                                  llvm::cl::desc("<model: .onnx or .mlir>"));
+  llvm::cl::opt<std::string> targetName("target", llvm::cl::init("eyeriss"),
+                                        llvm::cl::desc("Preset or YAML"));
+  llvm::cl::opt<std::string> objectiveName(
+      "objective", llvm::cl::init("edp"),
+      llvm::cl::desc("latency, energy or edp"));
+  llvm::cl::opt<double> budget(
+      "exhaustive-budget", llvm::cl::init(60),
+      llvm::cl::desc("Seconds exhaustive search may take per layer"));
+  llvm::cl::opt<unsigned> seed("seed", llvm::cl::init(1));
+  llvm::cl::ParseCommandLineOptions(argc, argv,
+                                    "The mapper against exhaustive search\n");
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (llvm::StringRef(path).ends_with(".mlir"))
+    module = mlir::parseSourceFile<mlir::ModuleOp>(path, &context);
+  else
+    module = importONNXFile(path, &context, {});
+  if (!module)
+    return 1;
+  auto target = hw::loadTarget(targetName);
+  auto objective = parseObjective(objectiveName);
+  if (!target || !objective) {
+    llvm::errs() << (target ? "bad --objective"
+                            : llvm::toString(target.takeError()))
+                 << "\n";
+    return 1;
+  }
+
+  llvm::StringSet<> seen;
+  unsigned layers = 0, finished = 0;
+  double worstAuto = 0, worstGenetic = 0, slowestGenetic = 1e300;
+  llvm::outs() << llvm::format(
+      "%-44s %12s %11s %9s %11s %9s %7s %11s %9s %7s\n", "layer",
+      "factorizations", "exhaustive", "time s", "auto", "time s", "ratio",
+      "genetic", "time s", "ratio");
+  module->walk([&](mlir::Operation *op) {
+    if (!mlir::isa<accel::Conv2DOp, accel::MatmulOp>(op))
+      return;
+    std::string why;
+    auto problem = cost::getOpProblem(
+        mlir::cast<accel::LoopNestOpInterface>(op), *target, 0, why);
+    if (!problem || !seen.insert(getProblemKey(*problem)).second)
+      return;
+    ++layers;
+    MapSpace space(*problem, *target);
+    SearchOptions options;
+    options.objective = *objective;
+    options.seed = seed;
+    options.strategy = Strategy::Exhaustive;
+    options.timeBudgetMs = budget * 1000;
+    SearchResult exhaustive = search(space, options);
+    options.timeBudgetMs = 0;
+    options.strategy = Strategy::Auto;
+    SearchResult autoResult = search(space, options);
+    options.strategy = Strategy::Genetic;
+    SearchResult genetic = search(space, options);
+    double autoRatio = autoResult.score / exhaustive.score;
+    double geneticRatio = genetic.score / exhaustive.score;
+    llvm::outs() << llvm::format(
+        "%-44s %12.3g %11.4g %9.3f %11.4g %9.3f %7s %11.4g %9.3f %7s\n",
+        accel::getDisplayName(op).substr(0, 44).c_str(),
+        space.getNumFactorizations(), exhaustive.score, exhaustive.seconds,
+        autoResult.score, autoResult.seconds,
+        exhaustive.complete ? llvm::formatv("{0:F4}", autoRatio).str().c_str()
+                            : "-",
+        genetic.score, genetic.seconds,
+        exhaustive.complete
+            ? llvm::formatv("{0:F4}", geneticRatio).str().c_str()
+            : "-");
+    if (exhaustive.complete) {
+      ++finished;
+      worstAuto = std::max(worstAuto, autoRatio);
+      worstGenetic = std::max(worstGenetic, geneticRatio);
+      slowestGenetic =
+          std::min(slowestGenetic, exhaustive.seconds / genetic.seconds);
+    }
+  });
+  llvm::outs() << llvm::format(
+      "summary: %u distinct layers, exhaustive finished on %u (budget %.0f "
+      "s); there, worst auto/optimum %.4f, worst genetic/optimum %.4f, "
+      "smallest exhaustive/genetic time ratio %.1f\n",
+      layers, finished, double(budget), worstAuto, worstGenetic,
+      finished ? slowestGenetic : 0.0);
+  return 0;
+}
