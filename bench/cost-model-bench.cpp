@@ -23,7 +23,6 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -95,11 +94,7 @@ int main(int argc, char **argv) {
   registerAllDialects(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  if (llvm::StringRef(path).ends_with(".mlir"))
-    module = mlir::parseSourceFile<mlir::ModuleOp>(path, &context);
-  else
-    module = importONNXFile(path, &context, {});
+  auto module = loadModelFile(path, &context);
   if (!module)
     return 1;
   auto target = hw::loadTarget(targetName);

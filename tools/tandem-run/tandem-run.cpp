@@ -133,18 +133,6 @@ Expected<std::pair<std::string, std::string>> splitAssignment(StringRef text,
 }
 
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &context) {
-  StringRef path = modelPath;
-  if (path.ends_with(".mlir")) {
-    std::string error;
-    auto file = mlir::openInputFile(path, &error);
-    if (!file) {
-      errs() << "tandem-run: error: " << error << "\n";
-      return nullptr;
-    }
-    auto sourceMgr = std::make_shared<SourceMgr>();
-    sourceMgr->AddNewSourceBuffer(std::move(file), SMLoc());
-    return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
-  }
   ONNXImportOptions options;
   for (const std::string &text : inputShapes) {
     std::pair<std::string, SmallVector<int64_t, 4>> shape;
@@ -168,7 +156,7 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &context) {
     }
     options.constantInputs.push_back(makeConstantInput(kv->first, *tensor));
   }
-  return importONNXFile(path, &context, options);
+  return loadModelFile(modelPath, &context, options);
 }
 
 Expected<Tensor> parseInlineValues(const exec::TensorSignature &sig,

@@ -25,11 +25,14 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -372,6 +375,21 @@ OwningOpRef<ModuleOp> importONNXFile(llvm::StringRef path, MLIRContext *context,
   }
   return importONNX((*buffer)->getBuffer(), isONNXTextPath(path), path, context,
                     options);
+}
+
+OwningOpRef<ModuleOp> loadModelFile(llvm::StringRef path, MLIRContext *context,
+                                    const ONNXImportOptions &options) {
+  if (!path.ends_with(".mlir"))
+    return importONNXFile(path, context, options);
+  std::string error;
+  auto file = mlir::openInputFile(path, &error);
+  if (!file) {
+    emitError(FileLineColLoc::get(context, path, 0, 0)) << error;
+    return nullptr;
+  }
+  auto sourceMgr = std::make_shared<llvm::SourceMgr>();
+  sourceMgr->AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, context);
 }
 
 } // namespace tandem

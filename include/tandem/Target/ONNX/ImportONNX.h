@@ -82,6 +82,13 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importONNXFile(llvm::StringRef path, mlir::MLIRContext *context,
                const ONNXImportOptions &options);
 
+/// Loads a model the way every Tandem tool accepts one: `.mlir` files are
+/// parsed as MLIR, anything else is imported as ONNX (binary or `.onnxtext`).
+/// Errors are reported through the context's diagnostics.
+mlir::OwningOpRef<mlir::ModuleOp>
+loadModelFile(llvm::StringRef path, mlir::MLIRContext *context,
+              const ONNXImportOptions &options = {});
+
 /// True when `path` names a model in ONNX's textual syntax.
 bool isONNXTextPath(llvm::StringRef path);
 
