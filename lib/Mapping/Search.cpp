@@ -537,7 +537,11 @@ SearchResult mapping::search(const MapSpace &space,
     case Strategy::Auto:
       // Independent populations: a search that converges early in one part
       // of the space often misses another.
-      for (unsigned run = 0; run < options.runs && !s.outOfTime; ++run)
+      for (unsigned run = 0,
+                    runs = space.getNumFactorizations() < options.smallSpace
+                               ? 1
+                               : options.runs;
+           run < runs && !s.outOfTime; ++run)
         s.genetic(rng);
       break;
     }

@@ -102,7 +102,10 @@ struct SearchOptions {
   /// returns its best so far; only then may results depend on the machine.
   double timeBudgetMs = 0;
   /// auto: exhaustive when the space has at most this many factorizations.
-  double exhaustiveLimit = 20000;
+  double exhaustiveLimit = 2e5;
+  /// genetic: spaces with fewer factorizations than this run one population
+  /// (they converge faster).
+  double smallSpace = 1e7;
   /// random: samples; genetic: population and generations.
   unsigned samples = 3000;
   unsigned population = 100;

@@ -24,7 +24,7 @@ def MapDataflowPass : Pass<"accel-map-dataflow", "::mlir::ModuleOp"> {
     optimum where it finishes), `heuristic` (constructive: the largest
     spatial splits, tiles grown innermost-out), `random` (sampling), and
     `genetic` (in the spirit of GAMMA, seeded with the heuristic's best).
-    `auto` runs exhaustive when the layer has at most 20,000
+    `auto` runs exhaustive when the layer has at most 200,000
     factorizations and genetic otherwise. Results are deterministic for a `seed` unless
     `time-budget-ms` cuts a search short.
 
