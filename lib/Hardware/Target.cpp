@@ -233,7 +233,7 @@ double Target::getAreaMM2() const {
   if (compute.peAreaMM2) {
     pe = *compute.peAreaMM2;
   } else {
-    double b = double(array.bits), um2;
+    double b = double(array.bits), um2 = 0;
     switch (array.mac) {
     case MacKind::Float:
       um2 = b <= 16 ? 1640 + 1360 : 7700 + 4184;

@@ -103,8 +103,9 @@ TEST(MapSpaceTest, EverySearchFindsTheLatencyOptimum) {
     SearchResult r = search(space, options);
     ASSERT_TRUE(r.found) << stringifyStrategy(s).str();
     EXPECT_EQ(r.cost.cycles, 2) << stringifyStrategy(s).str();
-    if (s == Strategy::Exhaustive)
+    if (s == Strategy::Exhaustive) {
       EXPECT_TRUE(r.complete);
+    }
   }
 }
 

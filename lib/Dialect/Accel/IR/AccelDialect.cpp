@@ -82,7 +82,7 @@ Attribute MappingAttr::parse(AsmParser &parser, Type) {
     bool first = true;
     while (failed(parser.parseOptionalRSquare())) {
       StringRef dim;
-      int64_t factor;
+      int64_t factor = 0;
       SMLoc at = parser.getCurrentLocation();
       if (parser.parseKeyword(&dim) || parser.parseColon() ||
           parser.parseInteger(factor))
