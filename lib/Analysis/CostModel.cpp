@@ -241,10 +241,7 @@ Cost cost::evaluate(const Problem &p, const Mapping &m,
     // array (weights for ws, outputs for os, inputs for is); every temporal
     // loop that changes it starts a new fold, which streams
     // `work / folds` cycles plus fill and drain.
-    TensorKind stationary =
-        target.array.dataflow == hw::Dataflow::OutputStationary  ? hw::Output
-        : target.array.dataflow == hw::Dataflow::InputStationary ? hw::Input
-                                                                 : hw::Weight;
+    TensorKind stationary = hw::getStationaryTensor(target.array.dataflow);
     if (!p.tensors[stationary].present)
       stationary = hw::Output;
     double folds = 1;

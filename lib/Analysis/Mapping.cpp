@@ -9,6 +9,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <numeric>
@@ -73,20 +74,21 @@ static bool checkMapping(const Problem &p, const Mapping &m,
   }
   for (unsigned d = 0; d < p.numDims; ++d) {
     const std::string &dim = p.dimNames[d];
-    int64_t total = m.spatialX[d] * m.spatialY[d];
+    if (m.spatialX[d] < 1 || m.spatialY[d] < 1) {
+      fail("spatial factor of " + dim + " must be at least 1");
+      return false;
+    }
+    // Saturating: a hand-written mapping may multiply past int64.
+    uint64_t total = SaturatingMultiply<uint64_t>(m.spatialX[d], m.spatialY[d]);
     for (unsigned l = 0; l < m.numLevels; ++l) {
       if (m.factors[l][d] < 1) {
         fail("factor of " + dim + " at " + target.levels[l].name +
              " must be at least 1");
         return false;
       }
-      total *= m.factors[l][d];
+      total = SaturatingMultiply<uint64_t>(total, m.factors[l][d]);
     }
-    if (m.spatialX[d] < 1 || m.spatialY[d] < 1) {
-      fail("spatial factor of " + dim + " must be at least 1");
-      return false;
-    }
-    if (total < p.extents[d]) {
+    if (total < uint64_t(p.extents[d])) {
       fail("the factors of " + dim + " multiply to " + Twine(total) +
            ", less than its extent " + Twine(p.extents[d]));
       return false;
@@ -94,7 +96,7 @@ static bool checkMapping(const Problem &p, const Mapping &m,
     // Remainder policy: the last tile may be partial, but no factor may be
     // entirely padding.
     auto needed = [&](int64_t f, const Twine &where) -> bool {
-      if (f > 1 && total / f >= p.extents[d]) {
+      if (f > 1 && total / uint64_t(f) >= uint64_t(p.extents[d])) {
         fail("factor " + Twine(f) + " of " + dim + " at " + where +
              " is not needed: the other factors "
              "already cover its extent " +
@@ -335,22 +337,20 @@ DataflowStyle cost::getDataflowStyle(const Problem &p,
     return out;
   };
   DataflowStyle style;
+  style.stationary = hw::getStationaryTensor(target.array.dataflow);
   auto &x = style.x, &y = style.y;
   switch (target.array.dataflow) {
   case hw::Dataflow::WeightStationary:
     y = concat({&dims.reduction, &dims.windows});
     x = concat({&dims.outChannels});
-    style.stationary = hw::Weight;
     break;
   case hw::Dataflow::OutputStationary:
     y = concat({&dims.pixels});
     x = concat({&dims.outChannels});
-    style.stationary = hw::Output;
     break;
   case hw::Dataflow::InputStationary:
     y = concat({&dims.reduction, &dims.windows});
     x = concat({&dims.pixels});
-    style.stationary = hw::Input;
     break;
   case hw::Dataflow::RowStationary:
     // Filter rows down the columns; the rest of the window (S) runs inside
@@ -359,7 +359,6 @@ DataflowStyle cost::getDataflowStyle(const Problem &p,
       y.push_back(dims.windows.front());
     y.append(dims.reduction.begin(), dims.reduction.end());
     x = concat({&dims.pixels, &dims.outChannels});
-    style.stationary = hw::Weight;
     break;
   }
   if (!p.tensors[hw::Weight].present || (x.empty() && y.empty())) {
@@ -391,7 +390,7 @@ Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
         continue;
       int64_t f = std::min(remaining[d], capacity);
       factors[d] = f;
-      remaining[d] = (remaining[d] + f - 1) / f;
+      remaining[d] = llvm::divideCeilSigned(remaining[d], f);
       capacity /= f;
     }
   };
@@ -413,32 +412,28 @@ Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
     for (unsigned i = 0; i < n; ++i)
       m.order[l][i] = order[i];
 
-  // Temporal: from the innermost level outward, grow each dim's factor (by
-  // divisors of what is left, reuse dims first) while the tiles fit.
-  SmallVector<unsigned> growth(order.rbegin(), order.rend());
-  for (unsigned c = numLevels; c-- > 1;) {
-    if (target.levels[c].capacityBytes == 0)
-      continue;
-    for (unsigned d : growth) {
-      int64_t best = 1;
-      for (int64_t f = remaining[d]; f > 1; --f) {
-        if (remaining[d] % f)
-          continue;
-        m.factors[c][d] = f;
-        // Check with the rest of every loop at DRAM meanwhile.
-        Mapping probe = m;
-        for (unsigned e = 0; e < n; ++e)
-          probe.factors[0][e] = e == d ? remaining[e] / f : remaining[e];
-        if (isValidMapping(p, probe, target)) {
-          best = f;
-          break;
-        }
-      }
-      m.factors[c][d] = best;
-      remaining[d] /= best;
-    }
-  }
   for (unsigned d = 0; d < n; ++d)
     m.factors[0][d] = remaining[d];
+  growTemporalTiles(p, target, m);
   return m;
+}
+
+void cost::growTemporalTiles(const Problem &p, const hw::Target &target,
+                             Mapping &m) {
+  const unsigned n = p.numDims;
+  for (unsigned c = m.numLevels; c-- > 1;)
+    for (unsigned i = n; i-- > 0;) {
+      unsigned d = m.order[c][i];
+      int64_t rest = m.factors[0][d];
+      for (int64_t f = rest; f > 1; --f) {
+        if (rest % f)
+          continue;
+        m.factors[c][d] = f;
+        m.factors[0][d] = rest / f;
+        if (isValidMapping(p, m, target))
+          break;
+        m.factors[c][d] = 1;
+        m.factors[0][d] = rest;
+      }
+    }
 }

@@ -77,10 +77,12 @@ Error Target::validate() const {
     return fieldError("name", "must not be empty");
   if (!(clockMHz > 0))
     return fieldError("clock_mhz", "must be positive");
-  if (array.rows < 1)
-    return fieldError("array.rows", "must be at least 1");
-  if (array.cols < 1)
-    return fieldError("array.cols", "must be at least 1");
+  if (array.rows < 1 || array.rows > kMaxArraySide)
+    return fieldError("array.rows",
+                      "must be between 1 and " + Twine(kMaxArraySide));
+  if (array.cols < 1 || array.cols > kMaxArraySide)
+    return fieldError("array.cols",
+                      "must be between 1 and " + Twine(kMaxArraySide));
   if (array.bits < 1 || array.bits > 64)
     return fieldError("array.bits", "must be between 1 and 64");
   if (array.mac == MacKind::BitSerial && array.lanes < 1)
@@ -98,9 +100,10 @@ Error Target::validate() const {
     return fieldError("compute.mac_energy_pj", "must not be negative");
   if (compute.peAreaMM2 && *compute.peAreaMM2 < 0)
     return fieldError("compute.pe_area_mm2", "must not be negative");
-  if (levels.empty())
-    return fieldError("levels", "must list at least one memory level");
-  unsigned held = 0;
+  if (levels.empty() || levels.size() > kMaxMemoryLevels)
+    return fieldError("levels",
+                      "must list between 1 and " + Twine(kMaxMemoryLevels) +
+                          " memory levels, not " + Twine(levels.size()));
   bool seenPerPE = false;
   for (auto [i, level] : llvm::enumerate(levels)) {
     std::string at = ("levels[" + Twine(i) + "]").str();
@@ -136,13 +139,11 @@ Error Target::validate() const {
       return fieldError(at + ".per_pe",
                         "is true for the outermost level; it must be shared");
     seenPerPE |= level.perPE;
-    held |= level.holds;
   }
   if (levels.front().holds != 0b111)
     return fieldError("levels[0].holds",
                       "must hold input, weight and output: the outermost "
                       "level is where every tensor lives");
-  (void)held;
   return Error::success();
 }
 
@@ -263,6 +264,19 @@ double Target::getAreaMM2() const {
     area += one * (level.perPE ? double(array.getNumPEs()) : 1.0);
   }
   return area;
+}
+
+TensorKind tandem::hw::getStationaryTensor(Dataflow dataflow) {
+  switch (dataflow) {
+  case Dataflow::OutputStationary:
+    return Output;
+  case Dataflow::InputStationary:
+    return Input;
+  case Dataflow::WeightStationary:
+  case Dataflow::RowStationary:
+    return Weight;
+  }
+  return Weight;
 }
 
 StringRef tandem::hw::stringifyMacKind(MacKind kind) {

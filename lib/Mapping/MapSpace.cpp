@@ -6,6 +6,8 @@
 
 #include "tandem/Mapping/Mapper.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -26,7 +28,6 @@ using hw::TensorKind;
 static void factorizations(int64_t extent, ArrayRef<int64_t> limit,
                            SmallVectorImpl<SlotFactors> &out) {
   unsigned slotX = limit.size() - 2, slotY = limit.size() - 1;
-  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
   SlotFactors current;
   current.fill(1);
   SmallVector<int64_t> divisors;
@@ -49,10 +50,11 @@ static void factorizations(int64_t extent, ArrayRef<int64_t> limit,
   };
   int64_t maxX = std::min(extent, std::max<int64_t>(limit[slotX], 1));
   for (int64_t x = 1; x <= maxX; ++x) {
-    int64_t maxY =
-        std::min(ceilDiv(extent, x), std::max<int64_t>(limit[slotY], 1));
+    int64_t maxY = std::min(llvm::divideCeilSigned(extent, x),
+                            std::max<int64_t>(limit[slotY], 1));
     for (int64_t y = 1; y <= maxY; ++y) {
-      int64_t rest = ceilDiv(ceilDiv(extent, x), y);
+      int64_t rest =
+          llvm::divideCeilSigned(llvm::divideCeilSigned(extent, x), y);
       divisors.clear();
       for (int64_t f = 1; f * f <= rest; ++f)
         if (rest % f == 0) {
@@ -171,15 +173,15 @@ void MapSpace::getNeighbors(unsigned d, unsigned i,
   const SlotFactors &f = choices[d][i];
   unsigned slots = numLevels + 2;
   // A spatial factor one larger or smaller, DRAM absorbing the change.
-  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
   for (unsigned axis = numLevels; axis < slots; ++axis)
     for (int64_t delta : {-1, 1}) {
       SlotFactors g = f;
       g[axis] += delta;
       if (g[axis] < 1)
         continue;
-      int64_t rest =
-          ceilDiv(ceilDiv(problem.extents[d], g[numLevels]), g[numLevels + 1]);
+      int64_t rest = llvm::divideCeilSigned(
+          llvm::divideCeilSigned(problem.extents[d], g[numLevels]),
+          g[numLevels + 1]);
       int64_t inner = 1;
       for (unsigned l = 1; l < numLevels; ++l)
         inner *= g[l];

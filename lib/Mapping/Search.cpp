@@ -6,6 +6,8 @@
 
 #include "tandem/Mapping/Mapper.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include "llvm/ADT/StringSwitch.h"
 
 #include <chrono>
@@ -233,42 +235,23 @@ struct Searcher {
     return out;
   }
 
-  /// Grows temporal tiles from the innermost level outward, loops that do
-  /// not index the stationary tensor first, each by the largest divisor that
-  /// still fits.
+  /// The mapping with spatial split (x, y) and loop order `orderIndex` at
+  /// every level, its temporal tiles grown while they fit.
   Mapping fillTemporal(const std::array<int64_t, kMaxDims> &x,
                        const std::array<int64_t, kMaxDims> &y,
                        unsigned orderIndex) {
     const unsigned n = problem().numDims, levels = space.getNumLevels();
     Mapping m = Mapping::identity(levels, n);
     const auto &order = space.getOrders()[orderIndex];
-    SmallVector<int64_t, kMaxDims> rest(n);
     for (unsigned d = 0; d < n; ++d) {
       m.spatialX[d] = x[d];
       m.spatialY[d] = y[d];
-      rest[d] = (problem().extents[d] + x[d] - 1) / x[d];
-      rest[d] = (rest[d] + y[d] - 1) / y[d];
-      m.factors[0][d] = rest[d];
+      m.factors[0][d] = llvm::divideCeilSigned(
+          llvm::divideCeilSigned(problem().extents[d], x[d]), y[d]);
     }
     for (unsigned l = 0; l < levels; ++l)
       m.order[l] = order;
-    for (unsigned c = levels; c-- > 1;) {
-      for (unsigned i = n; i-- > 0;) {
-        unsigned d = order[i];
-        for (int64_t f = rest[d]; f > 1; --f) {
-          if (rest[d] % f)
-            continue;
-          m.factors[c][d] = f;
-          m.factors[0][d] = rest[d] / f;
-          if (valid(m)) {
-            rest[d] /= f;
-            break;
-          }
-          m.factors[c][d] = 1;
-          m.factors[0][d] = rest[d];
-        }
-      }
-    }
+    cost::growTemporalTiles(problem(), target(), m);
     return m;
   }
 

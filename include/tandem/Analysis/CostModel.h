@@ -36,7 +36,7 @@ namespace tandem::cost {
 
 constexpr unsigned kMaxDims = 10;
 constexpr unsigned kMaxCoords = 6;
-constexpr unsigned kMaxLevels = 6;
+constexpr unsigned kMaxLevels = hw::kMaxMemoryLevels;
 using hw::kNumTensorKinds;
 
 /// A compute op as the cost model sees it.
@@ -153,6 +153,13 @@ DataflowStyle getDataflowStyle(const Problem &problem,
 /// level outward while they fit, with the stationary tensor's reuse loops
 /// innermost.
 Mapping defaultMapping(const Problem &problem, const hw::Target &target);
+
+/// Grows temporal tiles from the innermost level outward: at each level, its
+/// loops from the innermost out, each by the largest divisor of what DRAM
+/// still holds of it that keeps `mapping` valid. Expects the spatial factors
+/// and loop orders set and every other factor at DRAM.
+void growTemporalTiles(const Problem &problem, const hw::Target &target,
+                       Mapping &mapping);
 
 /// What one evaluation produces.
 struct Cost {

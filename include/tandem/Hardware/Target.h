@@ -54,6 +54,12 @@ enum class Dataflow {
 enum TensorKind : unsigned { Input = 0, Weight = 1, Output = 2 };
 constexpr unsigned kNumTensorKinds = 3;
 
+/// Most memory levels a target may have (the cost model keeps per-level
+/// state in fixed-size arrays).
+constexpr unsigned kMaxMemoryLevels = 6;
+/// Largest array side; keeps PE counts far from overflow.
+constexpr int64_t kMaxArraySide = 1 << 16;
+
 struct PEArray {
   int64_t rows = 1;
   int64_t cols = 1;
@@ -159,6 +165,10 @@ std::string printTarget(const Target &target);
 llvm::Expected<Target> loadTarget(llvm::StringRef nameOrPath);
 /// Names of the shipped presets.
 llvm::SmallVector<std::string> listPresets();
+
+/// The tensor a dataflow style keeps in the PEs: weights (ws, rs), outputs
+/// (os) or inputs (is).
+TensorKind getStationaryTensor(Dataflow dataflow);
 
 llvm::StringRef stringifyMacKind(MacKind kind);
 llvm::StringRef stringifyDataflow(Dataflow dataflow);
