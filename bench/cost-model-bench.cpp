@@ -53,7 +53,7 @@ llvm::SmallVector<int64_t> primeFactors(int64_t n) {
 Mapping randomMapping(const Problem &p, const hw::Target &target,
                       std::mt19937 &rng) {
   unsigned numLevels = target.levels.size();
-  Mapping m = Mapping::identity(numLevels, p.numDims);
+  Mapping m = Mapping::identity(numLevels);
   std::uniform_int_distribution<unsigned> place(0, numLevels + 2);
   for (unsigned d = 0; d < p.numDims; ++d)
     for (int64_t f : primeFactors(p.extents[d])) {

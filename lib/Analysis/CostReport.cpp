@@ -103,12 +103,9 @@ struct CostReportPass
     std::string kind = op->getName().stripDialect().str();
     auto nestOp = dyn_cast<accel::LoopNestOpInterface>(op);
     if (!nestOp) {
-      if (isa<accel::OnnxOp>(op))
-        report.fallback.push_back(
-            {name,
-             "onnx_op " +
-                 op->getAttrOfType<StringAttr>("op_type").getValue().str(),
-             "an ONNX operator Tandem does not model"});
+      if (auto onnx = dyn_cast<accel::OnnxOp>(op))
+        report.fallback.push_back({name, "onnx_op " + onnx.getOpType().str(),
+                                   "an ONNX operator Tandem does not model"});
       else
         ++report.dataMovement;
       return success();
@@ -149,7 +146,6 @@ struct CostReportPass
     report.energyPJ += row.cost.energyPJ;
     report.macs += row.macs;
     if (annotate) {
-      Builder b(op->getContext());
       op->setAttr("accel.cost",
                   accel::CostAttr::get(op->getContext(), hwTarget.name,
                                        row.macs, int64_t(row.cost.cycles),

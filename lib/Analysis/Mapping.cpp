@@ -19,7 +19,7 @@ using namespace tandem;
 using namespace tandem::cost;
 using hw::TensorKind;
 
-Mapping Mapping::identity(unsigned numLevels, unsigned numDims) {
+Mapping Mapping::identity(unsigned numLevels) {
   Mapping m;
   m.numLevels = numLevels;
   for (unsigned l = 0; l < kMaxLevels; ++l)
@@ -29,7 +29,6 @@ Mapping Mapping::identity(unsigned numLevels, unsigned numDims) {
     }
   m.spatialX.fill(1);
   m.spatialY.fill(1);
-  (void)numDims;
   return m;
 }
 
@@ -181,7 +180,7 @@ Error cost::verifyMapping(const Problem &p, const Mapping &m,
 
 Expected<Mapping> cost::parseMapping(StringRef text, const Problem &p,
                                      const hw::Target &target) {
-  Mapping m = Mapping::identity(target.levels.size(), p.numDims);
+  Mapping m = Mapping::identity(target.levels.size());
   SmallVector<bool, kMaxLevels> seenLevel(target.levels.size(), false);
   StringRef rest = text.trim();
   while (!rest.empty()) {
@@ -375,7 +374,7 @@ DataflowStyle cost::getDataflowStyle(const Problem &p,
 
 Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
   const unsigned numLevels = target.levels.size(), n = p.numDims;
-  Mapping m = Mapping::identity(numLevels, n);
+  Mapping m = Mapping::identity(numLevels);
   DataflowStyle style = getDataflowStyle(p, target);
   const auto &x = style.x, &y = style.y;
   TensorKind stationary = style.stationary;

@@ -112,7 +112,7 @@ MapSpace::MapSpace(const Problem &problem, const hw::Target &target)
   // Factor choices per loop, each checked alone (the other loops' tiles at
   // their smallest) against the array and the buffers.
   SmallVector<int64_t, kMaxLevels + 2> limit(numLevels + 2, INT64_MAX);
-  Mapping probe = Mapping::identity(numLevels, n);
+  Mapping probe = Mapping::identity(numLevels);
   for (unsigned d = 0; d < n; ++d)
     probe.factors[0][d] = problem.extents[d];
   choices.resize(n);
@@ -147,7 +147,7 @@ double MapSpace::getNumFactorizations() const {
 
 Mapping MapSpace::build(ArrayRef<unsigned> choice,
                         ArrayRef<unsigned> order) const {
-  Mapping m = Mapping::identity(numLevels, problem.numDims);
+  Mapping m = Mapping::identity(numLevels);
   for (unsigned d = 0; d < problem.numDims; ++d) {
     const SlotFactors &f = choices[d][choice[d]];
     for (unsigned l = 0; l < numLevels; ++l)

@@ -66,7 +66,7 @@ double mapping::score(const Cost &cost, Objective objective) {
 
 std::optional<std::string> mapping::explainNoMapping(const Problem &p,
                                                      const hw::Target &target) {
-  Mapping trivial = Mapping::identity(target.levels.size(), p.numDims);
+  Mapping trivial = Mapping::identity(target.levels.size());
   for (unsigned d = 0; d < p.numDims; ++d)
     trivial.factors[0][d] = p.extents[d];
   if (Error err = cost::verifyMapping(p, trivial, target))
@@ -126,7 +126,7 @@ struct Searcher {
   void exhaustive() {
     const unsigned n = problem().numDims, levels = space.getNumLevels();
     SmallVector<unsigned, kMaxDims> choice(n, 0);
-    Mapping m = Mapping::identity(levels, n);
+    Mapping m = Mapping::identity(levels);
     for (unsigned d = 0; d < n; ++d)
       m.factors[0][d] = problem().extents[d];
     bool complete = true;
@@ -241,7 +241,7 @@ struct Searcher {
                        const std::array<int64_t, kMaxDims> &y,
                        unsigned orderIndex) {
     const unsigned n = problem().numDims, levels = space.getNumLevels();
-    Mapping m = Mapping::identity(levels, n);
+    Mapping m = Mapping::identity(levels);
     const auto &order = space.getOrders()[orderIndex];
     for (unsigned d = 0; d < n; ++d) {
       m.spatialX[d] = x[d];
@@ -309,6 +309,21 @@ struct Searcher {
     return g;
   }
 
+  /// Draws random genomes until one is valid and returns it scored; gives
+  /// up (nullopt) when `draws` runs out.
+  std::optional<Genome> drawValid(std::mt19937 &rng, unsigned &draws) {
+    while (draws > 0 && !outOfTime) {
+      --draws;
+      Genome g = randomGenome(rng);
+      Mapping m = build(g);
+      if (!valid(m))
+        continue;
+      g.score = consider(m);
+      return g;
+    }
+    return std::nullopt;
+  }
+
   void random(std::mt19937 &rng) {
     for (unsigned i = 0; i < options.samples && !outOfTime; ++i) {
       Mapping m = build(randomGenome(rng));
@@ -357,16 +372,12 @@ struct Searcher {
         seedGenomes.push_back(*g);
         population.push_back(*g);
       }
-    for (unsigned tries = 0; population.size() < options.population &&
-                             tries < 50 * options.population;
-         ++tries) {
-      Genome g = randomGenome(rng);
-      Mapping m = build(g);
-      if (!valid(m))
-        continue;
-      g.score = consider(m);
-      population.push_back(g);
-    }
+    unsigned draws = 50 * options.population;
+    while (population.size() < options.population)
+      if (auto g = drawValid(rng, draws))
+        population.push_back(*g);
+      else
+        break;
     if (population.empty())
       return;
     auto better = [](const Genome &a, const Genome &b) {
@@ -438,17 +449,13 @@ struct Searcher {
     for (const Genome &g : seedGenomes)
       if (!outOfTime)
         hillClimb(g);
-    for (unsigned i = 0, tries = 0;
-         i < options.climbs - options.climbs / 2 && tries < 1000 && !outOfTime;
-         ++tries) {
-      Genome g = randomGenome(rng);
-      Mapping m = build(g);
-      if (!valid(m))
-        continue;
-      g.score = consider(m);
-      hillClimb(g);
-      ++i;
-    }
+    draws = 1000;
+    for (unsigned i = 0; i < options.climbs - options.climbs / 2 && !outOfTime;
+         ++i)
+      if (auto g = drawValid(rng, draws))
+        hillClimb(*g);
+      else
+        break;
   }
 
   /// Steepest descent over single steps: one prime factor of one loop moved

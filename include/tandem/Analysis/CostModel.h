@@ -108,7 +108,7 @@ struct Mapping {
   std::array<int64_t, kMaxDims> spatialY{};
 
   /// All factors 1, identity orders.
-  static Mapping identity(unsigned numLevels, unsigned numDims);
+  static Mapping identity(unsigned numLevels);
   int64_t getSpatialX(unsigned numDims) const;
   int64_t getSpatialY(unsigned numDims) const;
 };

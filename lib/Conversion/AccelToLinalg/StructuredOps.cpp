@@ -38,16 +38,8 @@ Value convInit(OpBuilder &b, Location loc, RankedTensorType type, Value bias) {
   if (!bias)
     return filledTensor(b, loc, type, scalarConstant(b, loc, elem, 0));
   MLIRContext *ctx = b.getContext();
-  AffineMap in = AffineMap::get(4, 0, getAffineDimExpr(1, ctx), ctx);
-  AffineMap out = AffineMap::getMultiDimIdentityMap(4, ctx);
-  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), elem);
-  return linalg::GenericOp::create(
-             b, loc, type, bias, empty, ArrayRef<AffineMap>{in, out},
-             SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, args[0]);
-             })
-      .getResult(0);
+  return copyThroughMap(
+      b, loc, bias, AffineMap::get(4, 0, getAffineDimExpr(1, ctx), ctx), type);
 }
 
 struct Conv2DLowering : public OpConversionPattern<Conv2DOp> {
