@@ -15,6 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchSupport.h"
+
 #include "tandem/Analysis/CostModel.h"
 #include "tandem/Dialect/Accel/IR/AccelInterfaces.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
@@ -90,18 +92,11 @@ int main(int argc, char **argv) {
   llvm::cl::ParseCommandLineOptions(
       argc, argv, "Evaluations per second of the cost model (one thread)\n");
 
-  mlir::DialectRegistry registry;
-  registerAllDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  auto module = loadModelFile(path, &context);
-  if (!module)
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::optional<hw::Target> target;
+  if (!bench::loadInputs(path, targetName, context, module, target))
     return 1;
-  auto target = hw::loadTarget(targetName);
-  if (!target) {
-    llvm::errs() << llvm::toString(target.takeError()) << "\n";
-    return 1;
-  }
 
   std::vector<Problem> problems;
   module->walk([&](accel::Conv2DOp op) {

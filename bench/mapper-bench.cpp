@@ -14,6 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchSupport.h"
+
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/InitAll.h"
 #include "tandem/Mapping/Mapper.h"
@@ -44,21 +46,16 @@ int main(int argc, char **argv) {
   llvm::cl::opt<unsigned> seed("seed", llvm::cl::init(1));
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "The mapper against exhaustive search\n");
-  mlir::DialectRegistry registry;
-  registerAllDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  auto module = loadModelFile(path, &context);
-  if (!module)
-    return 1;
-  auto target = hw::loadTarget(targetName);
   auto objective = parseObjective(objectiveName);
-  if (!target || !objective) {
-    llvm::errs() << (target ? "bad --objective"
-                            : llvm::toString(target.takeError()))
-                 << "\n";
+  if (!objective) {
+    llvm::errs() << "--objective must be latency, energy or edp\n";
     return 1;
   }
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::optional<hw::Target> target;
+  if (!bench::loadInputs(path, targetName, context, module, target))
+    return 1;
 
   llvm::StringSet<> seen;
   unsigned layers = 0, finished = 0;

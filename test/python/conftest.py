@@ -38,3 +38,15 @@ def export_dir(tmp_path_factory) -> str:
     """A directory where models.export() caches exported ONNX files for the
     whole session."""
     return str(tmp_path_factory.mktemp("onnx-models"))
+
+
+@pytest.fixture(scope="session")
+def resnet18_mlir(export_dir, build_dir, tmp_path_factory) -> pathlib.Path:
+    """PyTorch's ResNet-18 (opset 17) imported to accel IR, once per session."""
+    import models  # needs torch; only the tests that use this fixture pay for it
+
+    path, _ = models.export("resnet18", 17, export_dir)
+    mlir = tmp_path_factory.mktemp("resnet18") / "resnet18.mlir"
+    subprocess.run([str(build_dir / "bin" / "tandem-translate"), "--import-onnx", path,
+                    "-o", str(mlir)], check=True)
+    return mlir

@@ -11,18 +11,8 @@ import subprocess
 
 import pytest
 
-import models
 
 PRESETS = ["eyeriss", "systolic", "bitfusion", "bismo", "shiftadd"]
-
-
-@pytest.fixture(scope="module")
-def resnet18_mlir(export_dir, build_dir, tmp_path_factory):
-    path, _ = models.export("resnet18", 17, export_dir)
-    mlir = tmp_path_factory.mktemp("cost") / "resnet18.mlir"
-    subprocess.run([str(build_dir / "bin" / "tandem-translate"), "--import-onnx", path,
-                    "-o", str(mlir)], check=True)
-    return mlir
 
 
 def report(build_dir, mlir, target, fmt, tmp_path):
