@@ -15,6 +15,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -149,12 +150,23 @@ Expected<Tensor> readNpy(StringRef path) {
       return fail(path, "malformed shape " + *shapeText);
     shape.push_back(v);
   }
-  Tensor t(*type, shape);
+  // Check the size before allocating: a corrupt shape can ask for more
+  // bytes than exist (or than int64 holds).
   StringRef data = bytes.drop_front(headerStart + headerLength);
-  if (data.size() != t.getByteSize())
+  uint64_t needed = getElementSize(*type);
+  for (int64_t d : shape)
+    needed = SaturatingMultiply<uint64_t>(needed, uint64_t(d));
+  if (data.size() != needed) {
+    std::string described;
+    for (int64_t d : shape)
+      described += std::to_string(d) + "x";
+    described += getElementTypeName(*type).str();
     return fail(path, "has " + Twine(data.size()) + " bytes of data, but a " +
-                          t.describe() + " array needs " +
-                          Twine(t.getByteSize()));
+                          described + " array needs " +
+                          (needed == UINT64_MAX ? std::string("more than 2^64")
+                                                : std::to_string(needed)));
+  }
+  Tensor t(*type, shape);
   std::memcpy(t.data(), data.data(), data.size());
   return t;
 }

@@ -12,6 +12,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -354,9 +355,17 @@ Expected<HostTensor> HostTensor::fromProto(onnx::TensorProto &proto,
     return tensorError(proto, "element type " + getDTypeName(dtype) +
                                   " is not supported");
   SmallVector<int64_t, 4> shape(proto.dims().begin(), proto.dims().end());
-  for (int64_t d : shape)
+  uint64_t bytes = elementSize;
+  for (int64_t d : shape) {
     if (d < 0)
       return tensorError(proto, "negative dimension in its shape");
+    bytes = llvm::SaturatingMultiply<uint64_t>(bytes, uint64_t(d));
+  }
+  // A corrupt shape must not overflow the size computations below.
+  if (bytes > uint64_t(INT64_MAX))
+    return tensorError(proto, "shape " + tandem::accel::formatShape(shape) +
+                                  " of " + getDTypeName(dtype) +
+                                  " is larger than any file can hold");
   HostTensor t;
   t.dtype = dtype;
   t.shape = shape;
