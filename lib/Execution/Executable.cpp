@@ -16,9 +16,11 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/TargetSelect.h"
 
 #include <chrono>
+#include <unistd.h>
 
 using namespace mlir;
 
@@ -124,6 +126,24 @@ Executable::compile(ModuleOp module, const CompileOptions &options) {
     return outs.takeError();
   exe->inputs = std::move(*ins);
   exe->outputs = std::move(*outs);
+  // Inputs and outputs are allocated by the caller; refuse models whose
+  // tensors cannot fit in memory rather than fail inside an allocation.
+  uint64_t memory =
+      uint64_t(sysconf(_SC_PHYS_PAGES)) * uint64_t(sysconf(_SC_PAGE_SIZE));
+  for (auto [sigs, what] :
+       {std::pair{&exe->inputs, "input"}, std::pair{&exe->outputs, "output"}})
+    for (const TensorSignature &sig : *sigs) {
+      uint64_t bytes = getElementSize(sig.type);
+      for (int64_t d : sig.shape)
+        bytes = llvm::SaturatingMultiply<uint64_t>(bytes, uint64_t(d));
+      if (bytes > memory)
+        return fail(llvm::Twine(what) + " '" + sig.name + "' (" +
+                    sig.describe() + ") needs " +
+                    llvm::Twine(bytes == UINT64_MAX ? "more than 2^64"
+                                                    : std::to_string(bytes)) +
+                    " bytes, more than this machine's " + llvm::Twine(memory) +
+                    " bytes of memory");
+    }
 
   MLIRContext *context = module.getContext();
   registerBuiltinDialectTranslation(*context);

@@ -8,6 +8,8 @@
 
 #include <cblas.h>
 
+#include <cassert>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -96,6 +98,7 @@ private:
   }
   /// Smallest power of two >= size (and >= 64 bytes).
   static int sizeClass(size_t size) {
+    assert(size <= (size_t(1) << 62) && "callers bound the size");
     int cls = 6;
     while ((size_t(1) << cls) < size)
       ++cls;
@@ -110,16 +113,34 @@ BufferCache &bufferCache() {
   return *cache;
 }
 
+/// Generated code cannot handle a null buffer, so running out of memory
+/// ends the run with a message rather than a segmentation fault.
+void *checked(void *block, size_t size) {
+  if (!block) {
+    std::fprintf(stderr,
+                 "tandem runtime: error: out of memory: cannot allocate a "
+                 "%zu-byte buffer\n",
+                 size);
+    std::exit(1);
+  }
+  return block;
+}
+
+constexpr size_t kLargestBuffer = size_t(1) << 62;
+
 } // namespace
 
 extern "C" {
 
 void *_mlir_memref_to_llvm_alloc(size_t size) {
-  return bufferCache().allocate(size);
+  return checked(size > kLargestBuffer ? nullptr : bufferCache().allocate(size),
+                 size);
 }
 
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
-  return bufferCache().allocate(size, alignment);
+  return checked(
+      size > kLargestBuffer ? nullptr : bufferCache().allocate(size, alignment),
+      size);
 }
 
 void _mlir_memref_to_llvm_free(void *ptr) { bufferCache().release(ptr); }
