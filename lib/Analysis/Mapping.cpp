@@ -181,7 +181,8 @@ Error cost::verifyMapping(const Problem &p, const Mapping &m,
 Expected<Mapping> cost::parseMapping(StringRef text, const Problem &p,
                                      const hw::Target &target) {
   Mapping m = Mapping::identity(target.levels.size());
-  SmallVector<bool, kMaxLevels> seenLevel(target.levels.size(), false);
+  // One flag per level, then X and Y.
+  SmallVector<bool, kMaxLevels + 2> seen(target.levels.size() + 2, false);
   StringRef rest = text.trim();
   while (!rest.empty()) {
     size_t open = rest.find('[');
@@ -203,11 +204,12 @@ Expected<Mapping> cost::parseMapping(StringRef text, const Problem &p,
                           target.name + "' does not have (levels: " + known +
                           "and X, Y for the array)");
     }
-    if (level >= 0) {
-      if (seenLevel[level])
-        return mappingError("mapping lists level '" + name + "' twice");
-      seenLevel[level] = true;
-    }
+    unsigned slot = level >= 0    ? unsigned(level)
+                    : name == "X" ? target.levels.size()
+                                  : target.levels.size() + 1;
+    if (seen[slot])
+      return mappingError("mapping lists '" + name + "' twice");
+    seen[slot] = true;
     SmallVector<StringRef> entries;
     body.split(entries, ' ', -1, /*KeepEmpty=*/false);
     uint32_t listed = 0;

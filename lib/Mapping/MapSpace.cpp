@@ -193,11 +193,17 @@ void MapSpace::getNeighbors(unsigned d, unsigned i,
     }
   for (unsigned from = 0; from < slots; ++from) {
     int64_t rest = f[from];
-    for (int64_t p = 2; rest > 1; ++p) {
-      if (rest % p)
-        continue;
-      while (rest % p == 0)
-        rest /= p;
+    // Distinct primes of the factor, by trial division up to its root.
+    SmallVector<int64_t, 8> primes;
+    for (int64_t p = 2; p * p <= rest; ++p)
+      if (rest % p == 0) {
+        primes.push_back(p);
+        while (rest % p == 0)
+          rest /= p;
+      }
+    if (rest > 1)
+      primes.push_back(rest);
+    for (int64_t p : primes)
       for (unsigned to = 0; to < slots; ++to) {
         if (to == from)
           continue;
@@ -207,7 +213,6 @@ void MapSpace::getNeighbors(unsigned d, unsigned i,
         if (auto j = findChoice(d, g))
           out.push_back(*j);
       }
-    }
   }
 }
 

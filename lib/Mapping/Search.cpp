@@ -271,8 +271,11 @@ struct Searcher {
           continue;
         for (unsigned o = 0; o < space.getOrders().size(); ++o) {
           Mapping m = fillTemporal(x, y, o);
-          if (valid(m))
-            found.push_back({consider(m), m});
+          if (!valid(m))
+            continue;
+          double sc = consider(m);
+          if (seeds)
+            found.push_back({sc, m});
         }
       }
     if (!seeds)

@@ -80,3 +80,11 @@ func.func @levels(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64x
   %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[M:64] SRAM[N:64 K:32] reg[]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
+
+// -----
+
+func.func @twice(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf32> {
+  // expected-error @+1 {{invalid mapping: mapping lists 'X' twice}}
+  %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[M:8 N:64 K:32] X[M:2] X[M:4]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}

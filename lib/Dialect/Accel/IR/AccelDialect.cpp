@@ -41,6 +41,15 @@ Attribute CostAttr::parse(AsmParser &parser, Type) {
     return parser.parseKeyword(name) || parser.parseEqual() ||
            failed(parseValue());
   };
+  // A number written by hand may be an integer literal ("1500").
+  auto number = [&](double &value) -> ParseResult {
+    int64_t integer;
+    OptionalParseResult asInteger = parser.parseOptionalInteger(integer);
+    if (!asInteger.has_value())
+      return parser.parseFloat(value);
+    value = double(integer);
+    return *asInteger;
+  };
   if (parser.parseLess() ||
       field("target", [&] { return parser.parseString(&target); }) ||
       parser.parseComma() ||
@@ -48,9 +57,9 @@ Attribute CostAttr::parse(AsmParser &parser, Type) {
       parser.parseComma() ||
       field("cycles", [&] { return parser.parseInteger(cycles); }) ||
       parser.parseComma() ||
-      field("energy_pj", [&] { return parser.parseFloat(energy); }) ||
+      field("energy_pj", [&] { return number(energy); }) ||
       parser.parseComma() ||
-      field("utilization", [&] { return parser.parseFloat(utilization); }) ||
+      field("utilization", [&] { return number(utilization); }) ||
       parser.parseComma() ||
       field("mapping", [&] { return parser.parseString(&mapping); }) ||
       parser.parseGreater())
@@ -60,12 +69,13 @@ Attribute CostAttr::parse(AsmParser &parser, Type) {
 }
 
 void CostAttr::print(AsmPrinter &printer) const {
+  // printFloat writes a literal the parser reads back exactly.
   printer << "<target = \"" << getTarget() << "\", macs = " << getMacs()
-          << ", cycles = " << getCycles() << ", energy_pj = "
-          << llvm::format("%.6g", getEnergyPJ().convertToDouble())
-          << ", utilization = "
-          << llvm::format("%.4g", getUtilization().convertToDouble())
-          << ", mapping = \"" << getMapping() << "\">";
+          << ", cycles = " << getCycles() << ", energy_pj = ";
+  printer.printFloat(getEnergyPJ());
+  printer << ", utilization = ";
+  printer.printFloat(getUtilization());
+  printer << ", mapping = \"" << getMapping() << "\">";
 }
 
 // #accel.mapping<DRAM[K:4 C:2] GLB[P:7] X[K:16] Y[C:8] spad[S:3]>

@@ -59,7 +59,7 @@ def Accel_CostAttr : AttrDef<Accel_Dialect, "Cost"> {
 
     ```mlir
     #accel.cost<target = "eyeriss", macs = 118013952, cycles = 702464,
-                energy_pj = 2.5e+08, utilization = 0.87,
+                energy_pj = 2.500000e+08, utilization = 8.700000e-01,
                 mapping = "DRAM[K:4] GLB[...] X[...] Y[...] RF[...]">
     ```
 
