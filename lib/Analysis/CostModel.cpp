@@ -135,6 +135,18 @@ int64_t trailingReuse(const Problem &p, const Mapping &m, unsigned child,
 
 } // namespace
 
+void cost::getTileExtents(const Problem &p, const Mapping &m,
+                          unsigned firstPerPE, TileExtents &tiles) {
+  for (unsigned d = 0; d < p.numDims; ++d) {
+    int64_t inner = 1;
+    for (unsigned c = m.numLevels; c-- > 0;) {
+      inner *= m.factors[c][d];
+      tiles[c][d] =
+          c < firstPerPE ? inner * m.spatialX[d] * m.spatialY[d] : inner;
+    }
+  }
+}
+
 Cost cost::evaluate(const Problem &p, const Mapping &m,
                     const hw::Target &target) {
   Cost cost;
@@ -149,19 +161,11 @@ Cost cost::evaluate(const Problem &p, const Mapping &m,
   }
   cost.activePEs = activePEs;
 
-  // tiles[c][d]: iterations of loop d inside one tile held at level c (for
-  // shared levels, across all PEs); above[c]: temporal iterations of the
-  // levels above c.
-  int64_t tiles[kMaxLevels][kMaxDims];
+  // above[c]: temporal iterations of the levels above c.
+  TileExtents tiles;
+  getTileExtents(p, m, firstPerPE, tiles);
   int64_t above[kMaxLevels + 1];
   above[0] = 1;
-  for (unsigned d = 0; d < n; ++d) {
-    int64_t inner = 1;
-    for (unsigned c = numLevels; c-- > 0;) {
-      inner *= m.factors[c][d];
-      tiles[c][d] = c < firstPerPE ? inner * spatial[d] : inner;
-    }
-  }
   for (unsigned c = 0; c < numLevels; ++c) {
     int64_t prod = 1;
     for (unsigned d = 0; d < n; ++d)
@@ -183,7 +187,7 @@ Cost cost::evaluate(const Problem &p, const Mapping &m,
       innermost = c;
       const bool crossing = c >= firstPerPE && parent < firstPerPE;
       const double instances = c >= firstPerPE ? double(activePEs) : 1.0;
-      const double tile = double(p.footprint(TensorKind(k), tiles[c]));
+      const double tile = double(p.footprint(TensorKind(k), tiles[c].data()));
       double count = double(above[c] / trailingReuse(p, m, c, t.relevant));
       // The same tile for all PEs together, for multicast and reduction.
       double shared = tile * instances;

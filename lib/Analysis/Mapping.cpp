@@ -50,17 +50,6 @@ static Error mappingError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
 }
 
-/// Tile extents at level `c` (as in evaluate()).
-static void tileAt(const Problem &p, const Mapping &m, unsigned c,
-                   unsigned firstPerPE, int64_t *tile) {
-  for (unsigned d = 0; d < p.numDims; ++d) {
-    int64_t inner = 1;
-    for (unsigned l = c; l < m.numLevels; ++l)
-      inner *= m.factors[l][d];
-    tile[d] = c < firstPerPE ? inner * m.spatialX[d] * m.spatialY[d] : inner;
-  }
-}
-
 /// The rules of verifyMapping(); `fail` gets the message of the first one
 /// broken (built only then, so the mapper's fast path allocates nothing).
 static bool checkMapping(const Problem &p, const Mapping &m,
@@ -132,13 +121,13 @@ static bool checkMapping(const Problem &p, const Mapping &m,
          Twine(target.array.rows) + " rows");
     return false;
   }
-  unsigned firstPerPE = target.getFirstPerPELevel();
+  TileExtents tiles;
+  getTileExtents(p, m, target.getFirstPerPELevel(), tiles);
   for (unsigned c = 1; c < m.numLevels; ++c) {
     const hw::MemoryLevel &level = target.levels[c];
     if (level.capacityBytes == 0)
       continue;
-    int64_t tile[kMaxDims];
-    tileAt(p, m, c, firstPerPE, tile);
+    const int64_t *tile = tiles[c].data();
     int64_t bytes = 0, perTensor[kNumTensorKinds] = {0, 0, 0};
     for (unsigned k = 0; k < kNumTensorKinds; ++k) {
       if (!p.tensors[k].present || !level.holdsKind(TensorKind(k)))

@@ -113,6 +113,13 @@ struct Mapping {
   int64_t getSpatialY(unsigned numDims) const;
 };
 
+/// tiles[c][d]: iterations of loop d inside one tile held at level c: the
+/// factors at c and every level inside it, and, for shared levels (c <
+/// `firstPerPE`), the spatial factors too (the tile serves all PEs).
+using TileExtents = std::array<std::array<int64_t, kMaxDims>, kMaxLevels>;
+void getTileExtents(const Problem &problem, const Mapping &mapping,
+                    unsigned firstPerPE, TileExtents &tiles);
+
 /// Checks `mapping` against the problem and the target: factors cover every
 /// dim (product >= extent, with no factor that could be dropped: the
 /// remainder policy is "pad the last tile"), orders are permutations,
