@@ -208,6 +208,8 @@ def main():
     parser.add_argument("--filter", default="")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     args = parser.parse_args()
+    if args.filter and (args.write_docs or args.check_docs):
+        parser.error("--write-docs and --check-docs need the whole run (no --filter)")
 
     tests = sorted(d for d in glob.glob(os.path.join(TESTDATA, "test_*"))
                    if args.filter in os.path.basename(d))
