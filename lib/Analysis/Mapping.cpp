@@ -50,11 +50,16 @@ static Error mappingError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
 }
 
-/// The rules of verifyMapping(); `fail` gets the message of the first one
-/// broken (built only then, so the mapper's fast path allocates nothing).
+/// The rules of verifyMapping(); `report` (if given) gets the message of the
+/// first one broken. Without it no message is built, so the mapper's fast
+/// path allocates nothing.
 static bool checkMapping(const Problem &p, const Mapping &m,
                          const hw::Target &target,
-                         function_ref<void(const Twine &)> fail) {
+                         function_ref<void(const Twine &)> report) {
+  auto fail = [&](const Twine &why) {
+    if (report)
+      report(why);
+  };
   if (m.numLevels != target.levels.size()) {
     fail("the mapping has " + Twine(m.numLevels) + " levels but target '" +
          target.name + "' has " + Twine(target.levels.size()));
@@ -136,14 +141,15 @@ static bool checkMapping(const Problem &p, const Mapping &m,
           (p.footprint(TensorKind(k), tile) * p.tensors[k].bits + 7) / 8;
       bytes += perTensor[k];
     }
-    std::string parts;
-    if (bytes > level.capacityBytes)
+    if (bytes > level.capacityBytes) {
+      if (!report)
+        return false; // searches only ask whether; skip the message
+      std::string parts;
       for (unsigned k = 0; k < kNumTensorKinds; ++k)
         if (perTensor[k])
           parts += formatv("{0}{1} {2}", parts.empty() ? "" : ", ",
                            hw::stringifyTensorKind(TensorKind(k)), perTensor[k])
                        .str();
-    if (bytes > level.capacityBytes) {
       fail("the tiles at " + level.name + " take " + Twine(bytes) + " bytes (" +
            parts + ") but it holds " + Twine(level.capacityBytes) +
            (level.perPE ? " per PE" : ""));
@@ -155,7 +161,7 @@ static bool checkMapping(const Problem &p, const Mapping &m,
 
 bool cost::isValidMapping(const Problem &p, const Mapping &m,
                           const hw::Target &target) {
-  return checkMapping(p, m, target, [](const Twine &) {});
+  return checkMapping(p, m, target, nullptr);
 }
 
 Error cost::verifyMapping(const Problem &p, const Mapping &m,
@@ -409,21 +415,42 @@ Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
 }
 
 void cost::growTemporalTiles(const Problem &p, const hw::Target &target,
-                             Mapping &m) {
+                             Mapping &m, unsigned innermost) {
   const unsigned n = p.numDims;
-  for (unsigned c = m.numLevels; c-- > 1;)
+  for (unsigned c = innermost ? innermost + 1 : m.numLevels; c-- > 1;)
     for (unsigned i = n; i-- > 0;) {
       unsigned d = m.order[c][i];
       int64_t rest = m.factors[0][d];
-      for (int64_t f = rest; f > 1; --f) {
-        if (rest % f)
-          continue;
+      if (rest == 1)
+        continue;
+      SmallVector<int64_t, 32> divisors;
+      for (int64_t f = 1; f * f <= rest; ++f)
+        if (rest % f == 0) {
+          divisors.push_back(f);
+          if (f != rest / f)
+            divisors.push_back(rest / f);
+        }
+      llvm::sort(divisors);
+      // A larger tile only grows footprints, so validity is monotone in the
+      // divisor: binary search for the largest valid one (the cost model's
+      // inner loop calls this for every candidate).
+      auto tryFactor = [&](int64_t f) {
         m.factors[c][d] = f;
         m.factors[0][d] = rest / f;
-        if (isValidMapping(p, m, target))
-          break;
-        m.factors[c][d] = 1;
-        m.factors[0][d] = rest;
+        return isValidMapping(p, m, target);
+      };
+      size_t lo = 0, hi = divisors.size() - 1;
+      if (tryFactor(rest)) // often all of a small loop fits
+        continue;
+      --hi;
+      while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        if (tryFactor(divisors[mid]))
+          lo = mid;
+        else
+          hi = mid - 1;
       }
+      m.factors[c][d] = divisors[lo];
+      m.factors[0][d] = rest / divisors[lo];
     }
 }

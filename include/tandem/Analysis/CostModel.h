@@ -161,12 +161,13 @@ DataflowStyle getDataflowStyle(const Problem &problem,
 /// innermost.
 Mapping defaultMapping(const Problem &problem, const hw::Target &target);
 
-/// Grows temporal tiles from the innermost level outward: at each level, its
-/// loops from the innermost out, each by the largest divisor of what DRAM
-/// still holds of it that keeps `mapping` valid. Expects the spatial factors
-/// and loop orders set and every other factor at DRAM.
+/// Grows temporal tiles from level `innermost` (0: the innermost level) out
+/// to level 1: at each level, its loops from the innermost out, each by the
+/// largest divisor of what DRAM still holds of it that keeps `mapping`
+/// valid. Expects the spatial factors and loop orders set and the factors
+/// of the levels grown at 1.
 void growTemporalTiles(const Problem &problem, const hw::Target &target,
-                       Mapping &mapping);
+                       Mapping &mapping, unsigned innermost = 0);
 
 /// What one evaluation produces.
 struct Cost {
