@@ -109,6 +109,15 @@ MapSpace::MapSpace(const Problem &problem, const hw::Target &target)
       orders.push_back(order);
   } while (std::next_permutation(kinds.begin(), kinds.end()));
 
+  // The factor choices are computed on first use: the constructive search
+  // needs none of them.
+}
+
+void MapSpace::computeChoices() const {
+  if (haveChoices)
+    return;
+  haveChoices = true;
+  const unsigned n = problem.numDims;
   // Factor choices per loop, each checked alone (the other loops' tiles at
   // their smallest) against the array and the buffers.
   SmallVector<int64_t, kMaxLevels + 2> limit(numLevels + 2, INT64_MAX);
@@ -138,7 +147,13 @@ MapSpace::MapSpace(const Problem &problem, const hw::Target &target)
   }
 }
 
+llvm::ArrayRef<SlotFactors> MapSpace::getChoices(unsigned d) const {
+  computeChoices();
+  return choices[d];
+}
+
 double MapSpace::getNumFactorizations() const {
+  computeChoices();
   double size = 1;
   for (const auto &c : choices)
     size *= double(c.size());
@@ -147,6 +162,7 @@ double MapSpace::getNumFactorizations() const {
 
 Mapping MapSpace::build(ArrayRef<unsigned> choice,
                         ArrayRef<unsigned> order) const {
+  computeChoices();
   Mapping m = Mapping::identity(numLevels);
   for (unsigned d = 0; d < problem.numDims; ++d) {
     const SlotFactors &f = choices[d][choice[d]];
@@ -162,6 +178,7 @@ Mapping MapSpace::build(ArrayRef<unsigned> choice,
 
 std::optional<unsigned> MapSpace::findChoice(unsigned d,
                                              const SlotFactors &f) const {
+  computeChoices();
   auto it = index[d].find(f);
   if (it == index[d].end())
     return std::nullopt;
@@ -170,6 +187,7 @@ std::optional<unsigned> MapSpace::findChoice(unsigned d,
 
 void MapSpace::getNeighbors(unsigned d, unsigned i,
                             SmallVectorImpl<unsigned> &out) const {
+  computeChoices();
   const SlotFactors &f = choices[d][i];
   unsigned slots = numLevels + 2;
   // A spatial factor one larger or smaller, DRAM absorbing the change.
@@ -188,6 +206,19 @@ void MapSpace::getNeighbors(unsigned d, unsigned i,
       if (rest % inner)
         continue;
       g[0] = rest / inner;
+      if (auto j = findChoice(d, g))
+        out.push_back(*j);
+    }
+  // A level's whole factor moved to another level: a tiling that pays off
+  // only once a loop has left a level entirely (bypassing it) is several
+  // prime steps away, and each step alone may cost more.
+  for (unsigned from = 0; from < numLevels; ++from)
+    for (unsigned to = 0; to < numLevels; ++to) {
+      if (to == from || f[from] == 1)
+        continue;
+      SlotFactors g = f;
+      g[to] *= g[from];
+      g[from] = 1;
       if (auto j = findChoice(d, g))
         out.push_back(*j);
     }

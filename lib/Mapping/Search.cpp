@@ -256,12 +256,11 @@ struct Searcher {
   }
 
   /// The constructive search: the largest spatial splits of each axis,
-  /// each with tiles grown for every loop order. Keeps the `keep` best
-  /// mappings in `seeds` for local searches.
-  void heuristic(SmallVectorImpl<Mapping> *seeds = nullptr, unsigned keep = 0) {
+  /// each with tiles grown for every loop order. Adds the best mapping of
+  /// every spatial split to `found`, if given.
+  void heuristic(SmallVectorImpl<std::pair<double, Mapping>> *found = nullptr) {
     auto xs = axisSplits(true, target().array.cols, 8);
     auto ys = axisSplits(false, target().array.rows, 8);
-    SmallVector<std::pair<double, Mapping>, 8> found;
     for (const auto &x : xs)
       for (const auto &y : ys) {
         bool needed = true;
@@ -269,22 +268,97 @@ struct Searcher {
           needed &= x[d] * y[d] <= problem().extents[d];
         if (!needed)
           continue;
+        std::optional<std::pair<double, Mapping>> bestFill;
         for (unsigned o = 0; o < space.getOrders().size(); ++o) {
           Mapping m = fillTemporal(x, y, o);
           if (!valid(m))
             continue;
           double sc = consider(m);
-          if (seeds)
-            found.push_back({sc, m});
+          if (!bestFill || sc < bestFill->first)
+            bestFill = {sc, m};
         }
+        if (found && bestFill)
+          found->push_back(*bestFill);
       }
-    if (!seeds)
-      return;
+  }
+
+  /// The genetic search's seeds, built once for all its runs: for every
+  /// spatial split the heuristic tries, its best greedy fill and its best
+  /// inner tile; the `climbs` best of these.
+  ArrayRef<Mapping> getSeeds() {
+    if (seeded)
+      return seeds;
+    seeded = true;
+    SmallVector<std::pair<double, Mapping>, 0> found;
+    heuristic(&found);
+    for (size_t i = 0, splits = found.size(); i < splits && !outOfTime; ++i)
+      if (auto t = innerTiles(found[i].second, 256))
+        found.push_back(*t);
     std::stable_sort(
         found.begin(), found.end(),
         [](const auto &a, const auto &b) { return a.first < b.first; });
-    for (unsigned i = 0; i < found.size() && seeds->size() < keep; ++i)
-      seeds->push_back(found[i].second);
+    for (unsigned i = 0; i < found.size() && seeds.size() < options.climbs;
+         ++i)
+      seeds.push_back(found[i].second);
+    return seeds;
+  }
+  SmallVector<Mapping, 0> seeds;
+  bool seeded = false;
+
+  /// With the spatial split of `seed` fixed, every tile of the innermost
+  /// level that fits (at most `limit` of them), each with the outer levels
+  /// grown for every loop order. Returns the best. A greedy fill commits to
+  /// one inner tile, and single steps rarely leave it: moving a large prime
+  /// in needs room that only several other moves out would make.
+  std::optional<std::pair<double, Mapping>> innerTiles(const Mapping &seed,
+                                                       unsigned limit) {
+    const unsigned n = problem().numDims, levels = space.getNumLevels();
+    if (levels < 2)
+      return std::nullopt;
+    const unsigned inner = levels - 1;
+    Mapping m = Mapping::identity(levels);
+    for (unsigned d = 0; d < n; ++d) {
+      m.spatialX[d] = seed.spatialX[d];
+      m.spatialY[d] = seed.spatialY[d];
+      m.factors[0][d] = llvm::divideCeilSigned(
+          llvm::divideCeilSigned(problem().extents[d], m.spatialX[d]),
+          m.spatialY[d]);
+    }
+    std::optional<std::pair<double, Mapping>> best;
+    unsigned leaves = 0;
+    std::function<void(unsigned)> walk = [&](unsigned d) {
+      if (outOfTime || leaves >= limit)
+        return;
+      if (d == n) {
+        ++leaves;
+        for (const auto &order : space.getOrders()) {
+          Mapping filled = m;
+          for (unsigned l = 0; l < levels; ++l)
+            filled.order[l] = order;
+          cost::growTemporalTiles(problem(), target(), filled, inner - 1);
+          double s = consider(filled);
+          if (!best || s < best->first)
+            best = {s, filled};
+        }
+        return;
+      }
+      int64_t rest = m.factors[0][d];
+      // Largest tiles first: with the limit hit, the small ones go.
+      for (int64_t f = rest; f >= 1; --f) {
+        if (rest % f)
+          continue;
+        m.factors[inner][d] = f;
+        m.factors[0][d] = rest / f;
+        // Later loops are still at 1: if this breaks a rule, so does
+        // every completion.
+        if (valid(m))
+          walk(d + 1);
+      }
+      m.factors[inner][d] = 1;
+      m.factors[0][d] = rest;
+    };
+    walk(0);
+    return best;
   }
 
   // --- Random and genetic ---------------------------------------------------
@@ -364,11 +438,9 @@ struct Searcher {
   void genetic(std::mt19937 &rng) {
     const unsigned n = problem().numDims, levels = space.getNumLevels();
     std::vector<Genome> population;
-    // Seed with the heuristic's best few, then random valid genomes.
-    SmallVector<Mapping, 8> seeds;
-    heuristic(&seeds, options.climbs);
+    // Seed with the constructive searches' best, then random valid genomes.
     std::vector<Genome> seedGenomes;
-    for (const Mapping &m : seeds)
+    for (const Mapping &m : getSeeds())
       if (auto g = toGenome(m)) {
         g->score =
             score(cost::evaluate(problem(), m, target()), options.objective);
@@ -512,9 +584,12 @@ SearchResult mapping::search(const MapSpace &space,
     strategy = space.getNumFactorizations() <= options.exhaustiveLimit
                    ? Strategy::Exhaustive
                    : Strategy::Genetic;
+  // A loop with no choice leaves the sampling searches nothing to draw; the
+  // constructive one needs no choices (and does not compute them).
   bool empty = false;
-  for (unsigned d = 0; d < space.getProblem().numDims; ++d)
-    empty |= space.getChoices(d).empty();
+  if (strategy != Strategy::Heuristic)
+    for (unsigned d = 0; d < space.getProblem().numDims; ++d)
+      empty |= space.getChoices(d).empty();
   if (!empty) {
     switch (strategy) {
     case Strategy::Exhaustive:

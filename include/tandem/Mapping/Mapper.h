@@ -40,9 +40,7 @@ public:
   unsigned getNumLevels() const { return numLevels; }
   /// Ways to split loop `d` over the slots (each fits the array and, alone,
   /// the buffers).
-  llvm::ArrayRef<SlotFactors> getChoices(unsigned d) const {
-    return choices[d];
-  }
+  llvm::ArrayRef<SlotFactors> getChoices(unsigned d) const;
   /// Candidate loop orders of a level: one per priority of the three
   /// tensors (the loops that leave the first one unchanged innermost, then
   /// the second's, ...), duplicates removed. Orders that differ only within
@@ -75,8 +73,12 @@ private:
   const hw::Target &target;
   unsigned numLevels;
   uint32_t allowedX = 0, allowedY = 0;
-  llvm::SmallVector<llvm::SmallVector<SlotFactors, 0>, kMaxDims> choices;
-  llvm::SmallVector<std::map<SlotFactors, unsigned>, kMaxDims> index;
+  /// Computed on first use (mutable: a cache).
+  void computeChoices() const;
+  mutable bool haveChoices = false;
+  mutable llvm::SmallVector<llvm::SmallVector<SlotFactors, 0>, kMaxDims>
+      choices;
+  mutable llvm::SmallVector<std::map<SlotFactors, unsigned>, kMaxDims> index;
   llvm::SmallVector<std::array<uint8_t, kMaxDims>, 6> orders;
 };
 
