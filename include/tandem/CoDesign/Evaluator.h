@@ -1,0 +1,114 @@
+//===- Evaluator.h - Scores a hardware point on a weighted workload -*- C++ -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// A design is scored by mapping every compute layer of every model with the
+// mapper and summing the cost model's cycles and energy. Mappings are cached
+// per (layer shape and widths, hardware point); the clock is not part of the
+// key because it converts cycles to seconds and changes no mapping's score.
+// evaluate() may run on many threads at once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_CODESIGN_EVALUATOR_H
+#define TANDEM_CODESIGN_EVALUATOR_H
+
+#include "tandem/CoDesign/DesignSpace.h"
+#include "tandem/Mapping/Mapper.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <array>
+#include <future>
+#include <mutex>
+#include <unordered_map>
+
+namespace tandem::codesign {
+
+/// One model of the workload and its weight in the totals.
+struct Workload {
+  std::string name;
+  double weight = 1;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  /// The module's compute ops (implementing the loop-nest interface).
+  std::vector<mlir::Operation *> ops;
+};
+
+/// Every metric of a design; see getMetric().
+struct Metrics {
+  /// Weighted sums over the models: latency (ms) and energy (uJ); EDP is
+  /// the weighted sum of each model's energy x latency (uJ*ms); power the
+  /// highest average power of any model (mW); area of the target (mm^2).
+  std::array<double, kNumMetrics> values{};
+  /// Budget overrun, summed over constraints as fractions of the budget
+  /// (0: within every budget).
+  double violation = 0;
+  /// Why the design cannot run the workload at all (no valid mapping for a
+  /// layer, a MAC layer left to the host, an invalid target), or empty.
+  std::string invalid;
+  /// Ops that run on the host on this design (not in the totals).
+  unsigned hostOps = 0;
+
+  bool isFeasible() const { return invalid.empty() && violation == 0; }
+  double get(Metric m) const { return values[unsigned(m)]; }
+};
+
+/// One distinct layer of a model on a design.
+struct LayerCost {
+  std::string name, kind, mapping;
+  unsigned count = 0;
+  double macs = 0, cycles = 0, energyPJ = 0, utilization = 0;
+};
+
+/// One model on a design: its totals and its layers in program order.
+struct ModelCost {
+  std::string model;
+  double cycles = 0, energyPJ = 0, latencyMs = 0;
+  std::vector<LayerCost> layers;
+  /// Host ops: display name and reason.
+  std::vector<std::pair<std::string, std::string>> hostOps;
+};
+
+class Evaluator {
+public:
+  Evaluator(const DesignSpace &space, llvm::ArrayRef<Workload> workloads,
+            const mapping::SearchOptions &mapperOptions, int64_t floatBits);
+
+  /// Scores `target`; with `breakdown`, also fills one ModelCost per model.
+  Metrics evaluate(const hw::Target &target,
+                   std::vector<ModelCost> *breakdown = nullptr);
+
+  /// Writes the mappings `target` gets into each model's IR as
+  /// `accel.mapping` attributes (the design's mapped IR).
+  void attachMappings(const hw::Target &target);
+
+  /// Mapper searches run so far (cache misses).
+  uint64_t getNumSearches() const { return searches; }
+
+private:
+  struct Entry {
+    bool found = false;
+    cost::Mapping mapping;
+    std::string why;
+  };
+  /// The mapping of `problem` on `target` (key: `targetId`), searched once.
+  Entry getMapping(const cost::Problem &problem, const hw::Target &target,
+                   unsigned targetId);
+  unsigned getTargetId(const hw::Target &target);
+
+  const DesignSpace &space;
+  llvm::ArrayRef<Workload> workloads;
+  mapping::SearchOptions mapperOptions;
+  int64_t floatBits;
+  std::mutex mutex;
+  std::unordered_map<std::string, unsigned> targetIds;
+  std::unordered_map<std::string, std::shared_future<Entry>> cache;
+  uint64_t searches = 0;
+};
+
+} // namespace tandem::codesign
+
+#endif // TANDEM_CODESIGN_EVALUATOR_H

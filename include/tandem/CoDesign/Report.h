@@ -1,0 +1,59 @@
+//===- Report.h - pareto.json, candidates.csv and report.html ---*- C++ -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// The outputs of a design-space exploration. Everything here depends only on
+// the space, the options and the evaluated points (no times, no paths of the
+// output directory), so the same run gives byte-identical files. Schemas are
+// in docs/codesign.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_CODESIGN_REPORT_H
+#define TANDEM_CODESIGN_REPORT_H
+
+#include "tandem/CoDesign/Explorer.h"
+
+namespace tandem::codesign {
+
+/// What was run, as the reports state it.
+struct RunSummary {
+  /// Model name and weight, in command-line order.
+  std::vector<std::pair<std::string, double>> models;
+  SearchKind search = SearchKind::Exhaustive;
+  uint64_t seed = 1;
+  std::string mapper;
+  /// Points evaluated and the size of the space.
+  uint64_t evaluations = 0, spaceSize = 0;
+};
+
+/// A Pareto-optimal design with its per-model, per-layer breakdown.
+struct FrontDesign {
+  const Candidate *candidate = nullptr;
+  std::vector<ModelCost> models;
+  bool preferred = false;
+};
+
+/// pareto.json: the run, then every front design's parameters, metrics and
+/// per-layer breakdown.
+llvm::json::Value getParetoJSON(const DesignSpace &space,
+                                const RunSummary &run,
+                                llvm::ArrayRef<FrontDesign> front);
+
+/// candidates.csv: one row per evaluated point, in evaluation order.
+std::string getCandidatesCSV(const DesignSpace &space, const Archive &archive,
+                             llvm::ArrayRef<FrontDesign> front);
+
+/// report.html: self-contained (inline CSS and SVG, no scripts, no external
+/// references): a scatter of all candidates on axes `x` and `y` with the
+/// front marked, a table of the front, and each front design's layers.
+std::string getReportHTML(const DesignSpace &space, const RunSummary &run,
+                          const Archive &archive,
+                          llvm::ArrayRef<FrontDesign> front, Metric x,
+                          Metric y);
+
+} // namespace tandem::codesign
+
+#endif // TANDEM_CODESIGN_REPORT_H

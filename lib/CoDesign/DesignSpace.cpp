@@ -1,0 +1,744 @@
+//===- DesignSpace.cpp - Design spaces from YAML, points to targets -------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// Parsed with the YAML node API rather than YAMLTraits: a value may be a list,
+// a range or a single scalar, and every error should name the field it is
+// about ("parameters.levels.GLB.capacity_bytes: ...").
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/CoDesign/DesignSpace.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLParser.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace llvm;
+using namespace tandem;
+using namespace tandem::codesign;
+
+StringRef codesign::stringifyMetric(Metric metric) {
+  switch (metric) {
+  case Metric::Latency:
+    return "latency";
+  case Metric::Energy:
+    return "energy";
+  case Metric::Area:
+    return "area";
+  case Metric::EDP:
+    return "edp";
+  case Metric::Power:
+    return "power";
+  }
+  llvm_unreachable("unknown metric");
+}
+
+std::optional<Metric> codesign::parseMetric(StringRef name) {
+  return StringSwitch<std::optional<Metric>>(name)
+      .Case("latency", Metric::Latency)
+      .Case("energy", Metric::Energy)
+      .Case("area", Metric::Area)
+      .Case("edp", Metric::EDP)
+      .Case("power", Metric::Power)
+      .Default(std::nullopt);
+}
+
+StringRef codesign::getMetricUnit(Metric metric) {
+  switch (metric) {
+  case Metric::Latency:
+    return "ms";
+  case Metric::Energy:
+    return "uJ";
+  case Metric::Area:
+    return "mm^2";
+  case Metric::EDP:
+    return "uJ*ms";
+  case Metric::Power:
+    return "mW";
+  }
+  llvm_unreachable("unknown metric");
+}
+
+//===----------------------------------------------------------------------===//
+// Parameters and points
+//===----------------------------------------------------------------------===//
+
+size_t Parameter::size() const {
+  switch (kind) {
+  case Kind::Dataflow:
+    return dataflows.size();
+  case Kind::Mac:
+    return macs.size();
+  case Kind::SupportedBits:
+    return bitLists.size();
+  default:
+    return numbers.size();
+  }
+}
+
+json::Value Parameter::getValue(size_t i) const {
+  switch (kind) {
+  case Kind::Dataflow:
+    return hw::stringifyDataflow(dataflows[i]);
+  case Kind::Mac:
+    return hw::stringifyMacKind(macs[i]);
+  case Kind::SupportedBits: {
+    json::Array list;
+    for (int64_t b : bitLists[i])
+      list.push_back(b);
+    return list;
+  }
+  case Kind::Clock:
+  case Kind::ReadBandwidth:
+  case Kind::WriteBandwidth:
+    return numbers[i];
+  default:
+    return int64_t(numbers[i]);
+  }
+}
+
+std::string Parameter::getLabel(size_t i) const {
+  switch (kind) {
+  case Kind::Dataflow:
+    return hw::stringifyDataflow(dataflows[i]).str();
+  case Kind::Mac:
+    return hw::stringifyMacKind(macs[i]).str();
+  case Kind::SupportedBits: {
+    std::string text;
+    for (int64_t b : bitLists[i])
+      text += (text.empty() ? "" : " ") + std::to_string(b);
+    return text;
+  }
+  default:
+    return formatv("{0}", format("%g", numbers[i])).str();
+  }
+}
+
+uint64_t DesignSpace::size() const {
+  uint64_t n = 1;
+  for (const Parameter &p : parameters)
+    n = SaturatingMultiply<uint64_t>(n, p.size());
+  return n;
+}
+
+Point DesignSpace::getPoint(uint64_t id) const {
+  Point point(parameters.size());
+  for (size_t i = parameters.size(); i-- > 0;) {
+    point[i] = id % parameters[i].size();
+    id /= parameters[i].size();
+  }
+  return point;
+}
+
+uint64_t DesignSpace::getId(const Point &point) const {
+  uint64_t id = 0;
+  for (auto [p, v] : llvm::zip(parameters, point))
+    id = id * p.size() + v;
+  return id;
+}
+
+Expected<hw::Target> DesignSpace::instantiate(const Point &point,
+                                              StringRef name) const {
+  hw::Target t = base;
+  t.name = name.str();
+  for (auto [p, v] : llvm::zip(parameters, point)) {
+    switch (p.kind) {
+    case Parameter::Kind::Rows:
+      t.array.rows = int64_t(p.numbers[v]);
+      break;
+    case Parameter::Kind::Cols:
+      t.array.cols = int64_t(p.numbers[v]);
+      break;
+    case Parameter::Kind::Bits:
+      t.array.bits = int64_t(p.numbers[v]);
+      break;
+    case Parameter::Kind::Lanes:
+      t.array.lanes = int64_t(p.numbers[v]);
+      break;
+    case Parameter::Kind::SupportedBits:
+      t.array.supportedBits = p.bitLists[v];
+      break;
+    case Parameter::Kind::Clock:
+      t.clockMHz = p.numbers[v];
+      break;
+    case Parameter::Kind::Dataflow:
+      t.array.dataflow = p.dataflows[v];
+      break;
+    case Parameter::Kind::Mac:
+      t.array.mac = p.macs[v];
+      break;
+    case Parameter::Kind::Capacity:
+      t.levels[p.level].capacityBytes = int64_t(p.numbers[v]);
+      break;
+    case Parameter::Kind::ReadBandwidth:
+      t.levels[p.level].readBandwidth = p.numbers[v];
+      break;
+    case Parameter::Kind::WriteBandwidth:
+      t.levels[p.level].writeBandwidth = p.numbers[v];
+      break;
+    }
+  }
+  if (Error err = t.validate()) {
+    std::string values;
+    for (auto [p, v] : llvm::zip(parameters, point))
+      values += (values.empty() ? "" : ", ") + p.name + "=" + p.getLabel(v);
+    return createStringError(inconvertibleErrorCode(),
+                             "the point (" + values +
+                                 ") is not a valid target: " +
+                                 toString(std::move(err)));
+  }
+  return t;
+}
+
+//===----------------------------------------------------------------------===//
+// YAML
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Walks the YAML tree; the first error wins and names file, line and field.
+class SpaceParser {
+public:
+  SpaceParser(StringRef yaml, StringRef fileName)
+      : fileName(fileName), yaml(yaml) {
+    sm.setDiagHandler(
+        [](const SMDiagnostic &diag, void *context) {
+          auto *self = static_cast<SpaceParser *>(context);
+          if (self->error.empty())
+            self->error = formatv("{0}:{1}:{2}: {3}", self->fileName,
+                                  diag.getLineNo(), diag.getColumnNo() + 1,
+                                  diag.getMessage())
+                              .str();
+        },
+        this);
+  }
+
+  Expected<DesignSpace> parse();
+
+private:
+  bool fail(yaml::Node *node, const Twine &field, const Twine &message) {
+    if (!error.empty())
+      return false;
+    auto [line, col] = sm.getLineAndColumn(node->getSourceRange().Start);
+    error = formatv("{0}:{1}:{2}: {3}: {4}", fileName, line, col, field.str(),
+                    message.str())
+                .str();
+    return false;
+  }
+
+  std::optional<std::string> scalar(yaml::Node *node, const Twine &field) {
+    auto *s = dyn_cast_or_null<yaml::ScalarNode>(node);
+    if (!s) {
+      fail(node, field, "expected a single value");
+      return std::nullopt;
+    }
+    SmallString<32> storage;
+    return s->getValue(storage).str();
+  }
+
+  std::optional<double> number(yaml::Node *node, const Twine &field) {
+    auto text = scalar(node, field);
+    if (!text)
+      return std::nullopt;
+    double value;
+    if (StringRef(*text).trim().getAsDouble(value) || !std::isfinite(value)) {
+      fail(node, field, "'" + *text + "' is not a number");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  bool parseValues(yaml::Node *node, const Twine &field, bool integral,
+                   std::vector<double> &out);
+  bool parseBitLists(yaml::Node *node, const Twine &field,
+                     std::vector<std::vector<int64_t>> &out);
+  bool loadBase(yaml::Node *node, DesignSpace &space);
+  bool parseParameters(yaml::Node *node, DesignSpace &space);
+  bool parseObjectives(yaml::Node *node, DesignSpace &space);
+  bool parsePrefer(yaml::Node *node, DesignSpace &space);
+  bool parseLevels(yaml::Node *node, DesignSpace &space);
+  bool parseConstraints(yaml::Node *node, DesignSpace &space);
+
+  std::string fileName, error;
+  StringRef yaml;
+  SourceMgr sm;
+};
+
+} // namespace
+
+/// A list `[a, b, ...]`, a range `{min: A, max: B, step: S}` or
+/// `{min: A, max: B, factor: F}`, or one value.
+bool SpaceParser::parseValues(yaml::Node *node, const Twine &field,
+                              bool integral, std::vector<double> &out) {
+  std::string name = field.str();
+  auto check = [&](yaml::Node *at, double v) {
+    if (!(v > 0))
+      return fail(at, name, formatv("{0} is not positive", format("%g", v)));
+    if (integral && v != std::floor(v))
+      return fail(at, name,
+                  formatv("{0} is not an integer", format("%g", v)));
+    if (v > 1e15)
+      return fail(at, name, formatv("{0} is too large", format("%g", v)));
+    return true;
+  };
+  if (auto *seq = dyn_cast<yaml::SequenceNode>(node)) {
+    for (yaml::Node &item : *seq) {
+      auto v = number(&item, name);
+      if (!v || !check(&item, *v))
+        return false;
+      if (llvm::is_contained(out, *v))
+        return fail(&item, name, formatv("lists {0} twice", format("%g", *v)));
+      out.push_back(*v);
+    }
+    if (out.empty())
+      return fail(node, name, "the list of values is empty");
+    return error.empty();
+  }
+  if (auto *map = dyn_cast<yaml::MappingNode>(node)) {
+    std::optional<double> lo, hi, step, factor;
+    for (yaml::KeyValueNode &kv : *map) {
+      auto key = scalar(kv.getKey(), name);
+      if (!key)
+        return false;
+      auto v = number(kv.getValue(), name + "." + *key);
+      if (!v)
+        return false;
+      if (*key == "min")
+        lo = v;
+      else if (*key == "max")
+        hi = v;
+      else if (*key == "step")
+        step = v;
+      else if (*key == "factor")
+        factor = v;
+      else
+        return fail(kv.getKey(), name,
+                    "unknown key '" + *key +
+                        "' in a range (expected min, max, and step or factor)");
+    }
+    if (!lo || !hi || (!step == !factor))
+      return fail(node, name,
+                  "a range needs min, max, and one of step or factor");
+    if (!check(node, *lo) || !check(node, *hi))
+      return false;
+    if (*hi < *lo)
+      return fail(node, name, "max is less than min");
+    if (step && !(*step > 0))
+      return fail(node, name + ".step", "must be positive");
+    if (factor && !(*factor > 1))
+      return fail(node, name + ".factor", "must be greater than 1");
+    for (double v = *lo; v <= *hi * (1 + 1e-12);
+         v = step ? v + *step : v * *factor) {
+      if (out.size() >= 100000)
+        return fail(node, name, "the range has more than 100000 values");
+      double rounded = integral ? std::round(v) : v;
+      if (!check(node, rounded))
+        return false;
+      out.push_back(rounded);
+    }
+    return true;
+  }
+  auto v = number(node, name);
+  if (!v || !check(node, *v))
+    return false;
+  out.push_back(*v);
+  return true;
+}
+
+/// A list of lists of operand widths: `[[8], [4, 8], [2, 4, 8]]`.
+bool SpaceParser::parseBitLists(yaml::Node *node, const Twine &field,
+                                std::vector<std::vector<int64_t>> &out) {
+  std::string name = field.str();
+  auto *seq = dyn_cast<yaml::SequenceNode>(node);
+  if (!seq)
+    return fail(node, name, "expected a list of width lists, e.g. [[8], [4, 8]]");
+  for (yaml::Node &item : *seq) {
+    std::vector<double> widths;
+    auto *inner = dyn_cast<yaml::SequenceNode>(&item);
+    if (!inner)
+      return fail(&item, name, "each value is a list of widths, e.g. [4, 8]");
+    if (!parseValues(inner, name, /*integral=*/true, widths))
+      return false;
+    std::vector<int64_t> bits(widths.begin(), widths.end());
+    llvm::sort(bits);
+    out.push_back(bits);
+  }
+  if (out.empty())
+    return fail(node, name, "the list of values is empty");
+  return true;
+}
+
+bool SpaceParser::parseLevels(yaml::Node *node, DesignSpace &space) {
+  auto *map = dyn_cast<yaml::MappingNode>(node);
+  if (!map)
+    return fail(node, "parameters.levels",
+                "expected a map from level names to their parameters");
+  for (yaml::KeyValueNode &kv : *map) {
+    auto levelName = scalar(kv.getKey(), "parameters.levels");
+    if (!levelName)
+      return false;
+    std::string at = "parameters.levels." + *levelName;
+    auto it = llvm::find_if(space.base.levels, [&](const hw::MemoryLevel &l) {
+      return l.name == *levelName;
+    });
+    if (it == space.base.levels.end()) {
+      std::string known;
+      for (const hw::MemoryLevel &l : space.base.levels)
+        known += (known.empty() ? "" : ", ") + l.name;
+      return fail(kv.getKey(), at,
+                  "the base target has no level named '" + *levelName +
+                      "' (its levels: " + known + ")");
+    }
+    unsigned level = it - space.base.levels.begin();
+    auto *fields = dyn_cast_or_null<yaml::MappingNode>(kv.getValue());
+    if (!fields)
+      return fail(kv.getValue(), at,
+                  "expected capacity_bytes, read_bandwidth or "
+                  "write_bandwidth");
+    for (yaml::KeyValueNode &f : *fields) {
+      auto key = scalar(f.getKey(), at);
+      if (!key)
+        return false;
+      std::string field = at + "." + *key;
+      Parameter p;
+      p.level = level;
+      p.name = *levelName + "." + *key;
+      if (*key == "capacity_bytes")
+        p.kind = Parameter::Kind::Capacity;
+      else if (*key == "read_bandwidth")
+        p.kind = Parameter::Kind::ReadBandwidth;
+      else if (*key == "write_bandwidth")
+        p.kind = Parameter::Kind::WriteBandwidth;
+      else
+        return fail(f.getKey(), field,
+                    "unknown level parameter (expected capacity_bytes, "
+                    "read_bandwidth or write_bandwidth)");
+      if (p.kind == Parameter::Kind::Capacity && level == 0)
+        return fail(f.getKey(), field,
+                    "the outermost level (DRAM) is unbounded; its capacity "
+                    "is not a design parameter");
+      if (!parseValues(f.getValue(), field,
+                       p.kind == Parameter::Kind::Capacity, p.numbers))
+        return false;
+      if (p.kind == Parameter::Kind::Capacity) {
+        // A fixed per-access energy or area would not follow the capacity:
+        // drop it so the 45 nm defaults (which scale with size) apply.
+        hw::MemoryLevel &l = space.base.levels[level];
+        if (l.readEnergyPJ || l.writeEnergyPJ || l.areaMM2)
+          space.rescaledLevels.push_back(l.name);
+        l.readEnergyPJ.reset();
+        l.writeEnergyPJ.reset();
+        l.areaMM2.reset();
+      }
+      space.parameters.push_back(std::move(p));
+    }
+  }
+  return true;
+}
+
+bool SpaceParser::parseParameters(yaml::Node *node, DesignSpace &space) {
+  auto *map = dyn_cast<yaml::MappingNode>(node);
+  if (!map)
+    return fail(node, "parameters", "expected a map of parameters to values");
+  for (yaml::KeyValueNode &kv : *map) {
+    auto key = scalar(kv.getKey(), "parameters");
+    if (!key)
+      return false;
+    std::string field = "parameters." + *key;
+    yaml::Node *value = kv.getValue();
+    if (*key == "levels") {
+      if (!parseLevels(value, space))
+        return false;
+      continue;
+    }
+    Parameter p;
+    p.name = *key;
+    auto kind = StringSwitch<std::optional<Parameter::Kind>>(*key)
+                    .Case("rows", Parameter::Kind::Rows)
+                    .Case("cols", Parameter::Kind::Cols)
+                    .Case("bits", Parameter::Kind::Bits)
+                    .Case("supported_bits", Parameter::Kind::SupportedBits)
+                    .Case("lanes", Parameter::Kind::Lanes)
+                    .Case("clock_mhz", Parameter::Kind::Clock)
+                    .Case("dataflow", Parameter::Kind::Dataflow)
+                    .Case("mac", Parameter::Kind::Mac)
+                    .Default(std::nullopt);
+    if (!kind)
+      return fail(kv.getKey(), field,
+                  "unknown parameter (expected rows, cols, bits, "
+                  "supported_bits, lanes, clock_mhz, dataflow, mac or "
+                  "levels)");
+    p.kind = *kind;
+    if (llvm::any_of(space.parameters,
+                     [&](const Parameter &q) { return q.name == p.name; }))
+      return fail(kv.getKey(), field, "is given twice");
+    if (p.kind == Parameter::Kind::Dataflow ||
+        p.kind == Parameter::Kind::Mac) {
+      SmallVector<yaml::Node *> items;
+      if (auto *seq = dyn_cast<yaml::SequenceNode>(value))
+        for (yaml::Node &item : *seq)
+          items.push_back(&item);
+      else
+        items.push_back(value);
+      for (yaml::Node *item : items) {
+        auto text = scalar(item, field);
+        if (!text)
+          return false;
+        bool known = false, twice = false;
+        if (p.kind == Parameter::Kind::Dataflow) {
+          for (hw::Dataflow d :
+               {hw::Dataflow::WeightStationary, hw::Dataflow::OutputStationary,
+                hw::Dataflow::InputStationary, hw::Dataflow::RowStationary})
+            if (hw::stringifyDataflow(d) == *text) {
+              known = true;
+              twice = llvm::is_contained(p.dataflows, d);
+              p.dataflows.push_back(d);
+            }
+        } else {
+          for (hw::MacKind m : {hw::MacKind::Integer, hw::MacKind::Float,
+                                hw::MacKind::BitFusion, hw::MacKind::BitSerial,
+                                hw::MacKind::ShiftAdd})
+            if (hw::stringifyMacKind(m) == *text) {
+              known = true;
+              twice = llvm::is_contained(p.macs, m);
+              p.macs.push_back(m);
+            }
+        }
+        if (!known)
+          return fail(item, field,
+                      "'" + *text + "' is not a " +
+                          (p.kind == Parameter::Kind::Dataflow
+                               ? "dataflow (ws, os, is, rs)"
+                               : "MAC kind (int, float, bit-fusion, "
+                                 "bit-serial, shift-add)"));
+        if (twice)
+          return fail(item, field, "lists '" + *text + "' twice");
+      }
+      if (p.size() == 0)
+        return fail(value, field, "the list of values is empty");
+    } else if (p.kind == Parameter::Kind::SupportedBits) {
+      if (!parseBitLists(value, field, p.bitLists))
+        return false;
+    } else {
+      if (!parseValues(value, field, p.kind != Parameter::Kind::Clock,
+                       p.numbers))
+        return false;
+      if ((p.kind == Parameter::Kind::Rows ||
+           p.kind == Parameter::Kind::Cols) &&
+          p.numbers.back() > double(hw::kMaxArraySide))
+        return fail(value, field,
+                    formatv("values may be at most {0}", hw::kMaxArraySide));
+    }
+    space.parameters.push_back(std::move(p));
+  }
+  if (space.parameters.empty())
+    return fail(node, "parameters", "lists no parameter");
+  return true;
+}
+
+bool SpaceParser::parseConstraints(yaml::Node *node, DesignSpace &space) {
+  auto *map = dyn_cast<yaml::MappingNode>(node);
+  if (!map)
+    return fail(node, "constraints",
+                "expected a map (max_area_mm2, max_power_mw, max_latency_ms)");
+  for (yaml::KeyValueNode &kv : *map) {
+    auto key = scalar(kv.getKey(), "constraints");
+    if (!key)
+      return false;
+    std::string field = "constraints." + *key;
+    std::optional<double> *slot =
+        StringSwitch<std::optional<double> *>(*key)
+            .Case("max_area_mm2", &space.maxAreaMM2)
+            .Case("max_power_mw", &space.maxPowerMW)
+            .Case("max_latency_ms", &space.maxLatencyMs)
+            .Default(nullptr);
+    if (!slot)
+      return fail(kv.getKey(), field,
+                  "unknown constraint (expected max_area_mm2, max_power_mw "
+                  "or max_latency_ms)");
+    auto v = number(kv.getValue(), field);
+    if (!v)
+      return false;
+    if (!(*v > 0))
+      return fail(kv.getValue(), field, "must be positive");
+    *slot = *v;
+  }
+  return true;
+}
+
+Expected<DesignSpace> SpaceParser::parse() {
+  auto failure = [&]() -> Expected<DesignSpace> {
+    if (error.empty())
+      error = fileName + ": not a design space";
+    return createStringError(inconvertibleErrorCode(), error);
+  };
+  DesignSpace space;
+  space.file = fileName;
+  // The YAML parser streams: a value must be read before the next key. The
+  // first pass finds the base target (parameters.levels names its levels),
+  // the second reads everything else.
+  yaml::Stream first(yaml, sm, false);
+  yaml::Node *baseNode = nullptr;
+  yaml::MappingNode *root = nullptr;
+  auto doc = first.begin();
+  if (doc == first.end() || !doc->getRoot())
+    return failure();
+  root = dyn_cast<yaml::MappingNode>(doc->getRoot());
+  if (!root) {
+    fail(doc->getRoot(), "space",
+         "expected a map with base, parameters and objectives");
+    return failure();
+  }
+  for (yaml::KeyValueNode &kv : *root) {
+    auto key = scalar(kv.getKey(), "space");
+    if (!key)
+      return failure();
+    if (*key != "base") {
+      kv.skip();
+      continue;
+    }
+    if (baseNode) {
+      fail(kv.getKey(), "base", "is given twice");
+      return failure();
+    }
+    baseNode = kv.getValue();
+    if (!loadBase(baseNode, space))
+      return failure();
+  }
+  if (!error.empty())
+    return failure();
+  if (!baseNode) {
+    fail(root, "base", "is required (a preset name or a target YAML file)");
+    return failure();
+  }
+
+  yaml::Stream second(yaml, sm, false);
+  root = cast<yaml::MappingNode>(second.begin()->getRoot());
+  bool seen[4] = {false, false, false, false};
+  for (yaml::KeyValueNode &kv : *root) {
+    auto key = scalar(kv.getKey(), "space");
+    if (!key)
+      return failure();
+    int slot = StringSwitch<int>(*key)
+                   .Case("parameters", 0)
+                   .Case("constraints", 1)
+                   .Case("objectives", 2)
+                   .Case("prefer", 3)
+                   .Case("base", 4)
+                   .Default(-1);
+    if (slot < 0) {
+      fail(kv.getKey(), *key,
+           "unknown key (expected base, parameters, constraints, objectives, "
+           "prefer)");
+      return failure();
+    }
+    if (slot == 4) {
+      kv.skip();
+      continue;
+    }
+    if (seen[slot]) {
+      fail(kv.getKey(), *key, "is given twice");
+      return failure();
+    }
+    seen[slot] = true;
+    yaml::Node *value = kv.getValue();
+    bool ok = slot == 0   ? parseParameters(value, space)
+              : slot == 1 ? parseConstraints(value, space)
+              : slot == 2 ? parseObjectives(value, space)
+                          : parsePrefer(value, space);
+    if (!ok)
+      return failure();
+  }
+  if (!error.empty())
+    return failure();
+  if (!seen[0] || !seen[2]) {
+    fail(root, !seen[0] ? "parameters" : "objectives", "is required");
+    return failure();
+  }
+  if (!seen[3])
+    space.prefer = space.objectives.size() == 1 ? space.objectives.front()
+                                                 : Metric::EDP;
+  return space;
+}
+
+bool SpaceParser::loadBase(yaml::Node *baseNode, DesignSpace &space) {
+  auto base = scalar(baseNode, "base");
+  if (!base)
+    return false;
+  space.baseName = *base;
+  // A path is relative to the space file; anything else is a preset name.
+  std::string basePath = *base;
+  if ((StringRef(basePath).contains('/') ||
+       StringRef(basePath).ends_with(".yaml")) &&
+      sys::path::is_relative(basePath)) {
+    SmallString<256> joined = sys::path::parent_path(fileName);
+    sys::path::append(joined, basePath);
+    basePath = joined.str().str();
+  }
+  auto target = hw::loadTarget(basePath);
+  if (!target)
+    return fail(baseNode, "base", toString(target.takeError()));
+  space.base = std::move(*target);
+  return true;
+}
+
+bool SpaceParser::parseObjectives(yaml::Node *node, DesignSpace &space) {
+  auto *list = dyn_cast<yaml::SequenceNode>(node);
+  if (!list)
+    return fail(node, "objectives",
+                "expected a list, e.g. [latency, energy, area]");
+  for (yaml::Node &item : *list) {
+    auto text = scalar(&item, "objectives");
+    if (!text)
+      return false;
+    auto metric = parseMetric(*text);
+    if (!metric)
+      return fail(&item, "objectives",
+                  "'" + *text +
+                      "' is not an objective (latency, energy, area, edp, "
+                      "power)");
+    if (llvm::is_contained(space.objectives, *metric))
+      return fail(&item, "objectives", "lists '" + *text + "' twice");
+    space.objectives.push_back(*metric);
+  }
+  if (space.objectives.empty())
+    return fail(node, "objectives", "the list is empty");
+  return true;
+}
+
+bool SpaceParser::parsePrefer(yaml::Node *node, DesignSpace &space) {
+  auto text = scalar(node, "prefer");
+  if (!text)
+    return false;
+  auto metric = parseMetric(*text);
+  if (!metric)
+    return fail(node, "prefer",
+                "'" + *text +
+                    "' is not a metric (latency, energy, area, edp, power)");
+  space.prefer = *metric;
+  return true;
+}
+
+Expected<DesignSpace> codesign::parseDesignSpace(StringRef yaml,
+                                                 StringRef fileName) {
+  return SpaceParser(yaml, fileName).parse();
+}
+
+Expected<DesignSpace> codesign::loadDesignSpace(StringRef path) {
+  auto buffer = MemoryBuffer::getFile(path);
+  if (!buffer)
+    return createStringError(inconvertibleErrorCode(), "cannot read '%s': %s",
+                             path.str().c_str(),
+                             buffer.getError().message().c_str());
+  return parseDesignSpace((*buffer)->getBuffer(), path);
+}

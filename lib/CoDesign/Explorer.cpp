@@ -1,0 +1,327 @@
+//===- Explorer.cpp - Exhaustive, random and NSGA-II design search --------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/CoDesign/Explorer.h"
+
+#include "llvm/ADT/DenseSet.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+using namespace llvm;
+using namespace tandem;
+using namespace tandem::codesign;
+
+const Candidate *Archive::find(uint64_t id) const {
+  auto it = byId.find(id);
+  return it == byId.end() ? nullptr : &candidates[it->second];
+}
+
+void Archive::add(Candidate candidate) {
+  if (byId.try_emplace(candidate.id, candidates.size()).second)
+    candidates.push_back(std::move(candidate));
+}
+
+/// 0 feasible, 1 over a budget, 2 cannot run the workload.
+static int getStanding(const Metrics &m) {
+  return !m.invalid.empty() ? 2 : m.violation > 0 ? 1 : 0;
+}
+
+bool codesign::dominates(const Metrics &a, const Metrics &b,
+                         ArrayRef<Metric> objectives) {
+  int sa = getStanding(a), sb = getStanding(b);
+  if (sa != sb)
+    return sa < sb;
+  if (sa == 2)
+    return false;
+  if (sa == 1)
+    return a.violation < b.violation;
+  bool better = false;
+  for (Metric m : objectives) {
+    if (a.get(m) > b.get(m))
+      return false;
+    better |= a.get(m) < b.get(m);
+  }
+  return better;
+}
+
+/// Orders candidates by their objectives, lexicographically, then by id.
+static bool lexLess(const Candidate &a, const Candidate &b,
+                    ArrayRef<Metric> objectives) {
+  for (Metric m : objectives)
+    if (a.metrics.get(m) != b.metrics.get(m))
+      return a.metrics.get(m) < b.metrics.get(m);
+  return a.id < b.id;
+}
+
+std::vector<unsigned> codesign::getParetoFront(ArrayRef<Candidate> candidates,
+                                               ArrayRef<Metric> objectives) {
+  std::vector<unsigned> order;
+  for (unsigned i = 0; i < candidates.size(); ++i)
+    if (candidates[i].metrics.isFeasible())
+      order.push_back(i);
+  llvm::sort(order, [&](unsigned a, unsigned b) {
+    return lexLess(candidates[a], candidates[b], objectives);
+  });
+  // In lexicographic order nothing dominates an earlier point, and whatever
+  // dominates a point is dominated by (or is) a front member already seen.
+  std::vector<unsigned> front;
+  for (unsigned i : order)
+    if (llvm::none_of(front, [&](unsigned f) {
+          return dominates(candidates[f].metrics, candidates[i].metrics,
+                           objectives);
+        }))
+      front.push_back(i);
+  return front;
+}
+
+StringRef codesign::stringifySearchKind(SearchKind kind) {
+  switch (kind) {
+  case SearchKind::Exhaustive:
+    return "exhaustive";
+  case SearchKind::Random:
+    return "random";
+  case SearchKind::NSGA2:
+    return "nsga2";
+  }
+  llvm_unreachable("unknown search");
+}
+
+Explorer::Explorer(const DesignSpace &space, const ExploreOptions &options,
+                   std::function<void(ArrayRef<uint64_t>)> evaluate,
+                   std::function<bool()> afterBatch)
+    : space(space), options(options), evaluate(std::move(evaluate)),
+      afterBatch(std::move(afterBatch)) {}
+
+bool Explorer::run(Archive &archive, ExploreState &state) {
+  if (state.done)
+    return true;
+  bool finished = false;
+  switch (options.kind) {
+  case SearchKind::Exhaustive:
+    finished = exhaustive(archive, state);
+    break;
+  case SearchKind::Random:
+    finished = random(archive, state);
+    break;
+  case SearchKind::NSGA2:
+    finished = nsga2(archive, state);
+    break;
+  }
+  state.done = finished;
+  return finished;
+}
+
+bool Explorer::exhaustive(Archive &archive, ExploreState &state) {
+  const uint64_t size = space.size();
+  // The archive holds points 0 .. archive.size()-1: batches go in id order.
+  for (uint64_t next = archive.size(); next < size;) {
+    SmallVector<uint64_t> ids;
+    for (; next < size && ids.size() < options.batch; ++next)
+      ids.push_back(next);
+    evaluate(ids);
+    if (next < size && !afterBatch())
+      return false;
+  }
+  return true;
+}
+
+bool Explorer::random(Archive &archive, ExploreState &state) {
+  const uint64_t size = space.size();
+  const uint64_t budget = std::min(options.evaluations, size);
+  // The same draws on every run; a resumed run skips those already done.
+  std::mt19937_64 rng(options.seed);
+  std::uniform_int_distribution<uint64_t> any(0, size - 1);
+  std::vector<uint64_t> order;
+  DenseSet<uint64_t> drawn;
+  while (order.size() < budget) {
+    uint64_t id = any(rng);
+    if (drawn.insert(id).second)
+      order.push_back(id);
+  }
+  for (size_t next = archive.size(); next < order.size();) {
+    size_t end = std::min<size_t>(order.size(), next + options.batch);
+    evaluate(ArrayRef<uint64_t>(order).slice(next, end - next));
+    next = end;
+    if (next < order.size() && !afterBatch())
+      return false;
+  }
+  return true;
+}
+
+namespace {
+
+/// NSGA-II's ranking of a set of archived points: front number, then
+/// crowding distance within the front.
+struct Ranked {
+  uint64_t id;
+  const Metrics *metrics;
+  unsigned rank = 0;
+  double crowding = 0;
+};
+
+void rankAndCrowd(std::vector<Ranked> &set, ArrayRef<Metric> objectives) {
+  const size_t n = set.size();
+  std::vector<std::vector<unsigned>> dominated(n);
+  std::vector<unsigned> count(n, 0);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j)
+      if (i != j && dominates(*set[i].metrics, *set[j].metrics, objectives)) {
+        dominated[i].push_back(j);
+        ++count[j];
+      }
+  std::vector<unsigned> current;
+  for (size_t i = 0; i < n; ++i)
+    if (count[i] == 0)
+      current.push_back(i);
+  for (unsigned rank = 0; !current.empty(); ++rank) {
+    // Crowding distance: the normalized size of the gap around each point,
+    // per objective; the extremes are kept first.
+    for (unsigned i : current) {
+      set[i].rank = rank;
+      set[i].crowding = 0;
+    }
+    for (Metric m : objectives) {
+      std::vector<unsigned> byValue = current;
+      llvm::sort(byValue, [&](unsigned a, unsigned b) {
+        double va = set[a].metrics->get(m), vb = set[b].metrics->get(m);
+        return va != vb ? va < vb : set[a].id < set[b].id;
+      });
+      double lo = set[byValue.front()].metrics->get(m),
+             hi = set[byValue.back()].metrics->get(m);
+      set[byValue.front()].crowding = set[byValue.back()].crowding =
+          std::numeric_limits<double>::infinity();
+      if (hi > lo)
+        for (size_t k = 1; k + 1 < byValue.size(); ++k)
+          set[byValue[k]].crowding +=
+              (set[byValue[k + 1]].metrics->get(m) -
+               set[byValue[k - 1]].metrics->get(m)) /
+              (hi - lo);
+    }
+    std::vector<unsigned> next;
+    for (unsigned i : current)
+      for (unsigned j : dominated[i])
+        if (--count[j] == 0)
+          next.push_back(j);
+    llvm::sort(next);
+    current = std::move(next);
+  }
+}
+
+/// Lower rank, then larger crowding distance, then lower id.
+bool preferred(const Ranked &a, const Ranked &b) {
+  if (a.rank != b.rank)
+    return a.rank < b.rank;
+  if (a.crowding != b.crowding)
+    return a.crowding > b.crowding;
+  return a.id < b.id;
+}
+
+} // namespace
+
+bool Explorer::nsga2(Archive &archive, ExploreState &state) {
+  const uint64_t size = space.size();
+  const uint64_t budget = std::min(options.evaluations, size);
+  const unsigned popSize =
+      unsigned(std::min<uint64_t>(std::max(options.population, 4u), size));
+  const size_t numParams = space.parameters.size();
+  auto rngFor = [&](uint64_t generation) {
+    std::seed_seq seq{uint32_t(options.seed), uint32_t(options.seed >> 32),
+                      uint32_t(generation), uint32_t(generation >> 32)};
+    return std::mt19937_64(seq);
+  };
+
+  if (state.population.empty()) {
+    // Generation 0: distinct random points.
+    auto rng = rngFor(0);
+    std::uniform_int_distribution<uint64_t> any(0, size - 1);
+    DenseSet<uint64_t> drawn;
+    std::vector<uint64_t> first;
+    for (const Candidate &c : archive.getCandidates())
+      drawn.insert(c.id);
+    while (first.size() < popSize) {
+      uint64_t id = any(rng);
+      if (drawn.insert(id).second)
+        first.push_back(id);
+    }
+    evaluate(first);
+    state.population = first;
+    state.generation = 0;
+    if (archive.size() < budget && !afterBatch())
+      return false;
+  }
+
+  unsigned idle = 0;
+  while (archive.size() < budget && idle < 20) {
+    uint64_t generation = state.generation + 1;
+    auto rng = rngFor(generation);
+    std::uniform_real_distribution<double> coin(0, 1);
+
+    std::vector<Ranked> parents;
+    for (uint64_t id : state.population)
+      parents.push_back({id, &archive.find(id)->metrics});
+    rankAndCrowd(parents, space.objectives);
+    auto tournament = [&]() -> const Ranked & {
+      std::uniform_int_distribution<size_t> pick(0, parents.size() - 1);
+      const Ranked &a = parents[pick(rng)], &b = parents[pick(rng)];
+      return preferred(a, b) ? a : b;
+    };
+
+    // Offspring: new points only, as many as the budget still allows.
+    size_t want = std::min<uint64_t>(popSize, budget - archive.size());
+    std::vector<uint64_t> offspring;
+    DenseSet<uint64_t> taken;
+    for (size_t tries = 0; offspring.size() < want && tries < 50 * want;
+         ++tries) {
+      Point a = space.getPoint(tournament().id),
+            b = space.getPoint(tournament().id);
+      Point child = a;
+      if (coin(rng) < 0.9)
+        for (size_t i = 0; i < numParams; ++i)
+          if (coin(rng) < 0.5)
+            child[i] = b[i];
+      for (size_t i = 0; i < numParams; ++i) {
+        if (coin(rng) >= 1.0 / double(numParams))
+          continue;
+        int values = int(space.parameters[i].size());
+        if (values < 2)
+          continue;
+        // Half the time a neighbouring value (values are ordered), else any.
+        if (coin(rng) < 0.5) {
+          int step = coin(rng) < 0.5 ? -1 : 1;
+          child[i] = unsigned(std::clamp(int(child[i]) + step, 0, values - 1));
+        } else {
+          child[i] = std::uniform_int_distribution<unsigned>(
+              0, values - 1)(rng);
+        }
+      }
+      uint64_t id = space.getId(child);
+      if (archive.find(id) || !taken.insert(id).second)
+        continue;
+      offspring.push_back(id);
+    }
+    idle = offspring.empty() ? idle + 1 : 0;
+    evaluate(offspring);
+
+    // Survivors: the best popSize of parents and offspring.
+    std::vector<Ranked> merged;
+    for (uint64_t id : state.population)
+      merged.push_back({id, &archive.find(id)->metrics});
+    for (uint64_t id : offspring)
+      merged.push_back({id, &archive.find(id)->metrics});
+    rankAndCrowd(merged, space.objectives);
+    llvm::sort(merged, preferred);
+    merged.resize(std::min<size_t>(merged.size(), popSize));
+    state.population.clear();
+    for (const Ranked &r : merged)
+      state.population.push_back(r.id);
+    state.generation = generation;
+    if (archive.size() < budget && idle < 20 && !afterBatch())
+      return false;
+  }
+  return true;
+}

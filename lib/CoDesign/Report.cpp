@@ -1,0 +1,385 @@
+//===- Report.cpp - pareto.json, candidates.csv and report.html -----------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/CoDesign/Report.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace llvm;
+using namespace tandem;
+using namespace tandem::codesign;
+
+static constexpr Metric kAllMetrics[] = {Metric::Latency, Metric::Energy,
+                                         Metric::Area, Metric::EDP,
+                                         Metric::Power};
+
+static StringRef getStatus(const Metrics &m) {
+  return !m.invalid.empty() ? "invalid"
+         : m.violation > 0  ? "over-budget"
+                            : "feasible";
+}
+
+static json::Object getMetricsJSON(const Metrics &m) {
+  json::Object o;
+  for (Metric metric : kAllMetrics)
+    o[stringifyMetric(metric)] = m.get(metric);
+  return o;
+}
+
+static json::Object getParametersJSON(const DesignSpace &space,
+                                      uint64_t id) {
+  json::Object o;
+  Point point = space.getPoint(id);
+  for (auto [p, v] : llvm::zip(space.parameters, point))
+    o[p.name] = p.getValue(v);
+  return o;
+}
+
+json::Value codesign::getParetoJSON(const DesignSpace &space,
+                                    const RunSummary &run,
+                                    ArrayRef<FrontDesign> front) {
+  json::Array models, objectives, designs;
+  for (const auto &[name, weight] : run.models)
+    models.push_back(json::Object{{"name", name}, {"weight", weight}});
+  for (Metric m : space.objectives)
+    objectives.push_back(stringifyMetric(m));
+  json::Object units, constraints;
+  for (Metric m : kAllMetrics)
+    units[stringifyMetric(m)] = getMetricUnit(m);
+  if (space.maxAreaMM2)
+    constraints["max_area_mm2"] = *space.maxAreaMM2;
+  if (space.maxPowerMW)
+    constraints["max_power_mw"] = *space.maxPowerMW;
+  if (space.maxLatencyMs)
+    constraints["max_latency_ms"] = *space.maxLatencyMs;
+
+  for (const FrontDesign &d : front) {
+    json::Array modelCosts;
+    for (const ModelCost &mc : d.models) {
+      json::Array layers, host;
+      for (const LayerCost &l : mc.layers)
+        layers.push_back(json::Object{{"name", l.name},
+                                      {"kind", l.kind},
+                                      {"count", int64_t(l.count)},
+                                      {"macs", l.macs},
+                                      {"cycles", l.cycles},
+                                      {"energy_uj", l.energyPJ * 1e-6},
+                                      {"utilization", l.utilization},
+                                      {"mapping", l.mapping}});
+      for (const auto &[name, reason] : mc.hostOps)
+        host.push_back(json::Object{{"name", name}, {"reason", reason}});
+      modelCosts.push_back(json::Object{{"name", mc.model},
+                                        {"cycles", mc.cycles},
+                                        {"latency_ms", mc.latencyMs},
+                                        {"energy_uj", mc.energyPJ * 1e-6},
+                                        {"layers", std::move(layers)},
+                                        {"host_ops", std::move(host)}});
+    }
+    designs.push_back(json::Object{
+        {"id", int64_t(d.candidate->id)},
+        {"preferred", d.preferred},
+        {"parameters", getParametersJSON(space, d.candidate->id)},
+        {"metrics", getMetricsJSON(d.candidate->metrics)},
+        {"models", std::move(modelCosts)}});
+  }
+  return json::Object{
+      {"tool", "tandem-codesign"},
+      {"schema_version", 1},
+      {"base_target", space.baseName},
+      {"models", std::move(models)},
+      {"search", json::Object{{"kind", stringifySearchKind(run.search)},
+                              {"seed", int64_t(run.seed)},
+                              {"evaluations", int64_t(run.evaluations)},
+                              {"space_size", int64_t(run.spaceSize)},
+                              {"mapper", run.mapper}}},
+      {"objectives", std::move(objectives)},
+      {"constraints", std::move(constraints)},
+      {"prefer", stringifyMetric(space.prefer)},
+      {"units", std::move(units)},
+      {"designs", std::move(designs)}};
+}
+
+/// RFC 4180 quoting where needed.
+static std::string csvField(StringRef text) {
+  if (text.find_first_of(",\"\n") == StringRef::npos)
+    return text.str();
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"')
+      out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+static std::string formatNumber(double v) {
+  return formatv("{0}", format("%.9g", v)).str();
+}
+
+std::string codesign::getCandidatesCSV(const DesignSpace &space,
+                                       const Archive &archive,
+                                       ArrayRef<FrontDesign> front) {
+  DenseSet<uint64_t> onFront;
+  for (const FrontDesign &d : front)
+    onFront.insert(d.candidate->id);
+  std::string text;
+  raw_string_ostream os(text);
+  os << "id";
+  for (const Parameter &p : space.parameters)
+    os << "," << csvField(p.name);
+  os << ",status";
+  // Column names carry the unit, in the order of kAllMetrics.
+  os << ",latency_ms,energy_uj,area_mm2,edp_uj_ms,power_mw";
+  os << ",violation,host_ops,pareto,note\n";
+  for (const Candidate &c : archive.getCandidates()) {
+    os << c.id;
+    Point point = space.getPoint(c.id);
+    for (auto [p, v] : llvm::zip(space.parameters, point))
+      os << "," << csvField(p.getLabel(v));
+    os << "," << getStatus(c.metrics);
+    for (Metric m : kAllMetrics)
+      os << "," << formatNumber(c.metrics.get(m));
+    os << "," << formatNumber(c.metrics.violation) << ","
+       << c.metrics.hostOps << "," << (onFront.contains(c.id) ? 1 : 0) << ","
+       << csvField(c.metrics.invalid) << "\n";
+  }
+  return text;
+}
+
+//===----------------------------------------------------------------------===//
+// report.html
+//===----------------------------------------------------------------------===//
+
+static std::string escapeHTML(StringRef text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '&':
+      out += "&amp;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+/// One plot axis: linear, or logarithmic when the values span more than a
+/// factor of 20.
+struct Axis {
+  double lo = 0, hi = 1;
+  bool log = false;
+
+  Axis(ArrayRef<double> values) {
+    if (values.empty())
+      return;
+    lo = *std::min_element(values.begin(), values.end());
+    hi = *std::max_element(values.begin(), values.end());
+    log = lo > 0 && hi / lo > 20;
+    if (log) {
+      lo = std::log10(lo);
+      hi = std::log10(hi);
+    }
+    double pad = hi > lo ? (hi - lo) * 0.04 : (lo != 0 ? std::abs(lo) * 0.1 : 1);
+    lo -= pad;
+    hi += pad;
+  }
+  /// Position in [0, 1].
+  double place(double v) const {
+    double t = log ? std::log10(v) : v;
+    return (t - lo) / (hi - lo);
+  }
+  double valueAt(double fraction) const {
+    double t = lo + fraction * (hi - lo);
+    return log ? std::pow(10, t) : t;
+  }
+};
+
+} // namespace
+
+static std::string getScatterSVG(const Archive &archive,
+                                 ArrayRef<FrontDesign> front, Metric mx,
+                                 Metric my) {
+  const double width = 720, height = 480, left = 80, right = 20, top = 20,
+               bottom = 60;
+  const double plotW = width - left - right, plotH = height - top - bottom;
+  std::vector<double> xs, ys;
+  for (const Candidate &c : archive.getCandidates())
+    if (c.metrics.invalid.empty()) {
+      xs.push_back(c.metrics.get(mx));
+      ys.push_back(c.metrics.get(my));
+    }
+  Axis ax(xs), ay(ys);
+  auto px = [&](double v) { return left + ax.place(v) * plotW; };
+  auto py = [&](double v) { return top + (1 - ay.place(v)) * plotH; };
+
+  std::string svg;
+  raw_string_ostream os(svg);
+  // Inline SVG in HTML needs no namespace declaration.
+  os << formatv("<svg width=\"{0}\" "
+                "height=\"{1}\" viewBox=\"0 0 {0} {1}\" role=\"img\">\n",
+                width, height);
+  os << formatv("<rect x=\"{0}\" y=\"{1}\" width=\"{2}\" height=\"{3}\" "
+                "fill=\"#fff\" stroke=\"#888\"/>\n",
+                left, top, plotW, plotH);
+  for (int i = 0; i <= 4; ++i) {
+    double f = i / 4.0;
+    double x = left + f * plotW, y = top + (1 - f) * plotH;
+    os << formatv("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" "
+                  "stroke=\"#eee\"/>\n",
+                  x, top, top + plotH);
+    os << formatv("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" "
+                  "stroke=\"#eee\"/>\n",
+                  left, y, left + plotW);
+    os << formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\" "
+                  "class=\"tick\">{2}</text>\n",
+                  x, top + plotH + 16, format("%.3g", ax.valueAt(f)));
+    os << formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"end\" "
+                  "class=\"tick\">{2}</text>\n",
+                  left - 6, y + 4, format("%.3g", ay.valueAt(f)));
+  }
+  os << formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\">{2} ({3}"
+                "{4})</text>\n",
+                left + plotW / 2, height - 16, stringifyMetric(mx),
+                escapeHTML(getMetricUnit(mx)), ax.log ? ", log scale" : "");
+  os << formatv("<text x=\"16\" y=\"{0}\" text-anchor=\"middle\" "
+                "transform=\"rotate(-90 16 {0})\">{1} ({2}{3})</text>\n",
+                top + plotH / 2, stringifyMetric(my),
+                escapeHTML(getMetricUnit(my)), ay.log ? ", log scale" : "");
+  // All candidates first, the front on top of them.
+  for (const Candidate &c : archive.getCandidates()) {
+    if (!c.metrics.invalid.empty())
+      continue;
+    bool feasible = c.metrics.isFeasible();
+    os << formatv("<circle cx=\"{0}\" cy=\"{1}\" r=\"2.5\" class=\"{2}\"/>\n",
+                  format("%.1f", px(c.metrics.get(mx))),
+                  format("%.1f", py(c.metrics.get(my))),
+                  feasible ? "cand" : "over");
+  }
+  for (const FrontDesign &d : front) {
+    const Metrics &m = d.candidate->metrics;
+    os << formatv("<circle cx=\"{0}\" cy=\"{1}\" r=\"{2}\" class=\"{3}\">"
+                  "<title>design {4}</title></circle>\n",
+                  format("%.1f", px(m.get(mx))), format("%.1f", py(m.get(my))),
+                  d.preferred ? 7 : 4, d.preferred ? "best" : "front",
+                  d.candidate->id);
+  }
+  os << "</svg>\n";
+  return svg;
+}
+
+std::string codesign::getReportHTML(const DesignSpace &space,
+                                    const RunSummary &run,
+                                    const Archive &archive,
+                                    ArrayRef<FrontDesign> front, Metric mx,
+                                    Metric my) {
+  std::string html;
+  raw_string_ostream os(html);
+  os << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
+        "charset=\"utf-8\">\n<title>tandem-codesign report</title>\n<style>\n"
+        "body{font-family:sans-serif;margin:2em;color:#222}\n"
+        "table{border-collapse:collapse;margin:1em 0}\n"
+        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}\n"
+        "th{background:#f3f3f3}\ntd.l,th.l{text-align:left}\n"
+        "tr.best{background:#fff3cd}\n"
+        ".cand{fill:#9ecae1;fill-opacity:.6}\n"
+        ".over{fill:none;stroke:#bbb}\n"
+        ".front{fill:#d62728}\n"
+        ".best{fill:#ff7f0e;stroke:#000;stroke-width:1.5}\n"
+        ".tick{font-size:11px;fill:#555}\n"
+        "code{font-size:90%}\n</style>\n</head>\n<body>\n";
+  os << "<h1>Design-space exploration</h1>\n<p>";
+  for (auto [i, m] : llvm::enumerate(run.models))
+    os << (i ? ", " : "Models: ") << "<b>" << escapeHTML(m.first)
+       << "</b> (weight " << m.second << ")";
+  size_t feasible = llvm::count_if(archive.getCandidates(), [](const auto &c) {
+    return c.metrics.isFeasible();
+  });
+  os << ".<br>Base target <b>" << escapeHTML(space.baseName) << "</b>; "
+     << stringifySearchKind(run.search) << " search (seed " << run.seed
+     << ", mapper " << escapeHTML(run.mapper) << ") evaluated "
+     << run.evaluations << " of " << run.spaceSize << " points, " << feasible
+     << " feasible; " << front.size() << " Pareto-optimal on ";
+  for (auto [i, m] : llvm::enumerate(space.objectives))
+    os << (i ? ", " : "") << stringifyMetric(m);
+  os << ". Highlighted: the design with the lowest "
+     << stringifyMetric(space.prefer) << ".</p>\n";
+
+  os << "<h2>Front</h2>\n"
+     << getScatterSVG(archive, front, mx, my)
+     << "<p>Filled blue: feasible designs; hollow grey: over a budget; red: "
+        "Pareto-optimal; orange: preferred.</p>\n";
+
+  os << "<table>\n<tr><th>id</th>";
+  for (const Parameter &p : space.parameters)
+    os << "<th>" << escapeHTML(p.name) << "</th>";
+  for (Metric m : kAllMetrics)
+    os << "<th>" << stringifyMetric(m) << " (" << escapeHTML(getMetricUnit(m))
+       << ")</th>";
+  os << "</tr>\n";
+  for (const FrontDesign &d : front) {
+    os << (d.preferred ? "<tr class=\"best\">" : "<tr>") << "<td><a href=\"#d"
+       << d.candidate->id << "\">" << d.candidate->id << "</a></td>";
+    Point point = space.getPoint(d.candidate->id);
+    for (auto [p, v] : llvm::zip(space.parameters, point))
+      os << "<td>" << escapeHTML(p.getLabel(v)) << "</td>";
+    for (Metric m : kAllMetrics)
+      os << "<td>" << format("%.4g", d.candidate->metrics.get(m)) << "</td>";
+    os << "</tr>\n";
+  }
+  os << "</table>\n<h2>Per-layer breakdown</h2>\n";
+  for (const FrontDesign &d : front) {
+    os << "<details id=\"d" << d.candidate->id << "\""
+       << (d.preferred ? " open" : "") << "><summary>design "
+       << d.candidate->id << (d.preferred ? " (preferred)" : "")
+       << "</summary>\n";
+    for (const ModelCost &mc : d.models) {
+      os << "<p><b>" << escapeHTML(mc.model) << "</b>: "
+         << format("%.0f", mc.cycles) << " cycles, "
+         << format("%.4g", mc.latencyMs) << " ms, "
+         << format("%.4g", mc.energyPJ * 1e-6) << " uJ</p>\n";
+      os << "<table>\n<tr><th class=\"l\">layer</th><th class=\"l\">kind</th>"
+            "<th>count</th><th>MACs</th><th>cycles</th><th>energy (uJ)</th>"
+            "<th>share of energy</th><th>utilization</th>"
+            "<th class=\"l\">mapping</th></tr>\n";
+      for (const LayerCost &l : mc.layers)
+        os << "<tr><td class=\"l\">" << escapeHTML(l.name)
+           << "</td><td class=\"l\">" << escapeHTML(l.kind) << "</td><td>"
+           << l.count << "</td><td>" << format("%.0f", l.macs) << "</td><td>"
+           << format("%.0f", l.cycles) << "</td><td>"
+           << format("%.4g", l.energyPJ * 1e-6) << "</td><td>"
+           << format("%.1f%%", mc.energyPJ > 0 ? 100 * l.count * l.energyPJ /
+                                                     mc.energyPJ
+                                               : 0.0)
+           << "</td><td>" << format("%.3f", l.utilization)
+           << "</td><td class=\"l\"><code>" << escapeHTML(l.mapping)
+           << "</code></td></tr>\n";
+      os << "</table>\n";
+      for (const auto &[name, reason] : mc.hostOps)
+        os << "<p>On the host: " << escapeHTML(name) << ": "
+           << escapeHTML(reason) << "</p>\n";
+    }
+    os << "</details>\n";
+  }
+  os << "</body>\n</html>\n";
+  return html;
+}

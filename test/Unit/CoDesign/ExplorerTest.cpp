@@ -1,0 +1,200 @@
+//===- ExplorerTest.cpp - Spaces, Pareto fronts and searches --------------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/CoDesign/Explorer.h"
+
+#include "gtest/gtest.h"
+
+using namespace tandem;
+using namespace tandem::codesign;
+
+namespace {
+
+DesignSpace parse(llvm::StringRef yaml) {
+  auto space = parseDesignSpace(yaml, "space.yaml");
+  EXPECT_TRUE(bool(space)) << llvm::toString(space.takeError());
+  return std::move(*space);
+}
+
+TEST(DesignSpaceTest, RangesListsAndPoints) {
+  DesignSpace space = parse(R"(
+base: eyeriss
+parameters:
+  rows: {min: 8, max: 32, step: 8}
+  dataflow: [ws, rs]
+  levels:
+    GLB:
+      capacity_bytes: {min: 32768, max: 262144, factor: 2}
+  clock_mhz: 250
+objectives: [latency, energy]
+)");
+  ASSERT_EQ(space.parameters.size(), 4u);
+  EXPECT_EQ(space.parameters[0].numbers,
+            (std::vector<double>{8, 16, 24, 32}));
+  EXPECT_EQ(space.parameters[2].numbers,
+            (std::vector<double>{32768, 65536, 131072, 262144}));
+  EXPECT_EQ(space.parameters[3].numbers, (std::vector<double>{250}));
+  EXPECT_EQ(space.size(), 4u * 2 * 4 * 1);
+  // Two objectives: EDP picks the exported design unless `prefer` says.
+  EXPECT_EQ(space.prefer, Metric::EDP);
+  // The GLB's explicit energies no longer hold once its size varies.
+  EXPECT_EQ(space.rescaledLevels, std::vector<std::string>{"GLB"});
+
+  for (uint64_t id = 0; id < space.size(); ++id)
+    EXPECT_EQ(space.getId(space.getPoint(id)), id);
+  // The first parameter varies slowest: id 13 = rows 16 (1*8), rs (1*4),
+  // GLB 64 KiB (1).
+  Point point = space.getPoint(13);
+  EXPECT_EQ(point, (Point{1, 1, 1, 0}));
+  auto target = space.instantiate(point, "d13");
+  ASSERT_TRUE(bool(target)) << llvm::toString(target.takeError());
+  EXPECT_EQ(target->name, "d13");
+  EXPECT_EQ(target->array.rows, 16);
+  EXPECT_EQ(target->array.cols, 14); // the base's
+  EXPECT_EQ(target->array.dataflow, hw::Dataflow::RowStationary);
+  EXPECT_EQ(target->levels[1].capacityBytes, 65536);
+  EXPECT_EQ(target->clockMHz, 250);
+  EXPECT_FALSE(target->levels[1].readEnergyPJ.has_value());
+  EXPECT_TRUE(target->levels[2].readEnergyPJ.has_value());
+}
+
+TEST(DesignSpaceTest, InvalidCombinationNamesThePoint) {
+  // Supported widths above the MAC's width do not make a valid target.
+  DesignSpace space = parse(R"(
+base: eyeriss
+parameters:
+  bits: [8, 16]
+  supported_bits: [[8], [16]]
+objectives: [area]
+)");
+  EXPECT_EQ(space.prefer, Metric::Area);
+  EXPECT_TRUE(bool(space.instantiate(space.getPoint(0), "ok")));
+  auto bad = space.instantiate(space.getPoint(1), "bad");
+  ASSERT_FALSE(bool(bad));
+  EXPECT_EQ(llvm::toString(bad.takeError()),
+            "the point (bits=8, supported_bits=16) is not a valid target: "
+            "'array.supported_bits[0]' is 16; it must be between 1 and "
+            "array.bits (8)");
+}
+
+Candidate make(uint64_t id, double latency, double energy,
+               double violation = 0, std::string invalid = "") {
+  Candidate c;
+  c.id = id;
+  c.metrics.values[unsigned(Metric::Latency)] = latency;
+  c.metrics.values[unsigned(Metric::Energy)] = energy;
+  c.metrics.violation = violation;
+  c.metrics.invalid = std::move(invalid);
+  return c;
+}
+
+TEST(ParetoTest, FrontOfHandPickedPoints) {
+  const Metric objectives[] = {Metric::Latency, Metric::Energy};
+  std::vector<Candidate> all = {
+      make(0, 1, 5),      // front: fastest
+      make(1, 2, 3),      // front
+      make(2, 3, 4),      // dominated by 1
+      make(3, 4, 1),      // front: least energy
+      make(4, 2, 3),      // equal to 1: neither dominates, both stay
+      make(5, 0.5, 0.5, 0.2),   // would dominate all, but over budget
+      make(6, 0.1, 0.1, 0, "x"), // cannot run the workload
+  };
+  std::vector<unsigned> front = getParetoFront(all, objectives);
+  EXPECT_EQ(front, (std::vector<unsigned>{0, 1, 4, 3}));
+
+  // Constrained domination: feasible > over budget > invalid; smaller
+  // violations first.
+  EXPECT_TRUE(dominates(all[2].metrics, all[5].metrics, objectives));
+  EXPECT_TRUE(dominates(all[5].metrics, all[6].metrics, objectives));
+  EXPECT_TRUE(dominates(make(7, 9, 9, 0.1).metrics, all[5].metrics,
+                        objectives));
+  EXPECT_FALSE(dominates(all[1].metrics, all[4].metrics, objectives));
+  EXPECT_FALSE(dominates(all[6].metrics, all[6].metrics, objectives));
+}
+
+/// A 40 x 40 space scored without models: latency = x, energy = (1 - x)^2
+/// + y, so the front is y = 0 for every x.
+struct Synthetic {
+  DesignSpace space;
+  Synthetic() {
+    space = parse(R"(
+base: eyeriss
+parameters:
+  rows: {min: 1, max: 40, step: 1}
+  cols: {min: 1, max: 40, step: 1}
+objectives: [latency, energy]
+)");
+  }
+  Metrics score(uint64_t id) const {
+    Point p = space.getPoint(id);
+    double x = p[0] / 39.0, y = p[1] / 39.0;
+    return make(id, x, (1 - x) * (1 - x) + y).metrics;
+  }
+  /// Runs `kind`; `stopAfter` > 0 interrupts after that many batches and
+  /// resumes (from the same archive and state, as a checkpoint would).
+  Archive run(SearchKind kind, unsigned stopAfter = 0) {
+    ExploreOptions options;
+    options.kind = kind;
+    options.evaluations = 400;
+    options.population = 20;
+    options.batch = 100;
+    options.seed = 5;
+    Archive archive;
+    ExploreState state;
+    unsigned batches = 0;
+    auto evaluate = [&](llvm::ArrayRef<uint64_t> ids) {
+      for (uint64_t id : ids)
+        archive.add({id, score(id)});
+    };
+    auto afterBatch = [&] { return !stopAfter || ++batches % stopAfter; };
+    Explorer explorer(space, options, evaluate, afterBatch);
+    while (!explorer.run(archive, state)) {
+    }
+    return archive;
+  }
+};
+
+std::vector<uint64_t> ids(const Archive &archive) {
+  std::vector<uint64_t> out;
+  for (const Candidate &c : archive.getCandidates())
+    out.push_back(c.id);
+  return out;
+}
+
+TEST(ExplorerTest, SearchesAreDeterministicResumableAndDistinct) {
+  Synthetic s;
+  for (SearchKind kind :
+       {SearchKind::Exhaustive, SearchKind::Random, SearchKind::NSGA2}) {
+    Archive whole = s.run(kind);
+    EXPECT_EQ(whole.size(), kind == SearchKind::Exhaustive ? 1600u : 400u)
+        << stringifySearchKind(kind).str();
+    EXPECT_EQ(ids(whole), ids(s.run(kind))) << stringifySearchKind(kind).str();
+    EXPECT_EQ(ids(whole), ids(s.run(kind, 3))) << stringifySearchKind(kind).str();
+    std::vector<uint64_t> sorted = ids(whole);
+    llvm::sort(sorted);
+    EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  }
+}
+
+TEST(ExplorerTest, NSGA2ConvergesOnTheFront) {
+  // The true front: the 40 points with y = 0. NSGA-II with a quarter of
+  // the evaluations finds most of them; random sampling far fewer.
+  Synthetic s;
+  const Metric objectives[] = {Metric::Latency, Metric::Energy};
+  auto onTrueFront = [&](const Archive &archive) {
+    unsigned n = 0;
+    for (unsigned i : getParetoFront(archive.getCandidates(), objectives))
+      n += s.space.getPoint(archive.getCandidates()[i].id)[1] == 0;
+    return n;
+  };
+  EXPECT_EQ(onTrueFront(s.run(SearchKind::Exhaustive)), 40u);
+  unsigned nsga = onTrueFront(s.run(SearchKind::NSGA2));
+  unsigned random = onTrueFront(s.run(SearchKind::Random));
+  EXPECT_GE(nsga, 30u);
+  EXPECT_GT(nsga, random);
+}
+
+} // namespace
