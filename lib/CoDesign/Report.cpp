@@ -310,7 +310,7 @@ std::string codesign::getReportHTML(const DesignSpace &space,
   os << "<h1>Design-space exploration</h1>\n<p>";
   for (auto [i, m] : llvm::enumerate(run.models))
     os << (i ? ", " : "Models: ") << "<b>" << escapeHTML(m.first)
-       << "</b> (weight " << m.second << ")";
+       << "</b> (weight " << format("%g", m.second) << ")";
   size_t feasible = llvm::count_if(archive.getCandidates(), [](const auto &c) {
     return c.metrics.isFeasible();
   });

@@ -405,11 +405,11 @@ int main(int argc, char **argv) {
       feasibleCount += c.metrics.isFeasible();
       archive.add(std::move(c));
     }
+    progress.update(archive.size(), feasibleCount);
   };
   Error saveError = Error::success();
   uint64_t startCount = archive.size();
   auto afterBatch = [&]() {
-    progress.update(archive.size(), feasibleCount);
     if (Error err =
             saveCheckpoint(checkpointPath, *fingerprint, archive, state)) {
       saveError = std::move(err);
