@@ -243,7 +243,10 @@ bool Explorer::nsga2(Archive &archive, ExploreState &state) {
     std::vector<uint64_t> first;
     for (const Candidate &c : archive.getCandidates())
       drawn.insert(c.id);
-    while (first.size() < popSize) {
+    // Never more than the budget, nor than the points not yet evaluated.
+    size_t want = std::min<uint64_t>(
+        popSize, budget - std::min<uint64_t>(archive.size(), budget));
+    while (first.size() < want) {
       uint64_t id = any(rng);
       if (drawn.insert(id).second)
         first.push_back(id);
