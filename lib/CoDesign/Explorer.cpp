@@ -91,6 +91,14 @@ StringRef codesign::stringifySearchKind(SearchKind kind) {
   llvm_unreachable("unknown search");
 }
 
+std::optional<SearchKind> codesign::parseSearchKind(StringRef name) {
+  for (SearchKind kind :
+       {SearchKind::Exhaustive, SearchKind::Random, SearchKind::NSGA2})
+    if (stringifySearchKind(kind) == name)
+      return kind;
+  return std::nullopt;
+}
+
 Explorer::Explorer(const DesignSpace &space, const ExploreOptions &options,
                    std::function<void(ArrayRef<uint64_t>)> evaluate,
                    std::function<bool()> afterBatch)

@@ -222,6 +222,79 @@ struct Progress {
   }
 };
 
+/// Why no design is on the front: the valid design closest to the budgets
+/// and the budgets it breaks, or why the designs cannot run the workload.
+std::string explainInfeasible(const DesignSpace &space,
+                              const Archive &archive) {
+  const Candidate *closest = nullptr;
+  for (const Candidate &c : archive.getCandidates())
+    if (c.metrics.invalid.empty() &&
+        (!closest || c.metrics.violation < closest->metrics.violation))
+      closest = &c;
+  if (!closest) {
+    const Candidate &first = archive.getCandidates().front();
+    return "no evaluated design can run the workload; design " +
+           std::to_string(first.id) + ": " + first.metrics.invalid;
+  }
+  std::string over;
+  auto check = [&](std::optional<double> budget, Metric m) {
+    double value = closest->metrics.get(m);
+    if (budget && value > *budget)
+      over += formatv("{0}{1} {2} {3} (budget {4})", over.empty() ? "" : ", ",
+                      stringifyMetric(m), format("%.4g", value),
+                      getMetricUnit(m), format("%g", *budget))
+                  .str();
+  };
+  check(space.maxAreaMM2, Metric::Area);
+  check(space.maxPowerMW, Metric::Power);
+  check(space.maxLatencyMs, Metric::Latency);
+  return "no evaluated design is feasible; the closest, design " +
+         std::to_string(closest->id) + ", has " + over;
+}
+
+/// Loads every model and collects its compute ops; false (after a
+/// diagnostic) if one cannot be loaded or has nothing to map.
+bool loadWorkloads(mlir::MLIRContext &context,
+                   std::vector<Workload> &workloads) {
+  for (auto [i, path] : llvm::enumerate(modelPaths)) {
+    Workload w;
+    w.name = sys::path::stem(path).str();
+    if (llvm::any_of(workloads,
+                     [&](const Workload &o) { return o.name == w.name; }))
+      w.name = path;
+    w.weight = i < weights.size() ? weights[i] : 1.0;
+    w.module = loadModelFile(path, &context);
+    if (!w.module)
+      return false; // the diagnostic names the file and what is wrong
+    w.module->walk([&](accel::LoopNestOpInterface op) {
+      w.ops.push_back(op.getOperation());
+    });
+    if (w.ops.empty()) {
+      fail(path + ": the model has no accel compute ops to map");
+      return false;
+    }
+    workloads.push_back(std::move(w));
+  }
+  return true;
+}
+
+/// The preferred design's parameters and metrics, and where the files are.
+void printPreferred(const DesignSpace &space, const Candidate &c) {
+  outs() << "preferred (lowest " << stringifyMetric(space.prefer)
+         << "): design " << c.id << ":";
+  Point point = space.getPoint(c.id);
+  for (auto [p, v] : llvm::zip(space.parameters, point))
+    outs() << " " << p.name << "=" << p.getLabel(v);
+  outs() << "\n ";
+  for (Metric m : {Metric::Latency, Metric::Energy, Metric::Area, Metric::EDP,
+                   Metric::Power})
+    outs() << " " << stringifyMetric(m) << " "
+           << format("%.4g", c.metrics.get(m)) << " " << getMetricUnit(m);
+  outs() << "\nwrote " << outDir
+         << "/{pareto.json, candidates.csv, report.html, best-target.yaml, "
+            "best-*.mlir}\n";
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -250,6 +323,9 @@ int main(int argc, char **argv) {
   for (double w : weights)
     if (!(w > 0))
       return fail(formatv("--weights must be positive, not {0}", w));
+  if (searchName != "auto" && !parseSearchKind(searchName))
+    return fail("--search must be auto, exhaustive, nsga2 or random, not '" +
+                searchName + "'");
   if (population < 4)
     return fail("--population must be at least 4");
   if (floatBits < 0 || floatBits > 64)
@@ -285,18 +361,10 @@ int main(int argc, char **argv) {
   const uint64_t size = space.size();
   if (size == UINT64_MAX)
     return fail(spacePath + ": the space has more than 2^64 points");
-  SearchKind kind;
-  if (searchName == "auto")
-    kind = size <= exhaustiveLimit ? SearchKind::Exhaustive : SearchKind::NSGA2;
-  else if (searchName == "exhaustive")
-    kind = SearchKind::Exhaustive;
-  else if (searchName == "nsga2")
-    kind = SearchKind::NSGA2;
-  else if (searchName == "random")
-    kind = SearchKind::Random;
-  else
-    return fail("--search must be auto, exhaustive, nsga2 or random, not '" +
-                searchName + "'");
+  SearchKind kind = searchName == "auto" ? (size <= exhaustiveLimit
+                                                ? SearchKind::Exhaustive
+                                                : SearchKind::NSGA2)
+                                         : *parseSearchKind(searchName);
   uint64_t budget =
       kind == SearchKind::Exhaustive ? size
       : evaluations                  ? std::min<uint64_t>(evaluations, size)
@@ -311,23 +379,8 @@ int main(int argc, char **argv) {
   SourceMgr diagnosticsSource;
   mlir::SourceMgrDiagnosticHandler diagnostics(diagnosticsSource, &context);
   std::vector<Workload> workloads;
-  for (auto [i, path] : llvm::enumerate(modelPaths)) {
-    Workload w;
-    w.name = sys::path::stem(path).str();
-    if (llvm::any_of(workloads,
-                     [&](const Workload &o) { return o.name == w.name; }))
-      w.name = path;
-    w.weight = i < weights.size() ? weights[i] : 1.0;
-    w.module = loadModelFile(path, &context);
-    if (!w.module)
-      return 1; // the diagnostic names the file and what is wrong
-    w.module->walk([&](accel::LoopNestOpInterface op) {
-      w.ops.push_back(op.getOperation());
-    });
-    if (w.ops.empty())
-      return fail(path + ": the model has no accel compute ops to map");
-    workloads.push_back(std::move(w));
-  }
+  if (!loadWorkloads(context, workloads))
+    return 1;
 
   // The output directory and the checkpoint.
   std::string checkpointPath = joinPath(outDir, "checkpoint.json");
@@ -446,31 +499,7 @@ int main(int argc, char **argv) {
   std::vector<unsigned> frontIndices =
       getParetoFront(archive.getCandidates(), space.objectives);
   if (frontIndices.empty()) {
-    // Say what binds: the valid design closest to the budgets, or why the
-    // designs cannot run the workload.
-    const Candidate *closest = nullptr;
-    for (const Candidate &c : archive.getCandidates())
-      if (c.metrics.invalid.empty() &&
-          (!closest || c.metrics.violation < closest->metrics.violation))
-        closest = &c;
-    if (!closest)
-      return fail("no evaluated design can run the workload; design " +
-                  Twine(archive.getCandidates().front().id) + ": " +
-                  archive.getCandidates().front().metrics.invalid);
-    std::string over;
-    auto check = [&](std::optional<double> budget, Metric m, double value) {
-      if (budget && value > *budget)
-        over += formatv("{0}{1} {2} {3} (budget {4})", over.empty() ? "" : ", ",
-                        stringifyMetric(m), format("%.4g", value),
-                        getMetricUnit(m), format("%g", *budget))
-                    .str();
-    };
-    const Metrics &m = closest->metrics;
-    check(space.maxAreaMM2, Metric::Area, m.get(Metric::Area));
-    check(space.maxPowerMW, Metric::Power, m.get(Metric::Power));
-    check(space.maxLatencyMs, Metric::Latency, m.get(Metric::Latency));
-    return fail("no evaluated design is feasible; the closest, design " +
-                Twine(closest->id) + ", has " + over);
+    return fail(explainInfeasible(space, archive));
   }
   std::vector<FrontDesign> front(frontIndices.size());
   unsigned preferred = 0;
@@ -524,26 +553,13 @@ int main(int argc, char **argv) {
     double seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();
-    const Candidate &c = *front[preferred].candidate;
     outs() << stringifySearchKind(kind) << " search: " << archive.size()
            << " of " << size << " points evaluated ("
            << archive.size() - startCount << " this run, "
            << evaluator.getNumSearches() << " mapper searches) in "
            << format("%.1f", seconds) << " s; " << feasibleCount
            << " feasible, " << front.size() << " on the Pareto front\n";
-    outs() << "preferred (lowest " << stringifyMetric(space.prefer)
-           << "): design " << c.id << ":";
-    Point point = space.getPoint(c.id);
-    for (auto [p, v] : llvm::zip(space.parameters, point))
-      outs() << " " << p.name << "=" << p.getLabel(v);
-    outs() << "\n ";
-    for (Metric m : {Metric::Latency, Metric::Energy, Metric::Area,
-                     Metric::EDP, Metric::Power})
-      outs() << " " << stringifyMetric(m) << " "
-             << format("%.4g", c.metrics.get(m)) << " " << getMetricUnit(m);
-    outs() << "\nwrote " << outDir
-           << "/{pareto.json, candidates.csv, report.html, best-target.yaml, "
-              "best-*.mlir}\n";
+    printPreferred(space, *front[preferred].candidate);
   }
   return 0;
 }

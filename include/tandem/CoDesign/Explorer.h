@@ -57,6 +57,7 @@ std::vector<unsigned> getParetoFront(llvm::ArrayRef<Candidate> candidates,
 
 enum class SearchKind { Exhaustive, Random, NSGA2 };
 llvm::StringRef stringifySearchKind(SearchKind kind);
+std::optional<SearchKind> parseSearchKind(llvm::StringRef name);
 
 struct ExploreOptions {
   SearchKind kind = SearchKind::Exhaustive;
