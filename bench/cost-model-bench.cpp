@@ -77,18 +77,23 @@ Mapping randomMapping(const Problem &p, const hw::Target &target,
 } // namespace
 
 int main(int argc, char **argv) {
+  static llvm::cl::OptionCategory category("tandem-cost-bench options");
   llvm::cl::opt<std::string> path(llvm::cl::Positional, llvm::cl::Required,
-                                  llvm::cl::desc("<model: .onnx or .mlir>"));
+                                  llvm::cl::desc("<model: .onnx or .mlir>"),
+                                  llvm::cl::cat(category));
   llvm::cl::opt<std::string> targetName(
       "target", llvm::cl::desc("Preset name or YAML file"),
-      llvm::cl::init("eyeriss"));
+      llvm::cl::init("eyeriss"), llvm::cl::cat(category));
   llvm::cl::opt<unsigned> mappingsPerLayer(
       "mappings", llvm::cl::desc("Valid random mappings per layer"),
-      llvm::cl::init(256));
-  llvm::cl::opt<double> seconds(
-      "seconds", llvm::cl::desc("How long to evaluate"), llvm::cl::init(2.0));
+      llvm::cl::init(256), llvm::cl::cat(category));
+  llvm::cl::opt<double> seconds("seconds",
+                                llvm::cl::desc("How long to evaluate"),
+                                llvm::cl::init(2.0), llvm::cl::cat(category));
   llvm::cl::opt<unsigned> seed("seed", llvm::cl::init(1),
-                               llvm::cl::desc("Seed for the mappings"));
+                               llvm::cl::desc("Seed for the mappings"),
+                               llvm::cl::cat(category));
+  llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv, "Evaluations per second of the cost model (one thread)\n");
 

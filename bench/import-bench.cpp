@@ -37,8 +37,11 @@ static uint64_t procStatusBytes(const std::string &field) {
 }
 
 int main(int argc, char **argv) {
+  static llvm::cl::OptionCategory category("tandem-import-bench options");
   llvm::cl::opt<std::string> path(llvm::cl::Positional, llvm::cl::Required,
-                                  llvm::cl::desc("<model.onnx>"));
+                                  llvm::cl::desc("<model.onnx>"),
+                                  llvm::cl::cat(category));
+  llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "Time and peak memory of an ONNX import\n");
   mlir::DialectRegistry registry;

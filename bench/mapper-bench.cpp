@@ -33,17 +33,24 @@ using namespace tandem;
 using namespace tandem::mapping;
 
 int main(int argc, char **argv) {
+  static llvm::cl::OptionCategory category("tandem-mapper-bench options");
   llvm::cl::opt<std::string> path(llvm::cl::Positional, llvm::cl::Required,
-                                  llvm::cl::desc("<model: .onnx or .mlir>"));
+                                  llvm::cl::desc("<model: .onnx or .mlir>"),
+                                  llvm::cl::cat(category));
   llvm::cl::opt<std::string> targetName("target", llvm::cl::init("eyeriss"),
-                                        llvm::cl::desc("Preset or YAML"));
+                                        llvm::cl::desc("Preset or YAML"),
+                                        llvm::cl::cat(category));
   llvm::cl::opt<std::string> objectiveName(
       "objective", llvm::cl::init("edp"),
-      llvm::cl::desc("latency, energy or edp"));
+      llvm::cl::desc("latency, energy or edp"), llvm::cl::cat(category));
   llvm::cl::opt<double> budget(
       "exhaustive-budget", llvm::cl::init(60),
-      llvm::cl::desc("Seconds exhaustive search may take per layer"));
-  llvm::cl::opt<unsigned> seed("seed", llvm::cl::init(1));
+      llvm::cl::desc("Seconds exhaustive search may take per layer"),
+      llvm::cl::cat(category));
+  llvm::cl::opt<unsigned> seed("seed", llvm::cl::init(1),
+                               llvm::cl::desc("Seed of the genetic search"),
+                               llvm::cl::cat(category));
+  llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "The mapper against exhaustive search\n");
   auto objective = parseObjective(objectiveName);

@@ -25,21 +25,19 @@ Error codesign::saveCheckpoint(StringRef path, StringRef fingerprint,
     json::Array values;
     for (double v : c.metrics.values)
       values.push_back(v);
-    candidates.push_back(json::Array{int64_t(c.id), std::move(values),
-                                     c.metrics.violation,
-                                     int64_t(c.metrics.hostOps),
-                                     c.metrics.invalid});
+    candidates.push_back(
+        json::Array{int64_t(c.id), std::move(values), c.metrics.violation,
+                    int64_t(c.metrics.hostOps), c.metrics.invalid});
   }
   json::Array population;
   for (uint64_t id : state.population)
     population.push_back(int64_t(id));
-  json::Value root = json::Object{
-      {"version", kCheckpointVersion},
-      {"fingerprint", fingerprint},
-      {"done", state.done},
-      {"generation", int64_t(state.generation)},
-      {"population", std::move(population)},
-      {"candidates", std::move(candidates)}};
+  json::Value root = json::Object{{"version", kCheckpointVersion},
+                                  {"fingerprint", fingerprint},
+                                  {"done", state.done},
+                                  {"generation", int64_t(state.generation)},
+                                  {"population", std::move(population)},
+                                  {"candidates", std::move(candidates)}};
 
   std::string temp = (path + ".tmp").str();
   {

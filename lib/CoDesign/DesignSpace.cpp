@@ -192,10 +192,10 @@ Expected<hw::Target> DesignSpace::instantiate(const Point &point,
     std::string values;
     for (auto [p, v] : llvm::zip(parameters, point))
       values += (values.empty() ? "" : ", ") + p.name + "=" + p.getLabel(v);
-    return createStringError(inconvertibleErrorCode(),
-                             "the point (" + values +
-                                 ") is not a valid target: " +
-                                 toString(std::move(err)));
+    return createStringError(
+        inconvertibleErrorCode(),
+        "the point (" + values +
+            ") is not a valid target: " + toString(std::move(err)));
   }
   return t;
 }
@@ -215,10 +215,10 @@ public:
         [](const SMDiagnostic &diag, void *context) {
           auto *self = static_cast<SpaceParser *>(context);
           if (self->error.empty())
-            self->error = formatv("{0}:{1}:{2}: {3}", self->fileName,
-                                  diag.getLineNo(), diag.getColumnNo() + 1,
-                                  diag.getMessage())
-                              .str();
+            self->error =
+                formatv("{0}:{1}:{2}: {3}", self->fileName, diag.getLineNo(),
+                        diag.getColumnNo() + 1, diag.getMessage())
+                    .str();
         },
         this);
   }
@@ -285,8 +285,7 @@ bool SpaceParser::parseValues(yaml::Node *node, const Twine &field,
     if (!(v > 0))
       return fail(at, name, formatv("{0} is not positive", format("%g", v)));
     if (integral && v != std::floor(v))
-      return fail(at, name,
-                  formatv("{0} is not an integer", format("%g", v)));
+      return fail(at, name, formatv("{0} is not an integer", format("%g", v)));
     if (v > 1e15)
       return fail(at, name, formatv("{0} is too large", format("%g", v)));
     return true;
@@ -361,7 +360,8 @@ bool SpaceParser::parseBitLists(yaml::Node *node, const Twine &field,
   std::string name = field.str();
   auto *seq = dyn_cast<yaml::SequenceNode>(node);
   if (!seq)
-    return fail(node, name, "expected a list of width lists, e.g. [[8], [4, 8]]");
+    return fail(node, name,
+                "expected a list of width lists, e.g. [[8], [4, 8]]");
   for (yaml::Node &item : *seq) {
     std::vector<double> widths;
     auto *inner = dyn_cast<yaml::SequenceNode>(&item);
@@ -427,8 +427,8 @@ bool SpaceParser::parseLevels(yaml::Node *node, DesignSpace &space) {
         return fail(f.getKey(), field,
                     "the outermost level (DRAM) is unbounded; its capacity "
                     "is not a design parameter");
-      if (!parseValues(f.getValue(), field,
-                       p.kind == Parameter::Kind::Capacity, p.numbers))
+      if (!parseValues(f.getValue(), field, p.kind == Parameter::Kind::Capacity,
+                       p.numbers))
         return false;
       if (p.kind == Parameter::Kind::Capacity) {
         // A fixed per-access energy or area would not follow the capacity:
@@ -482,8 +482,7 @@ bool SpaceParser::parseParameters(yaml::Node *node, DesignSpace &space) {
     if (llvm::any_of(space.parameters,
                      [&](const Parameter &q) { return q.name == p.name; }))
       return fail(kv.getKey(), field, "is given twice");
-    if (p.kind == Parameter::Kind::Dataflow ||
-        p.kind == Parameter::Kind::Mac) {
+    if (p.kind == Parameter::Kind::Dataflow || p.kind == Parameter::Kind::Mac) {
       SmallVector<yaml::Node *> items;
       if (auto *seq = dyn_cast<yaml::SequenceNode>(value))
         for (yaml::Node &item : *seq)
@@ -666,8 +665,8 @@ Expected<DesignSpace> SpaceParser::parse() {
     return failure();
   }
   if (!seen[3])
-    space.prefer = space.objectives.size() == 1 ? space.objectives.front()
-                                                 : Metric::EDP;
+    space.prefer =
+        space.objectives.size() == 1 ? space.objectives.front() : Metric::EDP;
   return space;
 }
 

@@ -37,8 +37,8 @@ unsigned Evaluator::getTargetId(const hw::Target &target) {
 Evaluator::Entry Evaluator::getMapping(const cost::Problem &problem,
                                        const hw::Target &target,
                                        unsigned targetId) {
-  std::string key = mapping::getProblemKey(problem) + "#" +
-                    std::to_string(targetId);
+  std::string key =
+      mapping::getProblemKey(problem) + "#" + std::to_string(targetId);
   std::promise<Entry> promise;
   std::shared_future<Entry> future;
   {

@@ -205,10 +205,9 @@ void rankAndCrowd(std::vector<Ranked> &set, ArrayRef<Metric> objectives) {
           std::numeric_limits<double>::infinity();
       if (hi > lo)
         for (size_t k = 1; k + 1 < byValue.size(); ++k)
-          set[byValue[k]].crowding +=
-              (set[byValue[k + 1]].metrics->get(m) -
-               set[byValue[k - 1]].metrics->get(m)) /
-              (hi - lo);
+          set[byValue[k]].crowding += (set[byValue[k + 1]].metrics->get(m) -
+                                       set[byValue[k - 1]].metrics->get(m)) /
+                                      (hi - lo);
     }
     std::vector<unsigned> next;
     for (unsigned i : current)
@@ -306,8 +305,8 @@ bool Explorer::nsga2(Archive &archive, ExploreState &state) {
           int step = coin(rng) < 0.5 ? -1 : 1;
           child[i] = unsigned(std::clamp(int(child[i]) + step, 0, values - 1));
         } else {
-          child[i] = std::uniform_int_distribution<unsigned>(
-              0, values - 1)(rng);
+          child[i] =
+              std::uniform_int_distribution<unsigned>(0, values - 1)(rng);
         }
       }
       uint64_t id = space.getId(child);

@@ -17,9 +17,8 @@ using namespace llvm;
 using namespace tandem;
 using namespace tandem::codesign;
 
-static constexpr Metric kAllMetrics[] = {Metric::Latency, Metric::Energy,
-                                         Metric::Area, Metric::EDP,
-                                         Metric::Power};
+static constexpr Metric kAllMetrics[] = {
+    Metric::Latency, Metric::Energy, Metric::Area, Metric::EDP, Metric::Power};
 
 static StringRef getStatus(const Metrics &m) {
   return !m.invalid.empty() ? "invalid"
@@ -34,8 +33,7 @@ static json::Object getMetricsJSON(const Metrics &m) {
   return o;
 }
 
-static json::Object getParametersJSON(const DesignSpace &space,
-                                      uint64_t id) {
+static json::Object getParametersJSON(const DesignSpace &space, uint64_t id) {
   json::Object o;
   Point point = space.getPoint(id);
   for (auto [p, v] : llvm::zip(space.parameters, point))
@@ -83,12 +81,12 @@ json::Value codesign::getParetoJSON(const DesignSpace &space,
                                         {"layers", std::move(layers)},
                                         {"host_ops", std::move(host)}});
     }
-    designs.push_back(json::Object{
-        {"id", int64_t(d.candidate->id)},
-        {"preferred", d.preferred},
-        {"parameters", getParametersJSON(space, d.candidate->id)},
-        {"metrics", getMetricsJSON(d.candidate->metrics)},
-        {"models", std::move(modelCosts)}});
+    designs.push_back(
+        json::Object{{"id", int64_t(d.candidate->id)},
+                     {"preferred", d.preferred},
+                     {"parameters", getParametersJSON(space, d.candidate->id)},
+                     {"metrics", getMetricsJSON(d.candidate->metrics)},
+                     {"models", std::move(modelCosts)}});
   }
   return json::Object{
       {"tool", "tandem-codesign"},
@@ -147,8 +145,8 @@ std::string codesign::getCandidatesCSV(const DesignSpace &space,
     os << "," << getStatus(c.metrics);
     for (Metric m : kAllMetrics)
       os << "," << formatNumber(c.metrics.get(m));
-    os << "," << formatNumber(c.metrics.violation) << ","
-       << c.metrics.hostOps << "," << (onFront.contains(c.id) ? 1 : 0) << ","
+    os << "," << formatNumber(c.metrics.violation) << "," << c.metrics.hostOps
+       << "," << (onFront.contains(c.id) ? 1 : 0) << ","
        << csvField(c.metrics.invalid) << "\n";
   }
   return text;
@@ -199,7 +197,8 @@ struct Axis {
       lo = std::log10(lo);
       hi = std::log10(hi);
     }
-    double pad = hi > lo ? (hi - lo) * 0.04 : (lo != 0 ? std::abs(lo) * 0.1 : 1);
+    double pad =
+        hi > lo ? (hi - lo) * 0.04 : (lo != 0 ? std::abs(lo) * 0.1 : 1);
     lo -= pad;
     hi += pad;
   }
@@ -349,12 +348,11 @@ std::string codesign::getReportHTML(const DesignSpace &space,
   os << "</table>\n<h2>Per-layer breakdown</h2>\n";
   for (const FrontDesign &d : front) {
     os << "<details id=\"d" << d.candidate->id << "\""
-       << (d.preferred ? " open" : "") << "><summary>design "
-       << d.candidate->id << (d.preferred ? " (preferred)" : "")
-       << "</summary>\n";
+       << (d.preferred ? " open" : "") << "><summary>design " << d.candidate->id
+       << (d.preferred ? " (preferred)" : "") << "</summary>\n";
     for (const ModelCost &mc : d.models) {
-      os << "<p><b>" << escapeHTML(mc.model) << "</b>: "
-         << format("%.0f", mc.cycles) << " cycles, "
+      os << "<p><b>" << escapeHTML(mc.model)
+         << "</b>: " << format("%.0f", mc.cycles) << " cycles, "
          << format("%.4g", mc.latencyMs) << " ms, "
          << format("%.4g", mc.energyPJ * 1e-6) << " uJ</p>\n";
       os << "<table>\n<tr><th class=\"l\">layer</th><th class=\"l\">kind</th>"
@@ -367,9 +365,9 @@ std::string codesign::getReportHTML(const DesignSpace &space,
            << l.count << "</td><td>" << format("%.0f", l.macs) << "</td><td>"
            << format("%.0f", l.cycles) << "</td><td>"
            << format("%.4g", l.energyPJ * 1e-6) << "</td><td>"
-           << format("%.1f%%", mc.energyPJ > 0 ? 100 * l.count * l.energyPJ /
-                                                     mc.energyPJ
-                                               : 0.0)
+           << format("%.1f%%", mc.energyPJ > 0
+                                   ? 100 * l.count * l.energyPJ / mc.energyPJ
+                                   : 0.0)
            << "</td><td>" << format("%.3f", l.utilization)
            << "</td><td class=\"l\"><code>" << escapeHTML(l.mapping)
            << "</code></td></tr>\n";

@@ -297,8 +297,7 @@ struct Searcher {
     std::stable_sort(
         found.begin(), found.end(),
         [](const auto &a, const auto &b) { return a.first < b.first; });
-    for (unsigned i = 0; i < found.size() && seeds.size() < options.climbs;
-         ++i)
+    for (unsigned i = 0; i < found.size() && seeds.size() < options.climbs; ++i)
       seeds.push_back(found[i].second);
     return seeds;
   }

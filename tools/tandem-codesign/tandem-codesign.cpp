@@ -36,8 +36,8 @@
 #include "llvm/Support/Signals.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Threading.h"
-#include "llvm/Support/xxhash.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
 
 #include <atomic>
 #include <chrono>
@@ -50,9 +50,10 @@ namespace {
 
 cl::OptionCategory category("tandem-codesign options");
 
-cl::list<std::string> modelPaths(cl::Positional, cl::OneOrMore,
-                                 cl::desc("<models: .onnx, .onnxtext or .mlir>"),
-                                 cl::cat(category));
+cl::list<std::string>
+    modelPaths(cl::Positional, cl::OneOrMore,
+               cl::desc("<models: .onnx, .onnxtext or .mlir>"),
+               cl::cat(category));
 cl::opt<std::string> spacePath(
     "space", cl::Required,
     cl::desc("The design space: base target, parameters, constraints, "
@@ -74,10 +75,10 @@ cl::opt<std::string> searchName(
              "sample), or auto: exhaustive when the space has at most "
              "--exhaustive-limit points, else nsga2"),
     cl::cat(category));
-cl::opt<uint64_t> exhaustiveLimit(
-    "exhaustive-limit", cl::init(20000),
-    cl::desc("auto: the largest space searched exhaustively"),
-    cl::cat(category));
+cl::opt<uint64_t>
+    exhaustiveLimit("exhaustive-limit", cl::init(20000),
+                    cl::desc("auto: the largest space searched exhaustively"),
+                    cl::cat(category));
 cl::opt<uint64_t> evaluations(
     "evaluations", cl::init(0),
     cl::desc("nsga2 and random: points to evaluate (default: 10% of the "
@@ -190,8 +191,7 @@ Expected<std::string> getFingerprint(SearchKind kind, uint64_t budget) {
     os << (i < weights.size() ? weights[i] : 1.0) << ";";
   }
   os << stringifySearchKind(kind) << ";" << budget << ";" << population << ";"
-     << seed << ";" << mapperName << ";" << mapperObjective << ";"
-     << floatBits;
+     << seed << ";" << mapperName << ";" << mapperObjective << ";" << floatBits;
   return formatv("{0:x16}", xxh3_64bits(text)).str();
 }
 
@@ -206,11 +206,11 @@ struct Progress {
     if (!enabled)
       return;
     const int width = 30;
-    int filled = total ? int(width * std::min<double>(1, double(done) / total))
-                       : width;
-    double seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    int filled =
+        total ? int(width * std::min<double>(1, double(done) / total)) : width;
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     errs() << "\r[" << std::string(filled, '#')
            << std::string(width - filled, '.') << "] " << done << "/" << total
            << " points, " << feasible << " feasible, "
@@ -318,8 +318,8 @@ int main(int argc, char **argv) {
     return fail("--mapper-objective must be latency, energy or edp, not '" +
                 mapperObjective + "'");
   if (!weights.empty() && weights.size() != modelPaths.size())
-    return fail("--weights gives " + Twine(weights.size()) +
-                " weights for " + Twine(modelPaths.size()) + " models");
+    return fail("--weights gives " + Twine(weights.size()) + " weights for " +
+                Twine(modelPaths.size()) + " models");
   for (double w : weights)
     if (!(w > 0))
       return fail(formatv("--weights must be positive, not {0}", w));
@@ -352,8 +352,9 @@ int main(int argc, char **argv) {
       continue;
     auto metric = parseMetric(*opt);
     if (!metric)
-      return fail("--" + opt->ArgStr + " must be latency, energy, area, edp "
-                                        "or power, not '" +
+      return fail("--" + opt->ArgStr +
+                  " must be latency, energy, area, edp "
+                  "or power, not '" +
                   *opt + "'");
     *axis = *metric;
   }
@@ -361,15 +362,15 @@ int main(int argc, char **argv) {
   const uint64_t size = space.size();
   if (size == UINT64_MAX)
     return fail(spacePath + ": the space has more than 2^64 points");
-  SearchKind kind = searchName == "auto" ? (size <= exhaustiveLimit
-                                                ? SearchKind::Exhaustive
-                                                : SearchKind::NSGA2)
-                                         : *parseSearchKind(searchName);
-  uint64_t budget =
-      kind == SearchKind::Exhaustive ? size
-      : evaluations                  ? std::min<uint64_t>(evaluations, size)
-                    : std::min<uint64_t>(
-                          size, std::clamp<uint64_t>(size / 10, 200, 5000));
+  SearchKind kind = searchName == "auto"
+                        ? (size <= exhaustiveLimit ? SearchKind::Exhaustive
+                                                   : SearchKind::NSGA2)
+                        : *parseSearchKind(searchName);
+  uint64_t budget = kind == SearchKind::Exhaustive ? size
+                    : evaluations
+                        ? std::min<uint64_t>(evaluations, size)
+                        : std::min<uint64_t>(
+                              size, std::clamp<uint64_t>(size / 10, 200, 5000));
 
   // Models.
   mlir::DialectRegistry registry;
@@ -393,8 +394,8 @@ int main(int argc, char **argv) {
     if (!sys::fs::exists(checkpointPath))
       return fail("--resume: there is no checkpoint in '" + outDir +
                   "' to continue");
-    if (Error err = loadCheckpoint(checkpointPath, *fingerprint, space,
-                                   archive, state))
+    if (Error err =
+            loadCheckpoint(checkpointPath, *fingerprint, space, archive, state))
       return fail(toString(std::move(err)));
   } else if (sys::fs::exists(checkpointPath) &&
              !isFinishedCheckpoint(checkpointPath)) {
@@ -534,8 +535,7 @@ int main(int argc, char **argv) {
   SmallVector<std::pair<std::string, std::string>> outputs = {
       {"pareto.json", paretoText},
       {"candidates.csv", getCandidatesCSV(space, archive, front)},
-      {"report.html",
-       getReportHTML(space, run, archive, front, axisX, axisY)},
+      {"report.html", getReportHTML(space, run, archive, front, axisX, axisY)},
       {"best-target.yaml", hw::printTarget(best)}};
   evaluator.attachMappings(best);
   for (Workload &w : workloads) {
@@ -550,9 +550,9 @@ int main(int argc, char **argv) {
       return fail(toString(std::move(err)));
 
   if (!quiet) {
-    double seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     outs() << stringifySearchKind(kind) << " search: " << archive.size()
            << " of " << size << " points evaluated ("
            << archive.size() - startCount << " this run, "

@@ -1,4 +1,4 @@
-//===- DesignSpace.h - Hardware design spaces over a base target -*- C++ -*-===//
+//===- DesignSpace.h - Design spaces over a base target ---------*- C++ -*-===//
 //
 // Part of Tandem: designs a neural network and its accelerator together.
 //

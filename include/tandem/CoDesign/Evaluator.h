@@ -1,4 +1,4 @@
-//===- Evaluator.h - Scores a hardware point on a weighted workload -*- C++ -*-===//
+//===- Evaluator.h - Scores a design on a workload --------------*- C++ -*-===//
 //
 // Part of Tandem: designs a neural network and its accelerator together.
 //

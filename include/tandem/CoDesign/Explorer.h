@@ -1,4 +1,4 @@
-//===- Explorer.h - Searches a design space for its Pareto front -*- C++ -*-===//
+//===- Explorer.h - Searches a space for its front --------------*- C++ -*-===//
 //
 // Part of Tandem: designs a neural network and its accelerator together.
 //

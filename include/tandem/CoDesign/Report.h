@@ -1,4 +1,4 @@
-//===- Report.h - pareto.json, candidates.csv and report.html ---*- C++ -*-===//
+//===- Report.h - pareto.json, candidates.csv, report.html ------*- C++ -*-===//
 //
 // Part of Tandem: designs a neural network and its accelerator together.
 //
@@ -38,8 +38,7 @@ struct FrontDesign {
 
 /// pareto.json: the run, then every front design's parameters, metrics and
 /// per-layer breakdown.
-llvm::json::Value getParetoJSON(const DesignSpace &space,
-                                const RunSummary &run,
+llvm::json::Value getParetoJSON(const DesignSpace &space, const RunSummary &run,
                                 llvm::ArrayRef<FrontDesign> front);
 
 /// candidates.csv: one row per evaluated point, in evaluation order.

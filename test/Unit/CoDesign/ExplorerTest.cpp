@@ -32,8 +32,7 @@ parameters:
 objectives: [latency, energy]
 )");
   ASSERT_EQ(space.parameters.size(), 4u);
-  EXPECT_EQ(space.parameters[0].numbers,
-            (std::vector<double>{8, 16, 24, 32}));
+  EXPECT_EQ(space.parameters[0].numbers, (std::vector<double>{8, 16, 24, 32}));
   EXPECT_EQ(space.parameters[2].numbers,
             (std::vector<double>{32768, 65536, 131072, 262144}));
   EXPECT_EQ(space.parameters[3].numbers, (std::vector<double>{250}));
@@ -80,8 +79,8 @@ objectives: [area]
             "array.bits (8)");
 }
 
-Candidate make(uint64_t id, double latency, double energy,
-               double violation = 0, std::string invalid = "") {
+Candidate make(uint64_t id, double latency, double energy, double violation = 0,
+               std::string invalid = "") {
   Candidate c;
   c.id = id;
   c.metrics.values[unsigned(Metric::Latency)] = latency;
@@ -94,12 +93,12 @@ Candidate make(uint64_t id, double latency, double energy,
 TEST(ParetoTest, FrontOfHandPickedPoints) {
   const Metric objectives[] = {Metric::Latency, Metric::Energy};
   std::vector<Candidate> all = {
-      make(0, 1, 5),      // front: fastest
-      make(1, 2, 3),      // front
-      make(2, 3, 4),      // dominated by 1
-      make(3, 4, 1),      // front: least energy
-      make(4, 2, 3),      // equal to 1: neither dominates, both stay
-      make(5, 0.5, 0.5, 0.2),   // would dominate all, but over budget
+      make(0, 1, 5),             // front: fastest
+      make(1, 2, 3),             // front
+      make(2, 3, 4),             // dominated by 1
+      make(3, 4, 1),             // front: least energy
+      make(4, 2, 3),             // equal to 1: neither dominates, both stay
+      make(5, 0.5, 0.5, 0.2),    // would dominate all, but over budget
       make(6, 0.1, 0.1, 0, "x"), // cannot run the workload
   };
   std::vector<unsigned> front = getParetoFront(all, objectives);
@@ -109,8 +108,8 @@ TEST(ParetoTest, FrontOfHandPickedPoints) {
   // violations first.
   EXPECT_TRUE(dominates(all[2].metrics, all[5].metrics, objectives));
   EXPECT_TRUE(dominates(all[5].metrics, all[6].metrics, objectives));
-  EXPECT_TRUE(dominates(make(7, 9, 9, 0.1).metrics, all[5].metrics,
-                        objectives));
+  EXPECT_TRUE(
+      dominates(make(7, 9, 9, 0.1).metrics, all[5].metrics, objectives));
   EXPECT_FALSE(dominates(all[1].metrics, all[4].metrics, objectives));
   EXPECT_FALSE(dominates(all[6].metrics, all[6].metrics, objectives));
 }
@@ -172,7 +171,8 @@ TEST(ExplorerTest, SearchesAreDeterministicResumableAndDistinct) {
     EXPECT_EQ(whole.size(), kind == SearchKind::Exhaustive ? 1600u : 400u)
         << stringifySearchKind(kind).str();
     EXPECT_EQ(ids(whole), ids(s.run(kind))) << stringifySearchKind(kind).str();
-    EXPECT_EQ(ids(whole), ids(s.run(kind, 3))) << stringifySearchKind(kind).str();
+    EXPECT_EQ(ids(whole), ids(s.run(kind, 3)))
+        << stringifySearchKind(kind).str();
     std::vector<uint64_t> sorted = ids(whole);
     llvm::sort(sorted);
     EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());
