@@ -414,6 +414,18 @@ Mapping cost::defaultMapping(const Problem &p, const hw::Target &target) {
   return m;
 }
 
+void cost::getDivisors(int64_t n, SmallVectorImpl<int64_t> &divisors) {
+  divisors.clear();
+  SmallVector<int64_t, 16> large;
+  for (int64_t f = 1; f * f <= n; ++f)
+    if (n % f == 0) {
+      divisors.push_back(f);
+      if (f != n / f)
+        large.push_back(n / f);
+    }
+  divisors.append(large.rbegin(), large.rend());
+}
+
 void cost::growTemporalTiles(const Problem &p, const hw::Target &target,
                              Mapping &m, unsigned innermost) {
   const unsigned n = p.numDims;
@@ -424,13 +436,7 @@ void cost::growTemporalTiles(const Problem &p, const hw::Target &target,
       if (rest == 1)
         continue;
       SmallVector<int64_t, 32> divisors;
-      for (int64_t f = 1; f * f <= rest; ++f)
-        if (rest % f == 0) {
-          divisors.push_back(f);
-          if (f != rest / f)
-            divisors.push_back(rest / f);
-        }
-      llvm::sort(divisors);
+      getDivisors(rest, divisors);
       // A larger tile only grows footprints, so validity is monotone in the
       // divisor: binary search for the largest valid one (the cost model's
       // inner loop calls this for every candidate).

@@ -55,14 +55,7 @@ static void factorizations(int64_t extent, ArrayRef<int64_t> limit,
     for (int64_t y = 1; y <= maxY; ++y) {
       int64_t rest =
           llvm::divideCeilSigned(llvm::divideCeilSigned(extent, x), y);
-      divisors.clear();
-      for (int64_t f = 1; f * f <= rest; ++f)
-        if (rest % f == 0) {
-          divisors.push_back(f);
-          if (f != rest / f)
-            divisors.push_back(rest / f);
-        }
-      llvm::sort(divisors);
+      cost::getDivisors(rest, divisors);
       current[slotX] = x;
       current[slotY] = y;
       place(1, rest);

@@ -342,10 +342,10 @@ struct Searcher {
         return;
       }
       int64_t rest = m.factors[0][d];
+      SmallVector<int64_t, 32> divisors;
+      cost::getDivisors(rest, divisors);
       // Largest tiles first: with the limit hit, the small ones go.
-      for (int64_t f = rest; f >= 1; --f) {
-        if (rest % f)
-          continue;
+      for (int64_t f : llvm::reverse(divisors)) {
         m.factors[inner][d] = f;
         m.factors[0][d] = rest / f;
         // Later loops are still at 1: if this breaks a rule, so does

@@ -161,6 +161,9 @@ DataflowStyle getDataflowStyle(const Problem &problem,
 /// innermost.
 Mapping defaultMapping(const Problem &problem, const hw::Target &target);
 
+/// The divisors of `n` (> 0) in ascending order.
+void getDivisors(int64_t n, llvm::SmallVectorImpl<int64_t> &divisors);
+
 /// Grows temporal tiles from level `innermost` (0: the innermost level) out
 /// to level 1: at each level, its loops from the innermost out, each by the
 /// largest divisor of what DRAM still holds of it that keeps `mapping`

@@ -121,4 +121,14 @@ TEST(MapSpaceTest, SameSeedSameResult) {
   EXPECT_EQ(a.mapping.factors, b.mapping.factors);
 }
 
+TEST(DivisorsTest, AscendingAndComplete) {
+  llvm::SmallVector<int64_t> d;
+  cost::getDivisors(36, d);
+  EXPECT_EQ(d, (llvm::SmallVector<int64_t>{1, 2, 3, 4, 6, 9, 12, 18, 36}));
+  cost::getDivisors(86, d); // 2 * 43
+  EXPECT_EQ(d, (llvm::SmallVector<int64_t>{1, 2, 43, 86}));
+  cost::getDivisors(1, d);
+  EXPECT_EQ(d, (llvm::SmallVector<int64_t>{1}));
+}
+
 } // namespace
