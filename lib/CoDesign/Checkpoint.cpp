@@ -6,7 +6,6 @@
 
 #include "tandem/CoDesign/Checkpoint.h"
 
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -39,23 +38,11 @@ Error codesign::saveCheckpoint(StringRef path, StringRef fingerprint,
                                   {"population", std::move(population)},
                                   {"candidates", std::move(candidates)}};
 
-  std::string temp = (path + ".tmp").str();
-  {
-    std::error_code ec;
-    raw_fd_ostream os(temp, ec);
-    if (ec)
-      return createStringError(ec, "cannot write '%s': %s", temp.c_str(),
-                               ec.message().c_str());
+  // writeToOutput writes a temporary file and renames it over `path`.
+  return writeToOutput(path, [&](raw_ostream &os) {
     os << root << "\n";
-    os.close();
-    if (os.has_error())
-      return createStringError(os.error(), "cannot write '%s': %s",
-                               temp.c_str(), os.error().message().c_str());
-  }
-  if (std::error_code ec = sys::fs::rename(temp, path))
-    return createStringError(ec, "cannot replace '%s': %s", path.str().c_str(),
-                             ec.message().c_str());
-  return Error::success();
+    return Error::success();
+  });
 }
 
 static Error malformed(StringRef path, const Twine &what) {

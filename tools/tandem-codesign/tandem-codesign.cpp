@@ -141,28 +141,6 @@ int fail(const Twine &message) {
   return 1;
 }
 
-/// Writes `text` to `path` through a temporary file, so a failed or
-/// interrupted write leaves no partial file.
-Error writeFileAtomically(StringRef path, StringRef text) {
-  std::string temp = (path + ".tmp").str();
-  {
-    std::error_code ec;
-    raw_fd_ostream os(temp, ec);
-    if (ec)
-      return createStringError(ec, "cannot write '%s': %s", temp.c_str(),
-                               ec.message().c_str());
-    os << text;
-    os.close();
-    if (os.has_error())
-      return createStringError(os.error(), "cannot write '%s': %s",
-                               temp.c_str(), os.error().message().c_str());
-  }
-  if (std::error_code ec = sys::fs::rename(temp, path))
-    return createStringError(ec, "cannot write '%s': %s", path.str().c_str(),
-                             ec.message().c_str());
-  return Error::success();
-}
-
 std::string joinPath(StringRef dir, StringRef file) {
   SmallString<256> path(dir);
   sys::path::append(path, file);
@@ -546,7 +524,11 @@ int main(int argc, char **argv) {
         {"best-" + sys::path::filename(w.name).str() + ".mlir", text});
   }
   for (const auto &[file, text] : outputs)
-    if (Error err = writeFileAtomically(joinPath(outDir, file), text))
+    // Through a temporary file renamed into place: no partial output.
+    if (Error err = writeToOutput(joinPath(outDir, file), [&](raw_ostream &os) {
+          os << text;
+          return Error::success();
+        }))
       return fail(toString(std::move(err)));
 
   if (!quiet) {
