@@ -20,9 +20,20 @@ Evaluator::Evaluator(const DesignSpace &space, ArrayRef<Workload> workloads,
                      const mapping::SearchOptions &mapperOptions,
                      int64_t floatBits)
     : space(space), workloads(workloads), mapperOptions(mapperOptions),
-      floatBits(floatBits) {}
+      floatBits(floatBits) {
+  for (const Workload &w : workloads) {
+    std::vector<bool> &macs = carriesMacs.emplace_back();
+    for (Operation *op : w.ops) {
+      auto problem = cost::buildProblem(
+          cast<accel::LoopNestOpInterface>(op).getLoopNest(), 8, 8, 8);
+      macs.push_back(problem && problem->macsPerIteration > 0);
+      if (!problem)
+        consumeError(problem.takeError());
+    }
+  }
+}
 
-unsigned Evaluator::getTargetId(const hw::Target &target) {
+unsigned Evaluator::getMappingClass(const hw::Target &target) {
   // Everything that can change a mapping's cycles or energy: the whole
   // target but its name and clock.
   hw::Target keyTarget = target;
@@ -31,14 +42,15 @@ unsigned Evaluator::getTargetId(const hw::Target &target) {
   keyTarget.clockMHz = 1;
   std::string key = hw::printTarget(keyTarget);
   std::lock_guard<std::mutex> lock(mutex);
-  return targetIds.try_emplace(std::move(key), targetIds.size()).first->second;
+  return mappingClasses.try_emplace(std::move(key), mappingClasses.size())
+      .first->second;
 }
 
 Evaluator::Entry Evaluator::getMapping(const cost::Problem &problem,
                                        const hw::Target &target,
-                                       unsigned targetId) {
+                                       unsigned mappingClass) {
   std::string key =
-      mapping::getProblemKey(problem) + "#" + std::to_string(targetId);
+      mapping::getProblemKey(problem) + "#" + std::to_string(mappingClass);
   std::promise<Entry> promise;
   std::shared_future<Entry> future;
   {
@@ -70,16 +82,15 @@ Evaluator::Entry Evaluator::getMapping(const cost::Problem &problem,
   return entry;
 }
 
-Metrics Evaluator::evaluate(const hw::Target &target,
+Metrics Evaluator::evaluate(const hw::Target &target, unsigned mappingClass,
                             std::vector<ModelCost> *breakdown) {
   Metrics metrics;
-  unsigned targetId = getTargetId(target);
   double latency = 0, energy = 0, edp = 0, power = 0, worstLatency = 0;
-  for (const Workload &w : workloads) {
+  for (auto [w, macs] : llvm::zip(workloads, carriesMacs)) {
     ModelCost model;
     model.model = w.name;
     StringMap<unsigned> layerIndex;
-    for (Operation *op : w.ops) {
+    for (auto [op, multiplies] : llvm::zip(w.ops, macs)) {
       std::string hostReason;
       auto problem = cost::getOpProblem(cast<accel::LoopNestOpInterface>(op),
                                         target, floatBits, hostReason);
@@ -87,18 +98,14 @@ Metrics Evaluator::evaluate(const hw::Target &target,
         ++metrics.hostOps;
         // A layer with multiplications left to the host would make the
         // design look cheaper than one that runs it: not a valid design.
-        if (auto any = cost::buildProblem(
-                cast<accel::LoopNestOpInterface>(op).getLoopNest(), 8, 8, 8);
-            any && any->macsPerIteration > 0 && metrics.invalid.empty())
+        if (multiplies && metrics.invalid.empty())
           metrics.invalid = w.name + ": " + accel::getDisplayName(op) +
                             " runs on the host: " + hostReason;
-        else
-          consumeError(any.takeError());
         if (breakdown)
           model.hostOps.push_back({accel::getDisplayName(op), hostReason});
         continue;
       }
-      Entry entry = getMapping(*problem, target, targetId);
+      Entry entry = getMapping(*problem, target, mappingClass);
       if (!entry.found) {
         if (metrics.invalid.empty())
           metrics.invalid = w.name + ": " + accel::getDisplayName(op) +
@@ -152,7 +159,7 @@ Metrics Evaluator::evaluate(const hw::Target &target,
 }
 
 void Evaluator::attachMappings(const hw::Target &target) {
-  unsigned targetId = getTargetId(target);
+  unsigned mappingClass = getMappingClass(target);
   for (const Workload &w : workloads)
     for (Operation *op : w.ops) {
       std::string hostReason;
@@ -160,7 +167,7 @@ void Evaluator::attachMappings(const hw::Target &target) {
                                         target, floatBits, hostReason);
       if (!problem)
         continue;
-      Entry entry = getMapping(*problem, target, targetId);
+      Entry entry = getMapping(*problem, target, mappingClass);
       if (entry.found)
         op->setAttr("accel.mapping",
                     accel::MappingAttr::get(

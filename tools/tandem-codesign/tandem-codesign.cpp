@@ -402,36 +402,36 @@ int main(int argc, char **argv) {
   size_t feasibleCount = 0;
   for (const Candidate &c : archive.getCandidates())
     feasibleCount += c.metrics.isFeasible();
-  // Points that differ only in clock share their mappings: one thread
-  // evaluates each such group, so no thread waits for another's search.
-  auto getGroup = [&](uint64_t id) {
-    Point point = space.getPoint(id);
-    for (auto [p, v] : llvm::zip(space.parameters, point))
-      if (p.kind == Parameter::Kind::Clock)
-        v = 0;
-    return space.getId(point);
-  };
   auto evaluateBatch = [&](ArrayRef<uint64_t> ids) {
     std::vector<Candidate> batch(ids.size());
+    std::vector<std::optional<hw::Target>> targets(ids.size());
+    std::vector<unsigned> classes(ids.size(), 0);
+    parallelFor(0, ids.size(), [&](size_t i) {
+      batch[i].id = ids[i];
+      auto target = space.instantiate(space.getPoint(ids[i]),
+                                      "design-" + std::to_string(ids[i]));
+      if (!target) {
+        batch[i].metrics.invalid = toString(target.takeError());
+        return;
+      }
+      classes[i] = evaluator.getMappingClass(*target);
+      targets[i] = std::move(*target);
+    });
+    // Designs that share their mappings go to one thread, so no thread waits
+    // for another's search.
     std::vector<SmallVector<unsigned, 4>> groups;
-    DenseMap<uint64_t, unsigned> groupOf;
-    for (auto [i, id] : llvm::enumerate(ids)) {
-      auto [it, inserted] = groupOf.try_emplace(getGroup(id), groups.size());
+    DenseMap<unsigned, unsigned> groupOf;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (!targets[i])
+        continue;
+      auto [it, inserted] = groupOf.try_emplace(classes[i], groups.size());
       if (inserted)
         groups.emplace_back();
       groups[it->second].push_back(i);
     }
     parallelFor(0, groups.size(), [&](size_t g) {
-      for (unsigned i : groups[g]) {
-        batch[i].id = ids[i];
-        auto target = space.instantiate(space.getPoint(ids[i]),
-                                        "design-" + std::to_string(ids[i]));
-        if (!target) {
-          batch[i].metrics.invalid = toString(target.takeError());
-          continue;
-        }
-        batch[i].metrics = evaluator.evaluate(*target);
-      }
+      for (unsigned i : groups[g])
+        batch[i].metrics = evaluator.evaluate(*targets[i], classes[i]);
     });
     for (Candidate &c : batch) {
       feasibleCount += c.metrics.isFeasible();
@@ -494,7 +494,9 @@ int main(int argc, char **argv) {
     uint64_t id = front[i].candidate->id;
     frontTargets[i] = cantFail(
         space.instantiate(space.getPoint(id), "design-" + std::to_string(id)));
-    evaluator.evaluate(frontTargets[i], &front[i].models);
+    evaluator.evaluate(frontTargets[i],
+                       evaluator.getMappingClass(frontTargets[i]),
+                       &front[i].models);
   });
 
   RunSummary run;

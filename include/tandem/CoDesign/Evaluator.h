@@ -77,8 +77,14 @@ public:
   Evaluator(const DesignSpace &space, llvm::ArrayRef<Workload> workloads,
             const mapping::SearchOptions &mapperOptions, int64_t floatBits);
 
-  /// Scores `target`; with `breakdown`, also fills one ModelCost per model.
-  Metrics evaluate(const hw::Target &target,
+  /// The key of `target`'s mappings: designs with the same class get the
+  /// same mapping for every layer (they differ at most in name and clock).
+  /// Evaluating them on one thread spares the others waiting on its search.
+  unsigned getMappingClass(const hw::Target &target);
+
+  /// Scores `target` (of class `mappingClass`); with `breakdown`, also fills
+  /// one ModelCost per model.
+  Metrics evaluate(const hw::Target &target, unsigned mappingClass,
                    std::vector<ModelCost> *breakdown = nullptr);
 
   /// Writes the mappings `target` gets into each model's IR as
@@ -94,17 +100,20 @@ private:
     cost::Mapping mapping;
     std::string why;
   };
-  /// The mapping of `problem` on `target` (key: `targetId`), searched once.
+  /// The mapping of `problem` on `target` (of class `mappingClass`),
+  /// searched once.
   Entry getMapping(const cost::Problem &problem, const hw::Target &target,
-                   unsigned targetId);
-  unsigned getTargetId(const hw::Target &target);
+                   unsigned mappingClass);
 
   const DesignSpace &space;
   llvm::ArrayRef<Workload> workloads;
   mapping::SearchOptions mapperOptions;
   int64_t floatBits;
+  /// Per model and op: whether the op multiplies (then it may not be left
+  /// to the host). Depends only on the IR, so computed once.
+  std::vector<std::vector<bool>> carriesMacs;
   std::mutex mutex;
-  std::unordered_map<std::string, unsigned> targetIds;
+  std::unordered_map<std::string, unsigned> mappingClasses;
   std::unordered_map<std::string, std::shared_future<Entry>> cache;
   uint64_t searches = 0;
 };
