@@ -343,7 +343,9 @@ bool SpaceParser::parseValues(yaml::Node *node, const Twine &field,
       double rounded = integral ? std::round(v) : v;
       if (!check(node, rounded))
         return false;
-      out.push_back(rounded);
+      // A slow geometric range rounds to the same integer more than once.
+      if (out.empty() || out.back() != rounded)
+        out.push_back(rounded);
     }
     return true;
   }

@@ -17,9 +17,6 @@ using namespace llvm;
 using namespace tandem;
 using namespace tandem::codesign;
 
-static constexpr Metric kAllMetrics[] = {
-    Metric::Latency, Metric::Energy, Metric::Area, Metric::EDP, Metric::Power};
-
 static StringRef getStatus(const Metrics &m) {
   return !m.invalid.empty() ? "invalid"
          : m.violation > 0  ? "over-budget"

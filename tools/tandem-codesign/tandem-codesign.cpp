@@ -41,6 +41,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 
 using namespace llvm;
 using namespace tandem;
@@ -264,8 +265,7 @@ void printPreferred(const DesignSpace &space, const Candidate &c) {
   for (auto [p, v] : llvm::zip(space.parameters, point))
     outs() << " " << p.name << "=" << p.getLabel(v);
   outs() << "\n ";
-  for (Metric m : {Metric::Latency, Metric::Energy, Metric::Area, Metric::EDP,
-                   Metric::Power})
+  for (Metric m : kAllMetrics)
     outs() << " " << stringifyMetric(m) << " "
            << format("%.4g", c.metrics.get(m)) << " " << getMetricUnit(m);
   outs() << "\nwrote " << outDir
@@ -299,8 +299,8 @@ int main(int argc, char **argv) {
     return fail("--weights gives " + Twine(weights.size()) + " weights for " +
                 Twine(modelPaths.size()) + " models");
   for (double w : weights)
-    if (!(w > 0))
-      return fail(formatv("--weights must be positive, not {0}", w));
+    if (!(w > 0) || !std::isfinite(w))
+      return fail(formatv("--weights must be positive and finite, not {0}", w));
   if (searchName != "auto" && !parseSearchKind(searchName))
     return fail("--search must be auto, exhaustive, nsga2 or random, not '" +
                 searchName + "'");

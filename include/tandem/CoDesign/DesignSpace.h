@@ -25,6 +25,9 @@ namespace tandem::codesign {
 /// What a design is scored by; all are minimized.
 enum class Metric { Latency, Energy, Area, EDP, Power };
 constexpr unsigned kNumMetrics = 5;
+/// Every metric, in the order reports list them.
+constexpr Metric kAllMetrics[kNumMetrics] = {
+    Metric::Latency, Metric::Energy, Metric::Area, Metric::EDP, Metric::Power};
 
 /// "latency", "energy", "area", "edp", "power".
 llvm::StringRef stringifyMetric(Metric metric);

@@ -36,6 +36,15 @@ objectives: [latency, energy]
   EXPECT_EQ(space.parameters[2].numbers,
             (std::vector<double>{32768, 65536, 131072, 262144}));
   EXPECT_EQ(space.parameters[3].numbers, (std::vector<double>{250}));
+  // Integer ranges never list a value twice: 1, 1.5, 2.25, 3.375, 5.06,
+  // 7.59 round to 1, 2, 2, 3, 5, 8.
+  DesignSpace slow = parse(R"(
+base: eyeriss
+parameters:
+  rows: {min: 1, max: 10, factor: 1.5}
+objectives: [latency]
+)");
+  EXPECT_EQ(slow.parameters[0].numbers, (std::vector<double>{1, 2, 3, 5, 8}));
   EXPECT_EQ(space.size(), 4u * 2 * 4 * 1);
   // Two objectives: EDP picks the exported design unless `prefer` says.
   EXPECT_EQ(space.prefer, Metric::EDP);
