@@ -441,14 +441,23 @@ int main(int argc, char **argv) {
   };
   Error saveError = Error::success();
   uint64_t startCount = archive.size();
+  // The checkpoint holds the whole archive: rewriting it after every batch
+  // would make a long run's I/O quadratic. It is written at most once a
+  // second while the run goes on, and always when it stops or ends (below).
+  auto lastSave = std::chrono::steady_clock::now();
   auto afterBatch = [&]() {
+    if (interrupted || (stopAfter && archive.size() - startCount >= stopAfter))
+      return false;
+    auto now = std::chrono::steady_clock::now();
+    if (now - lastSave < std::chrono::seconds(1))
+      return true;
+    lastSave = now;
     if (Error err =
             saveCheckpoint(checkpointPath, *fingerprint, archive, state)) {
       saveError = std::move(err);
       return false;
     }
-    return !interrupted &&
-           !(stopAfter && archive.size() - startCount >= stopAfter);
+    return true;
   };
 
   ExploreOptions exploreOptions;

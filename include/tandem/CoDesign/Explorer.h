@@ -66,7 +66,7 @@ struct ExploreOptions {
   /// nsga2: population size.
   unsigned population = 40;
   uint64_t seed = 1;
-  /// exhaustive and random: points per batch (a checkpoint per batch).
+  /// exhaustive and random: points per batch (the checkpoint granularity).
   unsigned batch = 256;
 };
 
