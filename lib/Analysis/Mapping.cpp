@@ -50,85 +50,54 @@ static Error mappingError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
 }
 
-/// The rules of verifyMapping(); `report` (if given) gets the message of the
-/// first one broken. Without it no message is built, so the mapper's fast
-/// path allocates nothing.
-static bool checkMapping(const Problem &p, const Mapping &m,
-                         const hw::Target &target,
-                         function_ref<void(const Twine &)> report) {
+using Reporter = function_ref<void(const Twine &)>;
+
+/// The rules on loop `d`'s factors: at least 1, covering its extent, none
+/// entirely padding.
+static bool checkLoop(const Problem &p, const Mapping &m,
+                      const hw::Target &target, unsigned d, Reporter report) {
   auto fail = [&](const Twine &why) {
     if (report)
       report(why);
+    return false;
   };
-  if (m.numLevels != target.levels.size()) {
-    fail("the mapping has " + Twine(m.numLevels) + " levels but target '" +
-         target.name + "' has " + Twine(target.levels.size()));
-    return false;
-  }
-  for (unsigned d = 0; d < p.numDims; ++d) {
-    const std::string &dim = p.dimNames[d];
-    if (m.spatialX[d] < 1 || m.spatialY[d] < 1) {
-      fail("spatial factor of " + dim + " must be at least 1");
-      return false;
-    }
-    // Saturating: a hand-written mapping may multiply past int64.
-    uint64_t total = SaturatingMultiply<uint64_t>(m.spatialX[d], m.spatialY[d]);
-    for (unsigned l = 0; l < m.numLevels; ++l) {
-      if (m.factors[l][d] < 1) {
-        fail("factor of " + dim + " at " + target.levels[l].name +
-             " must be at least 1");
-        return false;
-      }
-      total = SaturatingMultiply<uint64_t>(total, m.factors[l][d]);
-    }
-    if (total < uint64_t(p.extents[d])) {
-      fail("the factors of " + dim + " multiply to " + Twine(total) +
-           ", less than its extent " + Twine(p.extents[d]));
-      return false;
-    }
-    // Remainder policy: the last tile may be partial, but no factor may be
-    // entirely padding.
-    auto needed = [&](int64_t f, const Twine &where) -> bool {
-      if (f > 1 && total / uint64_t(f) >= uint64_t(p.extents[d])) {
-        fail("factor " + Twine(f) + " of " + dim + " at " + where +
-             " is not needed: the other factors "
-             "already cover its extent " +
-             Twine(p.extents[d]));
-        return false;
-      }
-      return true;
-    };
-    for (unsigned l = 0; l < m.numLevels; ++l)
-      if (!needed(m.factors[l][d], target.levels[l].name))
-        return false;
-    if (!needed(m.spatialX[d], "X") || !needed(m.spatialY[d], "Y"))
-      return false;
-  }
+  const std::string &dim = p.dimNames[d];
+  if (m.spatialX[d] < 1 || m.spatialY[d] < 1)
+    return fail("spatial factor of " + dim + " must be at least 1");
+  // Saturating: a hand-written mapping may multiply past int64.
+  uint64_t total = SaturatingMultiply<uint64_t>(m.spatialX[d], m.spatialY[d]);
   for (unsigned l = 0; l < m.numLevels; ++l) {
-    uint32_t seen = 0;
-    for (unsigned i = 0; i < p.numDims; ++i)
-      if (m.order[l][i] < p.numDims)
-        seen |= 1u << m.order[l][i];
-    if (seen != (1u << p.numDims) - 1) {
-      fail("the loop order at " + target.levels[l].name +
-           " is not a permutation of the loops");
+    if (m.factors[l][d] < 1)
+      return fail("factor of " + dim + " at " + target.levels[l].name +
+                  " must be at least 1");
+    total = SaturatingMultiply<uint64_t>(total, m.factors[l][d]);
+  }
+  if (total < uint64_t(p.extents[d]))
+    return fail("the factors of " + dim + " multiply to " + Twine(total) +
+                ", less than its extent " + Twine(p.extents[d]));
+  // Remainder policy: the last tile may be partial, but no factor may be
+  // entirely padding.
+  auto needed = [&](int64_t f, const Twine &where) -> bool {
+    if (f > 1 && total / uint64_t(f) >= uint64_t(p.extents[d]))
+      return fail("factor " + Twine(f) + " of " + dim + " at " + where +
+                  " is not needed: the other factors "
+                  "already cover its extent " +
+                  Twine(p.extents[d]));
+    return true;
+  };
+  for (unsigned l = 0; l < m.numLevels; ++l)
+    if (!needed(m.factors[l][d], target.levels[l].name))
       return false;
-    }
-  }
-  int64_t x = m.getSpatialX(p.numDims), y = m.getSpatialY(p.numDims);
-  if (x > target.array.cols) {
-    fail("the X (column) factors multiply to " + Twine(x) +
-         " but the array has " + Twine(target.array.cols) + " columns");
-    return false;
-  }
-  if (y > target.array.rows) {
-    fail("the Y (row) factors multiply to " + Twine(y) + " but the array has " +
-         Twine(target.array.rows) + " rows");
-    return false;
-  }
+  return needed(m.spatialX[d], "X") && needed(m.spatialY[d], "Y");
+}
+
+/// Whether the tiles of levels 1 to `last` fit their buffers.
+static bool checkBuffers(const Problem &p, const Mapping &m,
+                         const hw::Target &target, unsigned last,
+                         Reporter report) {
   TileExtents tiles;
   getTileExtents(p, m, target.getFirstPerPELevel(), tiles);
-  for (unsigned c = 1; c < m.numLevels; ++c) {
+  for (unsigned c = 1; c <= last; ++c) {
     const hw::MemoryLevel &level = target.levels[c];
     if (level.capacityBytes == 0)
       continue;
@@ -141,22 +110,58 @@ static bool checkMapping(const Problem &p, const Mapping &m,
           (p.footprint(TensorKind(k), tile) * p.tensors[k].bits + 7) / 8;
       bytes += perTensor[k];
     }
-    if (bytes > level.capacityBytes) {
-      if (!report)
-        return false; // searches only ask whether; skip the message
-      std::string parts;
-      for (unsigned k = 0; k < kNumTensorKinds; ++k)
-        if (perTensor[k])
-          parts += formatv("{0}{1} {2}", parts.empty() ? "" : ", ",
-                           hw::stringifyTensorKind(TensorKind(k)), perTensor[k])
-                       .str();
-      fail("the tiles at " + level.name + " take " + Twine(bytes) + " bytes (" +
+    if (bytes <= level.capacityBytes)
+      continue;
+    if (!report)
+      return false; // searches only ask whether; skip the message
+    std::string parts;
+    for (unsigned k = 0; k < kNumTensorKinds; ++k)
+      if (perTensor[k])
+        parts += formatv("{0}{1} {2}", parts.empty() ? "" : ", ",
+                         hw::stringifyTensorKind(TensorKind(k)), perTensor[k])
+                     .str();
+    report("the tiles at " + level.name + " take " + Twine(bytes) + " bytes (" +
            parts + ") but it holds " + Twine(level.capacityBytes) +
            (level.perPE ? " per PE" : ""));
-      return false;
-    }
+    return false;
   }
   return true;
+}
+
+/// The rules of verifyMapping(); `report` (if given) gets the message of the
+/// first one broken. Without it no message is built, so the mapper's fast
+/// path allocates nothing.
+static bool checkMapping(const Problem &p, const Mapping &m,
+                         const hw::Target &target, Reporter report) {
+  auto fail = [&](const Twine &why) {
+    if (report)
+      report(why);
+    return false;
+  };
+  if (m.numLevels != target.levels.size())
+    return fail("the mapping has " + Twine(m.numLevels) +
+                " levels but target '" + target.name + "' has " +
+                Twine(target.levels.size()));
+  for (unsigned d = 0; d < p.numDims; ++d)
+    if (!checkLoop(p, m, target, d, report))
+      return false;
+  for (unsigned l = 0; l < m.numLevels; ++l) {
+    uint32_t seen = 0;
+    for (unsigned i = 0; i < p.numDims; ++i)
+      if (m.order[l][i] < p.numDims)
+        seen |= 1u << m.order[l][i];
+    if (seen != (1u << p.numDims) - 1)
+      return fail("the loop order at " + target.levels[l].name +
+                  " is not a permutation of the loops");
+  }
+  int64_t x = m.getSpatialX(p.numDims), y = m.getSpatialY(p.numDims);
+  if (x > target.array.cols)
+    return fail("the X (column) factors multiply to " + Twine(x) +
+                " but the array has " + Twine(target.array.cols) + " columns");
+  if (y > target.array.rows)
+    return fail("the Y (row) factors multiply to " + Twine(y) +
+                " but the array has " + Twine(target.array.rows) + " rows");
+  return checkBuffers(p, m, target, m.numLevels - 1, report);
 }
 
 bool cost::isValidMapping(const Problem &p, const Mapping &m,
@@ -440,10 +445,13 @@ void cost::growTemporalTiles(const Problem &p, const hw::Target &target,
       // A larger tile only grows footprints, so validity is monotone in the
       // divisor: binary search for the largest valid one (the cost model's
       // inner loop calls this for every candidate).
+      // Moving a factor from DRAM to level c changes only loop d's factors
+      // and the tiles of levels 1 to c: the other rules cannot break.
       auto tryFactor = [&](int64_t f) {
         m.factors[c][d] = f;
         m.factors[0][d] = rest / f;
-        return isValidMapping(p, m, target);
+        return checkLoop(p, m, target, d, nullptr) &&
+               checkBuffers(p, m, target, c, nullptr);
       };
       size_t lo = 0, hi = divisors.size() - 1;
       if (tryFactor(rest)) // often all of a small loop fits
