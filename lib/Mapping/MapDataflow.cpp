@@ -55,7 +55,7 @@ struct MapDataflowPass
     if (!parsedStrategy) {
       emitError(module.getLoc(),
                 "--accel-map-dataflow search must be auto, exhaustive, "
-                "heuristic, random or genetic, not '")
+                "heuristic, local, random or genetic, not '")
           << search << "'";
       return signalPassFailure();
     }

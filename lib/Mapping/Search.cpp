@@ -32,6 +32,7 @@ std::optional<Strategy> mapping::parseStrategy(StringRef name) {
       .Case("exhaustive", Strategy::Exhaustive)
       .Case("heuristic", Strategy::Heuristic)
       .Case("random", Strategy::Random)
+      .Case("local", Strategy::Local)
       .Case("genetic", Strategy::Genetic)
       .Default(std::nullopt);
 }
@@ -46,6 +47,8 @@ StringRef mapping::stringifyStrategy(Strategy strategy) {
     return "heuristic";
   case Strategy::Random:
     return "random";
+  case Strategy::Local:
+    return "local";
   case Strategy::Genetic:
     return "genetic";
   }
@@ -282,18 +285,25 @@ struct Searcher {
       }
   }
 
-  /// The genetic search's seeds, built once for all its runs: for every
-  /// spatial split the heuristic tries, its best greedy fill and its best
-  /// inner tile; the `climbs` best of these.
-  ArrayRef<Mapping> getSeeds() {
+  /// The local and genetic searches' seeds, built once for all populations:
+  /// for every spatial split the heuristic tries, its best greedy fill and
+  /// its best inner tile; the `climbs` best of these. Inner tiles are the
+  /// maximal ones (no loop can grow without breaking a rule), and with
+  /// `thorough` also the largest 256 of any kind (costlier, occasionally
+  /// better on large layers).
+  ArrayRef<Mapping> getSeeds(bool thorough) {
     if (seeded)
       return seeds;
     seeded = true;
     SmallVector<std::pair<double, Mapping>, 0> found;
     heuristic(&found);
-    for (size_t i = 0, splits = found.size(); i < splits && !outOfTime; ++i)
-      if (auto t = innerTiles(found[i].second, 256))
+    for (size_t i = 0, splits = found.size(); i < splits && !outOfTime; ++i) {
+      if (auto t = innerTiles(found[i].second, 256, /*maximalOnly=*/true))
         found.push_back(*t);
+      if (thorough)
+        if (auto t = innerTiles(found[i].second, 256, /*maximalOnly=*/false))
+          found.push_back(*t);
+    }
     std::stable_sort(
         found.begin(), found.end(),
         [](const auto &a, const auto &b) { return a.first < b.first; });
@@ -304,13 +314,35 @@ struct Searcher {
   SmallVector<Mapping, 0> seeds;
   bool seeded = false;
 
+  /// Whether no loop of the innermost level's tile can grow by its next
+  /// prime factor and still be valid.
+  bool isMaximalInnerTile(Mapping &m) const {
+    const unsigned inner = space.getNumLevels() - 1;
+    for (unsigned d = 0; d < problem().numDims; ++d) {
+      int64_t rest = m.factors[0][d], prime = 2;
+      if (rest == 1)
+        continue;
+      while (rest % prime)
+        ++prime;
+      m.factors[inner][d] *= prime;
+      m.factors[0][d] /= prime;
+      bool grows = valid(m);
+      m.factors[inner][d] /= prime;
+      m.factors[0][d] *= prime;
+      if (grows)
+        return false;
+    }
+    return true;
+  }
+
   /// With the spatial split of `seed` fixed, every tile of the innermost
-  /// level that fits (at most `limit` of them), each with the outer levels
+  /// level that fits (at most `limit` of them, largest first; only maximal
+  /// ones with `maximalOnly`), each with the outer levels
   /// grown for every loop order. Returns the best. A greedy fill commits to
   /// one inner tile, and single steps rarely leave it: moving a large prime
   /// in needs room that only several other moves out would make.
-  std::optional<std::pair<double, Mapping>> innerTiles(const Mapping &seed,
-                                                       unsigned limit) {
+  std::optional<std::pair<double, Mapping>>
+  innerTiles(const Mapping &seed, unsigned limit, bool maximalOnly) {
     const unsigned n = problem().numDims, levels = space.getNumLevels();
     if (levels < 2)
       return std::nullopt;
@@ -329,6 +361,8 @@ struct Searcher {
       if (outOfTime || leaves >= limit)
         return;
       if (d == n) {
+        if (maximalOnly && !isMaximalInnerTile(m))
+          return;
         ++leaves;
         for (const auto &order : space.getOrders()) {
           Mapping filled = m;
@@ -434,18 +468,40 @@ struct Searcher {
     return g;
   }
 
-  void genetic(std::mt19937 &rng) {
-    const unsigned n = problem().numDims, levels = space.getNumLevels();
-    std::vector<Genome> population;
-    // Seed with the constructive searches' best, then random valid genomes.
-    std::vector<Genome> seedGenomes;
-    for (const Mapping &m : getSeeds())
+  /// The seeds as scored genomes.
+  std::vector<Genome> getSeedGenomes(bool thorough) {
+    std::vector<Genome> genomes;
+    for (const Mapping &m : getSeeds(thorough))
       if (auto g = toGenome(m)) {
         g->score =
             score(cost::evaluate(problem(), m, target()), options.objective);
-        seedGenomes.push_back(*g);
-        population.push_back(*g);
+        genomes.push_back(*g);
       }
+    return genomes;
+  }
+
+  /// Steepest descent from `count` random valid starts.
+  void climbFromRandomStarts(std::mt19937 &rng, unsigned count) {
+    unsigned draws = 1000;
+    for (unsigned i = 0; i < count && !outOfTime; ++i)
+      if (auto g = drawValid(rng, draws))
+        hillClimb(*g);
+      else
+        break;
+  }
+
+  /// The local search: steepest descent from every seed.
+  void local() {
+    for (const Genome &g : getSeedGenomes(/*thorough=*/false))
+      if (!outOfTime)
+        hillClimb(g);
+  }
+
+  void genetic(std::mt19937 &rng) {
+    const unsigned n = problem().numDims, levels = space.getNumLevels();
+    // Seed with the constructive searches' best, then random valid genomes.
+    std::vector<Genome> seedGenomes = getSeedGenomes(/*thorough=*/true);
+    std::vector<Genome> population = seedGenomes;
     unsigned draws = 50 * options.population;
     while (population.size() < options.population)
       if (auto g = drawValid(rng, draws))
@@ -523,17 +579,35 @@ struct Searcher {
     for (const Genome &g : seedGenomes)
       if (!outOfTime)
         hillClimb(g);
-    draws = 1000;
-    for (unsigned i = 0; i < options.climbs - options.climbs / 2 && !outOfTime;
-         ++i)
-      if (auto g = drawValid(rng, draws))
-        hillClimb(*g);
-      else
-        break;
+    climbFromRandomStarts(rng, options.climbs - options.climbs / 2);
+  }
+
+  /// `g` with every factor of level `from` moved to level `to`; nullopt if
+  /// `from` holds no loop or a result is not among the choices.
+  std::optional<Genome> emptyLevel(const Genome &g, unsigned from,
+                                   unsigned to) const {
+    Genome step = g;
+    bool moved = false;
+    for (unsigned d = 0; d < problem().numDims; ++d) {
+      SlotFactors f = space.getChoices(d)[g.choice[d]];
+      if (f[from] == 1)
+        continue;
+      f[to] *= f[from];
+      f[from] = 1;
+      std::optional<unsigned> c = space.findChoice(d, f);
+      if (!c)
+        return std::nullopt;
+      step.choice[d] = *c;
+      moved = true;
+    }
+    if (!moved)
+      return std::nullopt;
+    return step;
   }
 
   /// Steepest descent over single steps: one prime factor of one loop moved
-  /// to another slot, or one level's order changed.
+  /// to another slot, a level emptied into another, or one level's order
+  /// changed.
   void hillClimb(Genome g) {
     const unsigned n = problem().numDims, levels = space.getNumLevels();
     SmallVector<unsigned> neighbors;
@@ -558,6 +632,17 @@ struct Searcher {
           tryStep(step);
         }
       }
+      // Every loop of one level moved to another: empties (bypasses) a
+      // level in one step, which loop-by-loop moves reach only through
+      // worse mappings.
+      for (unsigned from = 1; from < levels; ++from)
+        for (unsigned to = 0; to < levels; ++to)
+          if (to != from)
+            if (std::optional<Genome> step = emptyLevel(g, from, to))
+              for (unsigned o = 0; o < space.getOrders().size(); ++o) {
+                step->order[to] = o;
+                tryStep(*step);
+              }
       for (unsigned l = 0; l < levels; ++l)
         for (unsigned o = 0; o < space.getOrders().size(); ++o)
           if (o != g.order[l]) {
@@ -579,10 +664,12 @@ SearchResult mapping::search(const MapSpace &space,
   Searcher s(space, options);
   std::mt19937 rng(options.seed);
   Strategy strategy = options.strategy;
-  if (strategy == Strategy::Auto)
-    strategy = space.getNumFactorizations() <= options.exhaustiveLimit
-                   ? Strategy::Exhaustive
-                   : Strategy::Genetic;
+  if (strategy == Strategy::Auto) {
+    double size = space.getNumFactorizations();
+    strategy = size <= options.exhaustiveLimit ? Strategy::Exhaustive
+               : size < options.geneticLimit   ? Strategy::Local
+                                               : Strategy::Genetic;
+  }
   // A loop with no choice leaves the sampling searches nothing to draw; the
   // constructive one needs no choices (and does not compute them).
   bool empty = false;
@@ -599,6 +686,9 @@ SearchResult mapping::search(const MapSpace &space,
       break;
     case Strategy::Random:
       s.random(rng);
+      break;
+    case Strategy::Local:
+      s.local();
       break;
     case Strategy::Genetic:
     case Strategy::Auto:

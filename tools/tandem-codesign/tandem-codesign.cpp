@@ -107,7 +107,7 @@ cl::opt<uint64_t> stopAfter(
 cl::opt<std::string> mapperName(
     "mapper", cl::init("heuristic"),
     cl::desc("Mapper search per layer: heuristic (fast, the default), "
-             "genetic, auto, random or exhaustive"),
+             "local, genetic, auto, random or exhaustive"),
     cl::cat(category));
 cl::opt<std::string>
     mapperObjective("mapper-objective", cl::init("edp"),
@@ -288,8 +288,8 @@ int main(int argc, char **argv) {
   // Options first: nothing is read or written if one is wrong.
   auto strategy = mapping::parseStrategy(mapperName);
   if (!strategy)
-    return fail("--mapper must be auto, exhaustive, heuristic, random or "
-                "genetic, not '" +
+    return fail("--mapper must be auto, exhaustive, heuristic, local, random "
+                "or genetic, not '" +
                 mapperName + "'");
   auto objective = mapping::parseObjective(mapperObjective);
   if (!objective)

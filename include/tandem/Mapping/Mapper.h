@@ -87,7 +87,7 @@ private:
 std::string getProblemKey(const Problem &problem);
 
 enum class Objective { Latency, Energy, EDP };
-enum class Strategy { Auto, Exhaustive, Heuristic, Random, Genetic };
+enum class Strategy { Auto, Exhaustive, Heuristic, Random, Local, Genetic };
 
 std::optional<Objective> parseObjective(llvm::StringRef name);
 std::optional<Strategy> parseStrategy(llvm::StringRef name);
@@ -103,8 +103,11 @@ struct SearchOptions {
   /// Wall-clock cap per layer in milliseconds (0: none). A search cut short
   /// returns its best so far; only then may results depend on the machine.
   double timeBudgetMs = 0;
-  /// auto: exhaustive when the space has at most this many factorizations.
-  double exhaustiveLimit = 2e5;
+  /// auto: exhaustive when the space has at most this many factorizations
+  /// (exhaustive then takes about 10 ms), the genetic search from
+  /// `geneticLimit` on (exhaustive would take minutes), local in between.
+  double exhaustiveLimit = 2e4;
+  double geneticLimit = 1e8;
   /// genetic: spaces with fewer factorizations than this run one population
   /// (they converge faster).
   double smallSpace = 1e7;
@@ -115,7 +118,7 @@ struct SearchOptions {
   /// genetic: independent populations.
   unsigned runs = 3;
   /// genetic: local searches at the end, from the best genomes and from
-  /// random valid starts.
+  /// random valid starts; local: half of this from random starts.
   unsigned climbs = 24;
 };
 
@@ -131,8 +134,8 @@ struct SearchResult {
   Strategy strategy = Strategy::Auto;
 };
 
-/// Searches `space` with `options.strategy` (auto: exhaustive for small
-/// spaces, else the genetic search seeded with the heuristic's best).
+/// Searches `space` with `options.strategy` (auto: by the space's size,
+/// see SearchOptions::exhaustiveLimit).
 SearchResult search(const MapSpace &space, const SearchOptions &options);
 
 /// Why no mapping of `problem` is valid on `target` (the rule the smallest

@@ -22,11 +22,13 @@ def MapDataflowPass : Pass<"accel-map-dataflow", "::mlir::ModuleOp"> {
     Searches (`search`): `exhaustive` (every factorization and the distinct
     loop orders, pruned where the tiles already break a rule: the reference
     optimum where it finishes), `heuristic` (constructive: the largest
-    spatial splits, tiles grown innermost-out), `random` (sampling), and
-    `genetic` (in the spirit of GAMMA, seeded with the heuristic's best).
-    `auto` runs exhaustive when the layer has at most 200,000
-    factorizations and genetic otherwise. Results are deterministic for a `seed` unless
-    `time-budget-ms` cuts a search short.
+    spatial splits, tiles grown innermost-out), `local` (steepest descent
+    from the heuristic's best fills and best maximal innermost tiles),
+    `random` (sampling), and `genetic` (in the spirit of GAMMA, seeded like
+    `local`). `auto` runs exhaustive when the layer has at most 20,000
+    factorizations, genetic from 10^8 on, and local in between. Results
+    are deterministic for a `seed` unless `time-budget-ms` cuts a search
+    short.
 
     Layers with the same shapes and widths are searched once; different
     layers are searched in parallel. Ops the array cannot run (see
@@ -45,7 +47,7 @@ def MapDataflowPass : Pass<"accel-map-dataflow", "::mlir::ModuleOp"> {
     Option<"objective", "objective", "std::string", /*default=*/"\"edp\"",
            "What to minimize: latency, energy or edp">,
     Option<"search", "search", "std::string", /*default=*/"\"auto\"",
-           "auto, exhaustive, heuristic, random or genetic">,
+           "auto, exhaustive, heuristic, local, random or genetic">,
     Option<"seed", "seed", "uint64_t", /*default=*/"1",
            "Seed of the random and genetic searches">,
     Option<"timeBudgetMs", "time-budget-ms", "double", /*default=*/"0",
