@@ -21,8 +21,10 @@ int64_t Problem::footprint(TensorKind t, const int64_t *tile) const {
   int64_t elements = 1;
   for (unsigned c = 0; c < tensor.numCoords; ++c) {
     int64_t span = 1;
-    for (unsigned d = 0; d < numDims; ++d)
+    for (uint32_t loops = tensor.coordLoops[c]; loops; loops &= loops - 1) {
+      unsigned d = llvm::countr_zero(loops);
       span += std::abs(tensor.coeff[c][d]) * (tile[d] - 1);
+    }
     elements *= std::min(span, tensor.size[c]);
   }
   return elements;
@@ -94,11 +96,8 @@ Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
                                  "tensor '%s' is not indexed affine-linearly "
                                  "by the loops",
                                  access.name.c_str());
-      for (unsigned d = 0; d < p.numDims; ++d) {
-        t.coeff[c][d] = (*coeffs)[d];
-        if ((*coeffs)[d] != 0)
-          t.relevant |= 1u << d;
-      }
+      for (unsigned d = 0; d < p.numDims; ++d)
+        t.setCoeff(c, d, (*coeffs)[d]);
       t.size[c] = access.shape[c];
     }
   }

@@ -52,37 +52,40 @@ static Error mappingError(const Twine &message) {
 
 using Reporter = function_ref<void(const Twine &)>;
 
+/// Reports a broken rule (when asked for a message) and returns false.
+static bool fail(Reporter report, const Twine &why) {
+  if (report)
+    report(why);
+  return false;
+}
+
 /// The rules on loop `d`'s factors: at least 1, covering its extent, none
 /// entirely padding.
 static bool checkLoop(const Problem &p, const Mapping &m,
                       const hw::Target &target, unsigned d, Reporter report) {
-  auto fail = [&](const Twine &why) {
-    if (report)
-      report(why);
-    return false;
-  };
   const std::string &dim = p.dimNames[d];
   if (m.spatialX[d] < 1 || m.spatialY[d] < 1)
-    return fail("spatial factor of " + dim + " must be at least 1");
+    return fail(report, "spatial factor of " + dim + " must be at least 1");
   // Saturating: a hand-written mapping may multiply past int64.
   uint64_t total = SaturatingMultiply<uint64_t>(m.spatialX[d], m.spatialY[d]);
   for (unsigned l = 0; l < m.numLevels; ++l) {
     if (m.factors[l][d] < 1)
-      return fail("factor of " + dim + " at " + target.levels[l].name +
-                  " must be at least 1");
+      return fail(report, "factor of " + dim + " at " + target.levels[l].name +
+                              " must be at least 1");
     total = SaturatingMultiply<uint64_t>(total, m.factors[l][d]);
   }
   if (total < uint64_t(p.extents[d]))
-    return fail("the factors of " + dim + " multiply to " + Twine(total) +
-                ", less than its extent " + Twine(p.extents[d]));
+    return fail(report, "the factors of " + dim + " multiply to " +
+                            Twine(total) + ", less than its extent " +
+                            Twine(p.extents[d]));
   // Remainder policy: the last tile may be partial, but no factor may be
   // entirely padding.
   auto needed = [&](int64_t f, const Twine &where) -> bool {
     if (f > 1 && total / uint64_t(f) >= uint64_t(p.extents[d]))
-      return fail("factor " + Twine(f) + " of " + dim + " at " + where +
-                  " is not needed: the other factors "
-                  "already cover its extent " +
-                  Twine(p.extents[d]));
+      return fail(report, "factor " + Twine(f) + " of " + dim + " at " + where +
+                              " is not needed: the other factors "
+                              "already cover its extent " +
+                              Twine(p.extents[d]));
     return true;
   };
   for (unsigned l = 0; l < m.numLevels; ++l)
@@ -128,20 +131,31 @@ static bool checkBuffers(const Problem &p, const Mapping &m,
   return true;
 }
 
+/// The rules that involve several loops: the spatial factors fit the array
+/// and the tiles fit every buffer.
+static bool checkArrayAndBuffers(const Problem &p, const Mapping &m,
+                                 const hw::Target &target, Reporter report) {
+  int64_t x = m.getSpatialX(p.numDims), y = m.getSpatialY(p.numDims);
+  if (x > target.array.cols)
+    return fail(report, "the X (column) factors multiply to " + Twine(x) +
+                            " but the array has " + Twine(target.array.cols) +
+                            " columns");
+  if (y > target.array.rows)
+    return fail(report, "the Y (row) factors multiply to " + Twine(y) +
+                            " but the array has " + Twine(target.array.rows) +
+                            " rows");
+  return checkBuffers(p, m, target, m.numLevels - 1, report);
+}
+
 /// The rules of verifyMapping(); `report` (if given) gets the message of the
 /// first one broken. Without it no message is built, so the mapper's fast
 /// path allocates nothing.
 static bool checkMapping(const Problem &p, const Mapping &m,
                          const hw::Target &target, Reporter report) {
-  auto fail = [&](const Twine &why) {
-    if (report)
-      report(why);
-    return false;
-  };
   if (m.numLevels != target.levels.size())
-    return fail("the mapping has " + Twine(m.numLevels) +
-                " levels but target '" + target.name + "' has " +
-                Twine(target.levels.size()));
+    return fail(report, "the mapping has " + Twine(m.numLevels) +
+                            " levels but target '" + target.name + "' has " +
+                            Twine(target.levels.size()));
   for (unsigned d = 0; d < p.numDims; ++d)
     if (!checkLoop(p, m, target, d, report))
       return false;
@@ -151,22 +165,20 @@ static bool checkMapping(const Problem &p, const Mapping &m,
       if (m.order[l][i] < p.numDims)
         seen |= 1u << m.order[l][i];
     if (seen != (1u << p.numDims) - 1)
-      return fail("the loop order at " + target.levels[l].name +
-                  " is not a permutation of the loops");
+      return fail(report, "the loop order at " + target.levels[l].name +
+                              " is not a permutation of the loops");
   }
-  int64_t x = m.getSpatialX(p.numDims), y = m.getSpatialY(p.numDims);
-  if (x > target.array.cols)
-    return fail("the X (column) factors multiply to " + Twine(x) +
-                " but the array has " + Twine(target.array.cols) + " columns");
-  if (y > target.array.rows)
-    return fail("the Y (row) factors multiply to " + Twine(y) +
-                " but the array has " + Twine(target.array.rows) + " rows");
-  return checkBuffers(p, m, target, m.numLevels - 1, report);
+  return checkArrayAndBuffers(p, m, target, report);
 }
 
 bool cost::isValidMapping(const Problem &p, const Mapping &m,
                           const hw::Target &target) {
   return checkMapping(p, m, target, nullptr);
+}
+
+bool cost::fitsArrayAndBuffers(const Problem &p, const Mapping &m,
+                               const hw::Target &target) {
+  return checkArrayAndBuffers(p, m, target, nullptr);
 }
 
 Error cost::verifyMapping(const Problem &p, const Mapping &m,

@@ -123,6 +123,11 @@ struct Searcher {
   bool valid(const Mapping &m) const {
     return cost::isValidMapping(problem(), m, target());
   }
+  /// valid() for a mapping built from the space's choices, each of which
+  /// already passes the rules on its own loop.
+  bool fits(const Mapping &m) const {
+    return cost::fitsArrayAndBuffers(problem(), m, target());
+  }
 
   // --- Exhaustive ---------------------------------------------------------
 
@@ -149,7 +154,7 @@ struct Searcher {
         m.spatialY[d] = f[levels + 1];
         // Loops not placed yet sit at DRAM, their smallest footprint inside:
         // if this already breaks a rule, every completion does.
-        if (valid(m))
+        if (fits(m))
           walk(d + 1);
         if (outOfTime) {
           complete = false;
@@ -426,7 +431,7 @@ struct Searcher {
       --draws;
       Genome g = randomGenome(rng);
       Mapping m = build(g);
-      if (!valid(m))
+      if (!fits(m))
         continue;
       g.score = consider(m);
       return g;
@@ -437,7 +442,7 @@ struct Searcher {
   void random(std::mt19937 &rng) {
     for (unsigned i = 0; i < options.samples && !outOfTime; ++i) {
       Mapping m = build(randomGenome(rng));
-      if (valid(m))
+      if (fits(m))
         consider(m);
     }
   }
@@ -561,7 +566,7 @@ struct Searcher {
             child.order[l] = std::uniform_int_distribution<unsigned>(
                 0, space.getOrders().size() - 1)(rng);
           }
-          ok = valid(build(child));
+          ok = fits(build(child));
         }
         if (!ok)
           continue;
@@ -615,7 +620,7 @@ struct Searcher {
       Genome best = g;
       auto tryStep = [&](const Genome &step) {
         Mapping m = build(step);
-        if (!valid(m))
+        if (!fits(m))
           return;
         double s = consider(m);
         if (s < best.score) {

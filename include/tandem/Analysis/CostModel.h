@@ -42,7 +42,8 @@ using hw::kNumTensorKinds;
 /// A compute op as the cost model sees it.
 struct Problem {
   /// One data space (input, weight or output): each coordinate is
-  /// sum(coeff[d] * loop d) + constant, clamped to `size`.
+  /// sum(coeff[d] * loop d) + constant, clamped to `size`. Set the
+  /// coefficients with setCoeff(), which keeps the loop masks in step.
   struct Tensor {
     bool present = false;
     unsigned numCoords = 0;
@@ -50,7 +51,20 @@ struct Problem {
     std::array<int64_t, kMaxCoords> size{};
     /// Bit i: loop i indexes this tensor.
     uint32_t relevant = 0;
+    /// Bit i of entry c: coeff[c][i] is not 0 (footprints skip the rest).
+    std::array<uint32_t, kMaxCoords> coordLoops{};
     int64_t bits = 8;
+
+    void setCoeff(unsigned coord, unsigned loop, int64_t value) {
+      coeff[coord][loop] = value;
+      if (value)
+        coordLoops[coord] |= 1u << loop;
+      else
+        coordLoops[coord] &= ~(1u << loop);
+      relevant = 0;
+      for (unsigned c = 0; c < numCoords; ++c)
+        relevant |= coordLoops[c];
+    }
   };
 
   unsigned numDims = 0;
@@ -130,6 +144,11 @@ llvm::Error verifyMapping(const Problem &problem, const Mapping &mapping,
 /// The same rules, without the message (fast; for searches).
 bool isValidMapping(const Problem &problem, const Mapping &mapping,
                     const hw::Target &target);
+/// The rules that involve several loops: spatial factors fit the array and
+/// tiles fit the buffers. Enough for a mapping whose every loop is valid on
+/// its own, as the map space's choices are (and loop orders permutations).
+bool fitsArrayAndBuffers(const Problem &problem, const Mapping &mapping,
+                         const hw::Target &target);
 
 /// Parses the textual mapping, e.g.
 ///   "DRAM[K2 C4] GLB[P7 Q7] X[K8] Y[C4] RF[R3 S3]"

@@ -28,9 +28,8 @@ struct Tiny {
     for (auto &t : problem.tensors) {
       t.present = true;
       t.numCoords = 1;
-      t.coeff[0][0] = 1;
+      t.setCoeff(0, 0, 1);
       t.size[0] = extent;
-      t.relevant = 1;
       t.bits = 8;
     }
     target.name = "tiny";
