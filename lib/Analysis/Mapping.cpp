@@ -446,7 +446,7 @@ void cost::getDivisors(int64_t n, SmallVectorImpl<int64_t> &divisors) {
 void cost::growTemporalTiles(const Problem &p, const hw::Target &target,
                              Mapping &m, unsigned innermost) {
   const unsigned n = p.numDims;
-  for (unsigned c = innermost ? innermost + 1 : m.numLevels; c-- > 1;)
+  for (unsigned c = std::min(innermost, m.numLevels - 1) + 1; c-- > 1;)
     for (unsigned i = n; i-- > 0;) {
       unsigned d = m.order[c][i];
       int64_t rest = m.factors[0][d];

@@ -183,13 +183,13 @@ Mapping defaultMapping(const Problem &problem, const hw::Target &target);
 /// The divisors of `n` (> 0) in ascending order.
 void getDivisors(int64_t n, llvm::SmallVectorImpl<int64_t> &divisors);
 
-/// Grows temporal tiles from level `innermost` (0: the innermost level) out
-/// to level 1: at each level, its loops from the innermost out, each by the
-/// largest divisor of what DRAM still holds of it that keeps `mapping`
-/// valid. Expects the spatial factors and loop orders set and the factors
-/// of the levels grown at 1.
+/// Grows temporal tiles from level `innermost` (by default the innermost
+/// level; 0 grows none) out to level 1: at each level, its loops from the
+/// innermost out, each by the largest divisor of what DRAM still holds of it
+/// that keeps `mapping` valid. Expects the spatial factors and loop orders
+/// set and the factors of the levels grown at 1.
 void growTemporalTiles(const Problem &problem, const hw::Target &target,
-                       Mapping &mapping, unsigned innermost = 0);
+                       Mapping &mapping, unsigned innermost = ~0u);
 
 /// What one evaluation produces.
 struct Cost {

@@ -94,7 +94,7 @@ TEST(MapSpaceTest, EverySearchFindsTheLatencyOptimum) {
   // with X = 3, Y = 2.
   Tiny t(12);
   MapSpace space(t.problem, t.target);
-  for (Strategy s : {Strategy::Exhaustive, Strategy::Heuristic,
+  for (Strategy s : {Strategy::Exhaustive, Strategy::Heuristic, Strategy::Local,
                      Strategy::Random, Strategy::Genetic, Strategy::Auto}) {
     SearchOptions options;
     options.objective = Objective::Latency;
@@ -104,6 +104,27 @@ TEST(MapSpaceTest, EverySearchFindsTheLatencyOptimum) {
     EXPECT_EQ(r.cost.cycles, 2) << stringifyStrategy(s).str();
     if (s == Strategy::Exhaustive) {
       EXPECT_TRUE(r.complete);
+    }
+  }
+}
+
+// The searches check mappings built from the space's choices only against
+// the array and the buffers: the full rules must hold all the same.
+TEST(MapSpaceTest, EverySearchReturnsAValidMapping) {
+  for (int64_t extent : {5, 7, 12, 60}) {
+    Tiny t(extent);
+    MapSpace space(t.problem, t.target);
+    for (Strategy s : {Strategy::Exhaustive, Strategy::Heuristic,
+                       Strategy::Local, Strategy::Random, Strategy::Genetic}) {
+      SearchOptions options;
+      options.strategy = s;
+      SearchResult r = search(space, options);
+      ASSERT_TRUE(r.found);
+      llvm::Error err = cost::verifyMapping(t.problem, r.mapping, t.target);
+      EXPECT_FALSE(bool(err))
+          << stringifyStrategy(s).str() << " on " << extent << ": "
+          << llvm::toString(std::move(err)) << " in "
+          << cost::printMapping(r.mapping, t.problem, t.target);
     }
   }
 }
