@@ -61,9 +61,9 @@ struct Problem {
         coordLoops[coord] |= 1u << loop;
       else
         coordLoops[coord] &= ~(1u << loop);
-      relevant = 0;
-      for (unsigned c = 0; c < numCoords; ++c)
-        relevant |= coordLoops[c];
+      relevant = 0; // all entries: numCoords may be set later
+      for (uint32_t loops : coordLoops)
+        relevant |= loops;
     }
   };
 
