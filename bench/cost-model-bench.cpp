@@ -4,11 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Loads a model (.onnx, .onnxtext or .mlir), builds the cost-model problem
-// of every conv2d, draws --mappings valid random mappings per layer on the
-// target (prime factors of every loop spread over the memory levels and the
-// array, random loop orders, kept only if verifyMapping accepts them), then
-// evaluates all (layer, mapping) pairs round robin on one thread for
+// Loads a model (.onnx, .onnxtext or .mlir), takes the cost-model problem
+// of every conv2d from the workload model (8-bit operands), draws --mappings
+// valid random mappings per layer on the target (prime factors of every loop
+// spread over the memory levels and the array, random loop orders, kept only if
+// verifyMapping accepts them), then evaluates all (layer, mapping) pairs round
+// robin on one thread for
 // --seconds and prints the rate:
 //   {"target": ..., "layers": N, "mappings": N, "evaluations": N,
 //    "seconds": S, "evaluations_per_second": R, "ns_per_evaluation": T}
@@ -17,9 +18,7 @@
 
 #include "BenchSupport.h"
 
-#include "tandem/Analysis/CostModel.h"
-#include "tandem/Dialect/Accel/IR/AccelInterfaces.h"
-#include "tandem/Dialect/Accel/IR/AccelOps.h"
+#include "tandem/Analysis/WorkloadModel.h"
 #include "tandem/InitAll.h"
 #include "tandem/Target/ONNX/ImportONNX.h"
 
@@ -104,15 +103,16 @@ int main(int argc, char **argv) {
     return 1;
 
   std::vector<Problem> problems;
-  module->walk([&](accel::Conv2DOp op) {
-    auto nest =
-        llvm::cast<accel::LoopNestOpInterface>(op.getOperation()).getLoopNest();
-    auto problem = buildProblem(nest, 8, 8, 8);
+  workload::WorkloadModel model(*module);
+  for (auto [i, layer] : llvm::enumerate(model.getLayers())) {
+    if (layer.kind != "conv2d")
+      continue;
+    auto problem = model.getArrayProblem(i, *target, 8);
     if (problem)
       problems.push_back(std::move(*problem));
     else
       llvm::consumeError(problem.takeError());
-  });
+  }
   if (problems.empty()) {
     llvm::errs() << path << ": no conv2d layers\n";
     return 1;

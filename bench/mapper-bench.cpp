@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// For every distinct conv2d and matmul layer of a model (.onnx, .onnxtext or
-// .mlir) on a target: runs exhaustive search (capped by --exhaustive-budget
+// For every distinct contraction (conv2d, matmul) of a model (.onnx, .onnxtext
+// or .mlir) on a target: runs exhaustive search (capped by --exhaustive-budget
 // seconds), auto and genetic, each on one thread, and prints per layer the
 // space, each search's best score (--objective) and time, and the auto and
 // genetic results relative to the exhaustive optimum where exhaustive
@@ -17,6 +17,7 @@
 
 #include "BenchSupport.h"
 
+#include "tandem/Analysis/WorkloadModel.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/InitAll.h"
 #include "tandem/Mapping/Mapper.h"
@@ -41,9 +42,13 @@ int main(int argc, char **argv) {
   llvm::cl::opt<std::string> targetName("target", llvm::cl::init("eyeriss"),
                                         llvm::cl::desc("Preset or YAML"),
                                         llvm::cl::cat(category));
-  llvm::cl::opt<std::string> objectiveName(
-      "objective", llvm::cl::init("edp"),
-      llvm::cl::desc("latency, energy or edp"), llvm::cl::cat(category));
+  llvm::cl::opt<Metric> objective(
+      "objective", llvm::cl::init(Metric::EDP),
+      llvm::cl::desc("What the searches minimize"),
+      llvm::cl::values(clEnumValN(Metric::Latency, "latency", "cycles"),
+                       clEnumValN(Metric::Energy, "energy", "picojoules"),
+                       clEnumValN(Metric::EDP, "edp", "cycles x picojoules")),
+      llvm::cl::cat(category));
   llvm::cl::opt<double> budget(
       "exhaustive-budget", llvm::cl::init(60),
       llvm::cl::desc("Seconds exhaustive search may take per layer"),
@@ -54,11 +59,6 @@ int main(int argc, char **argv) {
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "The mapper against exhaustive search\n");
-  auto objective = parseObjective(objectiveName);
-  if (!objective) {
-    llvm::errs() << "--objective must be latency, energy or edp\n";
-    return 1;
-  }
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::optional<hw::Target> target;
@@ -72,18 +72,18 @@ int main(int argc, char **argv) {
       "%-44s %12s %11s %9s %11s %9s %7s %11s %9s %7s\n", "layer",
       "factorizations", "exhaustive", "time s", "auto", "time s", "ratio",
       "genetic", "time s", "ratio");
-  module->walk([&](mlir::Operation *op) {
-    if (!mlir::isa<accel::Conv2DOp, accel::MatmulOp>(op))
-      return;
-    std::string why;
-    auto problem = cost::getOpProblem(
-        mlir::cast<accel::LoopNestOpInterface>(op), *target, 0, why);
-    if (!problem || !seen.insert(getProblemKey(*problem)).second)
-      return;
+  workload::WorkloadModel model(*module);
+  for (const workload::Row &row : model.place(*target, {})) {
+    if (row.unit != workload::Unit::Array)
+      continue;
+    const cost::Problem *problem = &*row.problem;
+    mlir::Operation *op = model.getLayers()[row.layer].op;
+    if (!seen.insert(getProblemKey(*problem)).second)
+      continue;
     ++layers;
     MapSpace space(*problem, *target);
     SearchOptions options;
-    options.objective = *objective;
+    options.objective = objective;
     options.seed = seed;
     options.strategy = Strategy::Exhaustive;
     options.timeBudgetMs = budget * 1000;
@@ -115,7 +115,7 @@ int main(int argc, char **argv) {
       autoClose += autoRatio <= 1.02;
       autoFast += autoResult.seconds * 100 < exhaustive.seconds;
     }
-  });
+  }
   llvm::outs() << llvm::format(
       "summary: %u distinct layers, exhaustive finished on %u (budget %.0f "
       "s); there, worst auto/optimum %.4f, worst genetic/optimum %.4f; auto "

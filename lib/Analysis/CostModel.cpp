@@ -16,25 +16,32 @@ using namespace tandem;
 using namespace tandem::cost;
 using hw::TensorKind;
 
-int64_t Problem::footprint(TensorKind t, const int64_t *tile) const {
-  const Tensor &tensor = tensors[t];
-  int64_t elements = 1;
-  for (unsigned c = 0; c < tensor.numCoords; ++c) {
-    int64_t span = 1;
-    for (uint32_t loops = tensor.coordLoops[c]; loops; loops &= loops - 1) {
-      unsigned d = llvm::countr_zero(loops);
-      span += std::abs(tensor.coeff[c][d]) * (tile[d] - 1);
-    }
-    elements *= std::min(span, tensor.size[c]);
-  }
-  return elements;
-}
-
 std::optional<unsigned> Problem::lookupDim(StringRef name) const {
   for (unsigned d = 0; d < numDims; ++d)
     if (dimNames[d] == name)
       return d;
   return std::nullopt;
+}
+
+std::array<std::optional<unsigned>, kNumTensorKinds>
+cost::getDataSpaces(const accel::LoopNest &nest) {
+  using accel::OperandRole;
+  std::array<std::optional<unsigned>, kNumTensorKinds> spaces;
+  spaces[hw::Output] = nest.lookupRole(OperandRole::Output);
+  spaces[hw::Input] = nest.lookupRole(OperandRole::Input);
+  if (!spaces[hw::Input])
+    for (auto [i, t] : llvm::enumerate(nest.tensors))
+      if (t.role != OperandRole::Output && t.role != OperandRole::Parameter) {
+        spaces[hw::Input] = i;
+        break;
+      }
+  for (auto [i, t] : llvm::enumerate(nest.tensors))
+    if ((t.role == OperandRole::Weight || t.role == OperandRole::SecondInput) &&
+        spaces[hw::Input] != i) {
+      spaces[hw::Weight] = i;
+      break;
+    }
+  return spaces;
 }
 
 Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
@@ -52,61 +59,32 @@ Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
     p.dimNames.push_back(dim.name);
     p.iterations *= dim.extent;
   }
-  // Roles to data spaces.
-  std::optional<unsigned> roles[kNumTensorKinds];
-  for (auto [i, t] : llvm::enumerate(nest.tensors)) {
-    if (t.isOutput) {
-      if (!roles[hw::Output])
-        roles[hw::Output] = i;
-    } else if (t.name == "weight" || t.name == "rhs") {
-      if (!roles[hw::Weight])
-        roles[hw::Weight] = i;
-    } else if (t.name == "input" || t.name == "lhs") {
-      if (!roles[hw::Input])
-        roles[hw::Input] = i;
-    }
-  }
-  if (!roles[hw::Input])
-    for (auto [i, t] : llvm::enumerate(nest.tensors))
-      if (!t.isOutput && (!roles[hw::Weight] || *roles[hw::Weight] != i)) {
-        roles[hw::Input] = i;
-        break;
-      }
+  auto spaces = getDataSpaces(nest);
   const int64_t bits[kNumTensorKinds] = {inputBits, weightBits, outputBits};
   for (unsigned k = 0; k < kNumTensorKinds; ++k) {
-    p.tensors[k].bits = bits[k];
-    if (!roles[k])
-      continue;
-    const accel::TensorAccess &access = nest.tensors[*roles[k]];
     Problem::Tensor &t = p.tensors[k];
-    if (access.map.getNumResults() > kMaxCoords)
+    t.bits = bits[k];
+    if (!spaces[k])
+      continue;
+    const accel::TensorAccess &access = nest.tensors[*spaces[k]];
+    if (!access.projection)
       return createStringError(inconvertibleErrorCode(),
-                               "tensor '%s' has rank %u; the cost model takes "
-                               "at most %u",
+                               "tensor '%s' has rank %u; the cost model "
+                               "takes at most %u",
                                access.name.c_str(), access.map.getNumResults(),
                                kMaxCoords);
+    if (access.projection->wholeCoords)
+      return createStringError(inconvertibleErrorCode(),
+                               "tensor '%s' is not indexed affine-linearly "
+                               "by the loops",
+                               access.name.c_str());
+    static_cast<accel::TensorProjection &>(t) = *access.projection;
     t.present = true;
     t.bits = bits[k];
-    t.numCoords = access.map.getNumResults();
-    for (unsigned c = 0; c < t.numCoords; ++c) {
-      auto coeffs =
-          accel::getLinearCoefficients(access.map.getResult(c), p.numDims);
-      if (!coeffs)
-        return createStringError(inconvertibleErrorCode(),
-                                 "tensor '%s' is not indexed affine-linearly "
-                                 "by the loops",
-                                 access.name.c_str());
-      for (unsigned d = 0; d < p.numDims; ++d)
-        t.setCoeff(c, d, (*coeffs)[d]);
-      t.size[c] = access.shape[c];
-    }
   }
   const accel::OpCounts &it = nest.perIteration;
   p.macsPerIteration = it.macs;
   p.aluOpsPerIteration = it.adds + it.muls + it.compares;
-  p.needsSpecialFunctions = it.divs || it.transcendentals ||
-                            nest.perOutput.divs ||
-                            nest.perOutput.transcendentals;
   return p;
 }
 
@@ -181,7 +159,7 @@ Cost cost::evaluate(const Problem &p, const Mapping &m,
       continue;
     unsigned parent = 0, innermost = 0;
     for (unsigned c = 1; c < numLevels; ++c) {
-      if (!target.levels[c].holdsKind(TensorKind(k)))
+      if (!m.holds(target, c, TensorKind(k)))
         continue;
       innermost = c;
       const bool crossing = c >= firstPerPE && parent < firstPerPE;
@@ -269,6 +247,8 @@ Cost cost::evaluate(const Problem &p, const Mapping &m,
       readWords += cost.reads[c][k] * perWord;
       writeWords += cost.writes[c][k] * perWord;
     }
+    cost.readWords[c] = readWords;
+    cost.writeWords[c] = writeWords;
     cost.levelEnergyPJ[c] = readWords * target.getReadEnergyPJ(c) +
                             writeWords * target.getWriteEnergyPJ(c);
     double instances = c >= firstPerPE ? double(activePEs) : 1.0;

@@ -1,16 +1,22 @@
-//===- CostReport.cpp - --accel-cost-report
-//--------------------------------===//
+//===- CostReport.cpp - --accel-cost-report -------------------------------===//
 //
 // Part of Tandem: designs a neural network and its accelerator together.
 //
 //===----------------------------------------------------------------------===//
+//
+// Prints what the workload model computes: one row per array group,
+// post-processing op and host op, then the totals and their parts. Text in
+// uJ and ms for people; JSON in pJ and ms, schema tandem-cost-report/2
+// (docs/cost-model.md).
+//
+//===----------------------------------------------------------------------===//
 
-#include "tandem/Analysis/CostModel.h"
+#include "tandem/Analysis/MappingAttrConversion.h"
 #include "tandem/Analysis/Passes.h"
-#include "tandem/Dialect/Accel/IR/AccelInterfaces.h"
+#include "tandem/Analysis/WorkloadModel.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
+#include "tandem/Mapping/DefaultMapping.h"
 
-#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
@@ -25,28 +31,31 @@ namespace tandem {
 
 using namespace mlir;
 using namespace tandem;
-using namespace tandem::cost;
+using namespace tandem::workload;
+using cost::kNumTensorKinds;
 
 namespace {
 
-struct OpRow {
-  std::string name, kind, mapping, binding;
-  int64_t macs = 0;
-  int64_t bits[kNumTensorKinds] = {0, 0, 0};
-  Cost cost;
-};
+constexpr const char *kPartNames[WorkloadCost::kNumParts] = {
+    "array", "output_stage", "post_processing", "host"};
 
-struct FallbackRow {
-  std::string name, kind, reason;
-};
-
-struct Report {
-  std::vector<OpRow> ops;
-  std::vector<FallbackRow> fallback;
-  int64_t dataMovement = 0;
-  double cycles = 0, energyPJ = 0;
-  int64_t macs = 0;
-};
+/// Energy of a row by component (pJ), keyed as the reports print it.
+SmallVector<std::pair<std::string, double>> getBreakdown(const Row &row,
+                                                         const hw::Target &t) {
+  SmallVector<std::pair<std::string, double>> parts;
+  if (row.unit == Unit::Host) {
+    parts.push_back({"host", row.energyPJ});
+    return parts;
+  }
+  for (auto [l, level] : llvm::enumerate(t.levels))
+    parts.push_back({level.name, row.array.levelEnergyPJ[l] +
+                                     (l == 0 ? row.dramEnergyPJ : 0.0)});
+  parts.push_back({"network", row.array.networkEnergyPJ});
+  parts.push_back({"compute", row.array.computeEnergyPJ});
+  parts.push_back(
+      {"post_processing", row.vectorEnergyPJ + row.accumulatorInitEnergyPJ});
+  return parts;
+}
 
 struct CostReportPass
     : public tandem::impl::CostReportPassBase<CostReportPass> {
@@ -59,11 +68,10 @@ struct CostReportPass
                                  "target=NAME (a preset) or target=FILE.yaml");
       return signalPassFailure();
     }
-    if (format != "text" && format != "json") {
-      emitError(module.getLoc(),
-                "--accel-cost-report format must be 'text' or 'json', "
-                "not '")
-          << format << "'";
+    if (floatBits < 0 || floatBits > 64) {
+      emitError(module.getLoc(), "--accel-cost-report float-bits must be "
+                                 "between 0 and 64, not ")
+          << floatBits;
       return signalPassFailure();
     }
     auto loaded = hw::loadTarget(target);
@@ -72,16 +80,22 @@ struct CostReportPass
       return signalPassFailure();
     }
     const hw::Target &hwTarget = *loaded;
-    Report report;
-    bool failed = false;
-    module.walk([&](Operation *op) {
-      if (!isa<accel::AccelDialect>(op->getDialect()))
-        return;
-      if (failed || costOp(op, hwTarget, report).failed())
-        failed = true;
-    });
-    if (failed)
+    const WorkloadModel &model = getAnalysis<WorkloadModel>();
+    CostOptions options;
+    options.floatBits = floatBits;
+    options.fuse = fuse;
+    auto provider =
+        [&](const cost::Problem &p) -> llvm::Expected<cost::Mapping> {
+      return mapping::defaultMapping(p, hwTarget);
+    };
+    WorkloadCost result = model.evaluate(hwTarget, options, provider);
+    if (result.failed()) {
+      Operation *at = result.errorOp ? result.errorOp : module;
+      at->emitError(result.error);
       return signalPassFailure();
+    }
+    if (annotate)
+      annotateOps(model, hwTarget, result);
 
     std::string errorMessage;
     auto file = openOutputFile(output, &errorMessage);
@@ -90,182 +104,231 @@ struct CostReportPass
           << errorMessage;
       return signalPassFailure();
     }
-    if (format == "json")
-      printJson(file->os(), hwTarget, report);
+    if (format == ReportFormat::JSON)
+      printJson(file->os(), model, hwTarget, result);
     else
-      printText(file->os(), hwTarget, report);
+      printText(file->os(), model, hwTarget, result);
     file->keep();
+    markAllAnalysesPreserved();
   }
 
-  LogicalResult costOp(Operation *op, const hw::Target &hwTarget,
-                       Report &report) {
-    std::string name = accel::getDisplayName(op);
-    std::string kind = op->getName().stripDialect().str();
-    auto nestOp = dyn_cast<accel::LoopNestOpInterface>(op);
-    if (!nestOp) {
-      if (auto onnx = dyn_cast<accel::OnnxOp>(op))
-        report.fallback.push_back({name, "onnx_op " + onnx.getOpType().str(),
-                                   "an ONNX operator Tandem does not model"});
-      else
-        ++report.dataMovement;
-      return success();
+  void annotateOps(const WorkloadModel &model, const hw::Target &t,
+                   const WorkloadCost &result) {
+    MLIRContext *ctx = &getContext();
+    for (const Row &row : result.rows) {
+      const Layer &l = model.getLayers()[row.layer];
+      accel::MappingAttr mapping;
+      if (row.unit == Unit::Array)
+        mapping = cost::toMappingAttr(ctx, row.mapping, *row.problem, t);
+      l.op->setAttr(
+          "accel.cost",
+          accel::CostAttr::get(ctx, t.name, stringifyUnit(row.unit), row.macs,
+                               int64_t(row.cycles), llvm::APFloat(row.energyPJ),
+                               llvm::APFloat(row.array.utilization), mapping));
+      for (unsigned f : row.fused)
+        model.getLayers()[f].op->setAttr("accel.fused_into",
+                                         StringAttr::get(ctx, l.name));
     }
-    std::string hostReason;
-    std::optional<Problem> problem =
-        getOpProblem(nestOp, hwTarget, floatBits, hostReason);
-    if (!problem) {
-      report.fallback.push_back({name, kind, hostReason});
-      return success();
-    }
-    Mapping mapping;
-    if (auto attr = op->getAttrOfType<accel::MappingAttr>("accel.mapping")) {
-      auto parsed = parseMapping(attr.getText(), *problem, hwTarget);
-      if (!parsed)
-        return op->emitError("invalid mapping: ")
-               << llvm::toString(parsed.takeError());
-      mapping = *parsed;
-    } else {
-      mapping = defaultMapping(*problem, hwTarget);
-    }
-    if (llvm::Error err = verifyMapping(*problem, mapping, hwTarget))
-      return op->emitError("invalid mapping on target '")
-             << hwTarget.name << "': " << llvm::toString(std::move(err));
-
-    OpRow row;
-    row.name = name;
-    row.kind = kind;
-    row.macs = problem->getMacs();
-    for (unsigned k = 0; k < kNumTensorKinds; ++k)
-      row.bits[k] = problem->tensors[k].bits;
-    row.cost = evaluate(*problem, mapping, hwTarget);
-    row.mapping = printMapping(mapping, *problem, hwTarget);
-    row.binding = row.cost.bindingLevel < 0
-                      ? "compute"
-                      : hwTarget.levels[row.cost.bindingLevel].name;
-    report.cycles += row.cost.cycles;
-    report.energyPJ += row.cost.energyPJ;
-    report.macs += row.macs;
-    if (annotate) {
-      op->setAttr("accel.cost",
-                  accel::CostAttr::get(op->getContext(), hwTarget.name,
-                                       row.macs, int64_t(row.cost.cycles),
-                                       llvm::APFloat(row.cost.energyPJ),
-                                       llvm::APFloat(row.cost.utilization),
-                                       row.mapping));
-    }
-    report.ops.push_back(std::move(row));
-    return success();
   }
 
-  static double latencySeconds(double cycles, const hw::Target &t) {
-    return cycles / (t.clockMHz * 1e6);
+  static double toMs(double cycles, const hw::Target &t) {
+    return cycles / (t.clockMHz * 1e3);
   }
 
-  void printText(llvm::raw_ostream &os, const hw::Target &t,
-                 const Report &report) {
-    os << llvm::formatv(
-        "target {0}: {1}x{2} {3}-{4} array, {5} dataflow{6}, "
-        "{7} MHz, {8:F3} mm^2\n",
+  static std::string describeTarget(const hw::Target &t) {
+    std::string pp = "none";
+    if (t.postProcessing.lanes > 0) {
+      std::string ops;
+      for (unsigned op = 0; op < hw::kNumVectorOps; ++op)
+        if (t.postProcessing.has(hw::VectorOp(op)))
+          ops += (ops.empty() ? "" : ", ") +
+                 hw::stringifyVectorOp(hw::VectorOp(op)).str();
+      pp = llvm::formatv("{0} lanes at {1} bits ({2})", t.postProcessing.lanes,
+                         t.getPostProcessingBits(), ops);
+    }
+    return llvm::formatv(
+        "target {0}: {1}x{2} {3}-{4} array, {5} dataflow{6}, {7} MHz, "
+        "{8:F3} mm^2; post-processing: {9}; host: {10} GB/s, {11} GOP/s",
         t.name, t.array.rows, t.array.cols, hw::stringifyMacKind(t.array.mac),
         t.array.bits, hw::stringifyDataflow(t.array.dataflow),
-        t.array.systolic ? " (systolic)" : "", t.clockMHz, t.getAreaMM2());
-    int width = 4;
-    for (const OpRow &r : report.ops)
-      width = std::max(width, int(r.name.size()));
-    os << llvm::format("%-*s %-8s %12s %11s %6s %10s", width, "op", "kind",
-                       "MACs", "cycles", "util", "energy uJ");
-    for (const hw::MemoryLevel &l : t.levels)
-      os << llvm::format(" %9s", l.name.c_str());
-    os << "       NoC       MAC  bound by  mapping\n";
-    for (const OpRow &r : report.ops) {
-      os << llvm::format("%-*s %-8s %12lld %11lld %6.3f %10.3f", width,
-                         r.name.c_str(), r.kind.c_str(), (long long)r.macs,
-                         (long long)r.cost.cycles, r.cost.utilization,
-                         r.cost.energyPJ * 1e-6);
-      for (unsigned l = 0; l < t.levels.size(); ++l)
-        os << llvm::format(" %9.3f", r.cost.levelEnergyPJ[l] * 1e-6);
-      os << llvm::format(" %9.3f %9.3f  %-8s  ", r.cost.networkEnergyPJ * 1e-6,
-                         r.cost.computeEnergyPJ * 1e-6, r.binding.c_str())
-         << r.mapping << "\n";
-    }
-    if (!report.fallback.empty()) {
-      os << "host fallback: " << report.fallback.size() << " op(s)\n";
-      for (const FallbackRow &f : report.fallback)
-        os << "  " << f.name << " (" << f.kind << "): " << f.reason << "\n";
-    }
-    if (report.dataMovement)
-      os << "data movement: " << report.dataMovement
-         << " op(s) (reshape, transpose, ...; not costed)\n";
-    double seconds = latencySeconds(report.cycles, t);
-    os << llvm::formatv("total: {0} ops, {1} MACs, {2} cycles, {3:F3} ms, "
-                        "{4:F3} uJ, EDP {5:E3} J*s, area {6:F3} mm^2\n",
-                        report.ops.size(), report.macs, int64_t(report.cycles),
-                        seconds * 1e3, report.energyPJ * 1e-6,
-                        report.energyPJ * 1e-12 * seconds, t.getAreaMM2());
+        t.array.systolic ? " (systolic)" : "", t.clockMHz, t.getAreaMM2(), pp,
+        t.host.bandwidthGBps, t.host.gops);
   }
 
-  void printJson(llvm::raw_ostream &os, const hw::Target &t,
-                 const Report &report) {
+  void printText(llvm::raw_ostream &os, const WorkloadModel &model,
+                 const hw::Target &t, const WorkloadCost &result) {
+    os << describeTarget(t) << "\n";
+    ArrayRef<Layer> layers = model.getLayers();
+    int width = 4;
+    for (const Row &r : result.rows)
+      width = std::max(width, int(layers[r.layer].name.size()));
+    os << llvm::format("%-*s %-10s %-5s %12s %11s %6s %10s", width, "op",
+                       "kind", "unit", "MACs", "cycles", "util", "energy uJ");
+    for (const hw::MemoryLevel &l : t.levels)
+      os << llvm::format(" %9s", l.name.c_str());
+    os << "       NoC       MAC      post  bound by         mapping\n";
+    unsigned hostRows = 0;
+    for (const Row &r : result.rows) {
+      if (r.unit == Unit::Host) {
+        ++hostRows;
+        continue;
+      }
+      const Layer &l = layers[r.layer];
+      os << llvm::format("%-*s %-10s %-5s %12lld %11lld %6.3f %10.3f", width,
+                         l.name.c_str(), l.kind.c_str(),
+                         r.unit == Unit::Array ? "array" : "post",
+                         (long long)r.macs, (long long)r.cycles,
+                         r.array.utilization, r.energyPJ * 1e-6);
+      for (auto &[name, pj] : getBreakdown(r, t))
+        os << llvm::format(" %9.3f", pj * 1e-6);
+      os << llvm::format("  %-15s ", r.boundBy.c_str());
+      if (r.unit == Unit::Array)
+        os << cost::toMappingAttr(&getContext(), r.mapping, *r.problem, t)
+                  .getBody();
+      os << "\n";
+      if (!r.fused.empty()) {
+        os << "    fused:";
+        for (auto [i, f] : llvm::enumerate(r.fused))
+          os << (i ? ", " : " ") << layers[f].name << " (" << layers[f].kind
+             << (r.folded[i] ? ", folded" : "") << ")";
+        os << "\n";
+      }
+    }
+    if (hostRows) {
+      const double hostCycles = result.partCycles[WorkloadCost::HostPart];
+      os << llvm::formatv("host: {0} op(s), {1} cycles, {2:F3} uJ\n", hostRows,
+                          int64_t(hostCycles),
+                          result.partEnergyPJ[WorkloadCost::HostPart] * 1e-6);
+      for (const Row &r : result.rows)
+        if (r.unit == Unit::Host)
+          os << "  " << layers[r.layer].name << " (" << layers[r.layer].kind
+             << "): " << r.hostReason
+             << llvm::formatv("; {0} cycles, {1:F3} uJ\n", int64_t(r.cycles),
+                              r.energyPJ * 1e-6);
+    }
+    if (result.dataMovement)
+      os << "data movement: " << result.dataMovement
+         << " op(s) (reshape, transpose, ...; not costed)\n";
+    double ms = toMs(result.cycles, t);
+    os << llvm::formatv("total: {0} rows, {1} MACs, {2} cycles, {3:F3} ms, "
+                        "{4:F3} uJ, EDP {5:E3} uJ*ms, area {6:F3} mm^2\n",
+                        result.rows.size(), result.macs, int64_t(result.cycles),
+                        ms, result.energyPJ * 1e-6, result.energyPJ * 1e-6 * ms,
+                        t.getAreaMM2());
+    os << "by part:";
+    for (unsigned p = 0; p < WorkloadCost::kNumParts; ++p)
+      os << llvm::formatv(
+          "{0} {1} {2} cycles ({3:F1}%), {4:F3} uJ ({5:F1}%)", p ? ";" : "",
+          StringRef(kPartNames[p]).str(), int64_t(result.partCycles[p]),
+          result.cycles > 0 ? 100 * result.partCycles[p] / result.cycles : 0.0,
+          result.partEnergyPJ[p] * 1e-6,
+          result.energyPJ > 0 ? 100 * result.partEnergyPJ[p] / result.energyPJ
+                              : 0.0);
+    os << "\n";
+  }
+
+  void printJson(llvm::raw_ostream &os, const WorkloadModel &model,
+                 const hw::Target &t, const WorkloadCost &result) {
     using llvm::json::Array;
     using llvm::json::Object;
-    Array ops;
-    for (const OpRow &r : report.ops) {
+    ArrayRef<Layer> layers = model.getLayers();
+    Array ops, hostOps;
+    unsigned costedOps = 0;
+    for (const Row &r : result.rows) {
+      const Layer &l = layers[r.layer];
+      costedOps += 1 + r.fused.size();
+      if (r.unit == Unit::Host) {
+        hostOps.push_back(Object{{"name", l.name},
+                                 {"kind", l.kind},
+                                 {"reason", r.hostReason},
+                                 {"macs", r.macs},
+                                 {"bytes", r.hostBytes},
+                                 {"operations", r.hostOps},
+                                 {"cycles", int64_t(r.cycles)},
+                                 {"energy_pj", r.energyPJ}});
+        continue;
+      }
       Object breakdown, accesses;
-      for (auto [l, level] : llvm::enumerate(t.levels)) {
-        breakdown[level.name] = r.cost.levelEnergyPJ[l];
+      for (auto &[name, pj] : getBreakdown(r, t))
+        breakdown[name] = pj;
+      for (auto [lv, level] : llvm::enumerate(t.levels)) {
         Object perTensor;
         for (unsigned k = 0; k < kNumTensorKinds; ++k)
-          if (r.cost.reads[l][k] || r.cost.writes[l][k])
-            perTensor[hw::stringifyTensorKind(hw::TensorKind(k))] = Object{
-                {"reads", r.cost.reads[l][k]}, {"writes", r.cost.writes[l][k]}};
-        accesses[level.name] = std::move(perTensor);
+          if (r.array.reads[lv][k] || r.array.writes[lv][k])
+            perTensor[hw::stringifyTensorKind(hw::TensorKind(k))] =
+                Object{{"reads", r.array.reads[lv][k]},
+                       {"writes", r.array.writes[lv][k]}};
+        if (lv == 0 && (r.dramReadElements || r.dramWriteElements))
+          perTensor["post_processing"] = Object{
+              {"reads", r.dramReadElements}, {"writes", r.dramWriteElements}};
+        if (!perTensor.empty())
+          accesses[level.name] = std::move(perTensor);
       }
-      breakdown["network"] = r.cost.networkEnergyPJ;
-      breakdown["compute"] = r.cost.computeEnergyPJ;
-      ops.push_back(Object{
-          {"name", r.name},
-          {"kind", r.kind},
+      Array fused;
+      for (auto [f, folded] : llvm::zip(r.fused, r.folded))
+        fused.push_back(Object{{"name", layers[f].name},
+                               {"kind", layers[f].kind},
+                               {"folded", folded}});
+      Object row{
+          {"name", l.name},
+          {"kind", l.kind},
+          {"unit", stringifyUnit(r.unit)},
+          {"fused", std::move(fused)},
           {"macs", r.macs},
-          {"cycles", int64_t(r.cost.cycles)},
-          {"compute_cycles", int64_t(r.cost.computeCycles)},
-          {"bound_by", r.binding},
-          {"energy_pj", r.cost.energyPJ},
+          {"post_processing_ops", r.vectorOps.getLaneOps()},
+          {"cycles", int64_t(r.cycles)},
+          {"compute_cycles", int64_t(r.array.computeCycles)},
+          {"post_processing_cycles", int64_t(r.vectorCycles)},
+          {"bound_by", r.boundBy},
+          {"energy_pj", r.energyPJ},
           {"energy_breakdown_pj", std::move(breakdown)},
           {"accesses", std::move(accesses)},
-          {"utilization", r.cost.utilization},
-          {"active_pes", r.cost.activePEs},
-          {"bits", Object{{"input", r.bits[hw::Input]},
-                          {"weight", r.bits[hw::Weight]},
-                          {"output", r.bits[hw::Output]}}},
-          {"mapping", r.mapping},
-      });
+          {"utilization", r.array.utilization},
+          {"active_pes", r.array.activePEs},
+      };
+      if (r.unit == Unit::Array) {
+        const cost::Problem &p = *r.problem;
+        row["bits"] = Object{{"input", p.tensors[hw::Input].bits},
+                             {"weight", p.tensors[hw::Weight].bits},
+                             {"output", p.tensors[hw::Output].bits}};
+        row["mapping"] =
+            cost::toMappingAttr(&getContext(), r.mapping, p, t).getBody();
+      }
+      ops.push_back(std::move(row));
     }
-    Array fallback;
-    for (const FallbackRow &f : report.fallback)
-      fallback.push_back(
-          Object{{"name", f.name}, {"kind", f.kind}, {"reason", f.reason}});
-    double seconds = latencySeconds(report.cycles, t);
+    Object parts;
+    for (unsigned p = 0; p < WorkloadCost::kNumParts; ++p)
+      parts[kPartNames[p]] = Object{{"cycles", int64_t(result.partCycles[p])},
+                                    {"energy_pj", result.partEnergyPJ[p]}};
+    double ms = toMs(result.cycles, t);
     Object root{
-        {"schema", "tandem-cost-report/1"},
-        {"target",
-         Object{{"name", t.name},
-                {"source", t.source},
-                {"clock_mhz", t.clockMHz},
-                {"rows", t.array.rows},
-                {"cols", t.array.cols},
-                {"mac", hw::stringifyMacKind(t.array.mac)},
-                {"dataflow", hw::stringifyDataflow(t.array.dataflow)}}},
+        {"schema", "tandem-cost-report/2"},
+        {"target", Object{{"name", t.name},
+                          {"source", t.source},
+                          {"clock_mhz", t.clockMHz},
+                          {"rows", t.array.rows},
+                          {"cols", t.array.cols},
+                          {"mac", hw::stringifyMacKind(t.array.mac)},
+                          {"dataflow", hw::stringifyDataflow(t.array.dataflow)},
+                          {"post_processing_lanes", t.postProcessing.lanes}}},
+        {"options",
+         Object{{"float_bits", int64_t(floatBits)}, {"fuse", bool(fuse)}}},
         {"ops", std::move(ops)},
-        {"host_fallback", Object{{"count", int64_t(report.fallback.size())},
-                                 {"ops", std::move(fallback)}}},
-        {"data_movement", Object{{"count", report.dataMovement}}},
-        {"total", Object{{"ops", int64_t(report.ops.size())},
-                         {"macs", report.macs},
-                         {"cycles", int64_t(report.cycles)},
-                         {"latency_ms", seconds * 1e3},
-                         {"energy_pj", report.energyPJ},
-                         {"edp_j_s", report.energyPJ * 1e-12 * seconds},
-                         {"area_mm2", t.getAreaMM2()}}},
+        {"host_fallback",
+         Object{{"count", int64_t(hostOps.size())},
+                {"cycles", int64_t(result.partCycles[WorkloadCost::HostPart])},
+                {"energy_pj", result.partEnergyPJ[WorkloadCost::HostPart]},
+                {"ops", std::move(hostOps)}}},
+        {"data_movement", Object{{"count", int64_t(result.dataMovement)}}},
+        {"total", Object{{"rows", int64_t(result.rows.size())},
+                         {"ops", int64_t(costedOps)},
+                         {"macs", result.macs},
+                         {"cycles", int64_t(result.cycles)},
+                         {"latency_ms", ms},
+                         {"energy_pj", result.energyPJ},
+                         {"edp_pj_ms", result.energyPJ * ms},
+                         {"area_mm2", t.getAreaMM2()},
+                         {"by_part", std::move(parts)}}},
     };
     os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
   }

@@ -14,7 +14,7 @@ using namespace llvm;
 using namespace tandem;
 using namespace tandem::codesign;
 
-static constexpr int kCheckpointVersion = 1;
+static constexpr int kCheckpointVersion = 2;
 
 Error codesign::saveCheckpoint(StringRef path, StringRef fingerprint,
                                const Archive &archive,

@@ -27,48 +27,6 @@ using namespace llvm;
 using namespace tandem;
 using namespace tandem::codesign;
 
-StringRef codesign::stringifyMetric(Metric metric) {
-  switch (metric) {
-  case Metric::Latency:
-    return "latency";
-  case Metric::Energy:
-    return "energy";
-  case Metric::Area:
-    return "area";
-  case Metric::EDP:
-    return "edp";
-  case Metric::Power:
-    return "power";
-  }
-  llvm_unreachable("unknown metric");
-}
-
-std::optional<Metric> codesign::parseMetric(StringRef name) {
-  return StringSwitch<std::optional<Metric>>(name)
-      .Case("latency", Metric::Latency)
-      .Case("energy", Metric::Energy)
-      .Case("area", Metric::Area)
-      .Case("edp", Metric::EDP)
-      .Case("power", Metric::Power)
-      .Default(std::nullopt);
-}
-
-StringRef codesign::getMetricUnit(Metric metric) {
-  switch (metric) {
-  case Metric::Latency:
-    return "ms";
-  case Metric::Energy:
-    return "uJ";
-  case Metric::Area:
-    return "mm^2";
-  case Metric::EDP:
-    return "uJ*ms";
-  case Metric::Power:
-    return "mW";
-  }
-  llvm_unreachable("unknown metric");
-}
-
 //===----------------------------------------------------------------------===//
 // Parameters and points
 //===----------------------------------------------------------------------===//

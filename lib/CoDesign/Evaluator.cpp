@@ -5,9 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/CoDesign/Evaluator.h"
+#include "tandem/Analysis/MappingAttrConversion.h"
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
-#include "tandem/Dialect/Accel/IR/AccelInterfaces.h"
-#include "tandem/Dialect/Accel/IR/AccelOps.h"
 
 #include "llvm/ADT/StringMap.h"
 
@@ -18,19 +17,12 @@ using namespace tandem::codesign;
 
 Evaluator::Evaluator(const DesignSpace &space, ArrayRef<Workload> workloads,
                      const mapping::SearchOptions &mapperOptions,
-                     int64_t floatBits)
+                     const workload::CostOptions &costOptions)
     : space(space), workloads(workloads), mapperOptions(mapperOptions),
-      floatBits(floatBits) {
-  for (const Workload &w : workloads) {
-    std::vector<bool> &macs = carriesMacs.emplace_back();
-    for (Operation *op : w.ops) {
-      auto problem = cost::buildProblem(
-          cast<accel::LoopNestOpInterface>(op).getLoopNest(), 8, 8, 8);
-      macs.push_back(problem && problem->macsPerIteration > 0);
-      if (!problem)
-        consumeError(problem.takeError());
-    }
-  }
+      costOptions(costOptions) {
+  // The mapper decides every mapping: a model's own attributes were chosen
+  // for another target.
+  this->costOptions.useMappingAttributes = false;
 }
 
 unsigned Evaluator::getMappingClass(const hw::Target &target) {
@@ -84,70 +76,93 @@ Evaluator::Entry Evaluator::getMapping(const cost::Problem &problem,
 
 Metrics Evaluator::evaluate(const hw::Target &target, unsigned mappingClass,
                             std::vector<ModelCost> *breakdown) {
+  using workload::Row;
+  using workload::Unit;
   Metrics metrics;
-  double latency = 0, energy = 0, edp = 0, power = 0, worstLatency = 0;
-  for (auto [w, macs] : llvm::zip(workloads, carriesMacs)) {
+  double latency = 0, energy = 0, power = 0, worstLatency = 0;
+  auto provider = [&](const cost::Problem &problem) -> Expected<cost::Mapping> {
+    Entry entry = getMapping(problem, target, mappingClass);
+    if (!entry.found)
+      return createStringError(inconvertibleErrorCode(), entry.why);
+    return entry.mapping;
+  };
+  for (const Workload &w : workloads) {
+    workload::WorkloadCost result =
+        w.model->evaluate(target, costOptions, provider);
+    ArrayRef<workload::Layer> layers = w.model->getLayers();
+    if (result.failed()) {
+      if (metrics.invalid.empty())
+        metrics.invalid =
+            w.name + ": " +
+            (result.errorOp ? accel::getDisplayName(result.errorOp) + ": "
+                            : std::string()) +
+            result.error;
+      continue;
+    }
     ModelCost model;
     model.model = w.name;
-    StringMap<unsigned> layerIndex;
-    for (auto [op, multiplies] : llvm::zip(w.ops, macs)) {
-      std::string hostReason;
-      auto problem = cost::getOpProblem(cast<accel::LoopNestOpInterface>(op),
-                                        target, floatBits, hostReason);
-      if (!problem) {
+    model.cycles = result.cycles;
+    model.energyPJ = result.energyPJ;
+    StringMap<unsigned> rowIndex;
+    for (const Row &row : result.rows) {
+      const workload::Layer &l = layers[row.layer];
+      if (row.unit == Unit::Host) {
         ++metrics.hostOps;
-        // A layer with multiplications left to the host would make the
-        // design look cheaper than one that runs it: not a valid design.
-        if (multiplies && metrics.invalid.empty())
-          metrics.invalid = w.name + ": " + accel::getDisplayName(op) +
-                            " runs on the host: " + hostReason;
+        // A contraction on the host means the design cannot run the
+        // network's main work: not a candidate.
+        if (l.isContraction() && metrics.invalid.empty())
+          metrics.invalid =
+              w.name + ": " + l.name + " runs on the host: " + row.hostReason;
         if (breakdown)
-          model.hostOps.push_back({accel::getDisplayName(op), hostReason});
+          model.hostOps.push_back({l.name, row.hostReason});
         continue;
       }
-      Entry entry = getMapping(*problem, target, mappingClass);
-      if (!entry.found) {
-        if (metrics.invalid.empty())
-          metrics.invalid = w.name + ": " + accel::getDisplayName(op) +
-                            ": no valid mapping: " + entry.why;
-        continue;
-      }
-      cost::Cost c = cost::evaluate(*problem, entry.mapping, target);
-      model.cycles += c.cycles;
-      model.energyPJ += c.energyPJ;
       if (!breakdown)
         continue;
-      auto [it, inserted] = layerIndex.try_emplace(
-          mapping::getProblemKey(*problem), model.layers.size());
+      std::string mappingText;
+      if (row.unit == Unit::Array)
+        mappingText = cost::toMappingAttr(l.op->getContext(), row.mapping,
+                                          *row.problem, target)
+                          .getBody();
+      std::vector<std::string> fused;
+      std::string key =
+          l.kind + "|" + workload::stringifyUnit(row.unit).str() + "|" +
+          (row.problem ? mapping::getProblemKey(*row.problem) : l.name) + "|" +
+          std::to_string(row.cycles) + "|" + std::to_string(row.energyPJ);
+      for (unsigned f : row.fused) {
+        fused.push_back(layers[f].name);
+        key += "|" + layers[f].kind;
+      }
+      auto [it, inserted] = rowIndex.try_emplace(key, model.layers.size());
       if (inserted) {
         LayerCost layer;
-        layer.name = accel::getDisplayName(op);
-        layer.kind = op->getName().stripDialect().str();
-        layer.mapping = cost::printMapping(entry.mapping, *problem, target);
-        layer.macs = double(problem->getMacs());
-        layer.cycles = c.cycles;
-        layer.energyPJ = c.energyPJ;
-        layer.utilization = c.utilization;
+        layer.name = l.name;
+        layer.kind = l.kind;
+        layer.unit = workload::stringifyUnit(row.unit).str();
+        layer.mapping = std::move(mappingText);
+        layer.fused = std::move(fused);
+        layer.macs = double(row.macs);
+        layer.cycles = row.cycles;
+        layer.energyPJ = row.energyPJ;
+        layer.utilization = row.array.utilization;
         model.layers.push_back(std::move(layer));
       }
       ++model.layers[it->second].count;
     }
-    model.latencyMs = model.cycles / (target.clockMHz * 1e3);
-    double energyUJ = model.energyPJ * 1e-6;
+    model.latencyMs = result.getLatencyMs(target);
     latency += w.weight * model.latencyMs;
-    energy += w.weight * energyUJ;
-    edp += w.weight * energyUJ * model.latencyMs;
+    energy += w.weight * model.energyPJ;
     if (model.latencyMs > 0)
-      power = std::max(power, energyUJ / model.latencyMs);
+      power = std::max(power, model.energyPJ * 1e-6 / model.latencyMs);
     worstLatency = std::max(worstLatency, model.latencyMs);
     if (breakdown)
       breakdown->push_back(std::move(model));
   }
-  metrics.values[unsigned(Metric::Latency)] = latency;
-  metrics.values[unsigned(Metric::Energy)] = energy;
-  metrics.values[unsigned(Metric::EDP)] = edp;
-  metrics.values[unsigned(Metric::Power)] = power;
-  metrics.values[unsigned(Metric::Area)] = target.getAreaMM2();
+  metrics.set(Metric::Latency, latency);
+  metrics.set(Metric::Energy, energy);
+  metrics.set(Metric::EDP, energy * latency);
+  metrics.set(Metric::Power, power);
+  metrics.set(Metric::Area, target.getAreaMM2());
   auto over = [&](std::optional<double> budget, double value) {
     if (budget && value > *budget)
       metrics.violation += value / *budget - 1;
@@ -161,17 +176,14 @@ Metrics Evaluator::evaluate(const hw::Target &target, unsigned mappingClass,
 void Evaluator::attachMappings(const hw::Target &target) {
   unsigned mappingClass = getMappingClass(target);
   for (const Workload &w : workloads)
-    for (Operation *op : w.ops) {
-      std::string hostReason;
-      auto problem = cost::getOpProblem(cast<accel::LoopNestOpInterface>(op),
-                                        target, floatBits, hostReason);
-      if (!problem)
+    for (const workload::Row &row : w.model->place(target, costOptions)) {
+      if (row.unit != workload::Unit::Array)
         continue;
-      Entry entry = getMapping(*problem, target, mappingClass);
+      Entry entry = getMapping(*row.problem, target, mappingClass);
+      Operation *op = w.model->getLayers()[row.layer].op;
       if (entry.found)
         op->setAttr("accel.mapping",
-                    accel::MappingAttr::get(
-                        op->getContext(),
-                        cost::printMapping(entry.mapping, *problem, target)));
+                    cost::toMappingAttr(op->getContext(), entry.mapping,
+                                        *row.problem, target));
     }
 }

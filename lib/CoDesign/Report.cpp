@@ -7,6 +7,7 @@
 #include "tandem/CoDesign/Report.h"
 
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -26,8 +27,16 @@ static StringRef getStatus(const Metrics &m) {
 static json::Object getMetricsJSON(const Metrics &m) {
   json::Object o;
   for (Metric metric : kAllMetrics)
-    o[stringifyMetric(metric)] = m.get(metric);
+    o[getMetricKey(metric)] = m.get(metric);
   return o;
+}
+
+StringRef codesign::getToolVersion() { return TANDEM_VERSION; }
+
+std::string codesign::formatMetric(Metric metric, double value) {
+  return formatv("{0} {1}", format("%.4g", value * getMetricTextScale(metric)),
+                 getMetricTextUnit(metric))
+      .str();
 }
 
 static json::Object getParametersJSON(const DesignSpace &space, uint64_t id) {
@@ -41,14 +50,15 @@ static json::Object getParametersJSON(const DesignSpace &space, uint64_t id) {
 json::Value codesign::getParetoJSON(const DesignSpace &space,
                                     const RunSummary &run,
                                     ArrayRef<FrontDesign> front) {
-  json::Array models, objectives, designs;
-  for (const auto &[name, weight] : run.models)
-    models.push_back(json::Object{{"name", name}, {"weight", weight}});
+  json::Array models, objectives, designs, shapes;
+  for (const RunSummary::Model &m : run.models)
+    models.push_back(
+        json::Object{{"name", m.name}, {"file", m.file}, {"weight", m.weight}});
   for (Metric m : space.objectives)
     objectives.push_back(stringifyMetric(m));
-  json::Object units, constraints;
-  for (Metric m : kAllMetrics)
-    units[stringifyMetric(m)] = getMetricUnit(m);
+  for (const std::string &shape : run.inputShapes)
+    shapes.push_back(shape);
+  json::Object constraints;
   if (space.maxAreaMM2)
     constraints["max_area_mm2"] = *space.maxAreaMM2;
   if (space.maxPowerMW)
@@ -60,21 +70,29 @@ json::Value codesign::getParetoJSON(const DesignSpace &space,
     json::Array modelCosts;
     for (const ModelCost &mc : d.models) {
       json::Array layers, host;
-      for (const LayerCost &l : mc.layers)
-        layers.push_back(json::Object{{"name", l.name},
-                                      {"kind", l.kind},
-                                      {"count", int64_t(l.count)},
-                                      {"macs", l.macs},
-                                      {"cycles", l.cycles},
-                                      {"energy_uj", l.energyPJ * 1e-6},
-                                      {"utilization", l.utilization},
-                                      {"mapping", l.mapping}});
+      for (const LayerCost &l : mc.layers) {
+        json::Array fused;
+        for (const std::string &f : l.fused)
+          fused.push_back(f);
+        json::Object layer{{"name", l.name},
+                           {"kind", l.kind},
+                           {"unit", l.unit},
+                           {"fused", std::move(fused)},
+                           {"count", int64_t(l.count)},
+                           {"macs", l.macs},
+                           {"cycles", l.cycles},
+                           {"energy_pj", l.energyPJ},
+                           {"utilization", l.utilization}};
+        if (!l.mapping.empty())
+          layer["mapping"] = l.mapping;
+        layers.push_back(std::move(layer));
+      }
       for (const auto &[name, reason] : mc.hostOps)
         host.push_back(json::Object{{"name", name}, {"reason", reason}});
       modelCosts.push_back(json::Object{{"name", mc.model},
                                         {"cycles", mc.cycles},
                                         {"latency_ms", mc.latencyMs},
-                                        {"energy_uj", mc.energyPJ * 1e-6},
+                                        {"energy_pj", mc.energyPJ},
                                         {"layers", std::move(layers)},
                                         {"host_ops", std::move(host)}});
     }
@@ -87,18 +105,30 @@ json::Value codesign::getParetoJSON(const DesignSpace &space,
   }
   return json::Object{
       {"tool", "tandem-codesign"},
-      {"schema_version", 1},
+      {"version", getToolVersion()},
+      {"schema_version", 2},
+      {"space", run.spaceFile},
       {"base_target", space.baseName},
       {"models", std::move(models)},
-      {"search", json::Object{{"kind", stringifySearchKind(run.search)},
-                              {"seed", int64_t(run.seed)},
-                              {"evaluations", int64_t(run.evaluations)},
-                              {"space_size", int64_t(run.spaceSize)},
-                              {"mapper", run.mapper}}},
+      {"search",
+       json::Object{{"kind", stringifySearchKind(run.search)},
+                    {"seed", int64_t(run.seed)},
+                    {"budget", int64_t(run.budget)},
+                    {"population", int64_t(run.population)},
+                    {"exhaustive_limit", int64_t(run.exhaustiveLimit)},
+                    {"evaluations", int64_t(run.evaluations)},
+                    {"space_size", int64_t(run.spaceSize)}}},
+      {"mapper",
+       json::Object{{"search", mapping::stringifyStrategy(run.mapper)},
+                    {"objective", stringifyMetric(run.mapperObjective)},
+                    {"seed", int64_t(run.seed)}}},
+      {"cost", json::Object{{"float_bits", run.costOptions.floatBits},
+                            {"fuse", run.costOptions.fuse}}},
+      {"import", json::Object{{"input_shapes", std::move(shapes)},
+                              {"allow_unsupported", run.allowUnsupported}}},
       {"objectives", std::move(objectives)},
       {"constraints", std::move(constraints)},
       {"prefer", stringifyMetric(space.prefer)},
-      {"units", std::move(units)},
       {"designs", std::move(designs)}};
 }
 
@@ -132,7 +162,8 @@ std::string codesign::getCandidatesCSV(const DesignSpace &space,
     os << "," << csvField(p.name);
   os << ",status";
   // Column names carry the unit, in the order of kAllMetrics.
-  os << ",latency_ms,energy_uj,area_mm2,edp_uj_ms,power_mw";
+  for (Metric m : kAllMetrics)
+    os << "," << getMetricKey(m);
   os << ",violation,host_ops,pareto,note\n";
   for (const Candidate &c : archive.getCandidates()) {
     os << c.id;
@@ -218,11 +249,13 @@ static std::string getScatterSVG(const Archive &archive,
   const double width = 720, height = 480, left = 80, right = 20, top = 20,
                bottom = 60;
   const double plotW = width - left - right, plotH = height - top - bottom;
+  // Plotted in the units people read.
+  const double sx = getMetricTextScale(mx), sy = getMetricTextScale(my);
   std::vector<double> xs, ys;
   for (const Candidate &c : archive.getCandidates())
     if (c.metrics.invalid.empty()) {
-      xs.push_back(c.metrics.get(mx));
-      ys.push_back(c.metrics.get(my));
+      xs.push_back(c.metrics.get(mx) * sx);
+      ys.push_back(c.metrics.get(my) * sy);
     }
   Axis ax(xs), ay(ys);
   auto px = [&](double v) { return left + ax.place(v) * plotW; };
@@ -256,28 +289,28 @@ static std::string getScatterSVG(const Archive &archive,
   os << formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\">{2} ({3}"
                 "{4})</text>\n",
                 left + plotW / 2, height - 16, stringifyMetric(mx),
-                escapeHTML(getMetricUnit(mx)), ax.log ? ", log scale" : "");
+                escapeHTML(getMetricTextUnit(mx)), ax.log ? ", log scale" : "");
   os << formatv("<text x=\"16\" y=\"{0}\" text-anchor=\"middle\" "
                 "transform=\"rotate(-90 16 {0})\">{1} ({2}{3})</text>\n",
                 top + plotH / 2, stringifyMetric(my),
-                escapeHTML(getMetricUnit(my)), ay.log ? ", log scale" : "");
+                escapeHTML(getMetricTextUnit(my)), ay.log ? ", log scale" : "");
   // All candidates first, the front on top of them.
   for (const Candidate &c : archive.getCandidates()) {
     if (!c.metrics.invalid.empty())
       continue;
     bool feasible = c.metrics.isFeasible();
     os << formatv("<circle cx=\"{0}\" cy=\"{1}\" r=\"2.5\" class=\"{2}\"/>\n",
-                  format("%.1f", px(c.metrics.get(mx))),
-                  format("%.1f", py(c.metrics.get(my))),
+                  format("%.1f", px(c.metrics.get(mx) * sx)),
+                  format("%.1f", py(c.metrics.get(my) * sy)),
                   feasible ? "cand" : "over");
   }
   for (const FrontDesign &d : front) {
     const Metrics &m = d.candidate->metrics;
     os << formatv("<circle cx=\"{0}\" cy=\"{1}\" r=\"{2}\" class=\"{3}\">"
                   "<title>design {4}</title></circle>\n",
-                  format("%.1f", px(m.get(mx))), format("%.1f", py(m.get(my))),
-                  d.preferred ? 7 : 4, d.preferred ? "best" : "front",
-                  d.candidate->id);
+                  format("%.1f", px(m.get(mx) * sx)),
+                  format("%.1f", py(m.get(my) * sy)), d.preferred ? 7 : 4,
+                  d.preferred ? "best" : "front", d.candidate->id);
   }
   os << "</svg>\n";
   return svg;
@@ -305,16 +338,19 @@ std::string codesign::getReportHTML(const DesignSpace &space,
         "code{font-size:90%}\n</style>\n</head>\n<body>\n";
   os << "<h1>Design-space exploration</h1>\n<p>";
   for (auto [i, m] : llvm::enumerate(run.models))
-    os << (i ? ", " : "Models: ") << "<b>" << escapeHTML(m.first)
-       << "</b> (weight " << format("%g", m.second) << ")";
+    os << (i ? ", " : "Models: ") << "<b>" << escapeHTML(m.name)
+       << "</b> (weight " << format("%g", m.weight) << ")";
   size_t feasible = llvm::count_if(archive.getCandidates(), [](const auto &c) {
     return c.metrics.isFeasible();
   });
   os << ".<br>Base target <b>" << escapeHTML(space.baseName) << "</b>; "
      << stringifySearchKind(run.search) << " search (seed " << run.seed
-     << ", mapper " << escapeHTML(run.mapper) << ") evaluated "
-     << run.evaluations << " of " << run.spaceSize << " points, " << feasible
-     << " feasible; " << front.size() << " Pareto-optimal on ";
+     << ", mapper " << mapping::stringifyStrategy(run.mapper) << " for "
+     << stringifyMetric(run.mapperObjective) << ", "
+     << (run.costOptions.fuse ? "element-wise ops fused" : "no fusion")
+     << ") evaluated " << run.evaluations << " of " << run.spaceSize
+     << " points, " << feasible << " feasible; " << front.size()
+     << " Pareto-optimal on ";
   for (auto [i, m] : llvm::enumerate(space.objectives))
     os << (i ? ", " : "") << stringifyMetric(m);
   os << ". Highlighted: the design with the lowest "
@@ -329,8 +365,8 @@ std::string codesign::getReportHTML(const DesignSpace &space,
   for (const Parameter &p : space.parameters)
     os << "<th>" << escapeHTML(p.name) << "</th>";
   for (Metric m : kAllMetrics)
-    os << "<th>" << stringifyMetric(m) << " (" << escapeHTML(getMetricUnit(m))
-       << ")</th>";
+    os << "<th>" << stringifyMetric(m) << " ("
+       << escapeHTML(getMetricTextUnit(m)) << ")</th>";
   os << "</tr>\n";
   for (const FrontDesign &d : front) {
     os << (d.preferred ? "<tr class=\"best\">" : "<tr>") << "<td><a href=\"#d"
@@ -339,7 +375,9 @@ std::string codesign::getReportHTML(const DesignSpace &space,
     for (auto [p, v] : llvm::zip(space.parameters, point))
       os << "<td>" << escapeHTML(p.getLabel(v)) << "</td>";
     for (Metric m : kAllMetrics)
-      os << "<td>" << format("%.4g", d.candidate->metrics.get(m)) << "</td>";
+      os << "<td>"
+         << format("%.4g", d.candidate->metrics.get(m) * getMetricTextScale(m))
+         << "</td>";
     os << "</tr>\n";
   }
   os << "</table>\n<h2>Per-layer breakdown</h2>\n";
@@ -353,14 +391,17 @@ std::string codesign::getReportHTML(const DesignSpace &space,
          << format("%.4g", mc.latencyMs) << " ms, "
          << format("%.4g", mc.energyPJ * 1e-6) << " uJ</p>\n";
       os << "<table>\n<tr><th class=\"l\">layer</th><th class=\"l\">kind</th>"
+            "<th class=\"l\">unit</th><th class=\"l\">fused</th>"
             "<th>count</th><th>MACs</th><th>cycles</th><th>energy (uJ)</th>"
             "<th>share of energy</th><th>utilization</th>"
             "<th class=\"l\">mapping</th></tr>\n";
       for (const LayerCost &l : mc.layers)
         os << "<tr><td class=\"l\">" << escapeHTML(l.name)
-           << "</td><td class=\"l\">" << escapeHTML(l.kind) << "</td><td>"
-           << l.count << "</td><td>" << format("%.0f", l.macs) << "</td><td>"
-           << format("%.0f", l.cycles) << "</td><td>"
+           << "</td><td class=\"l\">" << escapeHTML(l.kind)
+           << "</td><td class=\"l\">" << escapeHTML(l.unit)
+           << "</td><td class=\"l\">" << escapeHTML(join(l.fused, ", "))
+           << "</td><td>" << l.count << "</td><td>" << format("%.0f", l.macs)
+           << "</td><td>" << format("%.0f", l.cycles) << "</td><td>"
            << format("%.4g", l.energyPJ * 1e-6) << "</td><td>"
            << format("%.1f%%", mc.energyPJ > 0
                                    ? 100 * l.count * l.energyPJ / mc.energyPJ

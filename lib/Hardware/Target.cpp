@@ -17,6 +17,13 @@
 //    width.
 //  - network: Eyeriss's normalized costs put one hop of the array network at
 //    2x a MAC (Chen et al., ISCA 2016).
+//  - post-processing unit: adds, compares (a subtract) and multiplies at
+//    its width from the same table; a divide as a Newton-Raphson reciprocal
+//    (two iterations of two multiplies and an add, then a multiply: 5
+//    multiplies and 2 adds) and a transcendental as a piecewise-linear table
+//    lookup (2 multiplies and 2 adds): Tandem's estimates, not measured.
+//  - host: 250 pJ per byte (DRAM, 2 nJ per 64 bits) and 70 pJ per
+//    operation (a general-purpose core's instruction energy, Horowitz 2014).
 //  - area: Horowitz's 45 nm arithmetic areas (8-bit multiply 282 um^2, add
 //    36 um^2; 16-bit float multiply 1640 + add 1360 um^2; 32-bit float 7700 +
 //    4184 um^2) and SRAM at 0.7 um^2 per bit (a 0.346 um^2 6T cell, Intel
@@ -62,6 +69,9 @@ double sramAccessPJ(int64_t capacityBytes, int64_t wordBits) {
 }
 
 constexpr double kSramUm2PerBit = 0.7;
+
+double intMulUm2(double bits) { return 282 * bits * bits / 64; }
+double intAddUm2(double bits) { return 36 * bits / 8; }
 
 } // namespace
 
@@ -140,6 +150,36 @@ Error Target::validate() const {
                         "is true for the outermost level; it must be shared");
     seenPerPE |= level.perPE;
   }
+  for (auto [i, level] : llvm::enumerate(levels))
+    if (level.name == "X" || level.name == "Y")
+      return fieldError("levels[" + Twine(i) + "].name",
+                        "is '" + level.name +
+                            "', which mappings use for the array's axes; "
+                            "choose another name");
+  const PostProcessing &pp = postProcessing;
+  if (pp.lanes < 0 || pp.lanes > kMaxArraySide * kMaxArraySide)
+    return fieldError("post_processing.lanes",
+                      "must be between 0 and " +
+                          Twine(kMaxArraySide * kMaxArraySide));
+  if (pp.bits < 0 || pp.bits > 64)
+    return fieldError("post_processing.bits",
+                      "must be between 1 and 64 (or 0: the array's width)");
+  if (pp.lanes > 0 && pp.ops == 0)
+    return fieldError("post_processing.ops",
+                      "must name at least one operation when lanes > 0");
+  for (unsigned op = 0; op < kNumVectorOps; ++op)
+    if (pp.energyPJ[op] && !(*pp.energyPJ[op] >= 0))
+      return fieldError("post_processing.energy_pj." +
+                            stringifyVectorOp(VectorOp(op)),
+                        "must not be negative");
+  if (!(host.bandwidthGBps > 0) || !std::isfinite(host.bandwidthGBps))
+    return fieldError("host.bandwidth_gb_per_s", "must be positive");
+  if (!(host.gops > 0) || !std::isfinite(host.gops))
+    return fieldError("host.gop_per_s", "must be positive");
+  if (!(host.energyPJPerByte >= 0) || !std::isfinite(host.energyPJPerByte))
+    return fieldError("host.energy_pj_per_byte", "must not be negative");
+  if (!(host.energyPJPerOp >= 0) || !std::isfinite(host.energyPJPerOp))
+    return fieldError("host.energy_pj_per_op", "must not be negative");
   if (levels.front().holds != 0b111)
     return fieldError("levels[0].holds",
                       "must hold input, weight and output: the outermost "
@@ -229,6 +269,45 @@ double Target::getNetworkEnergyPJ() const {
   return 2.0 * getMacEnergyPJ(array.bits, array.bits);
 }
 
+int64_t Target::getPostProcessingBits() const {
+  return postProcessing.bits > 0 ? postProcessing.bits : array.bits;
+}
+
+double Target::getVectorOpEnergyPJ(VectorOp op) const {
+  if (const std::optional<double> &e = postProcessing.energyPJ[unsigned(op)])
+    return *e;
+  double bits = double(getPostProcessingBits());
+  double add, mul;
+  if (array.mac == MacKind::Float) {
+    add = bits <= 16 ? 0.4 : 0.9;
+    mul = bits <= 16 ? 1.1 : 3.7;
+  } else {
+    add = intAddPJ(bits);
+    mul = intMulPJ(bits, bits);
+  }
+  switch (op) {
+  case VectorOp::Add:
+  case VectorOp::Compare:
+    return add;
+  case VectorOp::Multiply:
+    return mul;
+  case VectorOp::Divide:
+    return 5 * mul + 2 * add;
+  case VectorOp::Transcendental:
+    return 2 * mul + 2 * add;
+  }
+  return add;
+}
+
+PostProcessing tandem::hw::getDefaultPostProcessing(const PEArray &array) {
+  PostProcessing pp;
+  pp.lanes = array.cols;
+  pp.ops = (1u << unsigned(VectorOp::Add)) |
+           (1u << unsigned(VectorOp::Multiply)) |
+           (1u << unsigned(VectorOp::Compare));
+  return pp;
+}
+
 double Target::getAreaMM2() const {
   double pe;
   if (compute.peAreaMM2) {
@@ -249,12 +328,17 @@ double Target::getAreaMM2() const {
       break;
     case MacKind::Integer:
     case MacKind::BitFusion:
-      um2 = 282 * (b * b) / 64 + 36 * b / 8;
+      um2 = intMulUm2(b) + intAddUm2(b);
       break;
     }
     pe = um2 * 1e-6;
   }
   double area = pe * double(array.getNumPEs());
+  // Each post-processing lane: a multiplier and an adder (compares share
+  // it); divides and tables are not in the estimate.
+  double ppBits = double(getPostProcessingBits());
+  area += double(postProcessing.lanes) *
+          (intMulUm2(ppBits) + intAddUm2(ppBits)) * 1e-6;
   for (auto [i, level] : llvm::enumerate(levels)) {
     if (level.capacityBytes == 0)
       continue; // off-chip
@@ -305,6 +389,22 @@ StringRef tandem::hw::stringifyDataflow(Dataflow dataflow) {
     return "is";
   case Dataflow::RowStationary:
     return "rs";
+  }
+  return "";
+}
+
+StringRef tandem::hw::stringifyVectorOp(VectorOp op) {
+  switch (op) {
+  case VectorOp::Add:
+    return "add";
+  case VectorOp::Multiply:
+    return "multiply";
+  case VectorOp::Compare:
+    return "compare";
+  case VectorOp::Divide:
+    return "divide";
+  case VectorOp::Transcendental:
+    return "transcendental";
   }
   return "";
 }

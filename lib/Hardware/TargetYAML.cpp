@@ -25,9 +25,20 @@ struct LevelYAML {
   MemoryLevel level;
   std::vector<std::string> holds;
 };
+/// The post-processing unit as written: operations by name, energies by
+/// operation name.
+struct VectorEnergiesYAML {
+  std::array<std::optional<double>, kNumVectorOps> energyPJ;
+};
+struct PostProcessingYAML {
+  PostProcessing unit;
+  std::vector<std::string> ops;
+  std::optional<VectorEnergiesYAML> energies;
+};
 struct TargetYAML {
   Target target;
   std::vector<LevelYAML> levels;
+  std::optional<PostProcessingYAML> postProcessing;
 };
 } // namespace
 
@@ -76,6 +87,34 @@ template <> struct MappingTraits<ComputeCosts> {
   }
 };
 
+template <> struct MappingTraits<VectorEnergiesYAML> {
+  static void mapping(IO &io, VectorEnergiesYAML &e) {
+    for (unsigned op = 0; op < kNumVectorOps; ++op)
+      io.mapOptional(stringifyVectorOp(VectorOp(op)).data(), e.energyPJ[op]);
+  }
+};
+
+template <> struct MappingTraits<PostProcessingYAML> {
+  static void mapping(IO &io, PostProcessingYAML &p) {
+    io.mapRequired("lanes", p.unit.lanes);
+    io.mapOptional("bits", p.unit.bits, int64_t(0));
+    io.mapOptional("ops", p.ops);
+    io.mapOptional("energy_pj", p.energies);
+  }
+};
+
+template <> struct MappingTraits<HostModel> {
+  static void mapping(IO &io, HostModel &h) {
+    HostModel defaults;
+    io.mapOptional("bandwidth_gb_per_s", h.bandwidthGBps,
+                   defaults.bandwidthGBps);
+    io.mapOptional("gop_per_s", h.gops, defaults.gops);
+    io.mapOptional("energy_pj_per_byte", h.energyPJPerByte,
+                   defaults.energyPJPerByte);
+    io.mapOptional("energy_pj_per_op", h.energyPJPerOp, defaults.energyPJPerOp);
+  }
+};
+
 template <> struct MappingTraits<LevelYAML> {
   static void mapping(IO &io, LevelYAML &l) {
     io.mapRequired("name", l.level.name);
@@ -98,6 +137,8 @@ template <> struct MappingTraits<TargetYAML> {
     io.mapRequired("clock_mhz", t.target.clockMHz);
     io.mapRequired("array", t.target.array);
     io.mapOptional("compute", t.target.compute);
+    io.mapOptional("post_processing", t.postProcessing);
+    io.mapOptional("host", t.target.host);
     io.mapRequired("levels", t.levels);
   }
 };
@@ -127,6 +168,27 @@ Expected<Target> tandem::hw::parseTarget(StringRef yaml, StringRef fileName) {
     return createStringError(inconvertibleErrorCode(), message);
   }
   Target target = std::move(parsed.target);
+  if (!parsed.postProcessing) {
+    target.postProcessing = getDefaultPostProcessing(target.array);
+  } else {
+    target.postProcessing = parsed.postProcessing->unit;
+    for (const std::string &name : parsed.postProcessing->ops) {
+      std::optional<VectorOp> op;
+      for (unsigned k = 0; k < kNumVectorOps; ++k)
+        if (name == stringifyVectorOp(VectorOp(k)))
+          op = VectorOp(k);
+      if (!op)
+        return createStringError(
+            inconvertibleErrorCode(),
+            "%s: 'post_processing.ops' names '%s'; expected add, multiply, "
+            "compare, divide or transcendental",
+            fileName.str().c_str(), name.c_str());
+      target.postProcessing.ops |= 1u << unsigned(*op);
+    }
+    if (parsed.postProcessing->energies)
+      target.postProcessing.energyPJ =
+          parsed.postProcessing->energies->energyPJ;
+  }
   for (auto [i, l] : llvm::enumerate(parsed.levels)) {
     MemoryLevel level = l.level;
     level.holds = 0;
@@ -166,6 +228,18 @@ std::string tandem::hw::printTarget(const Target &target) {
     out.levels.push_back(std::move(l));
   }
   out.target.levels.clear();
+  PostProcessingYAML pp;
+  pp.unit = target.postProcessing;
+  pp.unit.bits = target.getPostProcessingBits();
+  VectorEnergiesYAML energies;
+  for (unsigned op = 0; op < kNumVectorOps; ++op)
+    if (target.postProcessing.has(VectorOp(op))) {
+      pp.ops.push_back(stringifyVectorOp(VectorOp(op)).str());
+      energies.energyPJ[op] = target.getVectorOpEnergyPJ(VectorOp(op));
+    }
+  if (!pp.ops.empty())
+    pp.energies = energies;
+  out.postProcessing = pp;
   std::string text;
   raw_string_ostream os(text);
   yaml::Output yout(os);

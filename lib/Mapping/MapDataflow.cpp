@@ -4,7 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tandem/Dialect/Accel/IR/AccelInterfaces.h"
+#include "tandem/Analysis/MappingAttrConversion.h"
+#include "tandem/Analysis/WorkloadModel.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Mapping/Mapper.h"
 #include "tandem/Mapping/Passes.h"
@@ -44,23 +45,8 @@ struct MapDataflowPass
       return signalPassFailure();
     }
     SearchOptions options;
-    auto parsedObjective = parseObjective(objective);
-    if (!parsedObjective) {
-      emitError(module.getLoc(), "--accel-map-dataflow objective must be "
-                                 "latency, energy or edp, not '")
-          << objective << "'";
-      return signalPassFailure();
-    }
-    auto parsedStrategy = parseStrategy(search);
-    if (!parsedStrategy) {
-      emitError(module.getLoc(),
-                "--accel-map-dataflow search must be auto, exhaustive, "
-                "heuristic, local, random or genetic, not '")
-          << search << "'";
-      return signalPassFailure();
-    }
-    options.objective = *parsedObjective;
-    options.strategy = *parsedStrategy;
+    options.objective = objective;
+    options.strategy = search;
     options.seed = seed;
     options.timeBudgetMs = timeBudgetMs;
     auto loaded = hw::loadTarget(target);
@@ -69,21 +55,24 @@ struct MapDataflowPass
       return signalPassFailure();
     }
     const hw::Target &hwTarget = *loaded;
+    const workload::WorkloadModel &model =
+        getAnalysis<workload::WorkloadModel>();
+    workload::CostOptions costOptions;
+    costOptions.floatBits = floatBits;
 
-    // Unique problems, in the order their first op appears.
+    // Unique problems of the array's rows, in the order their first op
+    // appears.
     std::vector<Layer> layers;
     llvm::StringMap<unsigned> byKey;
-    module.walk([&](accel::LoopNestOpInterface op) {
-      std::string hostReason;
-      auto problem = cost::getOpProblem(op, hwTarget, floatBits, hostReason);
-      if (!problem)
-        return; // runs on the host; the cost report lists it
-      auto [it, inserted] =
-          byKey.try_emplace(getProblemKey(*problem), unsigned(layers.size()));
+    for (const workload::Row &row : model.place(hwTarget, costOptions)) {
+      if (row.unit != workload::Unit::Array)
+        continue; // the cost report says where and why
+      auto [it, inserted] = byKey.try_emplace(getProblemKey(*row.problem),
+                                              unsigned(layers.size()));
       if (inserted)
-        layers.push_back({std::move(*problem), {}, {}});
-      layers[it->second].ops.push_back(op);
-    });
+        layers.push_back({*row.problem, {}, {}});
+      layers[it->second].ops.push_back(model.getLayers()[row.layer].op);
+    }
 
     bool failed = false;
     for (Layer &layer : layers)
@@ -109,9 +98,16 @@ struct MapDataflowPass
             << "'";
         return signalPassFailure();
       }
-      auto attr = accel::MappingAttr::get(
-          &getContext(),
-          cost::printMapping(layer.result.mapping, layer.problem, hwTarget));
+      if (llvm::Error err = cost::verifyMapping(
+              layer.problem, layer.result.mapping, hwTarget)) {
+        layer.ops.front()->emitError("the ")
+            << stringifyStrategy(layer.result.strategy)
+            << " search returned an invalid mapping (a bug): "
+            << llvm::toString(std::move(err));
+        return signalPassFailure();
+      }
+      auto attr = cost::toMappingAttr(&getContext(), layer.result.mapping,
+                                      layer.problem, hwTarget);
       for (Operation *op : layer.ops)
         op->setAttr("accel.mapping", attr);
       if (stats)
@@ -127,6 +123,8 @@ struct MapDataflowPass
                 ? " (cut short)"
                 : "");
     }
+    // Attributes changed, nothing else: the workload model still holds.
+    markAllAnalysesPreserved();
   }
 };
 

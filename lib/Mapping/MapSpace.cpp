@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tandem/Mapping/DefaultMapping.h"
 #include "tandem/Mapping/Mapper.h"
 
 #include "llvm/Support/MathExtras.h"
@@ -55,7 +56,7 @@ static void factorizations(int64_t extent, ArrayRef<int64_t> limit,
     for (int64_t y = 1; y <= maxY; ++y) {
       int64_t rest =
           llvm::divideCeilSigned(llvm::divideCeilSigned(extent, x), y);
-      cost::getDivisors(rest, divisors);
+      getDivisors(rest, divisors);
       current[slotX] = x;
       current[slotY] = y;
       place(1, rest);
@@ -69,7 +70,7 @@ MapSpace::MapSpace(const Problem &problem, const hw::Target &target)
   if (target.array.flexibleDataflow) {
     allowedX = allowedY = (1u << n) - 1;
   } else {
-    cost::DataflowStyle style = cost::getDataflowStyle(problem, target);
+    DataflowStyle style = getDataflowStyle(problem, target);
     for (unsigned d : style.x)
       allowedX |= 1u << d;
     for (unsigned d : style.y)
@@ -247,7 +248,7 @@ std::string mapping::getProblemKey(const Problem &p) {
     os << p.dimNames[d] << p.extents[d] << ",";
   for (const Problem::Tensor &t : p.tensors) {
     os << "|" << t.present << ":" << t.bits << ":";
-    for (unsigned c = 0; c < t.numCoords; ++c) {
+    for (unsigned c = 0; c < t.rank; ++c) {
       os << t.size[c] << "(";
       for (unsigned d = 0; d < p.numDims; ++d)
         os << t.coeff[c][d] << " ";

@@ -113,7 +113,7 @@ def test_report_agrees_with_pareto_and_candidates(run):
     assert f'<tr class="best"><td><a href="#d{best["id"]}">' in text
     assert f'<details id="d{best["id"]}" open>' in text
     # The preferred design is the front's lowest EDP (the space's `prefer`).
-    assert best["metrics"]["edp"] == min(d["metrics"]["edp"] for d in designs)
+    assert best["metrics"]["edp_pj_ms"] == min(d["metrics"]["edp_pj_ms"] for d in designs)
     assert f"design {best['id']}:" in stdout
 
 
@@ -121,8 +121,8 @@ def test_pareto_designs_are_mutually_nondominated_and_dominate_the_rest(run):
     out, _ = run
     pareto = json.loads((out / "pareto.json").read_text())
     objectives = pareto["objectives"]
-    columns = {"latency": "latency_ms", "energy": "energy_uj", "area": "area_mm2",
-               "edp": "edp_uj_ms", "power": "power_mw"}
+    columns = {"latency": "latency_ms", "energy": "energy_pj", "area": "area_mm2",
+               "edp": "edp_pj_ms", "power": "power_mw"}
     with open(out / "candidates.csv", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["status"] == "feasible"]
     points = {int(r["id"]): [float(r[columns[o]]) for o in objectives] for r in rows}
@@ -144,18 +144,41 @@ def test_per_layer_breakdown_sums_to_the_totals(run):
         (model,) = design["models"]
         assert model["name"] == "resnet18"
         layers = model["layers"]
-        # ResNet-18's compute ops: 20 convs (17 + 3 downsampling), 17 ReLUs,
-        # 8 residual adds and the classifier's bias add, the max and the
-        # average pool, the classifier's matmul: 49. The average pool divides,
-        # which the Eyeriss-like array cannot: it runs on the host.
+        # The average pool multiplies by 1/49, which the Eyeriss-like output
+        # stage (adds and compares) cannot: it runs on the host, and is in
+        # the totals like every other op.
         assert [h["name"] for h in model["host_ops"]] == ["/avgpool/GlobalAveragePool"]
-        assert sum(l["count"] for l in layers) == 49 - 1
-        assert sum(l["count"] * l["cycles"] for l in layers) == pytest.approx(model["cycles"])
-        assert sum(l["count"] * l["energy_uj"] for l in layers) == pytest.approx(model["energy_uj"])
-        assert model["latency_ms"] == pytest.approx(design["metrics"]["latency"])
+        # Rows: 20 convs and the classifier on the array (the 17 ReLUs, the 8
+        # residual adds and the classifier's bias add fused into them), the
+        # max pool on the post-processing unit; the host op is not a row.
+        assert sum(l["count"] for l in layers) == 22
+        fused = sum(l["count"] * len(l["fused"]) for l in layers)
+        assert fused == 17 + 8 + 1
+        assert sum(l["count"] * l["cycles"] for l in layers) <= model["cycles"]
+        assert sum(l["count"] * l["energy_pj"] for l in layers) < model["energy_pj"]
+        assert model["latency_ms"] == pytest.approx(design["metrics"]["latency_ms"])
+        assert model["energy_pj"] == pytest.approx(design["metrics"]["energy_pj"])
+        assert design["metrics"]["edp_pj_ms"] == pytest.approx(
+            design["metrics"]["energy_pj"] * design["metrics"]["latency_ms"])
         # ResNet-18's 1.81 GMACs (conv1: 118,013,952 of them).
         assert sum(l["count"] * l["macs"] for l in layers) == pytest.approx(1814073344)
         assert layers[0]["name"] == "/conv1/Conv" and layers[0]["macs"] == 118013952
+        assert layers[0]["unit"] == "array" and layers[0]["fused"] == ["/relu/Relu"]
+        # Element-wise and pooling work no longer dominates: the array rows
+        # take most of the cycles and energy.
+        array = [l for l in layers if l["unit"] == "array"]
+        assert sum(l["count"] * l["cycles"] for l in array) > 0.9 * model["cycles"]
+
+
+def test_pareto_records_how_to_reproduce_it(run):
+    out, _ = run
+    pareto = json.loads((out / "pareto.json").read_text())
+    assert pareto["version"] and pareto["schema_version"] == 2
+    assert pareto["space"].endswith("resnet18-space.yaml")
+    assert pareto["models"][0]["file"].endswith("resnet18.mlir")
+    assert pareto["mapper"] == {"search": "heuristic", "objective": "edp", "seed": 1}
+    assert pareto["cost"] == {"float_bits": 0, "fuse": True}
+    assert pareto["search"]["kind"] == "exhaustive" and pareto["search"]["seed"] == 1
 
 
 def test_best_design_outputs(run, tandem_opt):
@@ -164,6 +187,9 @@ def test_best_design_outputs(run, tandem_opt):
     best = next(d for d in pareto["designs"] if d["preferred"])
     target = (out / "best-target.yaml").read_text()
     assert f"name:            design-{best['id']}" in target or f"name: design-{best['id']}" in target
+    # A design that changes the base is not what the base's paper describes.
+    assert "Chen et al." not in target
+    assert f"tandem-codesign design {best['id']} of resnet18-space.yaml: eyeriss with" in target
     # The mapped IR reports the same cost as pareto.json with the exported target.
     report = tandem_opt(str(out / "best-resnet18.mlir"),
                         f"--accel-cost-report=target={out / 'best-target.yaml'} format=json",
@@ -171,7 +197,7 @@ def test_best_design_outputs(run, tandem_opt):
     assert report.returncode == 0, report.stderr
     totals = json.loads(report.stdout)["total"]
     assert totals["cycles"] == pytest.approx(best["models"][0]["cycles"])
-    assert totals["energy_pj"] * 1e-6 == pytest.approx(best["models"][0]["energy_uj"])
+    assert totals["energy_pj"] == pytest.approx(best["models"][0]["energy_pj"])
 
 
 @pytest.mark.parametrize("space", sorted((ROOT / "examples").glob("*space*.yaml")))

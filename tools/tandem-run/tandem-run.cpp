@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/Execution/Executable.h"
+#include "tandem/Execution/InputBinding.h"
 #include "tandem/Execution/NumPy.h"
 #include "tandem/InitAll.h"
 #include "tandem/Target/ONNX/ImportONNX.h"
@@ -76,10 +77,10 @@ cl::list<std::string> expectations(
     cl::desc("Compare an output with a file: NAME=FILE, or FILE for the "
              "outputs in order"),
     cl::value_desc("name=file"), cl::cat(category));
-cl::opt<double> rtol("rtol", cl::desc("Relative tolerance of --expect"),
-                     cl::init(1e-4), cl::cat(category));
-cl::opt<double> atol("atol", cl::desc("Absolute tolerance of --expect"),
-                     cl::init(1e-5), cl::cat(category));
+cl::opt<double> relTolerance("rtol", cl::desc("Relative tolerance of --expect"),
+                             cl::init(1e-4), cl::cat(category));
+cl::opt<double> absTolerance("atol", cl::desc("Absolute tolerance of --expect"),
+                             cl::init(1e-5), cl::cat(category));
 cl::opt<bool> printOutputs("print", cl::desc("Print the outputs as text"),
                            cl::cat(category));
 cl::opt<bool> printTime("time",
@@ -109,17 +110,6 @@ cl::list<std::string> constantInputs(
 int fail(const Twine &message) {
   errs() << "tandem-run: error: " << message << "\n";
   return 1;
-}
-
-Expected<Tensor> readTensorFile(StringRef path) {
-  if (path.ends_with(".npy"))
-    return exec::readNpy(path);
-  if (path.ends_with(".pb"))
-    return readTensorProtoFile(path);
-  return createStringError(inconvertibleErrorCode(),
-                           "'" + path +
-                               "': unknown tensor file type (expected .npy "
-                               "or .pb)");
 }
 
 Expected<std::pair<std::string, std::string>> splitAssignment(StringRef text,
@@ -159,30 +149,6 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &context) {
   return loadModelFile(modelPath, &context, options);
 }
 
-Expected<Tensor> parseInlineValues(const exec::TensorSignature &sig,
-                                   StringRef text) {
-  Tensor t(sig.type, sig.shape);
-  SmallVector<StringRef> items;
-  SplitString(text, items, ", ");
-  int64_t n = t.getNumElements();
-  if (items.size() != 1 && static_cast<int64_t>(items.size()) != n)
-    return createStringError(inconvertibleErrorCode(),
-                             "--values for '" + sig.name + "' gives " +
-                                 Twine(items.size()) + " values; " +
-                                 sig.describe() + " needs " + Twine(n) +
-                                 " (or one for all)");
-  for (int64_t i = 0; i < n; ++i) {
-    StringRef item = items[items.size() == 1 ? 0 : i];
-    double v;
-    if (item.getAsDouble(v))
-      return createStringError(inconvertibleErrorCode(),
-                               "--values for '" + sig.name + "': '" + item +
-                                   "' is not a number");
-    t.setFromDouble(i, v);
-  }
-  return t;
-}
-
 /// Nested-list text of a tensor, numpy style.
 void printTensor(raw_ostream &os, const Tensor &t) {
   std::function<void(size_t, int64_t &)> rec = [&](size_t dim, int64_t &i) {
@@ -204,59 +170,6 @@ void printTensor(raw_ostream &os, const Tensor &t) {
   };
   int64_t i = 0;
   rec(0, i);
-}
-
-std::string formatIndex(ArrayRef<int64_t> shape, int64_t flat) {
-  SmallVector<int64_t> index(shape.size());
-  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-    index[d] = flat % shape[d];
-    flat /= shape[d];
-  }
-  std::string s = "[";
-  for (auto [k, v] : enumerate(index))
-    s += (k ? ", " : "") + std::to_string(v);
-  return s + "]";
-}
-
-/// Compares with numpy.allclose semantics (NaN equals NaN). Returns an
-/// error naming the output, the worst element and both values.
-Error compare(StringRef name, StringRef file, const Tensor &actual,
-              const Tensor &expected) {
-  if (ArrayRef<int64_t>(actual.shape) != ArrayRef<int64_t>(expected.shape) ||
-      actual.type != expected.type)
-    return createStringError(inconvertibleErrorCode(),
-                             "output '" + name + "' is " + actual.describe() +
-                                 ", but '" + file + "' holds " +
-                                 expected.describe());
-  int64_t worst = -1, bad = 0;
-  double worstExcess = 0;
-  for (int64_t i = 0, e = actual.getNumElements(); i < e; ++i) {
-    double a = actual.getAsDouble(i), x = expected.getAsDouble(i);
-    if (std::isnan(a) && std::isnan(x))
-      continue;
-    double allowed = atol + rtol * std::fabs(x);
-    double diff = std::fabs(a - x);
-    if (std::isnan(diff) || diff > allowed) {
-      ++bad;
-      double excess = std::isnan(diff) ? INFINITY : diff - allowed;
-      if (worst < 0 || excess > worstExcess) {
-        worst = i;
-        worstExcess = excess;
-      }
-    }
-  }
-  if (bad == 0)
-    return Error::success();
-  double a = actual.getAsDouble(worst), x = expected.getAsDouble(worst);
-  std::string message;
-  raw_string_ostream os(message);
-  os << "output '" << name << "' differs from '" << file << "': " << bad
-     << " of " << actual.getNumElements() << " elements are outside rtol "
-     << format("%g", double(rtol)) << " / atol " << format("%g", double(atol))
-     << "; the worst is at " << formatIndex(actual.shape, worst) << ": got "
-     << format("%.9g", a) << ", expected " << format("%.9g", x) << " (|diff| "
-     << format("%.3g", std::fabs(a - x)) << ")";
-  return createStringError(inconvertibleErrorCode(), message);
 }
 
 } // namespace
@@ -290,80 +203,28 @@ int main(int argc, char **argv) {
   auto exe = exec::Executable::compile(*module, options);
   if (!exe)
     return fail(toString(exe.takeError()));
-  ArrayRef<exec::TensorSignature> sigs = (*exe)->getInputs();
 
   // Gather the inputs: by name, then positional, then random.
-  std::map<std::string, Tensor> given;
-  auto indexOf = [&](StringRef name) -> int {
-    for (auto [i, s] : enumerate(sigs))
-      if (s.name == name)
-        return i;
-    return -1;
-  };
-  auto unknown = [&](StringRef name) {
-    std::string names;
-    for (const auto &s : sigs)
-      names += " '" + s.name + "'";
-    return fail("the model has no input '" + name +
-                "'; its inputs are:" + names);
-  };
+  exec::InputSources sources;
   for (const std::string &text : namedInputs) {
     auto kv = splitAssignment(text, "input");
     if (!kv)
       return fail(toString(kv.takeError()));
-    if (indexOf(kv->first) < 0)
-      return unknown(kv->first);
-    auto t = readTensorFile(kv->second);
-    if (!t)
-      return fail(toString(t.takeError()));
-    given[kv->first] = std::move(*t);
+    sources.files.push_back(std::move(*kv));
   }
   for (const std::string &text : inlineInputs) {
     auto kv = splitAssignment(text, "values");
     if (!kv)
       return fail(toString(kv.takeError()));
-    int i = indexOf(kv->first);
-    if (i < 0)
-      return unknown(kv->first);
-    auto t = parseInlineValues(sigs[i], kv->second);
-    if (!t)
-      return fail(toString(t.takeError()));
-    given[kv->first] = std::move(*t);
+    sources.values.push_back(std::move(*kv));
   }
-  if (positionalInputs.size() > sigs.size())
-    return fail("got " + Twine(positionalInputs.size()) +
-                " input files for a model with " + Twine(sigs.size()) +
-                " inputs");
-  for (auto [i, path] : enumerate(positionalInputs)) {
-    auto t = readTensorFile(path);
-    if (!t)
-      return fail(toString(t.takeError()));
-    given[sigs[i].name] = std::move(*t);
-  }
-  std::mt19937 rng(seed);
-  std::vector<Tensor> inputs;
-  for (const auto &sig : sigs) {
-    auto it = given.find(sig.name);
-    if (it != given.end()) {
-      const Tensor &t = it->second;
-      if (t.type != sig.type ||
-          ArrayRef<int64_t>(t.shape) != ArrayRef<int64_t>(sig.shape))
-        return fail("input '" + sig.name + "' must be " + sig.describe() +
-                    ", but the given value is " + t.describe());
-      inputs.push_back(t);
-      continue;
-    }
-    if (!randomInputs)
-      return fail("no value for input '" + sig.name + "' (" + sig.describe() +
-                  "); give it with --input " + sig.name +
-                  "=FILE, positionally, or use --random-inputs");
-    Tensor t(sig.type, sig.shape);
-    std::uniform_real_distribution<double> real(-1.0, 1.0);
-    std::uniform_int_distribution<int> integer(0, 9);
-    for (int64_t k = 0; k < t.getNumElements(); ++k)
-      t.setFromDouble(k, exec::isFloat(sig.type) ? real(rng) : integer(rng));
-    inputs.push_back(std::move(t));
-  }
+  sources.positional.assign(positionalInputs.begin(), positionalInputs.end());
+  sources.random = randomInputs;
+  sources.seed = seed;
+  auto bound = exec::bindInputs((*exe)->getInputs(), sources, readTensorFile);
+  if (!bound)
+    return fail(toString(bound.takeError()));
+  std::vector<Tensor> inputs = std::move(*bound);
 
   std::vector<Tensor> outputs;
   std::vector<double> runSeconds;
@@ -429,7 +290,8 @@ int main(int argc, char **argv) {
     if (!expected)
       return fail(toString(expected.takeError()));
     if (Error err =
-            compare(outSigs[index].name, file, outputs[index], *expected)) {
+            exec::compareTensors(outSigs[index].name, file, outputs[index],
+                                 *expected, relTolerance, absTolerance)) {
       errs() << "tandem-run: error: " << toString(std::move(err)) << "\n";
       status = 1;
     }

@@ -1,23 +1,26 @@
 //===- CostModel.h - Latency, energy and area of one op on a target -*- C++
-//-*-//
+//-*-===//
 //
 // Part of Tandem: designs a neural network and its accelerator together.
 //
 //===----------------------------------------------------------------------===//
 //
-// The one cost model. A compute op is compiled once (from its loop nest)
-// into a Problem; a Mapping says how its loops are tiled over the target's
-// memory levels and spread over the PE array; evaluate() counts accesses per
-// level and tensor with Timeloop's tile-based reuse analysis and turns them
-// into cycles and energy. Everything is fixed-size arrays so that one
-// evaluation allocates nothing: the mapper calls it millions of times.
-// docs/cost-model.md states the equations in words.
+// The one cost model of the PE array. A contraction is compiled once (from
+// its loop nest) into a Problem; a Mapping says how its loops are tiled over
+// the target's memory levels and spread over the PE array; evaluate()
+// counts accesses per level and tensor with Timeloop's tile-based reuse
+// analysis and turns them into cycles and energy. Everything is fixed-size
+// arrays so that one evaluation allocates nothing: the mapper calls it
+// millions of times. The workload model (WorkloadModel.h) turns a module
+// into problems and adds what runs beside the array; docs/cost-model.md
+// states the equations in words.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TANDEM_ANALYSIS_COSTMODEL_H
 #define TANDEM_ANALYSIS_COSTMODEL_H
 
+#include "tandem/Dialect/Accel/IR/LoopNest.h"
 #include "tandem/Hardware/Target.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -27,44 +30,21 @@
 #include <cstdint>
 #include <string>
 
-namespace tandem::accel {
-struct LoopNest;
-class LoopNestOpInterface;
-} // namespace tandem::accel
-
 namespace tandem::cost {
 
-constexpr unsigned kMaxDims = 10;
-constexpr unsigned kMaxCoords = 6;
+constexpr unsigned kMaxDims = accel::kMaxLoops;
+constexpr unsigned kMaxCoords = accel::kMaxRank;
 constexpr unsigned kMaxLevels = hw::kMaxMemoryLevels;
 using hw::kNumTensorKinds;
 
-/// A compute op as the cost model sees it.
+/// A contraction as the cost model sees it: Timeloop's problem shape with
+/// three data spaces (input, weight, output).
 struct Problem {
-  /// One data space (input, weight or output): each coordinate is
-  /// sum(coeff[d] * loop d) + constant, clamped to `size`. Set the
-  /// coefficients with setCoeff(), which keeps the loop masks in step.
-  struct Tensor {
+  /// One data space: its projection from the loops (footprints come from
+  /// accel::TensorProjection, the one implementation) and its width.
+  struct Tensor : accel::TensorProjection {
     bool present = false;
-    unsigned numCoords = 0;
-    std::array<std::array<int64_t, kMaxDims>, kMaxCoords> coeff{};
-    std::array<int64_t, kMaxCoords> size{};
-    /// Bit i: loop i indexes this tensor.
-    uint32_t relevant = 0;
-    /// Bit i of entry c: coeff[c][i] is not 0 (footprints skip the rest).
-    std::array<uint32_t, kMaxCoords> coordLoops{};
     int64_t bits = 8;
-
-    void setCoeff(unsigned coord, unsigned loop, int64_t value) {
-      coeff[coord][loop] = value;
-      if (value)
-        coordLoops[coord] |= 1u << loop;
-      else
-        coordLoops[coord] &= ~(1u << loop);
-      relevant = 0; // all entries: numCoords may be set later
-      for (uint32_t loops : coordLoops)
-        relevant |= loops;
-    }
   };
 
   unsigned numDims = 0;
@@ -72,12 +52,9 @@ struct Problem {
   llvm::SmallVector<std::string, kMaxDims> dimNames;
   std::array<Tensor, kNumTensorKinds> tensors;
   int64_t iterations = 1;
-  /// MACs per iteration (1 for conv and matmul, 0 for pooling and
-  /// elementwise ops, which count `aluOps` instead).
+  /// MACs per iteration (1 for conv and matmul).
   int64_t macsPerIteration = 0;
   int64_t aluOpsPerIteration = 0;
-  /// Divisions and transcendentals: need the target's special functions.
-  bool needsSpecialFunctions = false;
 
   int64_t getMacs() const { return iterations * macsPerIteration; }
   /// The work the PEs do per iteration (a MAC or an ALU operation).
@@ -86,28 +63,27 @@ struct Problem {
   }
   /// Elements of tensor `t` covered by a tile of `tile[d]` iterations per
   /// loop.
-  int64_t footprint(hw::TensorKind t, const int64_t *tile) const;
+  int64_t footprint(hw::TensorKind t, const int64_t *tile) const {
+    return tensors[t].footprint(tile);
+  }
   std::optional<unsigned> lookupDim(llvm::StringRef name) const;
 };
 
-/// Builds the problem of a loop nest. Tensors are matched to the three data
-/// spaces by role: "input"/"lhs" (or the first operand) is the input,
-/// "weight"/"rhs" the weight, the result the output; other operands (bias,
-/// scale) are small and not modeled. `weightBits`/`inputBits`/`outputBits`
-/// are the operand widths the caller decided (from the types or options).
+/// Which tensor of a loop nest fills each data space: the output is the
+/// result; the input the Input-role operand (else the first operand that is
+/// neither a parameter nor the output); the weight a Weight or SecondInput
+/// operand (a constant filter, or the second activation of an attention
+/// product). Parameters (bias, statistics) are not data spaces of the array:
+/// the output stage reads them.
+std::array<std::optional<unsigned>, kNumTensorKinds>
+getDataSpaces(const accel::LoopNest &nest);
+
+/// Builds the problem of a loop nest with the given operand widths. Fails
+/// when the nest exceeds the cost model's limits or a data space is not
+/// indexed affine-linearly.
 llvm::Expected<Problem> buildProblem(const accel::LoopNest &nest,
                                      int64_t inputBits, int64_t weightBits,
                                      int64_t outputBits);
-
-/// The problem of a compute op on `target`, with operand widths from its
-/// element types (quantized storage width, integer width, or `floatBits` for
-/// floats; 0 means the array's width). Returns nullopt, with the reason in
-/// `hostReason`, when the op must run on the host: it needs division or
-/// transcendentals the array lacks, its widths are not supported, or its
-/// loop nest does not fit the model.
-std::optional<Problem> getOpProblem(accel::LoopNestOpInterface op,
-                                    const hw::Target &target, int64_t floatBits,
-                                    std::string &hostReason);
 
 /// How a problem's loops are tiled and spread (Timeloop's mapping).
 struct Mapping {
@@ -120,11 +96,20 @@ struct Mapping {
   /// just above the first per-PE level.
   std::array<int64_t, kMaxDims> spatialX{};
   std::array<int64_t, kMaxDims> spatialY{};
+  /// Per level, bit k: data space k passes through without being kept,
+  /// though the target lets the level hold it (0: as the target says).
+  std::array<uint8_t, kMaxLevels> bypass{};
 
-  /// All factors 1, identity orders.
+  /// All factors 1, identity orders, no bypass.
   static Mapping identity(unsigned numLevels);
   int64_t getSpatialX(unsigned numDims) const;
   int64_t getSpatialY(unsigned numDims) const;
+  /// Whether level `level` keeps data space `kind` under this mapping.
+  bool holds(const hw::Target &target, unsigned level,
+             hw::TensorKind kind) const {
+    return target.levels[level].holdsKind(kind) &&
+           !(bypass[level] & (1u << kind));
+  }
 };
 
 /// tiles[c][d]: iterations of loop d inside one tile held at level c: the
@@ -137,7 +122,8 @@ void getTileExtents(const Problem &problem, const Mapping &mapping,
 /// Checks `mapping` against the problem and the target: factors cover every
 /// dim (product >= extent, with no factor that could be dropped: the
 /// remainder policy is "pad the last tile"), orders are permutations,
-/// spatial factors fit the array, and every bounded level holds its tiles.
+/// spatial factors fit the array, bypasses name what the target keeps there
+/// (never at the outermost level), and every bounded level holds its tiles.
 /// The error says which factor breaks which rule.
 llvm::Error verifyMapping(const Problem &problem, const Mapping &mapping,
                           const hw::Target &target);
@@ -149,47 +135,12 @@ bool isValidMapping(const Problem &problem, const Mapping &mapping,
 /// its own, as the map space's choices are (and loop orders permutations).
 bool fitsArrayAndBuffers(const Problem &problem, const Mapping &mapping,
                          const hw::Target &target);
-
-/// Parses the textual mapping, e.g.
-///   "DRAM[K2 C4] GLB[P7 Q7] X[K8] Y[C4] RF[R3 S3]"
-/// one `LEVEL[...]` per target level in order, X[...] and Y[...] anywhere:
-/// dims listed outermost first with their factor; unlisted dims have factor
-/// 1 and come innermost.
-llvm::Expected<Mapping> parseMapping(llvm::StringRef text,
-                                     const Problem &problem,
-                                     const hw::Target &target);
-std::string printMapping(const Mapping &mapping, const Problem &problem,
-                         const hw::Target &target);
-
-/// What a target's dataflow style means for one problem: the loops it
-/// spreads over the array's rows (Y) and columns (X), in order of
-/// preference, and the tensor that stays in the PEs.
-struct DataflowStyle {
-  llvm::SmallVector<unsigned, kMaxDims> x, y;
-  hw::TensorKind stationary = hw::Weight;
-};
-DataflowStyle getDataflowStyle(const Problem &problem,
-                               const hw::Target &target);
-
-/// The target's default mapping for its dataflow style: spatial dims by the
-/// style (ws: reduction dims on Y and output channels on X; os: output
-/// pixels on Y and output channels on X; is: reduction dims on Y and output
-/// pixels on X; rs: filter rows then channels on Y, output rows then output
-/// channels on X), then temporal tiles grown greedily from the innermost
-/// level outward while they fit, with the stationary tensor's reuse loops
-/// innermost.
-Mapping defaultMapping(const Problem &problem, const hw::Target &target);
-
-/// The divisors of `n` (> 0) in ascending order.
-void getDivisors(int64_t n, llvm::SmallVectorImpl<int64_t> &divisors);
-
-/// Grows temporal tiles from level `innermost` (by default the innermost
-/// level; 0 grows none) out to level 1: at each level, its loops from the
-/// innermost out, each by the largest divisor of what DRAM still holds of it
-/// that keeps `mapping` valid. Expects the spatial factors and loop orders
-/// set and the factors of the levels grown at 1.
-void growTemporalTiles(const Problem &problem, const hw::Target &target,
-                       Mapping &mapping, unsigned innermost = ~0u);
+/// The rules on loop `d` alone (factors cover it, none is all padding).
+bool isValidLoop(const Problem &problem, const Mapping &mapping,
+                 const hw::Target &target, unsigned d);
+/// Whether the tiles of levels 1 to `last` fit their buffers.
+bool fitsBuffers(const Problem &problem, const Mapping &mapping,
+                 const hw::Target &target, unsigned last);
 
 /// What one evaluation produces.
 struct Cost {
@@ -199,7 +150,10 @@ struct Cost {
   /// Operand words moved over the array network (per destination PE).
   double networkWords = 0;
   double computeCycles = 0;
-  /// Per level: cycles its traffic needs at its bandwidth.
+  /// Per level: words read and written (all instances), and the cycles
+  /// that traffic needs at the level's bandwidth.
+  std::array<double, kMaxLevels> readWords{};
+  std::array<double, kMaxLevels> writeWords{};
   std::array<double, kMaxLevels> bandwidthCycles{};
   double cycles = 0;
   /// Energy (pJ): per memory level, network, arithmetic.

@@ -11,6 +11,9 @@
 
 namespace tandem {
 
+/// What --accel-cost-report writes.
+enum class ReportFormat { Text, JSON };
+
 #define GEN_PASS_DECL
 #include "tandem/Analysis/Passes.h.inc"
 

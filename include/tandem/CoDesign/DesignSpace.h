@@ -16,24 +16,12 @@
 #ifndef TANDEM_CODESIGN_DESIGNSPACE_H
 #define TANDEM_CODESIGN_DESIGNSPACE_H
 
+#include "tandem/Analysis/Metric.h"
 #include "tandem/Hardware/Target.h"
 
 #include "llvm/Support/JSON.h"
 
 namespace tandem::codesign {
-
-/// What a design is scored by; all are minimized.
-enum class Metric { Latency, Energy, Area, EDP, Power };
-constexpr unsigned kNumMetrics = 5;
-/// Every metric, in the order reports list them.
-constexpr Metric kAllMetrics[kNumMetrics] = {
-    Metric::Latency, Metric::Energy, Metric::Area, Metric::EDP, Metric::Power};
-
-/// "latency", "energy", "area", "edp", "power".
-llvm::StringRef stringifyMetric(Metric metric);
-std::optional<Metric> parseMetric(llvm::StringRef name);
-/// The metric's unit as reports print it ("ms", "uJ", "mm^2", "uJ*ms", "mW").
-llvm::StringRef getMetricUnit(Metric metric);
 
 /// One hardware knob and the values it takes.
 struct Parameter {

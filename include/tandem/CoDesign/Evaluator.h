@@ -4,17 +4,18 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// A design is scored by mapping every compute layer of every model with the
-// mapper and summing the cost model's cycles and energy. Mappings are cached
-// per (layer shape and widths, hardware point); the clock is not part of the
-// key because it converts cycles to seconds and changes no mapping's score.
-// evaluate() may run on many threads at once.
+// A design is scored by costing every model of the workload on it through
+// the workload model, with every array problem mapped by the mapper.
+// Mappings are cached per (problem, hardware point); the clock is not part
+// of the key because it converts cycles to seconds and changes no
+// mapping's score. evaluate() may run on many threads at once.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TANDEM_CODESIGN_EVALUATOR_H
 #define TANDEM_CODESIGN_EVALUATOR_H
 
+#include "tandem/Analysis/WorkloadModel.h"
 #include "tandem/CoDesign/DesignSpace.h"
 #include "tandem/Mapping/Mapper.h"
 
@@ -23,6 +24,7 @@
 
 #include <array>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -33,37 +35,41 @@ struct Workload {
   std::string name;
   double weight = 1;
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  /// The module's compute ops (implementing the loop-nest interface).
-  std::vector<mlir::Operation *> ops;
+  std::unique_ptr<workload::WorkloadModel> model;
 };
 
-/// Every metric of a design; see getMetric().
+/// Every metric of a design; see Metric.
 struct Metrics {
-  /// Weighted sums over the models: latency (ms) and energy (uJ); EDP is
-  /// the weighted sum of each model's energy x latency (uJ*ms); power the
-  /// highest average power of any model (mW); area of the target (mm^2).
+  /// Weighted sums over the models of latency (ms) and energy (pJ); EDP the
+  /// product of those two (pJ*ms: the energy-delay product of running the
+  /// weighted workload); power the highest average power of any model
+  /// (mW); area of the target (mm^2).
   std::array<double, kNumMetrics> values{};
   /// Budget overrun, summed over constraints as fractions of the budget
   /// (0: within every budget).
   double violation = 0;
   /// Why the design cannot run the workload at all (no valid mapping for a
-  /// layer, a MAC layer left to the host, an invalid target), or empty.
+  /// layer, a contraction left to the host, an invalid target), or empty.
   std::string invalid;
-  /// Ops that run on the host on this design (not in the totals).
+  /// Ops that run on the host on this design (in the totals).
   unsigned hostOps = 0;
 
   bool isFeasible() const { return invalid.empty() && violation == 0; }
   double get(Metric m) const { return values[unsigned(m)]; }
+  void set(Metric m, double v) { values[unsigned(m)] = v; }
 };
 
-/// One distinct layer of a model on a design.
+/// One distinct row of a model on a design (rows alike in kind, unit,
+/// problem, fused ops and cost are counted once).
 struct LayerCost {
-  std::string name, kind, mapping;
+  std::string name, kind, unit, mapping;
+  /// Names of the ops fused into its output stage.
+  std::vector<std::string> fused;
   unsigned count = 0;
   double macs = 0, cycles = 0, energyPJ = 0, utilization = 0;
 };
 
-/// One model on a design: its totals and its layers in program order.
+/// One model on a design: its totals and its rows in program order.
 struct ModelCost {
   std::string model;
   double cycles = 0, energyPJ = 0, latencyMs = 0;
@@ -75,7 +81,8 @@ struct ModelCost {
 class Evaluator {
 public:
   Evaluator(const DesignSpace &space, llvm::ArrayRef<Workload> workloads,
-            const mapping::SearchOptions &mapperOptions, int64_t floatBits);
+            const mapping::SearchOptions &mapperOptions,
+            const workload::CostOptions &costOptions);
 
   /// The key of `target`'s mappings: designs with the same class get the
   /// same mapping for every layer (they differ at most in name and clock).
@@ -108,10 +115,7 @@ private:
   const DesignSpace &space;
   llvm::ArrayRef<Workload> workloads;
   mapping::SearchOptions mapperOptions;
-  int64_t floatBits;
-  /// Per model and op: whether the op multiplies (then it may not be left
-  /// to the host). Depends only on the IR, so computed once.
-  std::vector<std::vector<bool>> carriesMacs;
+  workload::CostOptions costOptions;
   std::mutex mutex;
   std::unordered_map<std::string, unsigned> mappingClasses;
   std::unordered_map<std::string, std::shared_future<Entry>> cache;

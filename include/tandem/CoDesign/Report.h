@@ -18,16 +18,37 @@
 
 namespace tandem::codesign {
 
-/// What was run, as the reports state it.
+/// What was run, as the reports state it: enough to run it again.
 struct RunSummary {
-  /// Model name and weight, in command-line order.
-  std::vector<std::pair<std::string, double>> models;
+  /// Model name, file (as given) and weight, in command-line order.
+  struct Model {
+    std::string name, file;
+    double weight = 1;
+  };
+  std::vector<Model> models;
+  /// The space file as given.
+  std::string spaceFile;
   SearchKind search = SearchKind::Exhaustive;
   uint64_t seed = 1;
-  std::string mapper;
+  /// Points the search may evaluate, its population (nsga2), and the
+  /// largest space `auto` searches exhaustively.
+  uint64_t budget = 0, exhaustiveLimit = 0;
+  unsigned population = 0;
+  mapping::Strategy mapper = mapping::Strategy::Heuristic;
+  Metric mapperObjective = Metric::EDP;
+  workload::CostOptions costOptions;
+  /// Import options of ONNX models.
+  std::vector<std::string> inputShapes;
+  bool allowUnsupported = false;
   /// Points evaluated and the size of the space.
   uint64_t evaluations = 0, spaceSize = 0;
 };
+
+/// Tandem's version, as outputs record it.
+llvm::StringRef getToolVersion();
+
+/// A metric's value as people read it, with its unit ("14.2 uJ").
+std::string formatMetric(Metric metric, double value);
 
 /// A Pareto-optimal design with its per-model, per-layer breakdown.
 struct FrontDesign {

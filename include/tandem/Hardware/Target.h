@@ -17,6 +17,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -120,6 +121,49 @@ struct ComputeCosts {
   std::optional<double> peAreaMM2;
 };
 
+/// Operation classes of the post-processing unit.
+enum class VectorOp : unsigned {
+  Add,
+  Multiply,
+  Compare,
+  Divide,
+  Transcendental
+};
+constexpr unsigned kNumVectorOps = 5;
+
+/// The array's output stage and vector unit (TPU's activation pipeline,
+/// NVDLA's SDP): bias, activations, batch norm, residual adds and pooling
+/// run here, on the array's results as they leave it or streamed from
+/// memory. Lanes each do one operation (a fused multiply-add counts as one)
+/// per cycle.
+struct PostProcessing {
+  /// Operations per cycle; 0 means the target has no such unit and all
+  /// work outside the array runs on the host.
+  int64_t lanes = 0;
+  /// Width of its arithmetic (for energy and area); 0: the array's width.
+  int64_t bits = 0;
+  /// Bit i: the unit computes VectorOp i (compares also do max and ReLU;
+  /// transcendentals are exp, tanh, erf, sqrt, sigmoid by table).
+  unsigned ops = 0;
+  /// Energy per operation (pJ), overriding the 45 nm defaults.
+  std::array<std::optional<double>, kNumVectorOps> energyPJ;
+
+  bool has(VectorOp op) const { return ops & (1u << unsigned(op)); }
+};
+
+/// The processor that runs what the accelerator cannot: costed as the
+/// bytes it moves over its bandwidth plus the operations at its rate.
+struct HostModel {
+  /// Bytes per second between the host and the accelerator's memory (GB/s,
+  /// 1e9 bytes).
+  double bandwidthGBps = 10;
+  /// Operations per second (1e9).
+  double gops = 10;
+  /// Energy per byte moved and per operation (pJ).
+  double energyPJPerByte = 250;
+  double energyPJPerOp = 70;
+};
+
 struct Target {
   std::string name;
   /// Where the numbers come from (shown in reports and docs).
@@ -129,6 +173,8 @@ struct Target {
   /// Outermost (DRAM) first.
   llvm::SmallVector<MemoryLevel, 4> levels;
   ComputeCosts compute;
+  PostProcessing postProcessing;
+  HostModel host;
 
   /// The levels above the array (shared) come first, then the per-PE ones;
   /// this is the index of the first per-PE level (== levels.size() if none).
@@ -150,10 +196,18 @@ struct Target {
   double getReadEnergyPJ(unsigned level) const;
   double getWriteEnergyPJ(unsigned level) const;
   double getNetworkEnergyPJ() const;
-  /// Area of the whole target: PEs, per-PE memories, shared memories (DRAM
-  /// excluded).
+  /// Width of the post-processing unit's arithmetic.
+  int64_t getPostProcessingBits() const;
+  /// Energy of one post-processing operation of kind `op` (pJ).
+  double getVectorOpEnergyPJ(VectorOp op) const;
+  /// Area of the whole target: PEs, the post-processing unit, per-PE
+  /// memories, shared memories (DRAM excluded).
   double getAreaMM2() const;
 };
+
+/// Default post-processing unit of a target that describes none: one lane
+/// per array column with adds, multiplies and compares at the array's width.
+PostProcessing getDefaultPostProcessing(const PEArray &array);
 
 /// Reads a target from YAML text; `fileName` appears in errors.
 llvm::Expected<Target> parseTarget(llvm::StringRef yaml,
@@ -173,6 +227,7 @@ TensorKind getStationaryTensor(Dataflow dataflow);
 llvm::StringRef stringifyMacKind(MacKind kind);
 llvm::StringRef stringifyDataflow(Dataflow dataflow);
 llvm::StringRef stringifyTensorKind(TensorKind kind);
+llvm::StringRef stringifyVectorOp(VectorOp op);
 
 } // namespace tandem::hw
 

@@ -16,6 +16,7 @@
 #define TANDEM_MAPPING_MAPPER_H
 
 #include "tandem/Analysis/CostModel.h"
+#include "tandem/Analysis/Metric.h"
 
 #include <map>
 #include <random>
@@ -86,18 +87,20 @@ private:
 /// loops, projections and widths): one search serves both.
 std::string getProblemKey(const Problem &problem);
 
-enum class Objective { Latency, Energy, EDP };
 enum class Strategy { Auto, Exhaustive, Heuristic, Random, Local, Genetic };
 
-std::optional<Objective> parseObjective(llvm::StringRef name);
 std::optional<Strategy> parseStrategy(llvm::StringRef name);
 llvm::StringRef stringifyStrategy(Strategy strategy);
 
+/// Whether a layer's mapping can be scored by `metric`: latency, energy or
+/// edp (area and power belong to a whole design).
+bool isMappingObjective(Metric metric);
 /// The number a search minimizes: cycles, picojoules, or their product.
-double score(const Cost &cost, Objective objective);
+double score(const Cost &cost, Metric objective);
 
 struct SearchOptions {
-  Objective objective = Objective::EDP;
+  /// latency, energy or edp (isMappingObjective).
+  Metric objective = Metric::EDP;
   Strategy strategy = Strategy::Auto;
   uint64_t seed = 1;
   /// Wall-clock cap per layer in milliseconds (0: none). A search cut short

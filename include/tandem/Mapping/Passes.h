@@ -7,6 +7,8 @@
 #ifndef TANDEM_MAPPING_PASSES_H
 #define TANDEM_MAPPING_PASSES_H
 
+#include "tandem/Mapping/Mapper.h"
+
 #include "mlir/Pass/Pass.h"
 
 namespace tandem {

@@ -30,11 +30,13 @@ def MapDataflowPass : Pass<"accel-map-dataflow", "::mlir::ModuleOp"> {
     are deterministic for a `seed` unless `time-budget-ms` cuts a search
     short.
 
-    Layers with the same shapes and widths are searched once; different
-    layers are searched in parallel. Ops the array cannot run (see
-    `--accel-cost-report`) are left without a mapping. An op with no valid
-    mapping at all is an error that names the rule its smallest tiles
-    break.
+    The problems come from the workload model, as `--accel-cost-report`
+    sees them: the contractions that run on the PE array (element-wise ops
+    fused into their output stages need no mapping of their own). Layers
+    with the same shapes and widths are searched once; different layers are
+    searched in parallel. Ops the array cannot run are left without a
+    mapping. An op with no valid mapping at all is an error that names the
+    rule its smallest tiles break.
 
     ```
     tandem-opt model.mlir --accel-map-dataflow="target=eyeriss objective=edp" \
@@ -44,10 +46,29 @@ def MapDataflowPass : Pass<"accel-map-dataflow", "::mlir::ModuleOp"> {
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"\"",
            "Preset name or target YAML file">,
-    Option<"objective", "objective", "std::string", /*default=*/"\"edp\"",
-           "What to minimize: latency, energy or edp">,
-    Option<"search", "search", "std::string", /*default=*/"\"auto\"",
-           "auto, exhaustive, heuristic, local, random or genetic">,
+    Option<"objective", "objective", "::tandem::Metric",
+           /*default=*/"::tandem::Metric::EDP", "What to minimize per layer",
+           [{::llvm::cl::values(
+               clEnumValN(::tandem::Metric::Latency, "latency", "cycles"),
+               clEnumValN(::tandem::Metric::Energy, "energy", "picojoules"),
+               clEnumValN(::tandem::Metric::EDP, "edp",
+                          "cycles x picojoules"))}]>,
+    Option<"search", "search", "::tandem::mapping::Strategy",
+           /*default=*/"::tandem::mapping::Strategy::Auto",
+           "The search per layer",
+           [{::llvm::cl::values(
+               clEnumValN(::tandem::mapping::Strategy::Auto, "auto",
+                          "by the size of the layer's map space"),
+               clEnumValN(::tandem::mapping::Strategy::Exhaustive,
+                          "exhaustive", "every factorization and order"),
+               clEnumValN(::tandem::mapping::Strategy::Heuristic, "heuristic",
+                          "constructive, about a millisecond"),
+               clEnumValN(::tandem::mapping::Strategy::Local, "local",
+                          "steepest descent from the heuristic's seeds"),
+               clEnumValN(::tandem::mapping::Strategy::Random, "random",
+                          "uniform samples"),
+               clEnumValN(::tandem::mapping::Strategy::Genetic, "genetic",
+                          "populations, in the spirit of GAMMA"))}]>,
     Option<"seed", "seed", "uint64_t", /*default=*/"1",
            "Seed of the random and genetic searches">,
     Option<"timeBudgetMs", "time-budget-ms", "double", /*default=*/"0",

@@ -7,6 +7,7 @@
 #include "tandem/Target/ONNX/TensorFiles.h"
 
 #include "HostTensor.h"
+#include "tandem/Execution/NumPy.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -106,6 +107,17 @@ ONNXConstantInput makeConstantInput(StringRef name, const exec::Tensor &t) {
   c.shape.assign(t.shape.begin(), t.shape.end());
   c.bytes.assign(t.data(), t.getByteSize());
   return c;
+}
+
+Expected<exec::Tensor> readTensorFile(StringRef path) {
+  if (path.ends_with(".npy"))
+    return exec::readNpy(path);
+  if (path.ends_with(".pb"))
+    return readTensorProtoFile(path);
+  return createStringError(inconvertibleErrorCode(),
+                           "'" + path +
+                               "': unknown tensor file type (expected .npy "
+                               "or .pb)");
 }
 
 } // namespace tandem

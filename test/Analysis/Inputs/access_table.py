@@ -1,8 +1,10 @@
 """Prints a --accel-cost-report JSON report as short lines for FileCheck:
 
-  NAME LEVEL input R/W weight R/W output R/W
-  NAME cycles C (compute C, bound by L) energy E pJ (LEVEL E ... network E
-       compute E) utilization U
+  NAME LEVEL input R/W weight R/W output R/W [post_processing R/W]
+  NAME cycles C (compute C, post-processing C, bound by L) energy E pJ
+       (LEVEL E ... network E compute E post_processing E) utilization U
+       [fused NAME ...]
+  fallback NAME (KIND): REASON; cycles C energy E pJ
 """
 
 import json
@@ -17,14 +19,18 @@ report = json.load(sys.stdin)
 for op in report["ops"]:
     for level, tensors in op["accesses"].items():
         cells = [f"{k} {number(tensors[k]['reads'])}/{number(tensors[k]['writes'])}"
-                 for k in ("input", "weight", "output") if k in tensors]
+                 for k in ("input", "weight", "output", "post_processing") if k in tensors]
         print(op["name"], level, " ".join(cells))
     energy = " ".join(f"{k} {number(v)}" for k, v in op["energy_breakdown_pj"].items())
-    print(f"{op['name']} cycles {op['cycles']} (compute {op['compute_cycles']}, bound by "
+    fused = "".join(f" fused {f['name']}" + (" (folded)" if f["folded"] else "")
+                    for f in op["fused"])
+    print(f"{op['name']} cycles {op['cycles']} (compute {op['compute_cycles']}, "
+          f"post-processing {op['post_processing_cycles']}, bound by "
           f"{op['bound_by']}) energy {number(op['energy_pj'])} pJ ({energy}) "
-          f"utilization {op['utilization']:.4g}")
+          f"utilization {op['utilization']:.4g}{fused}")
 for op in report["host_fallback"]["ops"]:
-    print(f"fallback {op['name']} ({op['kind']}): {op['reason']}")
+    print(f"fallback {op['name']} ({op['kind']}): {op['reason']}; "
+          f"cycles {op['cycles']} energy {number(op['energy_pj'])} pJ")
 total = report["total"]
 print(f"total cycles {total['cycles']} energy {number(total['energy_pj'])} pJ "
       f"area {total['area_mm2']:.4g} mm2")

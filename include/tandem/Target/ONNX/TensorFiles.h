@@ -25,6 +25,10 @@ namespace tandem {
 /// element types a compiled model cannot take, the type.
 llvm::Expected<exec::Tensor> readTensorProtoFile(llvm::StringRef path);
 
+/// Reads a tensor file by its extension: .npy (numpy) or .pb (an
+/// onnx.TensorProto). An error names the file and what is wrong.
+llvm::Expected<exec::Tensor> readTensorFile(llvm::StringRef path);
+
 /// `tensor` as a constant input called `name` for the importer.
 ONNXConstantInput makeConstantInput(llvm::StringRef name,
                                     const exec::Tensor &tensor);

@@ -13,6 +13,7 @@
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 
 #include "mlir/IR/AffineExpr.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace tandem::accel;
@@ -21,44 +22,89 @@ using namespace tandem::accel;
 
 namespace {
 
+/// How an operand takes part in the arithmetic; with its constness this
+/// decides its OperandRole.
+enum class Use {
+  /// Multiplied and summed in a contraction (a conv's input and filter).
+  Multiplicand,
+  /// Everything else: elementwise operands, biases, statistics.
+  Other,
+};
+
 /// Collects loops and tensor projections; maps are built at the end, once
 /// the number of loops is known.
 class LoopNestBuilder {
 public:
-  explicit LoopNestBuilder(MLIRContext *ctx) : ctx(ctx) {}
+  LoopNestBuilder(MLIRContext *ctx, ComputeKind kind) : ctx(ctx) {
+    nest.kind = kind;
+  }
 
   AffineExpr addDim(StringRef name, int64_t extent, bool isReduction = false) {
     nest.dims.push_back({name.str(), extent, isReduction});
     return getAffineDimExpr(nest.dims.size() - 1, ctx);
   }
 
-  void addTensor(StringRef name, Value value, ArrayRef<AffineExpr> exprs,
-                 bool isOutput = false) {
-    auto type = cast<RankedTensorType>(value.getType());
-    TensorAccess t;
-    t.name = name.str();
-    t.shape.assign(type.getShape().begin(), type.getShape().end());
-    t.elementType = type.getElementType();
-    t.isOutput = isOutput;
-    nest.tensors.push_back(std::move(t));
-    exprsPerTensor.emplace_back(exprs.begin(), exprs.end());
+  /// Adds an operand: a constant is a Weight (multiplicands) or a
+  /// Parameter; activations are the Input, then SecondInputs.
+  void addOperand(StringRef name, Value value, ArrayRef<AffineExpr> exprs,
+                  Use use = Use::Other) {
+    OperandRole role;
+    if (matchPattern(value, m_Constant()))
+      role = use == Use::Multiplicand ? OperandRole::Weight
+                                      : OperandRole::Parameter;
+    else
+      role = haveInput ? OperandRole::SecondInput : OperandRole::Input;
+    haveInput |= role == OperandRole::Input;
+    add(name, value, exprs, role);
+  }
+
+  void addResult(Value value, ArrayRef<AffineExpr> exprs) {
+    add("output", value, exprs, OperandRole::Output);
   }
 
   AffineExpr constant(int64_t c) { return getAffineConstantExpr(c, ctx); }
 
-  LoopNest finish(OpCounts perIteration, OpCounts perOutput = {}) {
-    for (auto [t, exprs] : llvm::zip(nest.tensors, exprsPerTensor))
+  LoopNest finish(OpCounts perIteration, OpCounts perOutput = {},
+                  OpCounts perOp = {}) {
+    for (auto [t, exprs] : llvm::zip(nest.tensors, exprsPerTensor)) {
       t.map = AffineMap::get(nest.dims.size(), 0, exprs, ctx);
+      t.projection = TensorProjection::get(t.map, t.shape);
+    }
     nest.perIteration = perIteration;
     nest.perOutput = perOutput;
+    nest.perOp = perOp;
     return std::move(nest);
   }
 
 private:
+  void add(StringRef name, Value value, ArrayRef<AffineExpr> exprs,
+           OperandRole role) {
+    auto type = cast<RankedTensorType>(value.getType());
+    TensorAccess t;
+    t.name = name.str();
+    t.role = role;
+    t.shape.assign(type.getShape().begin(), type.getShape().end());
+    t.elementType = type.getElementType();
+    nest.tensors.push_back(std::move(t));
+    exprsPerTensor.emplace_back(exprs.begin(), exprs.end());
+  }
+
   MLIRContext *ctx;
   LoopNest nest;
+  bool haveInput = false;
   SmallVector<SmallVector<AffineExpr, 4>> exprsPerTensor;
 };
+
+/// The value of `v` if it is a constant splat of floats.
+std::optional<double> getSplatValue(Value v) {
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  auto dense = dyn_cast<DenseElementsAttr>(attr);
+  if (!dense || !dense.isSplat() || !isa<FloatType>(dense.getElementType()))
+    return std::nullopt;
+  return dense.getSplatValue<APFloat>().convertToDouble();
+}
 
 ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
@@ -92,12 +138,12 @@ SmallVector<AffineExpr, 4> addShapeLoops(LoopNestBuilder &b,
 /// Elementwise operators: every operand broadcast onto the result's loops.
 LoopNest elementwiseNest(Operation *op, ArrayRef<StringRef> operandNames,
                          OpCounts perIteration) {
-  LoopNestBuilder b(op->getContext());
+  LoopNestBuilder b(op->getContext(), ComputeKind::Elementwise);
   ArrayRef<int64_t> full = shapeOf(op->getResult(0));
   auto loops = addShapeLoops(b, full);
   for (auto [name, v] : llvm::zip(operandNames, op->getOperands()))
-    b.addTensor(name, v, broadcastExprs(b, shapeOf(v), full, loops));
-  b.addTensor("output", op->getResult(0), loops, /*isOutput=*/true);
+    b.addOperand(name, v, broadcastExprs(b, shapeOf(v), full, loops));
+  b.addResult(op->getResult(0), loops);
   return b.finish(perIteration);
 }
 
@@ -128,7 +174,7 @@ std::pair<AffineExpr, AffineExpr> windowExprs(AffineExpr p, AffineExpr q,
 } // namespace
 
 LoopNest Conv2DOp::getLoopNest() {
-  LoopNestBuilder b(getContext());
+  LoopNestBuilder b(getContext(), ComputeKind::Contraction);
   ArrayRef<int64_t> in = shapeOf(getInput()), w = shapeOf(getWeight()),
                     out = shapeOf(getOutput());
   int64_t groups = getGroups();
@@ -144,17 +190,18 @@ LoopNest Conv2DOp::getLoopNest() {
   auto [h, x] =
       windowExprs(p, q, r, s, getStrides(), getDilations(), getPads());
   AffineExpr outChannel = g * kPerGroup + k;
-  b.addTensor("input", getInput(), {n, g * cPerGroup + c, h, x});
-  b.addTensor("weight", getWeight(), {outChannel, c, r, s});
+  b.addOperand("input", getInput(), {n, g * cPerGroup + c, h, x},
+               Use::Multiplicand);
+  b.addOperand("weight", getWeight(), {outChannel, c, r, s}, Use::Multiplicand);
   if (getBias())
-    b.addTensor("bias", getBias(), {outChannel});
-  b.addTensor("output", getOutput(), {n, outChannel, p, q}, /*isOutput=*/true);
+    b.addOperand("bias", getBias(), {outChannel});
+  b.addResult(getOutput(), {n, outChannel, p, q});
   return b.finish(counts(1, 0, 0, 0, 0, 0),
                   counts(0, getBias() ? 1 : 0, 0, 0, 0, 0));
 }
 
 LoopNest MatmulOp::getLoopNest() {
-  LoopNestBuilder b(getContext());
+  LoopNestBuilder b(getContext(), ComputeKind::Contraction);
   ArrayRef<int64_t> lhs = shapeOf(getLhs()), rhs = shapeOf(getRhs()),
                     out = shapeOf(getOutput());
   ArrayRef<int64_t> batch = out.drop_back(2);
@@ -171,14 +218,14 @@ LoopNest MatmulOp::getLoopNest() {
   rhsExprs.append({k, nDim});
   SmallVector<AffineExpr, 4> outExprs(batchLoops);
   outExprs.append({m, nDim});
-  b.addTensor("lhs", getLhs(), lhsExprs);
-  b.addTensor("rhs", getRhs(), rhsExprs);
-  b.addTensor("output", getOutput(), outExprs, /*isOutput=*/true);
+  b.addOperand("lhs", getLhs(), lhsExprs, Use::Multiplicand);
+  b.addOperand("rhs", getRhs(), rhsExprs, Use::Multiplicand);
+  b.addResult(getOutput(), outExprs);
   return b.finish(counts(1, 0, 0, 0, 0, 0));
 }
 
 LoopNest Pool2DOp::getLoopNest() {
-  LoopNestBuilder b(getContext());
+  LoopNestBuilder b(getContext(), ComputeKind::Window);
   ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getOutput());
   AffineExpr n = b.addDim("N", in[0]);
   AffineExpr c = b.addDim("C", in[1]);
@@ -188,11 +235,18 @@ LoopNest Pool2DOp::getLoopNest() {
   AffineExpr s = b.addDim("S", getKernel()[1], /*isReduction=*/true);
   auto [h, x] =
       windowExprs(p, q, r, s, getStrides(), getDilations(), getPads());
-  b.addTensor("input", getInput(), {n, c, h, x});
-  b.addTensor("output", getOutput(), {n, c, p, q}, /*isOutput=*/true);
+  b.addOperand("input", getInput(), {n, c, h, x});
+  b.addResult(getOutput(), {n, c, p, q});
   if (getKind() == PoolKind::Max)
     return b.finish(counts(0, 0, 0, 0, 1, 0));
-  return b.finish(counts(0, 1, 0, 0, 0, 0), counts(0, 0, 0, 1, 0, 0));
+  // Average: the divisor is the window size unless padding is excluded from
+  // a window that overlaps it; a constant divisor is a multiply by its
+  // reciprocal.
+  bool padded = llvm::any_of(getPads(), [](int64_t pad) { return pad != 0; });
+  bool constantDivisor = !padded || getCountIncludePad();
+  return b.finish(counts(0, 1, 0, 0, 0, 0), constantDivisor
+                                                ? counts(0, 0, 1, 0, 0, 0)
+                                                : counts(0, 0, 0, 1, 0, 0));
 }
 
 // Binary elementwise.
@@ -206,9 +260,18 @@ LoopNest MulOp::getLoopNest() {
   return binaryNest(*this, counts(0, 0, 1, 0, 0, 0));
 }
 LoopNest DivOp::getLoopNest() {
+  // Dividing by a constant is multiplying by its reciprocal.
+  if (matchPattern(getRhs(), m_Constant()))
+    return binaryNest(*this, counts(0, 0, 1, 0, 0, 0));
   return binaryNest(*this, counts(0, 0, 0, 1, 0, 0));
 }
 LoopNest PowOp::getLoopNest() {
+  // Small constant exponents are plain arithmetic.
+  std::optional<double> exponent = getSplatValue(getRhs());
+  if (exponent == 1.0)
+    return binaryNest(*this, {});
+  if (exponent == 2.0)
+    return binaryNest(*this, counts(0, 0, 1, 0, 0, 0));
   return binaryNest(*this, counts(0, 0, 0, 0, 0, 1));
 }
 
@@ -259,42 +322,51 @@ LoopNest CastOp::getLoopNest() { return unaryNest(*this, {}); }
 
 LoopNest SoftmaxOp::getLoopNest() {
   // max (compare), x - max and the running sum (adds), exp, final divide.
-  return unaryNest(*this, counts(0, 2, 0, 1, 1, 1));
+  LoopNest nest = unaryNest(*this, counts(0, 2, 0, 1, 1, 1));
+  nest.kind = ComputeKind::Reduction;
+  return nest;
 }
 
 LoopNest LayerNormOp::getLoopNest() {
-  LoopNestBuilder b(getContext());
+  LoopNestBuilder b(getContext(), ComputeKind::Reduction);
   ArrayRef<int64_t> in = shapeOf(getInput());
   auto loops = addShapeLoops(b, in);
   ArrayRef<AffineExpr> normalized =
       ArrayRef<AffineExpr>(loops).drop_front(getAxis());
-  b.addTensor("input", getInput(), loops);
-  b.addTensor("scale", getScale(), normalized);
+  b.addOperand("input", getInput(), loops);
+  b.addOperand("scale", getScale(), normalized);
   if (getBias())
-    b.addTensor("bias", getBias(), normalized);
-  b.addTensor("output", getOutput(), loops, /*isOutput=*/true);
-  // Sum for the mean, centring, square, sum for the variance, normalizing
-  // multiply, then scale and bias as one multiply-add.
-  return b.finish(counts(1, 3, 2, 0, 0, 0));
+    b.addOperand("bias", getBias(), normalized);
+  b.addResult(getOutput(), loops);
+  // Per element: the sum for the mean, centring, square, the sum for the
+  // variance, the normalizing multiply, then scale and bias as one
+  // multiply-add. Per normalized row: mean and variance as multiplies by
+  // 1/n, epsilon added, and the reciprocal square root (a square root and a
+  // divide).
+  int64_t rows = 1;
+  for (int64_t size : in.take_front(getAxis()))
+    rows *= size;
+  return b.finish(counts(1, 3, 2, 0, 0, 0), {},
+                  counts(0, rows, 2 * rows, rows, 0, rows));
 }
 
 LoopNest BatchNormOp::getLoopNest() {
-  LoopNestBuilder b(getContext());
+  LoopNestBuilder b(getContext(), ComputeKind::Elementwise);
   ArrayRef<int64_t> in = shapeOf(getInput());
   auto loops = addShapeLoops(b, in);
-  b.addTensor("input", getInput(), loops);
-  b.addTensor("scale", getScale(), {loops[1]});
-  b.addTensor("bias", getBias(), {loops[1]});
-  b.addTensor("mean", getMean(), {loops[1]});
-  b.addTensor("variance", getVariance(), {loops[1]});
-  b.addTensor("output", getOutput(), loops, /*isOutput=*/true);
+  b.addOperand("input", getInput(), loops);
+  b.addOperand("scale", getScale(), {loops[1]});
+  b.addOperand("bias", getBias(), {loops[1]});
+  b.addOperand("mean", getMean(), {loops[1]});
+  b.addOperand("variance", getVariance(), {loops[1]});
+  b.addResult(getOutput(), loops);
   // The statistics fold into one per-channel scale and shift.
   return b.finish(counts(1, 0, 0, 0, 0, 0));
 }
 
 static LoopNest reduceNest(Operation *op, ArrayRef<int64_t> axes, bool keepdims,
                            OpCounts perOutput) {
-  LoopNestBuilder b(op->getContext());
+  LoopNestBuilder b(op->getContext(), ComputeKind::Reduction);
   ArrayRef<int64_t> in = shapeOf(op->getOperand(0));
   auto loops = addShapeLoops(b, in, axes);
   SmallVector<AffineExpr, 4> outExprs;
@@ -304,13 +376,14 @@ static LoopNest reduceNest(Operation *op, ArrayRef<int64_t> axes, bool keepdims,
     else if (keepdims)
       outExprs.push_back(b.constant(0));
   }
-  b.addTensor("input", op->getOperand(0), loops);
-  b.addTensor("output", op->getResult(0), outExprs, /*isOutput=*/true);
+  b.addOperand("input", op->getOperand(0), loops);
+  b.addResult(op->getResult(0), outExprs);
   return b.finish(counts(0, 1, 0, 0, 0, 0), perOutput);
 }
 
 LoopNest ReduceMeanOp::getLoopNest() {
-  return reduceNest(*this, getAxes(), getKeepdims(), counts(0, 0, 0, 1, 0, 0));
+  // The mean divides by the constant element count: a multiply.
+  return reduceNest(*this, getAxes(), getKeepdims(), counts(0, 0, 1, 0, 0, 0));
 }
 
 LoopNest ReduceSumOp::getLoopNest() {

@@ -9,7 +9,6 @@
 
 #include "mlir/IR/AffineExpr.h"
 
-#include <cstdlib>
 #include <functional>
 
 using namespace mlir;
@@ -36,6 +35,60 @@ OpCounts &OpCounts::operator+=(const OpCounts &other) {
   return *this;
 }
 
+llvm::StringRef tandem::accel::stringifyOperandRole(OperandRole role) {
+  switch (role) {
+  case OperandRole::Input:
+    return "input";
+  case OperandRole::SecondInput:
+    return "second-input";
+  case OperandRole::Weight:
+    return "weight";
+  case OperandRole::Parameter:
+    return "parameter";
+  case OperandRole::Output:
+    return "output";
+  }
+  return "";
+}
+
+void TensorProjection::setCoeff(unsigned coord, unsigned loop, int64_t value) {
+  coeff[coord][loop] = value;
+  if (value)
+    coordLoops[coord] |= 1u << loop;
+  else
+    coordLoops[coord] &= ~(1u << loop);
+  relevant = 0;
+  for (uint32_t loops : coordLoops)
+    relevant |= loops;
+}
+
+std::optional<TensorProjection>
+TensorProjection::get(AffineMap map, llvm::ArrayRef<int64_t> shape) {
+  if (map.getNumDims() > kMaxLoops || map.getNumResults() > kMaxRank ||
+      shape.size() != map.getNumResults())
+    return std::nullopt;
+  TensorProjection p;
+  p.rank = map.getNumResults();
+  uint32_t wholeLoops = 0;
+  for (unsigned c = 0; c < p.rank; ++c) {
+    AffineExpr expr = map.getResult(c);
+    p.size[c] = shape[c];
+    if (auto coeffs = getLinearCoefficients(expr, map.getNumDims())) {
+      for (unsigned d = 0; d < map.getNumDims(); ++d)
+        p.setCoeff(c, d, (*coeffs)[d]);
+      continue;
+    }
+    // Not affine-linear: the whole coordinate, indexed by every loop the
+    // expression mentions.
+    p.wholeCoords |= 1u << c;
+    for (unsigned d = 0; d < map.getNumDims(); ++d)
+      if (expr.isFunctionOfDim(d))
+        wholeLoops |= 1u << d;
+  }
+  p.relevant |= wholeLoops;
+  return p;
+}
+
 int64_t LoopNest::getNumIterations() const {
   int64_t n = 1;
   for (const LoopDim &d : dims)
@@ -44,21 +97,28 @@ int64_t LoopNest::getNumIterations() const {
 }
 
 int64_t LoopNest::getNumOutputElements() const {
-  for (const TensorAccess &t : tensors)
-    if (t.isOutput)
-      return getNumElements(t.shape);
+  if (auto i = lookupRole(OperandRole::Output))
+    return getNumElements(tensors[*i].shape);
   return 0;
 }
 
 OpCounts LoopNest::getTotalCounts() const {
   OpCounts total = perIteration.scaled(getNumIterations());
   total += perOutput.scaled(getNumOutputElements());
+  total += perOp;
   return total;
 }
 
 std::optional<unsigned> LoopNest::lookupDim(llvm::StringRef name) const {
   for (auto [i, d] : llvm::enumerate(dims))
     if (d.name == name)
+      return i;
+  return std::nullopt;
+}
+
+std::optional<unsigned> LoopNest::lookupRole(OperandRole role) const {
+  for (auto [i, t] : llvm::enumerate(tensors))
+    if (t.role == role)
       return i;
   return std::nullopt;
 }
@@ -70,25 +130,17 @@ std::optional<unsigned> LoopNest::lookupTensor(llvm::StringRef name) const {
   return std::nullopt;
 }
 
-int64_t LoopNest::getTileFootprint(unsigned tensorIndex,
-                                   llvm::ArrayRef<int64_t> tile) const {
+std::optional<int64_t>
+LoopNest::getTileFootprint(unsigned tensorIndex,
+                           llvm::ArrayRef<int64_t> tile) const {
   assert(tile.size() == dims.size() && "one tile extent per loop");
   const TensorAccess &t = tensors[tensorIndex];
-  int64_t footprint = 1;
-  for (auto [expr, size] : llvm::zip(t.map.getResults(), t.shape)) {
-    int64_t span = size;
-    if (auto coeffs = getLinearCoefficients(expr, dims.size())) {
-      span = 1;
-      for (auto [d, c] : llvm::enumerate(*coeffs)) {
-        int64_t extent =
-            std::min(std::max<int64_t>(tile[d], 1), dims[d].extent);
-        span += std::abs(c) * (extent - 1);
-      }
-      span = std::min(span, size);
-    }
-    footprint *= span;
-  }
-  return footprint;
+  if (!t.projection)
+    return std::nullopt;
+  std::array<int64_t, kMaxLoops> clamped;
+  for (auto [d, dim] : llvm::enumerate(dims))
+    clamped[d] = std::min(std::max<int64_t>(tile[d], 1), dim.extent);
+  return t.projection->footprint(clamped.data());
 }
 
 std::optional<llvm::SmallVector<int64_t, 8>>

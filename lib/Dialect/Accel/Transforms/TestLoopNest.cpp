@@ -92,9 +92,12 @@ struct TestLoopNestPass
           reductions.push_back(d.name);
       }
       OpCounts total = nest.getTotalCounts();
-      SmallVector<NamedAttribute> maps;
-      for (const TensorAccess &t : nest.tensors)
+      SmallVector<NamedAttribute> maps, roles;
+      for (const TensorAccess &t : nest.tensors) {
         maps.push_back(b.getNamedAttr(t.name, AffineMapAttr::get(t.map)));
+        roles.push_back(b.getNamedAttr(
+            t.name, b.getStringAttr(stringifyOperandRole(t.role))));
+      }
 
       SmallVector<NamedAttribute> fields = {
           b.getNamedAttr("dims", b.getStringAttr(llvm::join(dims, " "))),
@@ -105,16 +108,26 @@ struct TestLoopNestPass
           b.getNamedAttr("macs", b.getI64IntegerAttr(total.macs)),
           b.getNamedAttr("ops", b.getI64IntegerAttr(total.getTotalOps())),
           b.getNamedAttr("maps", b.getDictionaryAttr(maps)),
+          b.getNamedAttr("roles", b.getDictionaryAttr(roles)),
       };
       if (!tile.empty()) {
         auto tileExtents = parseTile(op, nest, tile);
         if (failed(tileExtents))
           return WalkResult::interrupt();
         SmallVector<NamedAttribute> footprints;
-        for (auto [i, t] : llvm::enumerate(nest.tensors))
-          footprints.push_back(b.getNamedAttr(
-              t.name,
-              b.getI64IntegerAttr(nest.getTileFootprint(i, *tileExtents))));
+        for (auto [i, t] : llvm::enumerate(nest.tensors)) {
+          std::optional<int64_t> elements =
+              nest.getTileFootprint(i, *tileExtents);
+          if (!elements) {
+            op->emitError("tensor '")
+                << t.name << "' has more than " << kMaxRank
+                << " dimensions or its op more than " << kMaxLoops
+                << " loops; its footprint is not modelled";
+            return WalkResult::interrupt();
+          }
+          footprints.push_back(
+              b.getNamedAttr(t.name, b.getI64IntegerAttr(*elements)));
+        }
         fields.push_back(
             b.getNamedAttr("footprints", b.getDictionaryAttr(footprints)));
       }

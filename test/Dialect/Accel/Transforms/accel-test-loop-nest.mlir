@@ -19,12 +19,16 @@
 // MACs = N*K*C*P*Q*R*S = 1 * 64 * 3 * 112 * 112 * 7 * 7 = 118,013,952.
 // Ops = 2 * MACs + one bias add per output (64 * 112 * 112 = 802,816)
 //     = 236,027,904 + 802,816 = 236,830,720.
+// The constant filter is a weight, the constant bias a parameter.
 // CHECK-LABEL: func.func @resnet18_conv1
 // CHECK: accel.conv2d
 // CHECK-SAME: accel.loop_nest = {dims = "N=1 K=64 C=3 P=112 Q=112 R=7 S=7", iterations = 118013952 : i64, macs = 118013952 : i64,
 // CHECK-SAME: maps = {bias = #[[CONV_B]], input = #[[CONV_IN]], output = #[[CONV_OUT]], weight = #[[CONV_W]]},
-// CHECK-SAME: ops = 236830720 : i64, reductions = "C R S"}
-func.func @resnet18_conv1(%x: tensor<1x3x224x224xf32>, %w: tensor<64x3x7x7xf32>, %b: tensor<64xf32>) -> tensor<1x64x112x112xf32> {
+// CHECK-SAME: ops = 236830720 : i64, reductions = "C R S",
+// CHECK-SAME: roles = {bias = "parameter", input = "input", output = "output", weight = "weight"}}
+func.func @resnet18_conv1(%x: tensor<1x3x224x224xf32>) -> tensor<1x64x112x112xf32> {
+  %w = arith.constant dense<0.01> : tensor<64x3x7x7xf32>
+  %b = arith.constant dense<0.0> : tensor<64xf32>
   %y = accel.conv2d %x, %w, %b strides [2, 2] pads [3, 3, 3, 3]
       : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>) -> tensor<1x64x112x112xf32>
   return %y : tensor<1x64x112x112xf32>
@@ -49,7 +53,10 @@ func.func @depthwise(%x: tensor<1x32x112x112xf32>, %w: tensor<32x1x3x3xf32>) -> 
 // CHECK-LABEL: func.func @batched_matmul
 // CHECK: accel.matmul
 // CHECK-SAME: dims = "B=8 M=128 N=256 K=64", iterations = 16777216 : i64, macs = 16777216 : i64,
-// CHECK-SAME: maps = {lhs = #[[MM_LHS]], output = #[[MM_OUT]], rhs = #[[MM_RHS]]}, ops = 33554432 : i64, reductions = "K"
+// Both operands are activations (function arguments): input and
+// second-input, as in attention.
+// CHECK-SAME: maps = {lhs = #[[MM_LHS]], output = #[[MM_OUT]], rhs = #[[MM_RHS]]}, ops = 33554432 : i64, reductions = "K",
+// CHECK-SAME: roles = {lhs = "input", output = "output", rhs = "second-input"}
 func.func @batched_matmul(%a: tensor<8x128x64xf32>, %b: tensor<8x64x256xf32>) -> tensor<8x128x256xf32> {
   %c = accel.matmul %a, %b : (tensor<8x128x64xf32>, tensor<8x64x256xf32>) -> tensor<8x128x256xf32>
   return %c : tensor<8x128x256xf32>

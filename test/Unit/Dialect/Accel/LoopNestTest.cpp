@@ -13,6 +13,7 @@
 
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AffineExpr.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -28,7 +29,9 @@ namespace {
 
 class LoopNestTest : public ::testing::Test {
 protected:
-  LoopNestTest() { context.loadDialect<AccelDialect, func::FuncDialect>(); }
+  LoopNestTest() {
+    context.loadDialect<AccelDialect, arith::ArithDialect, func::FuncDialect>();
+  }
 
   /// Parses `body` as the body of a function with the given signature and
   /// returns the loop nest of its first compute op.
@@ -64,7 +67,9 @@ protected:
                     ArrayRef<int64_t> tile) {
     auto t = nest.lookupTensor(tensor);
     EXPECT_TRUE(t.has_value()) << tensor.str();
-    return nest.getTileFootprint(*t, tile);
+    std::optional<int64_t> elements = nest.getTileFootprint(*t, tile);
+    EXPECT_TRUE(elements.has_value()) << tensor.str();
+    return elements.value_or(-1);
   }
 
   MLIRContext context;
@@ -154,18 +159,30 @@ TEST_F(LoopNestTest, MatmulBroadcastBatch) {
   EXPECT_EQ(nest.getMacs(), 480);
 }
 
-// Tests per-output work: average pooling divides once per output element,
-// a biased convolution adds once per output element.
+// Tests per-output work: average pooling divides once per output element
+// (a multiply by the reciprocal when every window has the same size), a
+// biased convolution adds once per output element.
 TEST_F(LoopNestTest, PerOutputCounts) {
   LoopNest pool = nestOf("%x: tensor<1x2x4x4xf32>",
                          "%y = accel.pool2d avg %x kernel [2, 2] "
                          "strides [2, 2] : (tensor<1x2x4x4xf32>) -> "
                          "tensor<1x2x2x2xf32>");
-  // 8 outputs x 4 taps = 32 adds, and 8 divides.
+  // 8 outputs x 4 taps = 32 adds, and 8 multiplies by 1/4.
   OpCounts c = pool.getTotalCounts();
   EXPECT_EQ(c.adds, 32);
-  EXPECT_EQ(c.divs, 8);
+  EXPECT_EQ(c.muls, 8);
+  EXPECT_EQ(c.divs, 0);
   EXPECT_EQ(c.getTotalOps(), 40);
+  EXPECT_EQ(pool.kind, ComputeKind::Window);
+
+  // With padding left out of the count, edge windows divide by fewer
+  // elements: a real divide. 2x2 outputs of a padded 3x3 window, 2 channels.
+  LoopNest padded = nestOf("%x: tensor<1x2x4x4xf32>",
+                           "%y = accel.pool2d avg %x kernel [3, 3] "
+                           "strides [2, 2] pads [1, 1, 1, 1] : "
+                           "(tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>");
+  EXPECT_EQ(padded.getTotalCounts().divs, 8);
+  EXPECT_EQ(padded.getTotalCounts().muls, 0);
 
   LoopNest conv = nestOf("%x: tensor<1x1x3x3xf32>, %w: tensor<2x1x3x3xf32>, "
                          "%b: tensor<2xf32>",
@@ -175,6 +192,66 @@ TEST_F(LoopNestTest, PerOutputCounts) {
   // 2 outputs x 9 taps = 18 MACs, 2 bias adds: 2*18 + 2 = 38 ops.
   EXPECT_EQ(conv.getMacs(), 18);
   EXPECT_EQ(conv.getTotalCounts().getTotalOps(), 38);
+}
+
+// Tests that roles come from the arithmetic and constness, not from names: a
+// conv's constant filter is a weight and its constant bias a parameter; the
+// second activation of a product or a residual add is a second input; a
+// constant operand of an elementwise op is a parameter.
+TEST_F(LoopNestTest, OperandRoles) {
+  auto roles = [](const LoopNest &nest) {
+    std::string text;
+    for (const TensorAccess &t : nest.tensors)
+      text += (text.empty() ? "" : " ") + t.name + ":" +
+              stringifyOperandRole(t.role).str();
+    return text;
+  };
+  LoopNest conv =
+      nestOf("%x: tensor<1x1x3x3xf32>",
+             "%w = arith.constant dense<1.0> : tensor<2x1x3x3xf32>\n"
+             "%b = arith.constant dense<0.5> : tensor<2xf32>\n"
+             "%y = accel.conv2d %x, %w, %b : (tensor<1x1x3x3xf32>, "
+             "tensor<2x1x3x3xf32>, tensor<2xf32>) -> tensor<1x2x1x1xf32>");
+  EXPECT_EQ(roles(conv), "input:input weight:weight bias:parameter "
+                         "output:output");
+  EXPECT_EQ(conv.kind, ComputeKind::Contraction);
+
+  LoopNest attention =
+      nestOf("%q: tensor<8x16x32xf32>, %k: tensor<8x32x16xf32>",
+             "%s = accel.matmul %q, %k : (tensor<8x16x32xf32>, "
+             "tensor<8x32x16xf32>) -> tensor<8x16x16xf32>");
+  EXPECT_EQ(roles(attention), "lhs:input rhs:second-input output:output");
+
+  LoopNest residual = nestOf(
+      "%a: tensor<1x4x2x2xf32>, %b: tensor<1x4x2x2xf32>",
+      "%y = accel.add %a, %b : (tensor<1x4x2x2xf32>, tensor<1x4x2x2xf32>) "
+      "-> tensor<1x4x2x2xf32>");
+  EXPECT_EQ(roles(residual), "lhs:input rhs:second-input output:output");
+  EXPECT_EQ(residual.kind, ComputeKind::Elementwise);
+
+  LoopNest biasAdd =
+      nestOf("%a: tensor<1x4xf32>",
+             "%c = arith.constant dense<1.0> : tensor<4xf32>\n"
+             "%y = accel.add %a, %c : (tensor<1x4xf32>, tensor<4xf32>) -> "
+             "tensor<1x4xf32>");
+  EXPECT_EQ(roles(biasAdd), "lhs:input rhs:parameter output:output");
+}
+
+// Tests that a layer norm declares its per-row reciprocal square root (a
+// square root and a divide per row), so it needs special functions.
+TEST_F(LoopNestTest, LayerNormPerRowWork) {
+  LoopNest nest =
+      nestOf("%x: tensor<2x3x8xf32>, %g: tensor<8xf32>",
+             "%y = accel.layer_norm %x, %g axis 2 : (tensor<2x3x8xf32>, "
+             "tensor<8xf32>) -> tensor<2x3x8xf32>");
+  OpCounts c = nest.getTotalCounts();
+  // 6 rows of 8: 48 elements.
+  EXPECT_EQ(c.macs, 48);
+  EXPECT_EQ(c.adds, 3 * 48 + 6);
+  EXPECT_EQ(c.muls, 2 * 48 + 2 * 6);
+  EXPECT_EQ(c.divs, 6);
+  EXPECT_EQ(c.transcendentals, 6);
+  EXPECT_EQ(nest.kind, ComputeKind::Reduction);
 }
 
 // Tests coefficient extraction: the conv input row d2 * 2 + d5 - 3.

@@ -34,20 +34,38 @@ def Accel_MappingAttr : AttrDef<Accel_Dialect, "Mapping"> {
 
     ```mlir
     %y = accel.conv2d %x, %w {accel.mapping = #accel.mapping<
-           DRAM[K:4 C:2] GLB[P:7 Q:7] X[K:16] Y[C:8 R:3] spad[S:3 Q:8]>} : ...
+           DRAM[K:4 C:2] GLB[P:7 Q:7 | bypass weight] X[K:16] Y[C:8 R:3]
+           spad[S:3 Q:8]>} : ...
     ```
 
-    One `LEVEL[...]` per memory level of the target, outermost first, with
-    the temporal factor of each loop, outermost loop first (loops not
-    listed: factor 1, innermost); `X[...]` and `Y[...]` hold the spatial
-    factors along the array's columns and rows. The attribute only checks
-    the syntax; the target-specific rules (factors cover every loop, tiles
-    fit every buffer, spatial factors fit the array) are checked against a
-    target by `--accel-cost-report` and `--accel-map-dataflow`
-    (docs/mapping.md).
+    A list of brackets, outermost first. `LEVEL[...]` gives a memory
+    level's temporal factors, outermost loop first (loops not listed: factor
+    1, innermost), optionally followed by `| bypass` and the data spaces
+    (`input`, `weight`, `output`) the level passes through without keeping.
+    `X[...]` and `Y[...]` give the spatial factors along the array's columns
+    and rows, written where the array sits in the hierarchy (between the
+    last shared level and the first per-PE one). Levels not listed keep
+    every loop at factor 1. A level name that is not a bare identifier is
+    written as a string.
+
+    The attribute checks itself (positive factors, no loop or level twice);
+    on an op it is checked against the op's loop nest (every loop it names
+    exists, every loop's factors cover its extent); against a target by the
+    tools that cost it (level names, array position and size, buffer
+    capacities; docs/mapping.md).
   }];
-  let parameters = (ins StringRefParameter<"the mapping's text">:$text);
+  let parameters = (ins ArrayRefOfSelfAllocationParameter<
+      "::tandem::accel::MappingLevel",
+      "memory levels and array axes, outermost first">:$levels);
   let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The bracket called `name`, or null.
+    const ::tandem::accel::MappingLevel *lookup(::llvm::StringRef name) const;
+    /// The mapping as reports print it: the attribute's body,
+    /// "DRAM[K:4] GLB[P:7] X[K:16] Y[C:8] spad[S:3]".
+    std::string getBody() const;
+  }];
 }
 
 def Accel_CostAttr : AttrDef<Accel_Dialect, "Cost"> {
@@ -58,22 +76,28 @@ def Accel_CostAttr : AttrDef<Accel_Dialect, "Cost"> {
     check the cost model's figures with FileCheck:
 
     ```mlir
-    #accel.cost<target = "eyeriss", macs = 118013952, cycles = 702464,
-                energy_pj = 2.500000e+08, utilization = 8.700000e-01,
-                mapping = "DRAM[K:4] GLB[...] X[...] Y[...] RF[...]">
+    #accel.cost<target = "eyeriss", unit = "array", macs = 118013952,
+                cycles = 702464, energy_pj = 2.500000e+08,
+                utilization = 8.700000e-01,
+                mapping = #accel.mapping<DRAM[K:4] GLB[...] X[...] Y[...] RF[...]>>
     ```
 
-    `cycles` is the op's latency on the target; `energy_pj` its total
-    energy; `utilization` the useful fraction of the array's MAC slots.
-    Reads and writes per level are in the JSON report.
+    `unit` is where the op runs: `array` (with the element-wise ops fused
+    into its output stage, whose cost this includes), `post-processing`
+    (the target's vector unit) or `host`. `cycles` is the op's latency on
+    the target, `energy_pj` its total energy, `utilization` the useful
+    fraction of the array's MAC slots; `mapping` is present for array ops.
+    Reads and writes per level are in the JSON report. A fused op carries
+    `accel.fused_into` with its producer's name instead.
   }];
   let parameters = (ins
     StringRefParameter<"target">:$target,
+    StringRefParameter<"unit">:$unit,
     "int64_t":$macs,
     "int64_t":$cycles,
     APFloatParameter<"energy in pJ">:$energyPJ,
     APFloatParameter<"useful fraction of the MAC slots">:$utilization,
-    StringRefParameter<"mapping">:$mapping
+    OptionalParameter<"::tandem::accel::MappingAttr">:$mapping
   );
   let hasCustomAssemblyFormat = 1;
 }

@@ -33,6 +33,8 @@ def Accel_Dialect : Dialect {
   }];
   let dependentDialects = ["::mlir::quant::QuantDialect"];
   let useDefaultAttributePrinterParser = 1;
+  // Checks `accel.mapping` against the op's loop nest.
+  let hasOperationAttrVerify = 1;
 }
 
 class Accel_Op<string mnemonic, list<Trait> traits = []>

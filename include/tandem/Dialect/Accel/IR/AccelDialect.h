@@ -12,6 +12,8 @@
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/DialectImplementation.h"
 
+#include "tandem/Dialect/Accel/IR/MappingLevel.h"
+
 #include "tandem/Dialect/Accel/IR/AccelDialect.h.inc"
 #include "tandem/Dialect/Accel/IR/AccelEnums.h.inc"
 

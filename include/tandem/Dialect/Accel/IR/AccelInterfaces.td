@@ -22,13 +22,22 @@ def Accel_LoopNestOpInterface : OpInterface<"LoopNestOpInterface"> {
     pooling, elementwise, normalization and reduction operators all fit: a
     broadcast operand simply has constant zero results in its map, a
     reduction dimension is one that the result's map does not use.
+
+    The loop nest also says what the op is (a contraction for the PE array,
+    an elementwise op that can run in a producer's output stage, a window or
+    a reduction) and what each operand is to it: the input activation, a
+    second activation, a weight (a constant multiplied in a contraction), a
+    parameter (any other constant: bias, statistics), or the output. Roles
+    come from the arithmetic and from whether the operand is a constant,
+    never from operand names.
   }];
 
   let methods = [
     InterfaceMethod<[{
-        Returns the operator's iteration space, the projection of the loops
-        onto every operand and result (in operand order, results last) and
-        the arithmetic done per iteration and per output element.
+        Returns the operator's iteration space, its compute kind, the
+        projection of the loops onto every operand and result (in operand
+        order, results last) with each one's role, and the arithmetic done
+        per iteration, per output element and per op.
       }],
       "::tandem::accel::LoopNest", "getLoopNest">,
   ];

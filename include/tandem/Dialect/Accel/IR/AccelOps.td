@@ -105,7 +105,9 @@ def Accel_Pool2DOp : Accel_ComputeOp<"pool2d"> {
     Global pooling is the case `kernel = [H, W]`.
 
     Loop nest: `N C P Q R S`; `R S` are reductions; one compare (`max`) or
-    one add (`avg`) per iteration, and for `avg` one divide per output.
+    one add (`avg`) per iteration, and for `avg` one multiply by the
+    reciprocal window size per output (a divide when padding is excluded
+    from the count and the window overlaps it).
 
     Example (ResNet stem max pool):
 
@@ -345,7 +347,9 @@ def Accel_LayerNormOp : Accel_ComputeOp<"layer_norm"> {
 
     Loop nest: one loop per dimension; per iteration one MAC (scale and
     bias), three adds and two multiplies (mean, centring, variance,
-    normalization).
+    normalization); per normalized row two multiplies (by `1/n`), one add
+    (epsilon), a square root and a divide (the reciprocal standard
+    deviation).
 
     Example (a transformer's post-attention norm):
 
@@ -412,7 +416,8 @@ class Accel_ReduceOp<string mnemonic, string what> : Accel_ComputeOp<mnemonic> {
     with size 1, otherwise they are removed.
 
     Loop nest: one loop per input dimension; the reduced axes are reduction
-    loops; one add per iteration (and for a mean one divide per output).
+    loops; one add per iteration (and for a mean one multiply by the
+    reciprocal count per output).
 
     Example (global average pooling written as a reduction):
 

@@ -19,7 +19,11 @@ def TestLoopNestPass : Pass<"accel-test-loop-nest"> {
     - `reductions`: the reduction loops, e.g. `"C R S"`,
     - `iterations`, `macs` and `ops` (arithmetic operations, a MAC counting
       as two),
-    - `maps`: the affine map of every operand and result, keyed by role,
+    - `maps`: the affine map of every operand and result, keyed by the
+      operand's name in the op's syntax,
+    - `roles`: what each operand is to the computation (`input`,
+      `second-input`, `weight`, `parameter`, `output`; see
+      docs/loop-nest.md), keyed the same way,
     - with `tile`, `footprints`: the number of elements of each tensor a tile
       of the given extents touches (bounding box, clamped to the tensor).
 

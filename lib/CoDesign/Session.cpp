@@ -1,0 +1,402 @@
+//===- Session.cpp - One design-space exploration, end to end -------------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/CoDesign/Session.h"
+#include "tandem/CoDesign/Checkpoint.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Parallel.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Threading.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
+
+#include <chrono>
+#include <cmath>
+
+using namespace llvm;
+using namespace tandem;
+using namespace tandem::codesign;
+
+static Error sessionError(const Twine &message) {
+  return createStringError(inconvertibleErrorCode(), message);
+}
+
+static std::string joinPath(StringRef dir, StringRef file) {
+  SmallString<256> path(dir);
+  sys::path::append(path, file);
+  return path.str().str();
+}
+
+Session::Session(SessionOptions options, mlir::MLIRContext &context)
+    : options(std::move(options)), context(context) {}
+
+Session::~Session() = default;
+
+std::string Session::getCheckpointPath() const {
+  return joinPath(options.outDir, "checkpoint.json");
+}
+
+uint64_t Session::getNewEvaluations() const {
+  return archive.size() - startCount;
+}
+
+uint64_t Session::getNumMapperSearches() const {
+  return evaluator ? evaluator->getNumSearches() : 0;
+}
+
+std::string Session::describePoint(uint64_t id) const {
+  std::string text;
+  Point point = space.getPoint(id);
+  for (auto [p, v] : llvm::zip(space.parameters, point))
+    text += (text.empty() ? "" : " ") + p.name + "=" + p.getLabel(v);
+  return text;
+}
+
+Expected<std::unique_ptr<Session>> Session::create(SessionOptions options,
+                                                   mlir::MLIRContext &context) {
+  // Options first: nothing is read if one is wrong.
+  if (options.modelPaths.empty())
+    return sessionError("no model given");
+  if (!options.weights.empty() &&
+      options.weights.size() != options.modelPaths.size())
+    return sessionError("--weights gives " + Twine(options.weights.size()) +
+                        " weights for " + Twine(options.modelPaths.size()) +
+                        " models");
+  for (double w : options.weights)
+    if (!(w > 0) || !std::isfinite(w))
+      return sessionError(
+          formatv("--weights must be positive and finite, not {0}", w));
+  if (options.population < 4)
+    return sessionError("--population must be at least 4");
+  if (options.costOptions.floatBits < 0 || options.costOptions.floatBits > 64)
+    return sessionError("--float-bits must be between 0 and 64");
+  if (!mapping::isMappingObjective(options.mapperObjective))
+    return sessionError("--mapper-objective must be latency, energy or edp");
+  std::unique_ptr<Session> session(new Session(std::move(options), context));
+  if (Error err = session->load())
+    return std::move(err);
+  return session;
+}
+
+Error Session::load() {
+  auto loadedSpace = loadDesignSpace(options.spacePath);
+  if (!loadedSpace)
+    return loadedSpace.takeError();
+  space = std::move(*loadedSpace);
+  if (options.prefer)
+    space.prefer = *options.prefer;
+  for (const std::string &level : space.rescaledLevels)
+    notes.push_back("level " + level +
+                    " varies in capacity: its per-access energy and area "
+                    "follow the capacity (45 nm defaults), not the base "
+                    "target's values");
+
+  const uint64_t size = space.size();
+  if (size == UINT64_MAX)
+    return sessionError(options.spacePath +
+                        ": the space has more than 2^64 points");
+  kind = options.search                    ? *options.search
+         : size <= options.exhaustiveLimit ? SearchKind::Exhaustive
+                                           : SearchKind::NSGA2;
+  budget = kind == SearchKind::Exhaustive ? size
+           : options.evaluations
+               ? std::min<uint64_t>(options.evaluations, size)
+               : std::min<uint64_t>(size,
+                                    std::clamp<uint64_t>(size / 10, 200, 5000));
+
+  // Models.
+  ONNXImportOptions importOptions;
+  importOptions.allowUnsupported = options.allowUnsupported;
+  for (const std::string &text : options.inputShapes) {
+    std::pair<std::string, SmallVector<int64_t, 4>> shape;
+    std::string error;
+    if (!parseInputShape(text, shape, error))
+      return sessionError("--input-shape: " + error);
+    importOptions.inputShapes.push_back(std::move(shape));
+  }
+  for (auto [i, path] : llvm::enumerate(options.modelPaths)) {
+    Workload w;
+    w.name = sys::path::stem(path).str();
+    if (llvm::any_of(workloads,
+                     [&](const Workload &o) { return o.name == w.name; }))
+      w.name = path;
+    w.weight = i < options.weights.size() ? options.weights[i] : 1.0;
+    w.module = loadModelFile(path, &context, importOptions);
+    if (!w.module)
+      return sessionError("cannot load model '" + path + "'");
+    w.model = std::make_unique<workload::WorkloadModel>(*w.module);
+    if (llvm::none_of(w.model->getLayers(), [](const workload::Layer &l) {
+          return l.category == workload::Layer::Category::Compute;
+        }))
+      return sessionError(path + ": the model has no accel compute ops to map");
+    workloads.push_back(std::move(w));
+  }
+
+  // Everything that decides the result, hashed: a checkpoint is only
+  // resumed by the same run.
+  std::string text;
+  raw_string_ostream os(text);
+  auto addFile = [&](StringRef path) -> Error {
+    auto buffer = MemoryBuffer::getFile(path);
+    if (!buffer)
+      return sessionError("cannot read '" + path +
+                          "': " + buffer.getError().message());
+    os << xxh3_64bits((*buffer)->getBuffer()) << ";";
+    return Error::success();
+  };
+  if (Error err = addFile(options.spacePath))
+    return err;
+  for (const Workload &w : workloads)
+    os << w.weight << ";";
+  for (const std::string &path : options.modelPaths)
+    if (Error err = addFile(path))
+      return err;
+  for (const std::string &shape : options.inputShapes)
+    os << shape << ";";
+  os << stringifySearchKind(kind) << ";" << budget << ";" << options.population
+     << ";" << options.seed << ";" << mapping::stringifyStrategy(options.mapper)
+     << ";" << stringifyMetric(options.mapperObjective) << ";"
+     << options.costOptions.floatBits << ";" << options.costOptions.fuse << ";"
+     << options.allowUnsupported << ";" << getToolVersion();
+  fingerprint = formatv("{0:x16}", xxh3_64bits(text)).str();
+
+  std::string checkpointPath = getCheckpointPath();
+  if (options.resume) {
+    if (!sys::fs::exists(checkpointPath))
+      return sessionError("--resume: there is no checkpoint in '" +
+                          options.outDir + "' to continue");
+    if (Error err =
+            loadCheckpoint(checkpointPath, fingerprint, space, archive, state))
+      return err;
+  } else if (sys::fs::exists(checkpointPath) &&
+             !isFinishedCheckpoint(checkpointPath)) {
+    return sessionError("'" + options.outDir +
+                        "' holds the checkpoint of an unfinished run; "
+                        "continue it with --resume, or remove it or choose "
+                        "another --out");
+  }
+  startCount = archive.size();
+  for (const Candidate &c : archive.getCandidates())
+    feasibleCount += c.metrics.isFeasible();
+
+  mapping::SearchOptions mapperOptions;
+  mapperOptions.strategy = options.mapper;
+  mapperOptions.objective = options.mapperObjective;
+  mapperOptions.seed = options.seed;
+  evaluator = std::make_unique<Evaluator>(space, workloads, mapperOptions,
+                                          options.costOptions);
+  return Error::success();
+}
+
+void Session::evaluateBatch(ArrayRef<uint64_t> ids) {
+  std::vector<Candidate> batch(ids.size());
+  std::vector<std::optional<hw::Target>> targets(ids.size());
+  std::vector<unsigned> classes(ids.size(), 0);
+  parallelFor(0, ids.size(), [&](size_t i) {
+    batch[i].id = ids[i];
+    auto target = space.instantiate(space.getPoint(ids[i]),
+                                    "design-" + std::to_string(ids[i]));
+    if (!target) {
+      batch[i].metrics.invalid = toString(target.takeError());
+      return;
+    }
+    classes[i] = evaluator->getMappingClass(*target);
+    targets[i] = std::move(*target);
+  });
+  // Designs that share their mappings go to one thread, so no thread waits
+  // for another's search.
+  std::vector<SmallVector<unsigned, 4>> groups;
+  DenseMap<unsigned, unsigned> groupOf;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!targets[i])
+      continue;
+    auto [it, inserted] = groupOf.try_emplace(classes[i], groups.size());
+    if (inserted)
+      groups.emplace_back();
+    groups[it->second].push_back(i);
+  }
+  parallelFor(0, groups.size(), [&](size_t g) {
+    for (unsigned i : groups[g])
+      batch[i].metrics = evaluator->evaluate(*targets[i], classes[i]);
+  });
+  for (Candidate &c : batch) {
+    feasibleCount += c.metrics.isFeasible();
+    archive.add(std::move(c));
+  }
+  if (options.onProgress)
+    options.onProgress(archive.size(), budget, feasibleCount);
+}
+
+Expected<bool> Session::explore() {
+  if (std::error_code ec = sys::fs::create_directories(options.outDir))
+    return sessionError("cannot create '" + options.outDir +
+                        "': " + ec.message());
+  parallel::strategy = hardware_concurrency(options.jobs);
+  std::string checkpointPath = getCheckpointPath();
+  Error saveError = Error::success();
+  // The checkpoint holds the whole archive: rewriting it after every batch
+  // would make a long run's I/O quadratic. It is written at most once a
+  // second while the run goes on, and always when it stops or ends.
+  auto lastSave = std::chrono::steady_clock::now();
+  auto afterBatch = [&]() {
+    if ((options.interrupted && *options.interrupted) ||
+        (options.stopAfter && getNewEvaluations() >= options.stopAfter))
+      return false;
+    auto now = std::chrono::steady_clock::now();
+    if (now - lastSave < std::chrono::seconds(1))
+      return true;
+    lastSave = now;
+    if (Error err =
+            saveCheckpoint(checkpointPath, fingerprint, archive, state)) {
+      saveError = std::move(err);
+      return false;
+    }
+    return true;
+  };
+  ExploreOptions exploreOptions;
+  exploreOptions.kind = kind;
+  exploreOptions.evaluations = budget;
+  exploreOptions.population = options.population;
+  exploreOptions.seed = options.seed;
+  Explorer explorer(
+      space, exploreOptions,
+      [&](ArrayRef<uint64_t> ids) { evaluateBatch(ids); }, afterBatch);
+  bool finished = explorer.run(archive, state);
+  if (saveError)
+    return std::move(saveError);
+  if (Error err = saveCheckpoint(checkpointPath, fingerprint, archive, state))
+    return std::move(err);
+  return finished;
+}
+
+std::string Session::explainInfeasible() const {
+  const Candidate *closest = nullptr;
+  for (const Candidate &c : archive.getCandidates())
+    if (c.metrics.invalid.empty() &&
+        (!closest || c.metrics.violation < closest->metrics.violation))
+      closest = &c;
+  if (!closest) {
+    const Candidate &first = archive.getCandidates().front();
+    return "no evaluated design can run the workload; design " +
+           std::to_string(first.id) + ": " + first.metrics.invalid;
+  }
+  std::string over;
+  auto check = [&](std::optional<double> budget, Metric m) {
+    double value = closest->metrics.get(m);
+    if (budget && value > *budget)
+      over += formatv("{0}{1} {2} (budget {3})", over.empty() ? "" : ", ",
+                      stringifyMetric(m), formatMetric(m, value),
+                      format("%g", *budget))
+                  .str();
+  };
+  check(space.maxAreaMM2, Metric::Area);
+  check(space.maxPowerMW, Metric::Power);
+  check(space.maxLatencyMs, Metric::Latency);
+  return "no evaluated design is feasible; the closest, design " +
+         std::to_string(closest->id) + ", has " + over;
+}
+
+/// Writes `text` to DIR/FILE through a temporary file renamed into place.
+static Error writeFile(StringRef dir, StringRef file, StringRef text) {
+  return writeToOutput(joinPath(dir, file), [&](raw_ostream &os) {
+    os << text;
+    return Error::success();
+  });
+}
+
+Error Session::writeOutputs() {
+  std::vector<unsigned> frontIndices =
+      getParetoFront(archive.getCandidates(), space.objectives);
+  front.clear();
+  if (frontIndices.empty()) {
+    // The candidates still say what every design scored and why none fits.
+    if (Error err = writeFile(options.outDir, "candidates.csv",
+                              getCandidatesCSV(space, archive, front)))
+      return err;
+    return sessionError(explainInfeasible());
+  }
+  front.resize(frontIndices.size());
+  unsigned preferred = 0;
+  for (auto [i, index] : llvm::enumerate(frontIndices)) {
+    front[i].candidate = &archive.getCandidates()[index];
+    if (front[i].candidate->metrics.get(space.prefer) <
+        front[preferred].candidate->metrics.get(space.prefer))
+      preferred = i;
+  }
+  front[preferred].preferred = true;
+  std::vector<hw::Target> frontTargets(front.size());
+  parallelFor(0, front.size(), [&](size_t i) {
+    uint64_t id = front[i].candidate->id;
+    frontTargets[i] = cantFail(
+        space.instantiate(space.getPoint(id), "design-" + std::to_string(id)));
+    evaluator->evaluate(frontTargets[i],
+                        evaluator->getMappingClass(frontTargets[i]),
+                        &front[i].models);
+  });
+
+  RunSummary run;
+  for (auto [w, path] : llvm::zip(workloads, options.modelPaths))
+    run.models.push_back({w.name, path, w.weight});
+  run.spaceFile = options.spacePath;
+  run.search = kind;
+  run.seed = options.seed;
+  run.budget = budget;
+  run.exhaustiveLimit = options.exhaustiveLimit;
+  run.population = options.population;
+  run.mapper = options.mapper;
+  run.mapperObjective = options.mapperObjective;
+  run.costOptions = options.costOptions;
+  run.inputShapes = options.inputShapes;
+  run.allowUnsupported = options.allowUnsupported;
+  run.evaluations = archive.size();
+  run.spaceSize = space.size();
+
+  Metric axisX = options.plotX ? *options.plotX : space.objectives[0];
+  Metric axisY = options.plotY                 ? *options.plotY
+                 : space.objectives.size() > 1 ? space.objectives[1]
+                 : axisX == Metric::Area       ? Metric::Latency
+                                               : Metric::Area;
+
+  // The preferred design's target: a design that changes the base is not
+  // what the base's source describes.
+  hw::Target best = frontTargets[preferred];
+  hw::Target base = space.base;
+  base.name = best.name;
+  if (hw::printTarget(base) != hw::printTarget(best))
+    best.source =
+        formatv("tandem-codesign design {0} of {1}: {2} with {3}",
+                front[preferred].candidate->id,
+                sys::path::filename(options.spacePath), space.baseName,
+                describePoint(front[preferred].candidate->id))
+            .str();
+
+  std::string paretoText;
+  raw_string_ostream paretoOS(paretoText);
+  paretoOS << formatv("{0:2}", getParetoJSON(space, run, front)) << "\n";
+  SmallVector<std::pair<std::string, std::string>> outputs = {
+      {"pareto.json", paretoText},
+      {"candidates.csv", getCandidatesCSV(space, archive, front)},
+      {"report.html", getReportHTML(space, run, archive, front, axisX, axisY)},
+      {"best-target.yaml", hw::printTarget(best)}};
+  evaluator->attachMappings(frontTargets[preferred]);
+  for (Workload &w : workloads) {
+    std::string text;
+    raw_string_ostream os(text);
+    w.module->print(os);
+    outputs.push_back(
+        {"best-" + sys::path::filename(w.name).str() + ".mlir", text});
+  }
+  for (const auto &[file, text] : outputs)
+    if (Error err = writeFile(options.outDir, file, text))
+      return err;
+  return Error::success();
+}

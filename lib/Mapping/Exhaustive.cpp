@@ -1,0 +1,91 @@
+//===- Exhaustive.cpp - Every factorization, every distinct loop order
+//-----===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// The reference optimum where it finishes: every loop's factor choices in
+// turn, pruned where the tiles placed so far already break a rule, each
+// complete factorization with every distinct combination of level orders.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Searcher.h"
+
+#include <functional>
+
+using namespace llvm;
+using namespace tandem;
+using namespace tandem::mapping;
+using namespace tandem::mapping::detail;
+
+void Searcher::exhaustive() {
+  const unsigned n = problem().numDims, levels = space.getNumLevels();
+  SmallVector<unsigned, kMaxDims> choice(n, 0);
+  Mapping m = Mapping::identity(levels);
+  for (unsigned d = 0; d < n; ++d)
+    m.factors[0][d] = problem().extents[d];
+  bool complete = true;
+  std::function<void(unsigned)> walk = [&](unsigned d) {
+    if (outOfTime) {
+      complete = false;
+      return;
+    }
+    if (d == n) {
+      allOrders(m);
+      return;
+    }
+    for (auto [i, f] : llvm::enumerate(space.getChoices(d))) {
+      for (unsigned l = 0; l < levels; ++l)
+        m.factors[l][d] = f[l];
+      m.spatialX[d] = f[levels];
+      m.spatialY[d] = f[levels + 1];
+      // Loops not placed yet sit at DRAM, their smallest footprint inside:
+      // if this already breaks a rule, every completion does.
+      if (fits(m))
+        walk(d + 1);
+      if (outOfTime) {
+        complete = false;
+        return;
+      }
+    }
+    for (unsigned l = 0; l < levels; ++l)
+      m.factors[l][d] = l == 0 ? problem().extents[d] : 1;
+    m.spatialX[d] = m.spatialY[d] = 1;
+  };
+  walk(0);
+  result.complete = complete && !outOfTime;
+}
+
+/// Evaluates `m` with every combination of distinct level orders (orders
+/// that put a level's non-unit loops in the same sequence are one).
+void Searcher::allOrders(Mapping &m) {
+  const unsigned n = problem().numDims, levels = space.getNumLevels();
+  auto orders = space.getOrders();
+  SmallVector<SmallVector<unsigned, 6>, kMaxLevels> distinct(levels);
+  for (unsigned l = 0; l < levels; ++l) {
+    SmallVector<SmallVector<uint8_t, kMaxDims>, 6> seen;
+    for (auto [i, order] : llvm::enumerate(orders)) {
+      SmallVector<uint8_t, kMaxDims> nonUnit;
+      for (unsigned j = 0; j < n; ++j)
+        if (m.factors[l][order[j]] > 1)
+          nonUnit.push_back(order[j]);
+      if (!llvm::is_contained(seen, nonUnit)) {
+        seen.push_back(nonUnit);
+        distinct[l].push_back(i);
+      }
+    }
+  }
+  SmallVector<unsigned, kMaxLevels> pick(levels, 0);
+  while (true) {
+    for (unsigned l = 0; l < levels; ++l)
+      m.order[l] = orders[distinct[l][pick[l]]];
+    consider(m);
+    unsigned l = 0;
+    while (l < levels && ++pick[l] == distinct[l].size())
+      pick[l++] = 0;
+    if (l == levels)
+      break;
+  }
+}
