@@ -199,12 +199,16 @@ struct CostReportPass
       os << llvm::formatv("host: {0} op(s), {1} cycles, {2:F3} uJ\n", hostRows,
                           int64_t(hostCycles),
                           result.partEnergyPJ[WorkloadCost::HostPart] * 1e-6);
-      for (const Row &r : result.rows)
-        if (r.unit == Unit::Host)
-          os << "  " << layers[r.layer].name << " (" << layers[r.layer].kind
-             << "): " << r.hostReason
-             << llvm::formatv("; {0} cycles, {1:F3} uJ\n", int64_t(r.cycles),
-                              r.energyPJ * 1e-6);
+      for (const Row &r : result.rows) {
+        if (r.unit != Unit::Host)
+          continue;
+        os << "  " << layers[r.layer].name << " (" << layers[r.layer].kind;
+        for (unsigned f : r.fused)
+          os << ", with " << layers[f].name << " (" << layers[f].kind << ")";
+        os << "): " << r.hostReason
+           << llvm::formatv("; {0} cycles, {1:F3} uJ\n", int64_t(r.cycles),
+                            r.energyPJ * 1e-6);
+      }
     }
     if (result.dataMovement)
       os << "data movement: " << result.dataMovement
@@ -237,9 +241,15 @@ struct CostReportPass
     for (const Row &r : result.rows) {
       const Layer &l = layers[r.layer];
       costedOps += 1 + r.fused.size();
+      Array fused;
+      for (auto [f, folded] : llvm::zip(r.fused, r.folded))
+        fused.push_back(Object{{"name", layers[f].name},
+                               {"kind", layers[f].kind},
+                               {"folded", folded}});
       if (r.unit == Unit::Host) {
         hostOps.push_back(Object{{"name", l.name},
                                  {"kind", l.kind},
+                                 {"fused", std::move(fused)},
                                  {"reason", r.hostReason},
                                  {"macs", r.macs},
                                  {"bytes", r.hostBytes},
@@ -264,11 +274,6 @@ struct CostReportPass
         if (!perTensor.empty())
           accesses[level.name] = std::move(perTensor);
       }
-      Array fused;
-      for (auto [f, folded] : llvm::zip(r.fused, r.folded))
-        fused.push_back(Object{{"name", layers[f].name},
-                               {"kind", layers[f].kind},
-                               {"folded", folded}});
       Object row{
           {"name", l.name},
           {"kind", l.kind},

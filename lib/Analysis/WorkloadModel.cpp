@@ -357,20 +357,38 @@ std::vector<Row> WorkloadModel::place(const hw::Target &target,
   for (const FusionGroup &g : getGroups(options.fuse)) {
     Row row = standalone(g.anchor);
     size_t kept = 0;
+    std::string why;
     if (row.unit == Unit::Array)
       for (; kept < g.fused.size(); ++kept) {
         const Layer &f = layers[g.fused[kept]];
         // A folded batch norm leaves at most a bias add, which the
         // accumulators can take.
-        if (!g.folded[kept] &&
-            explainVectorUnsupported(f.nest->getTotalCounts(), target))
-          break;
+        if (!g.folded[kept])
+          if (auto reason =
+                  explainVectorUnsupported(f.nest->getTotalCounts(), target)) {
+            why = *reason;
+            break;
+          }
         row.fused.push_back(g.fused[kept]);
         row.folded.push_back(g.folded[kept]);
       }
+    if (row.unit == Unit::Host) {
+      // The host runs the whole group, as the array would have.
+      row.fused = g.fused;
+      row.folded = g.folded;
+      kept = g.fused.size();
+    }
     rows.push_back(std::move(row));
-    for (size_t k = kept; k < g.fused.size(); ++k)
-      rows.push_back(standalone(g.fused[k]));
+    if (kept == g.fused.size())
+      continue;
+    // The rest of the group, from the first op the output stage cannot run,
+    // goes to the host together: its intermediates stay there too.
+    Row rest;
+    rest.layer = g.fused[kept];
+    rest.hostReason = why;
+    rest.fused.assign(g.fused.begin() + kept + 1, g.fused.end());
+    rest.folded.assign(g.folded.begin() + kept + 1, g.folded.end());
+    rows.push_back(std::move(rest));
   }
   llvm::stable_sort(
       rows, [](const Row &a, const Row &b) { return a.layer < b.layer; });
@@ -536,7 +554,11 @@ void WorkloadModel::costVectorRow(Row &row, const hw::Target &target,
   row.vectorCycles = std::ceil(double(row.vectorOps.getLaneOps()) /
                                double(target.postProcessing.lanes));
   row.vectorEnergyPJ = getVectorEnergyPJ(row.vectorOps, target);
+  llvm::SmallPtrSet<Value, 4> read;
   for (const Operand &o : l.operands) {
+    // An operand used twice (x * x) is read once.
+    if (o.role != OperandRole::Output && !read.insert(o.value).second)
+      continue;
     double words =
         toWords(double(o.elements), o.format.getCostedBits(floatWidth), dram);
     if (o.role == OperandRole::Output) {
@@ -551,17 +573,43 @@ void WorkloadModel::costVectorRow(Row &row, const hw::Target &target,
 }
 
 void WorkloadModel::costHostRow(Row &row, const hw::Target &target) const {
+  // The host reads what the row's ops take from outside the row and writes
+  // what leaves it; values made and used inside stay in its memory.
+  llvm::SmallPtrSet<Operation *, 8> members = {layers[row.layer].op};
+  for (unsigned f : row.fused)
+    members.insert(layers[f].op);
+  llvm::SmallPtrSet<Value, 8> moved;
+  auto bytesOf = [&](Value v) {
+    return double(elementsOf(v)) *
+           double(getOperandFormat(getElementTypeOrSelf(v)).bits) / 8.0;
+  };
+  for (Operation *op : members) {
+    for (Value v : op->getOperands()) {
+      Operation *def = v.getDefiningOp();
+      if ((!def || !members.contains(def)) && moved.insert(v).second)
+        row.hostBytes += bytesOf(v);
+    }
+    for (Value v : op->getResults())
+      if (llvm::any_of(v.getUsers(),
+                       [&](Operation *u) { return !members.contains(u); }))
+        row.hostBytes += bytesOf(v);
+  }
+  auto opsOf = [&](const Layer &l) {
+    return l.nest ? double(l.nest->getTotalCounts().getTotalOps())
+                  : double(l.getOutputElements());
+  };
   const Layer &l = layers[row.layer];
-  for (const Operand &o : l.operands)
-    row.hostBytes += double(o.elements) * double(o.format.bits) / 8.0;
-  row.hostOps = l.nest ? double(l.nest->getTotalCounts().getTotalOps())
-                       : double(l.getOutputElements());
+  row.hostOps = opsOf(l);
+  for (unsigned f : row.fused)
+    row.hostOps += opsOf(layers[f]);
   if (l.isContraction())
     row.macs = l.nest->getMacs();
   const hw::HostModel &h = target.host;
   double seconds =
       row.hostBytes / (h.bandwidthGBps * 1e9) + row.hostOps / (h.gops * 1e9);
-  row.cycles = std::ceil(seconds * target.clockMHz * 1e6);
+  // Rounded to a millionth of a cycle first, so that floating-point noise
+  // never adds a cycle.
+  row.cycles = std::ceil(std::round(seconds * target.clockMHz * 1e12) * 1e-6);
   row.energyPJ =
       row.hostBytes * h.energyPJPerByte + row.hostOps * h.energyPJPerOp;
   row.boundBy = "host";

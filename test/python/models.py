@@ -57,6 +57,10 @@ def build(name):
         # Depthwise convolutions and squeeze-excite blocks.
         model = torchvision.models.mobilenet_v3_small()
         example = torch.randn(1, 3, 224, 224)
+    elif name == "efficientnet_b0":
+        # SiLU activations (x * sigmoid(x)) and squeeze-excite blocks.
+        model = torchvision.models.efficientnet_b0()
+        example = torch.randn(1, 3, 224, 224)
     elif name == "transformer_encoder":
         d_model, heads, ff, seq = 256, 8, 1024, 128
         model = torch.nn.TransformerEncoderLayer(d_model, heads, ff, batch_first=True)

@@ -81,7 +81,8 @@ def TestWorkloadPass : Pass<"accel-test-workload", "::mlir::ModuleOp"> {
     `accel.fused_into` with the contraction's name, and `accel.folded` when
     it is a batch norm folded into it. With `target`, every op also gets
     `accel.unit` (`array`, `post-processing` or `host`) and host ops
-    `accel.host_reason`.
+    `accel.host_reason`: a fused op whose operations the target's output
+    stage lacks keeps `accel.fused_into` (its group) but runs elsewhere.
 
     ```
     tandem-opt model.mlir --accel-test-workload="target=eyeriss"

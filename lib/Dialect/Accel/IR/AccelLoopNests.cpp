@@ -287,7 +287,10 @@ LoopNest ClipOp::getLoopNest() {
   return unaryNest(*this, counts(0, 0, 0, 0, bounds, 0));
 }
 LoopNest SigmoidOp::getLoopNest() {
-  return unaryNest(*this, counts(0, 1, 0, 1, 0, 1));
+  // One special-function evaluation, as for tanh: output stages tabulate
+  // the sigmoid itself (NVDLA's SDP LUT, TPU's activation unit) rather than
+  // computing 1 / (1 + exp(-x)).
+  return unaryNest(*this, counts(0, 0, 0, 0, 0, 1));
 }
 LoopNest HardSigmoidOp::getLoopNest() {
   return unaryNest(*this, counts(1, 0, 0, 0, 2, 0));
