@@ -79,6 +79,7 @@ Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
                                "by the loops",
                                access.name.c_str());
     static_cast<accel::TensorProjection &>(t) = *access.projection;
+    t.buildTerms(ArrayRef<int64_t>(p.extents.data(), p.numDims));
     t.present = true;
     t.bits = bits[k];
   }
@@ -88,35 +89,12 @@ Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
   return p;
 }
 
-namespace {
-
-/// Walks the temporal loops above level `child` from the innermost outward
-/// and returns the product of the factors of the loops that do not index
-/// tensor `t` before the first one that does: the child's tile of `t`
-/// stays resident across those (Timeloop's reuse).
-int64_t trailingReuse(const Problem &p, const Mapping &m, unsigned child,
-                      uint32_t relevant) {
-  int64_t reuse = 1;
-  for (unsigned l = child; l-- > 0;)
-    for (unsigned i = p.numDims; i-- > 0;) {
-      unsigned d = m.order[l][i];
-      int64_t f = m.factors[l][d];
-      if (f == 1)
-        continue;
-      if (relevant & (1u << d))
-        return reuse;
-      reuse *= f;
-    }
-  return reuse;
-}
-
-} // namespace
-
 void cost::getTileExtents(const Problem &p, const Mapping &m,
                           unsigned firstPerPE, TileExtents &tiles) {
+  // Level 0 (DRAM) holds the whole tensors; its tile is never needed.
   for (unsigned d = 0; d < p.numDims; ++d) {
     int64_t inner = 1;
-    for (unsigned c = m.numLevels; c-- > 0;) {
+    for (unsigned c = m.numLevels; c-- > 1;) {
       inner *= m.factors[c][d];
       tiles[c][d] =
           c < firstPerPE ? inner * m.spatialX[d] * m.spatialY[d] : inner;
@@ -124,11 +102,58 @@ void cost::getTileExtents(const Problem &p, const Mapping &m,
   }
 }
 
+CostContext::CostContext(const Problem &p, const hw::Target &t)
+    : problem(&p), target(&t), numLevels(t.levels.size()),
+      firstPerPE(t.getFirstPerPELevel()) {
+  for (unsigned c = 0; c < numLevels; ++c) {
+    const hw::MemoryLevel &level = t.levels[c];
+    holds[c] = level.holds;
+    for (unsigned k = 0; k < kNumTensorKinds; ++k)
+      wordsPerElement[c][k] =
+          double(p.tensors[k].bits) / double(level.wordBits);
+    readEnergyPJ[c] = t.getReadEnergyPJ(c);
+    writeEnergyPJ[c] = t.getWriteEnergyPJ(c);
+    readsPerCycle[c] = 1.0 / level.readBandwidth;
+    writesPerCycle[c] = 1.0 / level.writeBandwidth;
+  }
+  const int64_t wBits = p.tensors[hw::Weight].present
+                            ? p.tensors[hw::Weight].bits
+                            : p.tensors[hw::Input].bits;
+  const int64_t aBits = p.tensors[hw::Input].bits;
+  macsPerCycle = t.getMacsPerCycle(wBits, aBits);
+  opsPerIteration = double(std::max<int64_t>(1, p.getOpsPerIteration()));
+  computeEnergyPJ =
+      double(p.iterations) *
+      (double(p.macsPerIteration) * t.getMacEnergyPJ(wBits, aBits) +
+       double(p.aluOpsPerIteration) *
+           t.getAluEnergyPJ(p.tensors[hw::Output].bits));
+  networkEnergyPJ = t.getNetworkEnergyPJ();
+  arrayBits = double(t.array.bits);
+  numPEs = double(t.array.getNumPEs());
+  multicast = t.array.multicast;
+  spatialReduction = t.array.spatialReduction;
+  systolic = t.array.systolic;
+  if (systolic) {
+    stationary = hw::getStationaryTensor(t.array.dataflow);
+    if (!p.tensors[stationary].present)
+      stationary = hw::Output;
+    double rows = double(t.array.rows), cols = double(t.array.cols);
+    fill = t.array.dataflow == hw::Dataflow::OutputStationary
+               ? rows + cols - 2
+               : 2 * rows + cols - 2;
+  }
+}
+
 Cost cost::evaluate(const Problem &p, const Mapping &m,
                     const hw::Target &target) {
+  return evaluate(CostContext(p, target), m);
+}
+
+Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
+  const Problem &p = *ctx.problem;
   Cost cost;
   const unsigned numLevels = m.numLevels, n = p.numDims;
-  const unsigned firstPerPE = target.getFirstPerPELevel();
+  const unsigned firstPerPE = ctx.firstPerPE;
 
   int64_t spatial[kMaxDims];
   int64_t activePEs = 1;
@@ -152,44 +177,91 @@ Cost cost::evaluate(const Problem &p, const Mapping &m,
   const double steps = double(above[numLevels]);
   const double padded = steps * double(activePEs);
 
+  // Walking each level's loops from the innermost out, for every tensor at
+  // once: `trailing` is the product of the non-unit loops that do not index
+  // the tensor before the first that does, `touches` whether one does,
+  // `ownRelevant` the product of the loops that do. A child level's tile
+  // stays resident across the trailing loops above it (Timeloop's reuse):
+  // reuse(c) = trailing[c-1], times reuse(c-1) while no level in between
+  // touches it. Branch-free: this is the evaluation's hottest loop.
+  int64_t trailing[kMaxLevels][kNumTensorKinds];
+  int64_t ownRelevant[kMaxLevels][kNumTensorKinds];
+  unsigned touches[kMaxLevels];
+  const uint32_t relevant[kNumTensorKinds] = {
+      p.tensors[0].relevant, p.tensors[1].relevant, p.tensors[2].relevant};
+  for (unsigned l = 0; l + 1 < numLevels; ++l) {
+    // The level's non-unit loops, innermost first (unit ones change
+    // nothing).
+    unsigned loops[kMaxDims], count = 0;
+    for (unsigned i = n; i-- > 0;) {
+      const unsigned d = m.order[l][i];
+      loops[count] = d;
+      count += m.factors[l][d] != 1;
+    }
+    int64_t tr[kNumTensorKinds] = {1, 1, 1}, own[kNumTensorKinds] = {1, 1, 1};
+    unsigned touched = 0;
+    for (unsigned j = 0; j < count; ++j) {
+      const unsigned d = loops[j];
+      const int64_t f = m.factors[l][d];
+      for (unsigned k = 0; k < kNumTensorKinds; ++k) {
+        const unsigned r = (relevant[k] >> d) & 1;
+        tr[k] *= (r | ((touched >> k) & 1)) ? 1 : f;
+        touched |= r << k;
+      }
+      // Only partial sums are revisited, so only outputs need this.
+      own[hw::Output] *= (relevant[hw::Output] >> d) & 1 ? f : 1;
+    }
+    touches[l] = touched;
+    for (unsigned k = 0; k < kNumTensorKinds; ++k) {
+      trailing[l][k] = tr[k];
+      ownRelevant[l][k] = own[k];
+    }
+  }
+
+  // The tile of all PEs together at each per-PE level, for multicast and
+  // reduction (computed when a tensor first crosses into that level).
+  int64_t whole[kMaxLevels][kMaxDims];
+  unsigned haveWhole = 0;
+
   double networkBits = 0;
   for (unsigned k = 0; k < kNumTensorKinds; ++k) {
     const Problem::Tensor &t = p.tensors[k];
     if (!t.present)
       continue;
     unsigned parent = 0, innermost = 0;
+    int64_t reuse = 1, distinctTiles = 1;
     for (unsigned c = 1; c < numLevels; ++c) {
-      if (!m.holds(target, c, TensorKind(k)))
+      reuse = trailing[c - 1][k] *
+              (((touches[c - 1] >> k) & 1) || c == 1 ? 1 : reuse);
+      distinctTiles *= ownRelevant[c - 1][k];
+      if (!(ctx.holds[c] & ~m.bypass[c] & (1u << k)))
         continue;
       innermost = c;
       const bool crossing = c >= firstPerPE && parent < firstPerPE;
       const double instances = c >= firstPerPE ? double(activePEs) : 1.0;
-      const double tile = double(p.footprint(TensorKind(k), tiles[c].data()));
-      double count = double(above[c] / trailingReuse(p, m, c, t.relevant));
+      const double tile = double(t.footprint(tiles[c].data()));
+      const double count = double(above[c] / reuse);
       // The same tile for all PEs together, for multicast and reduction.
       double shared = tile * instances;
       if (crossing) {
-        int64_t whole[kMaxDims];
-        for (unsigned d = 0; d < n; ++d)
-          whole[d] = tiles[c][d] * spatial[d];
-        shared = double(p.footprint(TensorKind(k), whole));
+        if (!(haveWhole & (1u << c))) {
+          for (unsigned d = 0; d < n; ++d)
+            whole[c][d] = tiles[c][d] * spatial[d];
+          haveWhole |= 1u << c;
+        }
+        shared = double(t.footprint(whole[c]));
       }
       if (k != hw::Output) {
         cost.writes[c][k] += count * tile * instances;
-        bool fanOut = crossing && target.array.multicast;
+        bool fanOut = crossing && ctx.multicast;
         cost.reads[parent][k] += count * (fanOut ? shared : tile * instances);
         if (crossing)
           networkBits += count * tile * instances * double(t.bits);
       } else {
         // Each tile of partial sums is drained up once per `count`; all but
         // the first visit of a distinct tile also reload it.
-        double distinct = 1;
-        for (unsigned l = 0; l < c; ++l)
-          for (unsigned d = 0; d < n; ++d)
-            if (t.relevant & (1u << d))
-              distinct *= double(m.factors[l][d]);
-        double reloads = count - distinct;
-        bool reduce = crossing && target.array.spatialReduction;
+        double reloads = count - double(distinctTiles);
+        bool reduce = crossing && ctx.spatialReduction;
         double up = reduce ? shared : tile * instances;
         cost.reads[c][k] += count * tile * instances;
         cost.writes[c][k] += reloads * tile * instances;
@@ -207,74 +279,52 @@ Cost cost::evaluate(const Problem &p, const Mapping &m,
     if (innermost < firstPerPE && firstPerPE < numLevels)
       networkBits += padded * double(t.bits); // streamed into the array
   }
-  cost.networkWords = networkBits / double(target.array.bits);
+  cost.networkWords = networkBits / ctx.arrayBits;
 
   // Cycles: compute, then each level's traffic at its bandwidth.
-  const int64_t wBits = p.tensors[hw::Weight].present
-                            ? p.tensors[hw::Weight].bits
-                            : p.tensors[hw::Input].bits;
-  const int64_t aBits = p.tensors[hw::Input].bits;
-  const double perCycle = target.getMacsPerCycle(wBits, aBits);
-  const double work =
-      steps * double(std::max<int64_t>(1, p.getOpsPerIteration())) / perCycle;
-  if (target.array.systolic) {
+  const double work = steps * ctx.opsPerIteration / ctx.macsPerCycle;
+  if (ctx.systolic) {
     // SCALE-Sim: a fold keeps one tile of the stationary tensor in the
     // array (weights for ws, outputs for os, inputs for is); every temporal
     // loop that changes it starts a new fold, which streams
     // `work / folds` cycles plus fill and drain.
-    TensorKind stationary = hw::getStationaryTensor(target.array.dataflow);
-    if (!p.tensors[stationary].present)
-      stationary = hw::Output;
     double folds = 1;
     for (unsigned d = 0; d < n; ++d)
-      if (p.tensors[stationary].relevant & (1u << d))
+      if (p.tensors[ctx.stationary].relevant & (1u << d))
         for (unsigned l = 0; l < numLevels; ++l)
           folds *= double(m.factors[l][d]);
-    double rows = double(target.array.rows), cols = double(target.array.cols);
-    double fill = target.array.dataflow == hw::Dataflow::OutputStationary
-                      ? rows + cols - 2
-                      : 2 * rows + cols - 2;
-    cost.computeCycles = folds * (std::ceil(work / folds) + fill) - 1;
+    cost.computeCycles = folds * (std::ceil(work / folds) + ctx.fill) - 1;
   } else {
     cost.computeCycles = std::ceil(work);
   }
   cost.cycles = cost.computeCycles;
+  cost.energyPJ = 0;
   for (unsigned c = 0; c < numLevels; ++c) {
-    const hw::MemoryLevel &level = target.levels[c];
     double readWords = 0, writeWords = 0;
     for (unsigned k = 0; k < kNumTensorKinds; ++k) {
-      double perWord = double(p.tensors[k].bits) / double(level.wordBits);
-      readWords += cost.reads[c][k] * perWord;
-      writeWords += cost.writes[c][k] * perWord;
+      readWords += cost.reads[c][k] * ctx.wordsPerElement[c][k];
+      writeWords += cost.writes[c][k] * ctx.wordsPerElement[c][k];
     }
     cost.readWords[c] = readWords;
     cost.writeWords[c] = writeWords;
-    cost.levelEnergyPJ[c] = readWords * target.getReadEnergyPJ(c) +
-                            writeWords * target.getWriteEnergyPJ(c);
+    cost.levelEnergyPJ[c] =
+        readWords * ctx.readEnergyPJ[c] + writeWords * ctx.writeEnergyPJ[c];
+    cost.energyPJ += cost.levelEnergyPJ[c];
     double instances = c >= firstPerPE ? double(activePEs) : 1.0;
     cost.bandwidthCycles[c] =
-        std::ceil(std::max(readWords / level.readBandwidth,
-                           writeWords / level.writeBandwidth) /
+        std::ceil(std::max(readWords * ctx.readsPerCycle[c],
+                           writeWords * ctx.writesPerCycle[c]) /
                   instances);
     if (cost.bandwidthCycles[c] > cost.cycles) {
       cost.cycles = cost.bandwidthCycles[c];
       cost.bindingLevel = int(c);
     }
   }
-  cost.networkEnergyPJ = cost.networkWords * target.getNetworkEnergyPJ();
-  const double real = double(p.iterations);
-  cost.computeEnergyPJ =
-      real * double(p.macsPerIteration) * target.getMacEnergyPJ(wBits, aBits) +
-      real * double(p.aluOpsPerIteration) *
-          target.getAluEnergyPJ(p.tensors[hw::Output].bits);
-  cost.energyPJ = cost.networkEnergyPJ + cost.computeEnergyPJ;
-  for (unsigned c = 0; c < numLevels; ++c)
-    cost.energyPJ += cost.levelEnergyPJ[c];
-  double capacity = cost.cycles * double(target.array.getNumPEs()) * perCycle;
+  cost.networkEnergyPJ = cost.networkWords * ctx.networkEnergyPJ;
+  cost.computeEnergyPJ = ctx.computeEnergyPJ;
+  cost.energyPJ += cost.networkEnergyPJ + cost.computeEnergyPJ;
+  double capacity = cost.cycles * ctx.numPEs * ctx.macsPerCycle;
   cost.utilization =
-      capacity > 0
-          ? real * double(std::max<int64_t>(1, p.getOpsPerIteration())) /
-                capacity
-          : 0;
+      capacity > 0 ? double(p.iterations) * ctx.opsPerIteration / capacity : 0;
   return cost;
 }

@@ -73,7 +73,7 @@ std::optional<std::string> mapping::explainNoMapping(const Problem &p,
 }
 
 double Searcher::consider(const Mapping &m) {
-  Cost c = cost::evaluate(problem(), m, target());
+  Cost c = cost::evaluate(context, m);
   double s = score(c, options.objective);
   ++result.evaluations;
   // Ties keep the first found, so the result does not depend on order
@@ -168,8 +168,7 @@ std::vector<Genome> Searcher::getSeedGenomes(bool thorough) {
   std::vector<Genome> genomes;
   for (const Mapping &m : getSeeds(thorough))
     if (auto g = toGenome(m)) {
-      g->score =
-          score(cost::evaluate(problem(), m, target()), options.objective);
+      g->score = score(cost::evaluate(context, m), options.objective);
       genomes.push_back(*g);
     }
   return genomes;

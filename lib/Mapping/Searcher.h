@@ -40,10 +40,14 @@ struct Genome {
 class Searcher {
 public:
   Searcher(const MapSpace &space, const SearchOptions &options)
-      : space(space), options(options) {}
+      : space(space), options(options),
+        context(space.getProblem(), space.getTarget()) {}
 
   const MapSpace &space;
   const SearchOptions &options;
+  /// The problem's constants on the target, computed once for every
+  /// evaluation.
+  const cost::CostContext context;
   SearchResult result;
   Clock::time_point start = Clock::now();
   bool outOfTime = false;

@@ -112,9 +112,10 @@ struct Mapping {
   }
 };
 
-/// tiles[c][d]: iterations of loop d inside one tile held at level c: the
-/// factors at c and every level inside it, and, for shared levels (c <
-/// `firstPerPE`), the spatial factors too (the tile serves all PEs).
+/// tiles[c][d]: iterations of loop d inside one tile held at level c >= 1:
+/// the factors at c and every level inside it, and, for shared levels (c <
+/// `firstPerPE`), the spatial factors too (the tile serves all PEs). Level
+/// 0 holds whole tensors and is left unset.
 using TileExtents = std::array<std::array<int64_t, kMaxDims>, kMaxLevels>;
 void getTileExtents(const Problem &problem, const Mapping &mapping,
                     unsigned firstPerPE, TileExtents &tiles);
@@ -169,7 +170,36 @@ struct Cost {
   int bindingLevel = -1;
 };
 
+/// What evaluate() needs of a problem on a target, computed once: energies
+/// per access and per operation, words per element, bandwidths, the array's
+/// fold model. Searches evaluate millions of mappings of one problem.
+/// Holds pointers: the problem and target must outlive it.
+struct CostContext {
+  CostContext(const Problem &problem, const hw::Target &target);
+
+  const Problem *problem;
+  const hw::Target *target;
+  unsigned numLevels, firstPerPE;
+  /// The target's `holds` mask per level.
+  std::array<uint8_t, kMaxLevels> holds{};
+  /// Words of level c per element of data space k (bits over word bits).
+  std::array<std::array<double, kNumTensorKinds>, kMaxLevels> wordsPerElement{};
+  std::array<double, kMaxLevels> readEnergyPJ{}, writeEnergyPJ{};
+  /// Cycles per word read or written (one over the bandwidth).
+  std::array<double, kMaxLevels> readsPerCycle{}, writesPerCycle{};
+  double macsPerCycle = 1, opsPerIteration = 1;
+  /// The arithmetic's energy (it depends on no mapping), per network word.
+  double computeEnergyPJ = 0, networkEnergyPJ = 0;
+  double arrayBits = 8, numPEs = 1;
+  bool multicast = true, spatialReduction = true, systolic = false;
+  /// Systolic arrays: the tensor a fold keeps and its fill and drain cycles.
+  hw::TensorKind stationary = hw::Weight;
+  double fill = 0;
+};
+
 /// Evaluates a verified mapping. Cheap: no allocation, no IR.
+Cost evaluate(const CostContext &context, const Mapping &mapping);
+/// The same, building the context first (for one-off evaluations).
 Cost evaluate(const Problem &problem, const Mapping &mapping,
               const hw::Target &target);
 

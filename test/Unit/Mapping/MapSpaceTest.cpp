@@ -29,8 +29,8 @@ struct Tiny {
     for (auto &t : problem.tensors) {
       t.present = true;
       t.rank = 1;
-      t.setCoeff(0, 0, 1);
       t.size[0] = extent;
+      t.setCoeff(0, 0, 1);
       t.bits = 8;
     }
     target.name = "tiny";

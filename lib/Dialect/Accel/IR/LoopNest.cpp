@@ -9,6 +9,7 @@
 
 #include "mlir/IR/AffineExpr.h"
 
+#include <cstdlib>
 #include <functional>
 
 using namespace mlir;
@@ -60,6 +61,30 @@ void TensorProjection::setCoeff(unsigned coord, unsigned loop, int64_t value) {
   relevant = 0;
   for (uint32_t loops : coordLoops)
     relevant |= loops;
+  buildTerms();
+}
+
+void TensorProjection::buildTerms(llvm::ArrayRef<int64_t> extents) {
+  numSpans = numTerms = 0;
+  spanSize.fill(1);
+  spanStart.fill(1);
+  for (unsigned c = 0; c < rank; ++c) {
+    if (!extents.empty() && size[c] == 1)
+      continue; // always one position
+    const bool whole = (wholeCoords >> c) & 1;
+    spanSize[numSpans] = size[c];
+    // A whole coordinate starts at its size, so the cap keeps it there.
+    spanStart[numSpans] = whole ? size[c] : 1;
+    for (unsigned d = 0; d < kMaxLoops && !whole; ++d) {
+      if (!coeff[c][d] || (d < extents.size() && extents[d] == 1))
+        continue;
+      termSpan[numTerms] = numSpans;
+      termLoop[numTerms] = d;
+      termCoeff[numTerms] = std::abs(coeff[c][d]);
+      ++numTerms;
+    }
+    ++numSpans;
+  }
 }
 
 std::optional<TensorProjection>
@@ -86,6 +111,7 @@ TensorProjection::get(AffineMap map, llvm::ArrayRef<int64_t> shape) {
         wholeLoops |= 1u << d;
   }
   p.relevant |= wholeLoops;
+  p.buildTerms();
   return p;
 }
 

@@ -116,9 +116,24 @@ struct TensorProjection {
   uint32_t wholeCoords = 0;
   /// Bit d: loop d indexes this tensor.
   uint32_t relevant = 0;
+  /// What footprint() reads, flattened: the coordinates that can span more
+  /// than one position (their sizes and starting spans: 1, or the size of
+  /// a whole coordinate), and the non-zero coefficients as terms: term i
+  /// adds termCoeff[i] (an absolute value) times (tile[termLoop[i]] - 1)
+  /// to span termSpan[i].
+  unsigned numSpans = 0, numTerms = 0;
+  std::array<int64_t, kMaxRank> spanSize{1, 1, 1, 1, 1, 1};
+  std::array<int64_t, kMaxRank> spanStart{1, 1, 1, 1, 1, 1};
+  std::array<uint8_t, kMaxRank * kMaxLoops> termSpan{}, termLoop{};
+  std::array<int64_t, kMaxRank * kMaxLoops> termCoeff{};
 
-  /// Sets one coefficient, keeping the loop masks in step.
+  /// Sets one coefficient, keeping the loop masks and terms in step (set
+  /// `rank` and `size` first).
   void setCoeff(unsigned coord, unsigned loop, int64_t value);
+  /// Rebuilds the spans and terms; with the loops' extents, leaves out
+  /// coordinates of size 1 and loops of extent 1 (whose tiles are always
+  /// 1): they add nothing to a footprint.
+  void buildTerms(llvm::ArrayRef<int64_t> extents = {});
 
   /// Elements of the tensor a tile touches that covers `tile[d]` consecutive
   /// iterations of every loop d (each at least 1): per coordinate,
@@ -126,19 +141,14 @@ struct TensorProjection {
   /// bounding box, as Timeloop computes it, so a sliding window's halo is
   /// counted once. The one footprint every part of Tandem uses.
   int64_t footprint(const int64_t *tile) const {
+    // Fixed-length loops over all kMaxRank slots (unused ones are 1 and
+    // change nothing): unrolled, no calls, no branches.
+    std::array<int64_t, kMaxRank> span = spanStart;
+    for (unsigned i = 0; i < numTerms; ++i)
+      span[termSpan[i]] += termCoeff[i] * (tile[termLoop[i]] - 1);
     int64_t elements = 1;
-    for (unsigned c = 0; c < rank; ++c) {
-      if (wholeCoords & (1u << c)) {
-        elements *= size[c];
-        continue;
-      }
-      int64_t span = 1;
-      for (uint32_t loops = coordLoops[c]; loops; loops &= loops - 1) {
-        unsigned d = llvm::countr_zero(loops);
-        span += std::abs(coeff[c][d]) * (tile[d] - 1);
-      }
-      elements *= span < size[c] ? span : size[c];
-    }
+    for (unsigned s = 0; s < kMaxRank; ++s)
+      elements *= span[s] < spanSize[s] ? span[s] : spanSize[s];
     return elements;
   }
 
