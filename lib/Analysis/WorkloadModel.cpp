@@ -572,16 +572,20 @@ void WorkloadModel::costVectorRow(Row &row, const hw::Target &target,
   finishRow(row, target, 0, "post-processing", 0, 0, 0);
 }
 
-void WorkloadModel::costHostRow(Row &row, const hw::Target &target) const {
+void WorkloadModel::costHostRow(Row &row, const hw::Target &target,
+                                int64_t floatWidth) const {
   // The host reads what the row's ops take from outside the row and writes
-  // what leaves it; values made and used inside stay in its memory.
+  // what leaves it, in the accelerator's format (floats at its float
+  // width); values made and used inside stay in its memory.
   llvm::SmallPtrSet<Operation *, 8> members = {layers[row.layer].op};
   for (unsigned f : row.fused)
     members.insert(layers[f].op);
   llvm::SmallPtrSet<Value, 8> moved;
   auto bytesOf = [&](Value v) {
     return double(elementsOf(v)) *
-           double(getOperandFormat(getElementTypeOrSelf(v)).bits) / 8.0;
+           double(getOperandFormat(getElementTypeOrSelf(v))
+                      .getCostedBits(floatWidth)) /
+           8.0;
   };
   for (Operation *op : members) {
     for (Value v : op->getOperands()) {
@@ -643,7 +647,7 @@ WorkloadCost WorkloadModel::evaluate(const hw::Target &target,
       result.partEnergyPJ[WorkloadCost::PostProcessingPart] += row.energyPJ;
       break;
     case Unit::Host:
-      costHostRow(row, target);
+      costHostRow(row, target, floatWidth);
       result.partCycles[WorkloadCost::HostPart] += row.cycles;
       result.partEnergyPJ[WorkloadCost::HostPart] += row.energyPJ;
       break;

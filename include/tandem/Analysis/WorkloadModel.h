@@ -226,7 +226,8 @@ private:
                     WorkloadCost &result) const;
   void costVectorRow(Row &row, const hw::Target &target,
                      int64_t floatWidth) const;
-  void costHostRow(Row &row, const hw::Target &target) const;
+  void costHostRow(Row &row, const hw::Target &target,
+                   int64_t floatWidth) const;
 
   std::vector<Layer> layers;
   llvm::DenseMap<mlir::Operation *, unsigned> layerOf;
