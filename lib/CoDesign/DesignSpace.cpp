@@ -123,6 +123,9 @@ Expected<hw::Target> DesignSpace::instantiate(const Point &point,
     case Parameter::Kind::Lanes:
       t.array.lanes = int64_t(p.numbers[v]);
       break;
+    case Parameter::Kind::PostProcessingLanes:
+      t.postProcessing.lanes = int64_t(p.numbers[v]);
+      break;
     case Parameter::Kind::SupportedBits:
       t.array.supportedBits = p.bitLists[v];
       break;
@@ -429,6 +432,8 @@ bool SpaceParser::parseParameters(yaml::Node *node, DesignSpace &space) {
                     .Case("bits", Parameter::Kind::Bits)
                     .Case("supported_bits", Parameter::Kind::SupportedBits)
                     .Case("lanes", Parameter::Kind::Lanes)
+                    .Case("post_processing_lanes",
+                          Parameter::Kind::PostProcessingLanes)
                     .Case("clock_mhz", Parameter::Kind::Clock)
                     .Case("dataflow", Parameter::Kind::Dataflow)
                     .Case("mac", Parameter::Kind::Mac)
@@ -436,8 +441,8 @@ bool SpaceParser::parseParameters(yaml::Node *node, DesignSpace &space) {
     if (!kind)
       return fail(kv.getKey(), field,
                   "unknown parameter (expected rows, cols, bits, "
-                  "supported_bits, lanes, clock_mhz, dataflow, mac or "
-                  "levels)");
+                  "supported_bits, lanes, post_processing_lanes, clock_mhz, "
+                  "dataflow, mac or levels)");
     p.kind = *kind;
     if (llvm::any_of(space.parameters,
                      [&](const Parameter &q) { return q.name == p.name; }))

@@ -31,6 +31,7 @@ struct Parameter {
     Bits,
     SupportedBits,
     Lanes,
+    PostProcessingLanes,
     Clock,
     Dataflow,
     Mac,

@@ -69,6 +69,24 @@ objectives: [latency]
   EXPECT_TRUE(target->levels[2].readEnergyPJ.has_value());
 }
 
+// Tests that the output stage's width is a parameter: Eyeriss's 14 lanes
+// become 28, and the area grows by 14 lanes of a 16-bit multiplier and adder
+// (282 * 256 / 64 + 36 * 2 = 1200 um^2 each).
+TEST(DesignSpaceTest, PostProcessingLanes) {
+  DesignSpace space = parse(R"(
+base: eyeriss
+parameters:
+  post_processing_lanes: [14, 28]
+objectives: [area]
+)");
+  auto narrow = space.instantiate(space.getPoint(0), "narrow");
+  auto wide = space.instantiate(space.getPoint(1), "wide");
+  ASSERT_TRUE(narrow && wide);
+  EXPECT_EQ(narrow->postProcessing.lanes, 14);
+  EXPECT_EQ(wide->postProcessing.lanes, 28);
+  EXPECT_NEAR(wide->getAreaMM2() - narrow->getAreaMM2(), 14 * 1200e-6, 1e-12);
+}
+
 TEST(DesignSpaceTest, InvalidCombinationNamesThePoint) {
   // Supported widths above the MAC's width do not make a valid target.
   DesignSpace space = parse(R"(
