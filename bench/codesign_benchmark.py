@@ -31,8 +31,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-COLUMNS = {"latency": "latency_ms", "energy": "energy_uj", "area": "area_mm2",
-           "edp": "edp_uj_ms", "power": "power_mw"}
+COLUMNS = {"latency": "latency_ms", "energy": "energy_pj", "area": "area_mm2",
+           "edp": "edp_pj_ms", "power": "power_mw"}
 
 
 def hypervolume(points, ref):

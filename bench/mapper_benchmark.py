@@ -88,11 +88,11 @@ def main():
                             "-o", "/dev/null"], check=True)
             return json.load(open(out))["total"]
 
-        print(f"{'preset':10} {'default EDP (J*s)':>18} {'mapped EDP (J*s)':>17} {'ratio':>8}")
+        print(f"{'preset':10} {'default EDP (pJ*ms)':>20} {'mapped EDP (pJ*ms)':>19} {'ratio':>8}")
         for target in ["eyeriss", "systolic", "bitfusion", "bismo", "shiftadd"]:
             d, m = total(target, False), total(target, True)
-            print(f"{target:10} {d['edp_j_s']:18.4e} {m['edp_j_s']:17.4e} "
-                  f"{d['edp_j_s'] / m['edp_j_s']:8.2f}x")
+            print(f"{target:10} {d['edp_pj_ms']:20.4e} {m['edp_pj_ms']:19.4e} "
+                  f"{d['edp_pj_ms'] / m['edp_pj_ms']:8.2f}x")
 
 
 if __name__ == "__main__":

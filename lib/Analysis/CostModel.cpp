@@ -105,6 +105,16 @@ void cost::getTileExtents(const Problem &p, const Mapping &m,
 CostContext::CostContext(const Problem &p, const hw::Target &t)
     : problem(&p), target(&t), numLevels(t.levels.size()),
       firstPerPE(t.getFirstPerPELevel()) {
+  for (unsigned d = 0; d < p.numDims; ++d)
+    if (p.extents[d] > 1)
+      activeDims[numActiveDims++] = d;
+#ifndef NDEBUG
+  // evaluate() fills tiles for the active loops only: no footprint term may
+  // read another (buildProblem drops them).
+  for (const Problem::Tensor &t : p.tensors)
+    for (unsigned i = 0; i < t.numTerms; ++i)
+      assert(p.extents[t.termLoop[i]] > 1 && "a term of a loop of extent 1");
+#endif
   for (unsigned c = 0; c < numLevels; ++c) {
     const hw::MemoryLevel &level = t.levels[c];
     holds[c] = level.holds;
@@ -155,23 +165,37 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
   const unsigned numLevels = m.numLevels, n = p.numDims;
   const unsigned firstPerPE = ctx.firstPerPE;
 
+  // Loops of extent 1 have every factor 1 in a valid mapping: only the
+  // others are visited (the footprints' terms skip them too).
+  const unsigned numActive = ctx.numActiveDims;
+  const uint8_t *active = ctx.activeDims.data();
+
   int64_t spatial[kMaxDims];
   int64_t activePEs = 1;
-  for (unsigned d = 0; d < n; ++d) {
+  for (unsigned i = 0; i < numActive; ++i) {
+    const unsigned d = active[i];
     spatial[d] = m.spatialX[d] * m.spatialY[d];
     activePEs *= spatial[d];
   }
   cost.activePEs = activePEs;
 
-  // above[c]: temporal iterations of the levels above c.
+  // tiles[c]: as getTileExtents, for the active loops.
   TileExtents tiles;
-  getTileExtents(p, m, firstPerPE, tiles);
+  for (unsigned i = 0; i < numActive; ++i) {
+    const unsigned d = active[i];
+    int64_t inner = 1;
+    for (unsigned c = numLevels; c-- > 1;) {
+      inner *= m.factors[c][d];
+      tiles[c][d] = c < firstPerPE ? inner * spatial[d] : inner;
+    }
+  }
+  // above[c]: temporal iterations of the levels above c.
   int64_t above[kMaxLevels + 1];
   above[0] = 1;
   for (unsigned c = 0; c < numLevels; ++c) {
     int64_t prod = 1;
-    for (unsigned d = 0; d < n; ++d)
-      prod *= m.factors[c][d];
+    for (unsigned i = 0; i < numActive; ++i)
+      prod *= m.factors[c][active[i]];
     above[c + 1] = above[c] * prod;
   }
   const double steps = double(above[numLevels]);
@@ -245,8 +269,8 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
       double shared = tile * instances;
       if (crossing) {
         if (!(haveWhole & (1u << c))) {
-          for (unsigned d = 0; d < n; ++d)
-            whole[c][d] = tiles[c][d] * spatial[d];
+          for (unsigned i = 0; i < numActive; ++i)
+            whole[c][active[i]] = tiles[c][active[i]] * spatial[active[i]];
           haveWhole |= 1u << c;
         }
         shared = double(t.footprint(whole[c]));
@@ -289,8 +313,9 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
     // loop that changes it starts a new fold, which streams
     // `work / folds` cycles plus fill and drain.
     double folds = 1;
-    for (unsigned d = 0; d < n; ++d)
-      if (p.tensors[ctx.stationary].relevant & (1u << d))
+    for (unsigned i = 0; i < numActive; ++i)
+      if (const unsigned d = active[i];
+          p.tensors[ctx.stationary].relevant & (1u << d))
         for (unsigned l = 0; l < numLevels; ++l)
           folds *= double(m.factors[l][d]);
     cost.computeCycles = folds * (std::ceil(work / folds) + ctx.fill) - 1;

@@ -180,6 +180,10 @@ struct CostContext {
   const Problem *problem;
   const hw::Target *target;
   unsigned numLevels, firstPerPE;
+  /// The loops with an extent above 1 (the others have factor 1 in every
+  /// valid mapping and change nothing).
+  unsigned numActiveDims = 0;
+  std::array<uint8_t, kMaxDims> activeDims{};
   /// The target's `holds` mask per level.
   std::array<uint8_t, kMaxLevels> holds{};
   /// Words of level c per element of data space k (bits over word bits).
