@@ -27,11 +27,14 @@ Evaluator::Evaluator(const DesignSpace &space, ArrayRef<Workload> workloads,
 
 unsigned Evaluator::getMappingClass(const hw::Target &target) {
   // Everything that can change a mapping's cycles or energy: the whole
-  // target but its name and clock.
+  // target but its name, clock, output stage and host (which cost what the
+  // mapping does not touch).
   hw::Target keyTarget = target;
   keyTarget.name = "key";
   keyTarget.source.clear();
   keyTarget.clockMHz = 1;
+  keyTarget.postProcessing = hw::PostProcessing();
+  keyTarget.host = hw::HostModel();
   std::string key = hw::printTarget(keyTarget);
   std::lock_guard<std::mutex> lock(mutex);
   return mappingClasses.try_emplace(std::move(key), mappingClasses.size())
