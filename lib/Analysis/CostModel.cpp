@@ -55,6 +55,10 @@ Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
                              nest.dims.size(), kMaxDims);
   p.numDims = nest.dims.size();
   for (auto [d, dim] : llvm::enumerate(nest.dims)) {
+    if (dim.extent < 1)
+      return createStringError(inconvertibleErrorCode(),
+                               "loop %s has extent %lld: the op does nothing",
+                               dim.name.c_str(), (long long)dim.extent);
     p.extents[d] = dim.extent;
     p.dimNames.push_back(dim.name);
     p.iterations *= dim.extent;
@@ -70,9 +74,9 @@ Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
     if (!access.projection)
       return createStringError(inconvertibleErrorCode(),
                                "tensor '%s' has rank %u; the cost model "
-                               "takes at most %u",
+                               "takes at most %u dimensions and %u loops",
                                access.name.c_str(), access.map.getNumResults(),
-                               kMaxCoords);
+                               kMaxCoords, kMaxDims);
     if (access.projection->wholeCoords)
       return createStringError(inconvertibleErrorCode(),
                                "tensor '%s' is not indexed affine-linearly "
@@ -105,16 +109,20 @@ void cost::getTileExtents(const Problem &p, const Mapping &m,
 CostContext::CostContext(const Problem &p, const hw::Target &t)
     : problem(&p), target(&t), numLevels(t.levels.size()),
       firstPerPE(t.getFirstPerPELevel()) {
+  // evaluate() fills tiles for the active loops only: those of extent
+  // above 1, and any a footprint term reads (buildProblem drops the terms of
+  // unit loops; a problem built by hand may keep them).
+  uint32_t active = 0;
   for (unsigned d = 0; d < p.numDims; ++d)
     if (p.extents[d] > 1)
-      activeDims[numActiveDims++] = d;
-#ifndef NDEBUG
-  // evaluate() fills tiles for the active loops only: no footprint term may
-  // read another (buildProblem drops them).
+      active |= 1u << d;
   for (const Problem::Tensor &t : p.tensors)
-    for (unsigned i = 0; i < t.numTerms; ++i)
-      assert(p.extents[t.termLoop[i]] > 1 && "a term of a loop of extent 1");
-#endif
+    if (t.present)
+      for (unsigned i = 0; i < t.numTerms; ++i)
+        active |= 1u << t.termLoop[i];
+  for (unsigned d = 0; d < p.numDims; ++d)
+    if (active & (1u << d))
+      activeDims[numActiveDims++] = d;
   for (unsigned c = 0; c < numLevels; ++c) {
     const hw::MemoryLevel &level = t.levels[c];
     holds[c] = level.holds;

@@ -81,6 +81,10 @@ static bool checkLoop(const Problem &p, const Mapping &m,
   // Remainder policy: the last tile may be partial, but no factor may be
   // entirely padding.
   auto needed = [&](int64_t f, const Twine &where) -> bool {
+    if (f > p.extents[d])
+      return fail(report, "factor " + Twine(f) + " of " + dim + " at " + where +
+                              " is larger than its extent " +
+                              Twine(p.extents[d]));
     if (f > 1 && total / uint64_t(f) >= uint64_t(p.extents[d]))
       return fail(report, "factor " + Twine(f) + " of " + dim + " at " + where +
                               " is not needed: the other factors "
@@ -177,9 +181,21 @@ static bool checkMapping(const Problem &p, const Mapping &m,
                             Twine(target.levels.size()));
   if (!checkBypass(m, target, report))
     return false;
-  for (unsigned d = 0; d < p.numDims; ++d)
+  // Every factor is at most its loop's extent and needed (checkLoop), so a
+  // loop's factors multiply to less than its extent squared; the padded
+  // iteration space must still fit the cost model's 64-bit counts.
+  uint64_t padded = 1;
+  for (unsigned d = 0; d < p.numDims; ++d) {
     if (!checkLoop(p, m, target, d, report))
       return false;
+    padded = SaturatingMultiply<uint64_t>(
+        padded, SaturatingMultiply<uint64_t>(m.spatialX[d], m.spatialY[d]));
+    for (unsigned l = 0; l < m.numLevels; ++l)
+      padded = SaturatingMultiply<uint64_t>(padded, m.factors[l][d]);
+  }
+  if (padded > (uint64_t(1) << 62))
+    return fail(report, "the factors multiply to more than 2^62 iterations "
+                        "with their padding");
   for (unsigned l = 0; l < m.numLevels; ++l) {
     uint32_t seen = 0;
     for (unsigned i = 0; i < p.numDims; ++i)

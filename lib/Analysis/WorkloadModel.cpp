@@ -107,9 +107,11 @@ std::optional<unsigned> WorkloadModel::lookup(Operation *op) const {
   return it->second;
 }
 
+/// Elements of `v`, or 0 when its shape is not static (only an
+/// accel.onnx_op can have such a result; hostRowCaveat() says so).
 static int64_t elementsOf(Value v) {
-  if (auto type = dyn_cast<ShapedType>(v.getType()); type && type.hasRank())
-    return accel::getNumElements(type.getShape());
+  if (auto type = dyn_cast<ShapedType>(v.getType()))
+    return type.hasStaticShape() ? accel::getNumElements(type.getShape()) : 0;
   return 1;
 }
 
@@ -200,9 +202,14 @@ void WorkloadModel::buildFusionGroups() {
     llvm::SmallPtrSet<Operation *, 8> memberSet = {anchor};
     SmallVector<bool, 8> memberFolded = {false};
     unsigned best = 1;
-    // The value a batch norm may fold into: the contraction's result,
-    // through reshapes and other folded batch norms.
-    Value linear = anchor->getResult(0);
+    // The value a batch norm may fold into: the contraction's result, or a
+    // folded batch norm's, used by nothing else; and only when the
+    // contraction multiplies by constant weights to fold into.
+    auto spaces = cost::getDataSpaces(*layer.nest);
+    Value linear;
+    if (spaces[hw::Weight] &&
+        layer.nest->tensors[*spaces[hw::Weight]].role == OperandRole::Weight)
+      linear = anchor->getResult(0);
     auto escaping = [&](unsigned count) {
       llvm::SmallPtrSet<Operation *, 8> set(members.begin(),
                                             members.begin() + count);
@@ -229,16 +236,14 @@ void WorkloadModel::buildFusionGroups() {
           !canFuse(layers[it->second], member, elements))
         break; // a value of the group leaves it here
       bool folded = false;
-      if (isa<accel::ReshapeOp>(next)) {
-        if (member == linear)
-          linear = next->getResult(0);
-      } else if (auto bn = dyn_cast<accel::BatchNormOp>(next)) {
-        folded = bn.getInput() == linear &&
+      if (auto bn = dyn_cast<accel::BatchNormOp>(next)) {
+        folded = linear && bn.getInput() == linear && linear.hasOneUse() &&
                  llvm::all_of(next->getOperands().drop_front(), [](Value v) {
                    return matchPattern(v, m_Constant());
                  });
         linear = folded ? next->getResult(0) : Value();
       } else {
+        // A reshape may move the channel axis a batch norm scales.
         linear = Value();
       }
       members.push_back(next);
@@ -429,6 +434,41 @@ static void finishRow(Row &row, const hw::Target &target, double baseCycles,
                  row.accumulatorInitEnergyPJ;
 }
 
+/// The ops of a row: its layer's op, the ops fused into it, and the
+/// reshapes that pass values between them (which move no data).
+static llvm::SmallPtrSet<Operation *, 8> getRowMembers(ArrayRef<Layer> layers,
+                                                       const Row &row) {
+  llvm::SmallPtrSet<Operation *, 8> members = {layers[row.layer].op};
+  for (unsigned f : row.fused)
+    members.insert(layers[f].op);
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (Operation *m :
+         SmallVector<Operation *, 8>(members.begin(), members.end()))
+      for (Operation *user : m->getUsers())
+        if (isa<accel::ReshapeOp>(user) && !members.contains(user) &&
+            llvm::any_of(user->getUsers(),
+                         [&](Operation *u) { return members.contains(u); }))
+          grew |= members.insert(user).second;
+  }
+  return members;
+}
+
+/// The values of a row's ops that are used outside it, in program order.
+static SmallVector<Value, 2>
+getEscapingValues(const llvm::SmallPtrSet<Operation *, 8> &members) {
+  SmallVector<Value, 2> escaping;
+  for (Operation *m : members)
+    for (Value v : m->getResults())
+      if (llvm::any_of(v.getUsers(),
+                       [&](Operation *u) { return !members.contains(u); }))
+        escaping.push_back(v);
+  llvm::sort(escaping, [](Value a, Value b) {
+    return a.getDefiningOp()->isBeforeInBlock(b.getDefiningOp());
+  });
+  return escaping;
+}
+
 void WorkloadModel::costArrayRow(Row &row, const hw::Target &target,
                                  int64_t floatWidth, const CostOptions &options,
                                  MappingProvider provider,
@@ -466,21 +506,11 @@ void WorkloadModel::costArrayRow(Row &row, const hw::Target &target,
   // then the fused ops. Values made inside the group never touch DRAM;
   // other operands of fused ops are read once.
   const hw::MemoryLevel &dram = target.levels.front();
-  llvm::SmallPtrSet<Operation *, 8> members = {op};
-  for (unsigned f : row.fused)
-    members.insert(layers[f].op);
-  std::function<bool(Value)> inGroup = [&](Value v) {
-    Operation *def = v.getDefiningOp();
-    if (!def)
-      return false;
-    if (members.contains(def))
-      return true;
-    auto reshape = dyn_cast<accel::ReshapeOp>(def);
-    return reshape && inGroup(reshape.getInput());
-  };
+  llvm::SmallPtrSet<Operation *, 8> members = getRowMembers(layers, row);
   llvm::SmallPtrSet<Value, 8> read;
   auto readOnce = [&](const Operand &o) {
-    if (inGroup(o.value) || !read.insert(o.value).second)
+    Operation *def = o.value.getDefiningOp();
+    if ((def && members.contains(def)) || !read.insert(o.value).second)
       return;
     row.dramReadElements += double(o.elements);
     row.dramReadWords +=
@@ -488,9 +518,12 @@ void WorkloadModel::costArrayRow(Row &row, const hw::Target &target,
   };
   int64_t outputElements = anchor.getOutputElements();
   OpCounts biasAdds = anchor.nest->perOutput.scaled(outputElements);
+  // The contraction's operands outside its data spaces (a bias, constant
+  // or not) are read by the output stage.
+  auto spaces = cost::getDataSpaces(*anchor.nest);
   bool hasBias = false;
-  for (const Operand &o : anchor.operands)
-    if (o.role == OperandRole::Parameter) {
+  for (auto [i, o] : llvm::enumerate(anchor.operands))
+    if (o.role != OperandRole::Output && !llvm::is_contained(spaces, i)) {
       readOnce(o);
       hasBias = true;
     }
@@ -513,19 +546,24 @@ void WorkloadModel::costArrayRow(Row &row, const hw::Target &target,
       if (o.role != OperandRole::Output)
         readOnce(o);
   }
-  // Values of the group other than its last that are used outside it.
-  Operation *last = row.fused.empty() ? op : layers[row.fused.back()].op;
-  for (Operation *m : members)
-    for (Value v : m->getResults())
-      if (m != last && llvm::any_of(v.getUsers(), [&](Operation *u) {
-            return !members.contains(u) && !isa<accel::ReshapeOp>(u);
-          })) {
-        row.dramWriteElements += double(elementsOf(v));
-        row.dramWriteWords += toWords(
-            double(elementsOf(v)),
-            getOperandFormat(getElementTypeOrSelf(v)).getCostedBits(floatWidth),
-            dram);
-      }
+  // The array's output data space writes one value of the contraction's
+  // result width: the row's result, the last value to leave it. It is
+  // stored at its own width; every other value that leaves the row is
+  // written too.
+  SmallVector<Value, 2> escaping = getEscapingValues(members);
+  const int64_t resultBits = problem.tensors[hw::Output].bits;
+  for (auto [i, v] : llvm::enumerate(escaping)) {
+    int64_t bits =
+        getOperandFormat(getElementTypeOrSelf(v)).getCostedBits(floatWidth);
+    double elements = double(elementsOf(v));
+    if (i + 1 == escaping.size()) {
+      if (bits != resultBits)
+        row.dramWriteWords += toWords(elements, bits - resultBits, dram);
+      continue;
+    }
+    row.dramWriteElements += elements;
+    row.dramWriteWords += toWords(elements, bits, dram);
+  }
   if (target.postProcessing.lanes > 0 &&
       target.postProcessing.has(hw::VectorOp::Add)) {
     fusedOps += biasAdds;
@@ -577,27 +615,26 @@ void WorkloadModel::costHostRow(Row &row, const hw::Target &target,
   // The host reads what the row's ops take from outside the row and writes
   // what leaves it, in the accelerator's format (floats at its float
   // width); values made and used inside stay in its memory.
-  llvm::SmallPtrSet<Operation *, 8> members = {layers[row.layer].op};
-  for (unsigned f : row.fused)
-    members.insert(layers[f].op);
+  llvm::SmallPtrSet<Operation *, 8> members = getRowMembers(layers, row);
   llvm::SmallPtrSet<Value, 8> moved;
+  bool unknownSizes = false;
   auto bytesOf = [&](Value v) {
+    unknownSizes |= !cast<ShapedType>(v.getType()).hasStaticShape();
     return double(elementsOf(v)) *
            double(getOperandFormat(getElementTypeOrSelf(v))
                       .getCostedBits(floatWidth)) /
            8.0;
   };
-  for (Operation *op : members) {
+  for (Operation *op : members)
     for (Value v : op->getOperands()) {
       Operation *def = v.getDefiningOp();
       if ((!def || !members.contains(def)) && moved.insert(v).second)
         row.hostBytes += bytesOf(v);
     }
-    for (Value v : op->getResults())
-      if (llvm::any_of(v.getUsers(),
-                       [&](Operation *u) { return !members.contains(u); }))
-        row.hostBytes += bytesOf(v);
-  }
+  for (Value v : getEscapingValues(members))
+    row.hostBytes += bytesOf(v);
+  if (unknownSizes)
+    row.hostReason += " (tensors of dynamic shape are not counted)";
   auto opsOf = [&](const Layer &l) {
     return l.nest ? double(l.nest->getTotalCounts().getTotalOps())
                   : double(l.getOutputElements());

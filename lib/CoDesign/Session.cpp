@@ -240,6 +240,7 @@ Expected<bool> Session::explore() {
   if (std::error_code ec = sys::fs::create_directories(options.outDir))
     return sessionError("cannot create '" + options.outDir +
                         "': " + ec.message());
+  // LLVM's thread pool is process-wide: the session sets its width.
   parallel::strategy = hardware_concurrency(options.jobs);
   std::string checkpointPath = getCheckpointPath();
   Error saveError = Error::success();
@@ -284,6 +285,8 @@ std::string Session::explainInfeasible() const {
     if (c.metrics.invalid.empty() &&
         (!closest || c.metrics.violation < closest->metrics.violation))
       closest = &c;
+  if (archive.size() == 0)
+    return "no design was evaluated";
   if (!closest) {
     const Candidate &first = archive.getCandidates().front();
     return "no evaluated design can run the workload; design " +
@@ -333,11 +336,17 @@ Error Session::writeOutputs() {
       preferred = i;
   }
   front[preferred].preferred = true;
-  std::vector<hw::Target> frontTargets(front.size());
+  // Front designs were valid targets when they were evaluated.
+  std::vector<hw::Target> frontTargets;
+  for (const FrontDesign &d : front) {
+    uint64_t id = d.candidate->id;
+    auto target =
+        space.instantiate(space.getPoint(id), "design-" + std::to_string(id));
+    if (!target)
+      return target.takeError();
+    frontTargets.push_back(std::move(*target));
+  }
   parallelFor(0, front.size(), [&](size_t i) {
-    uint64_t id = front[i].candidate->id;
-    frontTargets[i] = cantFail(
-        space.instantiate(space.getPoint(id), "design-" + std::to_string(id)));
     evaluator->evaluate(frontTargets[i],
                         evaluator->getMappingClass(frontTargets[i]),
                         &front[i].models);

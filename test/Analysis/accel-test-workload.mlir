@@ -81,3 +81,20 @@ func.func @escaping(%x: tensor<1x4x8x8xf32>) -> (tensor<1x4x8x8xf32>, tensor<1x4
   %y = accel.mul %c2, %h : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> loc("hswish")
   return %c, %r, %y : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>
 }
+
+// Tests that a batch norm folds only into constant weights used by nothing
+// else: after a product of two activations it stays an element-wise op of
+// the group, and an op of empty loops runs nowhere but the host.
+// CHECK-LABEL: func.func @no_fold
+// CHECK: accel.batch_norm {{.*}}accel.fused_into = "qk"
+// CHECK-NOT: accel.folded
+// CHECK-SAME: accel.roles
+// PLACE-LABEL: func.func @no_fold
+// PLACE: accel.matmul {{.*}}accel.host_reason = "loop M has extent 0: the op does nothing", {{.*}}accel.unit = "host"
+func.func @no_fold(%q: tensor<1x4x8x8xf32>, %k: tensor<1x4x8x8xf32>, %e: tensor<0x4xf32>, %f: tensor<4x4xf32>) -> (tensor<1x4x8x8xf32>, tensor<0x4xf32>) {
+  %s = arith.constant dense<1.0> : tensor<4xf32>
+  %p = accel.matmul %q, %k : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> loc("qk")
+  %n = accel.batch_norm %p, %s, %s, %s, %s : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32> loc("bn")
+  %z = accel.matmul %e, %f : (tensor<0x4xf32>, tensor<4x4xf32>) -> tensor<0x4xf32> loc("empty")
+  return %n, %z : tensor<1x4x8x8xf32>, tensor<0x4xf32>
+}

@@ -91,3 +91,13 @@ func.func @bypass_dram(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<6
   %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[M:64 N:64 K:32 | bypass input]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
+
+// -----
+
+// A factor larger than its loop's extent is all padding beyond the extent
+// (and would make the counts overflow for huge values).
+func.func @huge(%a: tensor<64x32xf32>, %b: tensor<32x64xf32>) -> tensor<64x64xf32> {
+  // expected-error @+1 {{factor 4611686018427387904 of M at DRAM is larger than its extent 64}}
+  %0 = accel.matmul %a, %b {accel.mapping = #accel.mapping<DRAM[M:4611686018427387904 N:64 K:32]>} : (tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}

@@ -268,6 +268,9 @@ void printSummary(const Session &session, double seconds) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << "tandem-codesign " << getToolVersion() << "\n";
+  });
   cl::ParseCommandLineOptions(
       argc, argv,
       "Tandem co-design: searches a hardware design space for the "
