@@ -6,7 +6,7 @@ Usage: bench/codesign_benchmark.py [--build BUILD_DIR] [--space SPACE.yaml]
                                    [--seeds 1,2,3]
 
 Runs tandem-codesign on MODEL (default: examples/resnet18.mlir, ResNet-18's
-shapes) and SPACE (default: examples/resnet18-large-space.yaml, 13,230
+shapes) and SPACE (default: examples/resnet18-large-space.yaml, 11,760
 points) three ways, each on all cores:
 
 1. exhaustive: every point; its front is the true one;

@@ -8,6 +8,7 @@
 
 #include "llvm/ADT/DenseSet.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -243,7 +244,9 @@ bool Explorer::nsga2(Archive &archive, ExploreState &state) {
   };
 
   if (state.population.empty()) {
-    // Generation 0: distinct random points.
+    // Generation 0: a Latin hypercube over the parameters' value indices, so
+    // every parameter's range (its extremes included) is covered evenly; a
+    // point drawn twice or already evaluated is replaced by a random one.
     auto rng = rngFor(0);
     std::uniform_int_distribution<uint64_t> any(0, size - 1);
     DenseSet<uint64_t> drawn;
@@ -253,10 +256,21 @@ bool Explorer::nsga2(Archive &archive, ExploreState &state) {
     // Never more than the budget, nor than the points not yet evaluated.
     size_t want = std::min<uint64_t>(
         popSize, budget - std::min<uint64_t>(archive.size(), budget));
-    while (first.size() < want) {
-      uint64_t id = any(rng);
-      if (drawn.insert(id).second)
-        first.push_back(id);
+    std::vector<std::vector<unsigned>> strata(numParams);
+    for (size_t i = 0; i < numParams; ++i) {
+      uint64_t values = space.parameters[i].size();
+      for (size_t k = 0; k < want; ++k)
+        strata[i].push_back(unsigned(k * values / want));
+      std::shuffle(strata[i].begin(), strata[i].end(), rng);
+    }
+    for (size_t k = 0; k < want; ++k) {
+      Point point(numParams);
+      for (size_t i = 0; i < numParams; ++i)
+        point[i] = strata[i][k];
+      uint64_t id = space.getId(point);
+      while (!drawn.insert(id).second)
+        id = any(rng);
+      first.push_back(id);
     }
     evaluate(first);
     state.population = first;
