@@ -117,7 +117,7 @@ int main(int argc, char **argv) {
     }
   }
   llvm::outs() << llvm::format(
-      "summary: %u distinct layers, exhaustive finished on %u (budget %.0f "
+      "summary: %u distinct layers, exhaustive finished on %u (budget %g "
       "s); there, worst auto/optimum %.4f, worst genetic/optimum %.4f; auto "
       "within 2%% on %u, in under 1/100 of exhaustive's time on %u\n",
       layers, finished, double(budget), worstAuto, worstGenetic, autoClose,

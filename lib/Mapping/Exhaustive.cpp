@@ -8,6 +8,8 @@
 // The reference optimum where it finishes: every loop's factor choices in
 // turn, pruned where the tiles placed so far already break a rule, each
 // complete factorization with every distinct combination of level orders.
+// It starts from the default and the constructive mappings, so under a time
+// budget it returns at worst the better of them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +24,12 @@ using namespace tandem::mapping::detail;
 
 void Searcher::exhaustive() {
   const unsigned n = problem().numDims, levels = space.getNumLevels();
+  // Seeded with the default and the constructive mappings, so a walk cut
+  // short by the time budget is never worse than either.
+  Mapping fallback = defaultMapping(problem(), target());
+  if (valid(fallback))
+    consider(fallback);
+  heuristic();
   SmallVector<unsigned, kMaxDims> choice(n, 0);
   Mapping m = Mapping::identity(levels);
   for (unsigned d = 0; d < n; ++d)
