@@ -44,6 +44,45 @@ cost::getDataSpaces(const accel::LoopNest &nest) {
   return spaces;
 }
 
+LoopClasses cost::classifyLoops(const Problem &p) {
+  LoopClasses c;
+  const auto &in = p.tensors[hw::Input], &w = p.tensors[hw::Weight],
+             &out = p.tensors[hw::Output];
+  const uint32_t sourceOut =
+      p.flattening ? p.flattening->sourceRelevant[hw::Output] : out.relevant;
+  // A source loop is a window loop when it shares an input coordinate with
+  // a loop that indexes the output (r with p in h = p + r).
+  auto isWindow = [&](unsigned source) {
+    for (unsigned k = 0; k < in.rank; ++k)
+      if (in.coeff[k][source] != 0)
+        for (unsigned e = 0; e < p.getNumSourceDims(); ++e)
+          if (e != source && in.coeff[k][e] != 0 && (sourceOut & (1u << e)))
+            return true;
+    return false;
+  };
+  for (unsigned d = 0; d < p.numDims; ++d) {
+    uint32_t bit = 1u << d;
+    bool i = in.present && (in.relevant & bit);
+    bool wt = w.present && (w.relevant & bit);
+    bool o = out.present && (out.relevant & bit);
+    if (wt && o && !i)
+      c.outChannels.push_back(d);
+    else if (i && o && !wt)
+      c.pixels.push_back(d);
+    else if (i && wt && !o) {
+      bool window = false;
+      if (p.flattening)
+        for (uint8_t m : p.getMembers(d))
+          window |= isWindow(m);
+      else
+        window = isWindow(d);
+      (window ? c.windows : c.reduction).push_back(d);
+    } else
+      c.other.push_back(d);
+  }
+  return c;
+}
+
 Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
                                      int64_t inputBits, int64_t weightBits,
                                      int64_t outputBits) {
@@ -116,10 +155,11 @@ CostContext::CostContext(const Problem &p, const hw::Target &t)
   for (unsigned d = 0; d < p.numDims; ++d)
     if (p.extents[d] > 1)
       active |= 1u << d;
-  for (const Problem::Tensor &t : p.tensors)
-    if (t.present)
-      for (unsigned i = 0; i < t.numTerms; ++i)
-        active |= 1u << t.termLoop[i];
+  if (!p.flattening) // terms index source loops
+    for (const Problem::Tensor &t : p.tensors)
+      if (t.present)
+        for (unsigned i = 0; i < t.numTerms; ++i)
+          active |= 1u << t.termLoop[i];
   for (unsigned d = 0; d < p.numDims; ++d)
     if (active & (1u << d))
       activeDims[numActiveDims++] = d;
@@ -159,6 +199,15 @@ CostContext::CostContext(const Problem &p, const hw::Target &t)
     fill = t.array.dataflow == hw::Dataflow::OutputStationary
                ? rows + cols - 2
                : 2 * rows + cols - 2;
+    // Loops that index every data space (groups, heads) are independent
+    // problems: SCALE-Sim runs each as a layer of its own.
+    uint32_t shared = (1u << p.numDims) - 1;
+    for (const Problem::Tensor &tensor : p.tensors)
+      if (tensor.present)
+        shared &= tensor.relevant;
+    for (unsigned d = 0; d < p.numDims; ++d)
+      if (shared & (1u << d))
+        runs *= double(p.extents[d]);
   }
 }
 
@@ -271,7 +320,8 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
       innermost = c;
       const bool crossing = c >= firstPerPE && parent < firstPerPE;
       const double instances = c >= firstPerPE ? double(activePEs) : 1.0;
-      const double tile = double(t.footprint(tiles[c].data()));
+      const double tile =
+          double(p.footprint(hw::TensorKind(k), tiles[c].data()));
       const double count = double(above[c] / reuse);
       // The same tile for all PEs together, for multicast and reduction.
       double shared = tile * instances;
@@ -281,7 +331,7 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
             whole[c][active[i]] = tiles[c][active[i]] * spatial[active[i]];
           haveWhole |= 1u << c;
         }
-        shared = double(t.footprint(whole[c]));
+        shared = double(p.footprint(hw::TensorKind(k), whole[c]));
       }
       if (k != hw::Output) {
         cost.writes[c][k] += count * tile * instances;
@@ -319,14 +369,16 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
     // SCALE-Sim: a fold keeps one tile of the stationary tensor in the
     // array (weights for ws, outputs for os, inputs for is); every temporal
     // loop that changes it starts a new fold, which streams
-    // `work / folds` cycles plus fill and drain.
+    // `work / folds` cycles plus fill and drain. Each run (an independent
+    // layer) ends one cycle early.
     double folds = 1;
     for (unsigned i = 0; i < numActive; ++i)
       if (const unsigned d = active[i];
           p.tensors[ctx.stationary].relevant & (1u << d))
         for (unsigned l = 0; l < numLevels; ++l)
           folds *= double(m.factors[l][d]);
-    cost.computeCycles = folds * (std::ceil(work / folds) + ctx.fill) - 1;
+    cost.computeCycles =
+        folds * (std::ceil(work / folds) + ctx.fill) - ctx.runs;
   } else {
     cost.computeCycles = std::ceil(work);
   }

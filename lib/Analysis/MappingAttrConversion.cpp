@@ -25,6 +25,41 @@ static std::string listLevels(const hw::Target &target) {
   return names;
 }
 
+Expected<Problem> cost::getMappedProblem(accel::MappingAttr attr,
+                                         const Problem &problem) {
+  SmallVector<SmallVector<unsigned, kMaxDims>, 2> groups;
+  SmallVector<StringRef> seen;
+  for (const MappingLevel &bracket : attr.getLevels())
+    for (StringAttr loop : bracket.loops) {
+      StringRef name = loop.getValue();
+      if (!name.contains('*') || llvm::is_contained(seen, name))
+        continue;
+      seen.push_back(name);
+      SmallVector<StringRef> parts;
+      name.split(parts, '*');
+      SmallVector<unsigned, kMaxDims> members;
+      for (StringRef part : parts) {
+        std::optional<unsigned> d;
+        for (unsigned s = 0; s < problem.getNumSourceDims(); ++s)
+          if (problem.getSourceName(s) == part)
+            d = s;
+        if (!d)
+          return conversionError("mapping flattens loop '" + part + "' in " +
+                                 name + ", which the op does not have");
+        for (auto [g, other] : llvm::enumerate(groups))
+          if (llvm::is_contained(other, *d))
+            return conversionError("mapping flattens loop '" + part +
+                                   "' into both " + seen[g] + " and " + name);
+        if (llvm::is_contained(members, *d))
+          return conversionError("mapping lists loop '" + part + "' twice in " +
+                                 name);
+        members.push_back(*d);
+      }
+      groups.push_back(std::move(members));
+    }
+  return flattenLoops(problem, groups);
+}
+
 Expected<Mapping> cost::fromMappingAttr(accel::MappingAttr attr,
                                         const Problem &p,
                                         const hw::Target &target) {
@@ -72,9 +107,18 @@ Expected<Mapping> cost::fromMappingAttr(accel::MappingAttr attr,
     unsigned position = 0;
     for (auto [loopName, factor] : llvm::zip(bracket.loops, bracket.factors)) {
       std::optional<unsigned> d = p.lookupDim(loopName.getValue());
-      if (!d)
+      if (!d) {
+        for (unsigned g = 0; g < p.numDims; ++g)
+          for (uint8_t member : p.getMembers(g))
+            if (p.getMembers(g).size() > 1 &&
+                p.getSourceName(member) == loopName.getValue())
+              return conversionError(
+                  "mapping names loop '" + loopName.getValue() + "' at " +
+                  name + ", but it also flattens it into " + p.dimNames[g] +
+                  "; a flattened loop is tiled as one");
         return conversionError("mapping names loop '" + loopName.getValue() +
                                "' at " + name + ", which the op does not have");
+      }
       listed |= 1u << *d;
       if (name == "X")
         m.spatialX[*d] = factor;

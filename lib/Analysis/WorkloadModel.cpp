@@ -331,7 +331,7 @@ WorkloadModel::getArrayProblem(unsigned index, const hw::Target &target,
                             "units",
                             w, a, hw::stringifyMacKind(target.array.mac))
                   .str());
-  return p;
+  return cost::prepareProblem(p, target);
 }
 
 std::vector<Row> WorkloadModel::place(const hw::Target &target,
@@ -474,14 +474,22 @@ void WorkloadModel::costArrayRow(Row &row, const hw::Target &target,
                                  MappingProvider provider,
                                  WorkloadCost &result) const {
   const Layer &anchor = layers[row.layer];
-  const cost::Problem &problem = *row.problem;
   Operation *op = anchor.op;
-  // The mapping: the op's own, else the provider's.
+  // The mapping: the op's own (which says which loops it flattens), else
+  // the provider's.
   auto attr = op->getAttrOfType<accel::MappingAttr>("accel.mapping");
-  llvm::Expected<cost::Mapping> mapping =
-      options.useMappingAttributes && attr
-          ? cost::fromMappingAttr(attr, problem, target)
-          : provider(problem);
+  auto getMapping = [&]() -> llvm::Expected<cost::Mapping> {
+    if (!options.useMappingAttributes || !attr)
+      return provider(*row.problem);
+    llvm::Expected<cost::Problem> mapped =
+        cost::getMappedProblem(attr, *row.problem);
+    if (!mapped)
+      return mapped.takeError();
+    row.problem = std::move(*mapped);
+    return cost::fromMappingAttr(attr, *row.problem, target);
+  };
+  llvm::Expected<cost::Mapping> mapping = getMapping();
+  const cost::Problem &problem = *row.problem;
   if (mapping) {
     if (llvm::Error err = cost::verifyMapping(problem, *mapping, target))
       mapping = std::move(err);

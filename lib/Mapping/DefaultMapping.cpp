@@ -15,61 +15,16 @@ using namespace tandem;
 using namespace tandem::mapping;
 using hw::TensorKind;
 
-namespace {
-
-/// Dims by how they index the three data spaces.
-struct DimClasses {
-  SmallVector<unsigned> outChannels; // weight and output, not input (K)
-  SmallVector<unsigned> pixels;      // input and output, not weight (N P Q)
-  SmallVector<unsigned> reduction;   // input and weight, not output (C R S)
-  SmallVector<unsigned> windows;     // reduction dims sharing an input
-                                     // coordinate with a pixel dim (R S)
-  SmallVector<unsigned> other;
-};
-
-DimClasses classify(const Problem &p) {
-  DimClasses c;
-  const auto &in = p.tensors[hw::Input], &w = p.tensors[hw::Weight],
-             &out = p.tensors[hw::Output];
-  for (unsigned d = 0; d < p.numDims; ++d) {
-    uint32_t bit = 1u << d;
-    bool i = in.present && (in.relevant & bit);
-    bool wt = w.present && (w.relevant & bit);
-    bool o = out.present && (out.relevant & bit);
-    if (wt && o && !i)
-      c.outChannels.push_back(d);
-    else if (i && o && !wt)
-      c.pixels.push_back(d);
-    else if (i && wt && !o) {
-      bool window = false;
-      for (unsigned k = 0; k < in.rank; ++k)
-        if (in.coeff[k][d] != 0)
-          for (unsigned e : c.pixels)
-            window |= in.coeff[k][e] != 0;
-      // Pixels may come later in loop order; check all dims.
-      for (unsigned k = 0; k < in.rank && !window; ++k)
-        if (in.coeff[k][d] != 0)
-          for (unsigned e = 0; e < p.numDims; ++e)
-            if (e != d && in.coeff[k][e] != 0 && (out.relevant & (1u << e)))
-              window = true;
-      (window ? c.windows : c.reduction).push_back(d);
-    } else
-      c.other.push_back(d);
-  }
-  return c;
-}
-
-} // namespace
-
 DataflowStyle mapping::getDataflowStyle(const Problem &p,
                                         const hw::Target &target) {
-  DimClasses dims = classify(p);
-  auto concat = [](std::initializer_list<const SmallVector<unsigned> *> lists) {
-    SmallVector<unsigned, kMaxDims> out;
-    for (const auto *l : lists)
-      out.append(l->begin(), l->end());
-    return out;
-  };
+  cost::LoopClasses dims = cost::classifyLoops(p);
+  auto concat =
+      [](std::initializer_list<const SmallVector<unsigned, kMaxDims> *> lists) {
+        SmallVector<unsigned, kMaxDims> out;
+        for (const auto *l : lists)
+          out.append(l->begin(), l->end());
+        return out;
+      };
   DataflowStyle style;
   style.stationary = hw::getStationaryTensor(target.array.dataflow);
   auto &x = style.x, &y = style.y;

@@ -28,6 +28,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace tandem::cost {
@@ -47,10 +48,29 @@ struct Problem {
     int64_t bits = 8;
   };
 
+  /// The loops a mapping tiles. Each is one of the op's own loops or
+  /// several of them flattened into one index (flattenLoops). The tensors'
+  /// projections index the op's loops (the source loops); `relevant` is
+  /// over the problem's loops.
   unsigned numDims = 0;
   std::array<int64_t, kMaxDims> extents{};
   llvm::SmallVector<std::string, kMaxDims> dimNames;
   std::array<Tensor, kNumTensorKinds> tensors;
+  /// Set when some loop flattens several source loops.
+  struct Flattening {
+    unsigned numSourceDims = 0;
+    std::array<int64_t, kMaxDims> sourceExtents{};
+    llvm::SmallVector<std::string, kMaxDims> sourceNames;
+    /// Per data space, the source loops that index it.
+    std::array<uint32_t, kNumTensorKinds> sourceRelevant{};
+    /// Per loop d of the problem: its source loops, outermost first.
+    std::array<uint8_t, kMaxDims> numMembers{};
+    std::array<std::array<uint8_t, kMaxDims>, kMaxDims> members{};
+    /// The loops with more than one member.
+    unsigned numGroups = 0;
+    std::array<uint8_t, kMaxDims> groups{};
+  };
+  std::optional<Flattening> flattening;
   int64_t iterations = 1;
   /// MACs per iteration (1 for conv and matmul).
   int64_t macsPerIteration = 0;
@@ -62,12 +82,75 @@ struct Problem {
     return macsPerIteration + aluOpsPerIteration;
   }
   /// Elements of tensor `t` covered by a tile of `tile[d]` iterations per
-  /// loop.
+  /// loop. A flattened loop's tile is a run of consecutive indices of its
+  /// members' combined index: its members' tiles are the bounding box of an
+  /// aligned run, and the footprint is scaled by the run's share of that
+  /// box (exact when the members index the tensor independently).
   int64_t footprint(hw::TensorKind t, const int64_t *tile) const {
-    return tensors[t].footprint(tile);
+    if (!flattening)
+      return tensors[t].footprint(tile);
+    return getFlattenedFootprint(t, tile);
   }
   std::optional<unsigned> lookupDim(llvm::StringRef name) const;
+
+  /// The op's loops: names and extents (the problem's own when it is not
+  /// flattened).
+  unsigned getNumSourceDims() const {
+    return flattening ? flattening->numSourceDims : numDims;
+  }
+  llvm::StringRef getSourceName(unsigned d) const {
+    return flattening ? flattening->sourceNames[d] : dimNames[d];
+  }
+  int64_t getSourceExtent(unsigned d) const {
+    return flattening ? flattening->sourceExtents[d] : extents[d];
+  }
+  /// The source loops of loop `d`, outermost first.
+  llvm::ArrayRef<uint8_t> getMembers(unsigned d) const;
+
+private:
+  int64_t getFlattenedFootprint(hw::TensorKind t, const int64_t *tile) const;
 };
+
+/// How a problem's loops relate to its data spaces.
+struct LoopClasses {
+  /// Index weights and outputs, not inputs (K).
+  llvm::SmallVector<unsigned, kMaxDims> outChannels;
+  /// Index inputs and outputs, not weights (N P Q; M of a matmul).
+  llvm::SmallVector<unsigned, kMaxDims> pixels;
+  /// Index inputs and weights, not outputs (C; K of a matmul).
+  llvm::SmallVector<unsigned, kMaxDims> reduction;
+  /// Reduction loops that share an input coordinate with a pixel loop (R S).
+  llvm::SmallVector<unsigned, kMaxDims> windows;
+  /// The rest: loops that index every data space (groups, heads) or none.
+  llvm::SmallVector<unsigned, kMaxDims> other;
+};
+LoopClasses classifyLoops(const Problem &problem);
+
+/// The problem with each group of `groups` (source loops, outermost first;
+/// groups of one loop change nothing) flattened into one loop named
+/// "A*B*C" whose extent is their product. The other loops keep their order;
+/// a group takes the place of its first member. Works from the source loops
+/// of `problem`, so a flattened problem can be flattened differently. Fails
+/// when a loop is in two groups or a name is unknown.
+llvm::Expected<Problem>
+flattenLoops(const Problem &problem,
+             llvm::ArrayRef<llvm::SmallVector<unsigned, kMaxDims>> groups);
+
+/// SCALE-Sim's operand matrices for a systolic array with `dataflow`: the
+/// source loops laid out on the array's rows and on its columns, outermost
+/// first (ws: R*S*C on rows, K on columns; os: N*P*Q on rows, K on
+/// columns; is: R*S*C on rows, N*P*Q on columns; a matmul's M, N and K
+/// likewise). Loops of extent 1 are left out.
+struct OperandMatrixLayout {
+  llvm::SmallVector<unsigned, kMaxDims> rows, cols;
+};
+OperandMatrixLayout getOperandMatrixLayout(const Problem &problem,
+                                           hw::Dataflow dataflow);
+
+/// The problem as `target` tiles it: on a systolic array, with the loops of
+/// each operand-matrix dimension flattened (SCALE-Sim's layout); otherwise
+/// unchanged.
+Problem prepareProblem(const Problem &problem, const hw::Target &target);
 
 /// Which tensor of a loop nest fills each data space: the output is the
 /// result; the input the Input-role operand (else the first operand that is
@@ -199,6 +282,9 @@ struct CostContext {
   /// Systolic arrays: the tensor a fold keeps and its fill and drain cycles.
   hw::TensorKind stationary = hw::Weight;
   double fill = 0;
+  /// Independent problems in one (the extents of loops that index every
+  /// data space): SCALE-Sim counts one cycle less per run.
+  double runs = 1;
 };
 
 /// Evaluates a verified mapping. Cheap: no allocation, no IR.

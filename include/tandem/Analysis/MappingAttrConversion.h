@@ -19,6 +19,12 @@
 
 namespace tandem::cost {
 
+/// `problem` with the loops `attr` flattens ("R*S*C") flattened, and no
+/// others: the problem the mapping tiles. Fails on an unknown loop name or
+/// a loop flattened twice.
+llvm::Expected<Problem> getMappedProblem(accel::MappingAttr attr,
+                                         const Problem &problem);
+
 /// The cost model's mapping for `attr`. An error names what does not fit the
 /// target: a level it lacks, levels out of order, the array's axes away from
 /// where its array sits. The target's rules on factors and capacities are

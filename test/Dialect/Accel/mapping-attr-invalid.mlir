@@ -107,3 +107,37 @@ func.func @bad(%a: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %0 = accel.matmul %a, %a {accel.cost = #accel.cost<target = "t", macs = 1, cycles = 2, energy_pj = 3.0, utilization = 0.5>} : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   return %0 : tensor<4x4xf32>
 }
+
+// -----
+
+// A loop is tiled on its own or inside one flattened loop, not both.
+func.func @flattened_and_alone(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  // expected-error @+1 {{'accel.conv2d' op 'accel.mapping' tiles loop C both as R*S*C and as C}}
+  %0 = accel.conv2d %x, %w {accel.mapping = #accel.mapping<DRAM[K:4 R*S*C:2 P:6 Q:6] Y[R*S*C:16] spad[C:1]>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+func.func @flattened_unknown(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  // expected-error @+1 {{'accel.conv2d' op 'accel.mapping' names loop 'T' at Y, which the op does not have (its loops: N K C P Q R S)}}
+  %0 = accel.conv2d %x, %w {accel.mapping = #accel.mapping<DRAM[K:4 P:6 Q:6] Y[R*S*T:16]>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// R*S*C is 27: 16 x 1 does not cover it.
+func.func @flattened_short(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  // expected-error @+1 {{'accel.conv2d' op 'accel.mapping' factors of loop R*S*C multiply to 16, less than its extent 27}}
+  %0 = accel.conv2d %x, %w {accel.mapping = #accel.mapping<DRAM[K:4 P:6 Q:6] Y[R*S*C:16]>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+func.func @flattened_twice(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  // expected-error @+1 {{'accel.conv2d' op 'accel.mapping' flattens loop R twice in R*R}}
+  %0 = accel.conv2d %x, %w {accel.mapping = #accel.mapping<DRAM[K:4 P:6 Q:6 C:3 S:3] Y[R*R:3]>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}

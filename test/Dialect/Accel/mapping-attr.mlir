@@ -24,3 +24,13 @@ func.func @forms(%a: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %1 = accel.relu %0 {accel.note = #accel.cost<target = "t", unit = "host", macs = 0, cycles = 7, energy_pj = 2.0, utilization = 0.0>} : (tensor<4x4xf32>) -> tensor<4x4xf32>
   return %1 : tensor<4x4xf32>
 }
+
+// Tests loops flattened into one index (SCALE-Sim's operand matrices): the
+// window R*S*C = 27 on 16 rows takes 2 folds; a flattened loop's factors
+// cover the product of its members' extents.
+// CHECK-LABEL: func.func @flattened
+// CHECK: #accel.mapping<DRAM[K:4 R*S*C:2 P*Q:36] Y[R*S*C:16]>
+func.func @flattened(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  %0 = accel.conv2d %x, %w {accel.mapping = #accel.mapping<DRAM[K:4 R * S * C:2 P*Q:36] Y[R*S*C:16]>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}

@@ -14,6 +14,7 @@ using namespace tandem::accel;
 #include "tandem/Dialect/Accel/IR/AccelEnums.cpp.inc"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MathExtras.h"
@@ -144,10 +145,19 @@ Attribute MappingAttr::parse(AsmParser &parser, Type) {
           return {};
         break;
       }
-      StringRef loop;
+      // A loop, or several flattened into one index: R*S*C.
+      StringRef part;
+      std::string loop;
+      if (parser.parseKeyword(&part))
+        return {};
+      loop = part.str();
+      while (succeeded(parser.parseOptionalStar())) {
+        if (parser.parseKeyword(&part))
+          return {};
+        loop += "*" + part.str();
+      }
       int64_t factor = 0;
-      if (parser.parseKeyword(&loop) || parser.parseColon() ||
-          parser.parseInteger(factor))
+      if (parser.parseColon() || parser.parseInteger(factor))
         return {};
       loops.push_back(StringAttr::get(ctx, loop));
       factors.push_back(factor);
@@ -249,22 +259,51 @@ LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
   std::string loops;
   for (const LoopDim &d : nest.dims)
     loops += (loops.empty() ? "" : " ") + d.name;
+  // Each op loop is tiled on its own or inside one flattened loop ("R*S*C",
+  // tiled as one index over the members' product).
+  llvm::StringMap<std::string> tiledAs;
   for (const MappingLevel &level : mapping.getLevels())
-    for (StringAttr loop : level.loops)
-      if (!nest.lookupDim(loop.getValue()))
-        return op->emitOpError("'accel.mapping' names loop '")
-               << loop.getValue() << "' at " << level.name.getValue()
-               << ", which the op does not have (its loops: " << loops << ")";
+    for (StringAttr loop : level.loops) {
+      SmallVector<StringRef> members;
+      loop.getValue().split(members, '*');
+      for (StringRef member : members) {
+        if (!nest.lookupDim(member))
+          return op->emitOpError("'accel.mapping' names loop '")
+                 << member << "' at " << level.name.getValue()
+                 << ", which the op does not have (its loops: " << loops << ")";
+        auto [it, inserted] = tiledAs.try_emplace(member, loop.getValue());
+        if (!inserted && it->second != loop.getValue())
+          return op->emitOpError("'accel.mapping' tiles loop ")
+                 << member << " both as " << it->second << " and as "
+                 << loop.getValue();
+        if (members.size() > 1 && llvm::count(members, member) > 1)
+          return op->emitOpError("'accel.mapping' flattens loop ")
+                 << member << " twice in " << loop.getValue();
+      }
+    }
+  auto extentOf = [&](StringRef tiled) {
+    SmallVector<StringRef> members;
+    tiled.split(members, '*');
+    uint64_t extent = 1;
+    for (StringRef member : members)
+      extent = llvm::SaturatingMultiply<uint64_t>(
+          extent, uint64_t(nest.dims[*nest.lookupDim(member)].extent));
+    return extent;
+  };
   for (const LoopDim &d : nest.dims) {
+    auto it = tiledAs.find(d.name);
+    StringRef tiled = it == tiledAs.end() ? StringRef(d.name) : it->second;
     // Saturating: a hand-written mapping may multiply past int64.
     uint64_t product = 1;
     for (const MappingLevel &level : mapping.getLevels())
       product =
-          llvm::SaturatingMultiply<uint64_t>(product, level.getFactor(d.name));
-    if (product < uint64_t(d.extent))
+          llvm::SaturatingMultiply<uint64_t>(product, level.getFactor(tiled));
+    uint64_t extent =
+        it == tiledAs.end() ? uint64_t(d.extent) : extentOf(tiled);
+    if (product < extent)
       return op->emitOpError("'accel.mapping' factors of loop ")
-             << d.name << " multiply to " << product
-             << ", less than its extent " << d.extent;
+             << tiled << " multiply to " << product << ", less than its extent "
+             << extent;
   }
   return success();
 }
