@@ -56,6 +56,8 @@ Mapping randomMapping(const Problem &p, const hw::Target &target,
   unsigned numLevels = target.levels.size();
   Mapping m = Mapping::identity(numLevels);
   std::uniform_int_distribution<unsigned> place(0, numLevels + 2);
+  std::uniform_int_distribution<unsigned> fanout(
+      0, std::max<size_t>(target.getFanouts().size(), 1) - 1);
   for (unsigned d = 0; d < p.numDims; ++d)
     for (int64_t f : primeFactors(p.extents[d])) {
       unsigned where = place(rng);
@@ -64,9 +66,9 @@ Mapping randomMapping(const Problem &p, const hw::Target &target,
       if (where < numLevels)
         m.factors[where][d] *= f;
       else if (where == numLevels)
-        m.spatialX[d] *= f;
+        m.spatialX[fanout(rng)][d] *= f;
       else
-        m.spatialY[d] *= f;
+        m.spatialY[fanout(rng)][d] *= f;
     }
   for (unsigned l = 0; l < numLevels; ++l)
     std::shuffle(m.order[l].begin(), m.order[l].begin() + p.numDims, rng);

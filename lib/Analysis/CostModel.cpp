@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 using namespace llvm;
 using namespace tandem;
@@ -133,21 +134,62 @@ Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
 }
 
 void cost::getTileExtents(const Problem &p, const Mapping &m,
-                          unsigned firstPerPE, TileExtents &tiles) {
+                          const hw::Target &target, TileExtents &tiles) {
   // Level 0 (DRAM) holds the whole tensors; its tile is never needed.
+  auto fanouts = target.getFanouts();
   for (unsigned d = 0; d < p.numDims; ++d) {
     int64_t inner = 1;
     for (unsigned c = m.numLevels; c-- > 1;) {
       inner *= m.factors[c][d];
-      tiles[c][d] =
-          c < firstPerPE ? inner * m.spatialX[d] * m.spatialY[d] : inner;
+      // The fan-outs below c spread parts of c's tile over its children.
+      for (auto [f, fanout] : llvm::enumerate(fanouts))
+        if (fanout.above == c)
+          inner *= m.spatialX[f][d] * m.spatialY[f][d];
+      tiles[c][d] = inner;
     }
   }
 }
 
+/// The coordinates of data space `t` over the problem's loops. A flattened
+/// loop is a coordinate of its own (its runs are distinct data); its members
+/// leave the op's coordinates.
+static void getCoordinates(
+    const Problem &p, const Problem::Tensor &t, unsigned &numCoords,
+    std::array<CostContext::Coordinate, kMaxCoords + kMaxDims> &coords) {
+  numCoords = 0;
+  // The problem loop of each source loop, if it is not flattened.
+  std::array<int, kMaxDims> plain;
+  plain.fill(-1);
+  for (unsigned d = 0; d < p.numDims; ++d) {
+    if (!p.flattening)
+      plain[d] = d;
+    else if (p.getMembers(d).size() == 1)
+      plain[p.getMembers(d)[0]] = d;
+  }
+  for (unsigned c = 0; c < t.rank; ++c) {
+    CostContext::Coordinate coord;
+    coord.size = t.size[c];
+    for (unsigned s = 0; s < p.getNumSourceDims(); ++s)
+      if (t.coeff[c][s] != 0 && plain[s] >= 0 && p.extents[plain[s]] > 1) {
+        coord.loops[coord.numLoops] = plain[s];
+        coord.coeffs[coord.numLoops++] = std::abs(t.coeff[c][s]);
+      }
+    if (coord.numLoops)
+      coords[numCoords++] = coord;
+  }
+  for (unsigned d = 0; d < p.numDims; ++d)
+    if (p.getMembers(d).size() > 1 && (t.relevant & (1u << d))) {
+      CostContext::Coordinate coord;
+      coord.size = p.extents[d];
+      coord.loops[0] = d;
+      coord.coeffs[0] = 1;
+      coord.numLoops = 1;
+      coords[numCoords++] = coord;
+    }
+}
+
 CostContext::CostContext(const Problem &p, const hw::Target &t)
-    : problem(&p), target(&t), numLevels(t.levels.size()),
-      firstPerPE(t.getFirstPerPELevel()) {
+    : problem(&p), target(&t), numLevels(t.levels.size()) {
   // evaluate() fills tiles for the active loops only: those of extent
   // above 1, and any a footprint term reads (buildProblem drops the terms of
   // unit loops; a problem built by hand may keep them).
@@ -156,13 +198,42 @@ CostContext::CostContext(const Problem &p, const hw::Target &t)
     if (p.extents[d] > 1)
       active |= 1u << d;
   if (!p.flattening) // terms index source loops
-    for (const Problem::Tensor &t : p.tensors)
-      if (t.present)
-        for (unsigned i = 0; i < t.numTerms; ++i)
-          active |= 1u << t.termLoop[i];
+    for (const Problem::Tensor &tensor : p.tensors)
+      if (tensor.present)
+        for (unsigned i = 0; i < tensor.numTerms; ++i)
+          active |= 1u << tensor.termLoop[i];
   for (unsigned d = 0; d < p.numDims; ++d)
     if (active & (1u << d))
       activeDims[numActiveDims++] = d;
+  fanoutBelow.fill(-1);
+  for (const hw::Target::Fanout &fanout : t.getFanouts()) {
+    fanoutBelow[fanout.above] = numFanouts;
+    fanoutAbove[numFanouts++] = fanout.above;
+  }
+  for (unsigned k = 0; k < kNumTensorKinds; ++k) {
+    slideCoord[k].fill(-1);
+    if (!p.tensors[k].present)
+      continue;
+    getCoordinates(p, p.tensors[k], numCoords[k], coords[k]);
+    for (unsigned c = 0; c < numCoords[k]; ++c) {
+      sharesCoords[k] |= coords[k][c].numLoops > 1;
+      for (unsigned i = 0; i < coords[k][c].numLoops; ++i)
+        relevantLoops[k][numRelevant[k]++] = coords[k][c].loops[i];
+    }
+    // A loop slides a window when it shares its only coordinate with
+    // another loop (p in h = p + r): consecutive tiles overlap.
+    for (unsigned d = 0; d < p.numDims; ++d) {
+      int found = -1, count = 0;
+      for (unsigned c = 0; c < numCoords[k]; ++c)
+        for (unsigned i = 0; i < coords[k][c].numLoops; ++i)
+          if (coords[k][c].loops[i] == d) {
+            found = c;
+            ++count;
+          }
+      if (count == 1 && coords[k][found].numLoops > 1)
+        slideCoord[k][d] = found;
+    }
+  }
   for (unsigned c = 0; c < numLevels; ++c) {
     const hw::MemoryLevel &level = t.levels[c];
     holds[c] = level.holds;
@@ -216,35 +287,111 @@ Cost cost::evaluate(const Problem &p, const Mapping &m,
   return evaluate(CostContext(p, target), m);
 }
 
+/// Distinct values of a*i + b*j for i < s, j < t (a, b > 0): all s*t
+/// pairs, less those that repeat a value with a smaller j. With a and b
+/// divided by their gcd, (i, j) and (i + b, j - a) collide.
+static double distinctSums(int64_t a, int64_t s, int64_t b, int64_t t) {
+  int64_t g = std::gcd(a, b);
+  a /= g;
+  b /= g;
+  return double(s) * double(t) - double(std::max<int64_t>(0, t - a)) *
+                                     double(std::max<int64_t>(0, s - b));
+}
+
+/// How many distinct tiles of data space `k` the children of one parent
+/// instance hold at once, when loop d is spread over `spread[d]` of them
+/// and a child's tile covers `step[d]` iterations of it: children that
+/// differ only in loops the data space ignores share a tile (a multicast,
+/// or a spatial reduction for outputs); tiles that differ at all, even when
+/// they overlap, are distinct (Timeloop's rule).
+static inline double distinctTiles(const CostContext &ctx, unsigned k,
+                                   const int64_t *spread, const int64_t *step) {
+  if (!ctx.sharesCoords[k]) {
+    // Each loop on its own coordinate: every spread relevant loop counts.
+    int64_t distinct = 1;
+    for (unsigned i = 0; i < ctx.numRelevant[k]; ++i)
+      distinct *= spread[ctx.relevantLoops[k][i]];
+    return double(distinct);
+  }
+  double distinct = 1;
+  for (unsigned c = 0; c < ctx.numCoords[k]; ++c) {
+    const CostContext::Coordinate &coord = ctx.coords[k][c];
+    unsigned n = 0;
+    int64_t a[2] = {0, 0}, s[2] = {1, 1};
+    double product = 1;
+    for (unsigned i = 0; i < coord.numLoops; ++i) {
+      const unsigned d = coord.loops[i];
+      if (spread[d] == 1)
+        continue;
+      product *= double(spread[d]);
+      if (n < 2) {
+        a[n] = coord.coeffs[i] * step[d];
+        s[n] = spread[d];
+      }
+      ++n;
+    }
+    distinct *= n == 2 ? distinctSums(a[0], s[0], a[1], s[1]) : product;
+  }
+  return distinct;
+}
+
 Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
   const Problem &p = *ctx.problem;
-  Cost cost;
   const unsigned numLevels = m.numLevels, n = p.numDims;
-  const unsigned firstPerPE = ctx.firstPerPE;
+  // The levels beyond the target's are never read: clearing them would be
+  // a tenth of an evaluation.
+  Cost cost(Cost::PartlyCleared{numLevels});
 
   // Loops of extent 1 have every factor 1 in a valid mapping: only the
   // others are visited (the footprints' terms skip them too).
   const unsigned numActive = ctx.numActiveDims;
   const uint8_t *active = ctx.activeDims.data();
 
-  int64_t spatial[kMaxDims];
+  // spreadOf[f][d]: loop d's spatial factor at fan-out f; below[c][d]: its
+  // factors over the fan-outs below level c (below[numLevels]: none);
+  // instances[c]: the level's instances in use.
+  int64_t spreadOf[kMaxFanouts][kMaxDims];
+  int64_t below[kMaxLevels + 1][kMaxDims];
+  double instances[kMaxLevels];
+  double fanoutUsed[kMaxFanouts];
   int64_t activePEs = 1;
-  for (unsigned i = 0; i < numActive; ++i) {
-    const unsigned d = active[i];
-    spatial[d] = m.spatialX[d] * m.spatialY[d];
-    activePEs *= spatial[d];
+  for (unsigned f = 0; f < ctx.numFanouts; ++f) {
+    int64_t used = 1;
+    for (unsigned i = 0; i < numActive; ++i) {
+      const unsigned d = active[i];
+      const int64_t s = m.spatialX[f][d] * m.spatialY[f][d];
+      spreadOf[f][d] = s;
+      used *= s;
+    }
+    fanoutUsed[f] = double(used);
+    activePEs *= used;
+  }
+  instances[0] = 1;
+  for (unsigned c = 1; c < numLevels; ++c) {
+    const int f = ctx.fanoutBelow[c - 1];
+    instances[c] = f < 0 ? instances[c - 1] : instances[c - 1] * fanoutUsed[f];
   }
   cost.activePEs = activePEs;
 
-  // tiles[c]: as getTileExtents, for the active loops.
+  // tiles[c]: as getTileExtents, for the active loops; below[c][d] on the
+  // way.
+  int64_t one[kMaxDims];
+  std::fill(one, one + kMaxDims, 1);
+  const int64_t *spreadAt[kMaxLevels];
+  for (unsigned c = 0; c < numLevels; ++c)
+    spreadAt[c] = ctx.fanoutBelow[c] < 0 ? one : spreadOf[ctx.fanoutBelow[c]];
   TileExtents tiles;
   for (unsigned i = 0; i < numActive; ++i) {
     const unsigned d = active[i];
-    int64_t inner = 1;
+    int64_t inner = 1, spread = 1;
+    below[numLevels][d] = 1;
     for (unsigned c = numLevels; c-- > 1;) {
       inner *= m.factors[c][d];
-      tiles[c][d] = c < firstPerPE ? inner * spatial[d] : inner;
+      spread *= spreadAt[c][d];
+      below[c][d] = spread;
+      tiles[c][d] = inner * spread;
     }
+    below[0][d] = spread * spreadAt[0][d];
   }
   // above[c]: temporal iterations of the levels above c.
   int64_t above[kMaxLevels + 1];
@@ -261,13 +408,15 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
   // Walking each level's loops from the innermost out, for every tensor at
   // once: `trailing` is the product of the non-unit loops that do not index
   // the tensor before the first that does, `touches` whether one does,
-  // `ownRelevant` the product of the loops that do. A child level's tile
-  // stays resident across the trailing loops above it (Timeloop's reuse):
-  // reuse(c) = trailing[c-1], times reuse(c-1) while no level in between
-  // touches it. Branch-free: this is the evaluation's hottest loop.
+  // `ownRelevant` the product of the loops that do, `first` the innermost
+  // non-unit loop. A child level's tile stays resident across the trailing
+  // loops above it (Timeloop's reuse): reuse(c) = trailing[c-1], times
+  // reuse(c-1) while no level in between touches it. Branch-free: this is
+  // the evaluation's hottest loop.
   int64_t trailing[kMaxLevels][kNumTensorKinds];
   int64_t ownRelevant[kMaxLevels][kNumTensorKinds];
   unsigned touches[kMaxLevels];
+  int firstLoop[kMaxLevels];
   const uint32_t relevant[kNumTensorKinds] = {
       p.tensors[0].relevant, p.tensors[1].relevant, p.tensors[2].relevant};
   for (unsigned l = 0; l + 1 < numLevels; ++l) {
@@ -279,6 +428,7 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
       loops[count] = d;
       count += m.factors[l][d] != 1;
     }
+    firstLoop[l] = count ? int(loops[0]) : -1;
     int64_t tr[kNumTensorKinds] = {1, 1, 1}, own[kNumTensorKinds] = {1, 1, 1};
     unsigned touched = 0;
     for (unsigned j = 0; j < count; ++j) {
@@ -299,66 +449,130 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
     }
   }
 
-  // The tile of all PEs together at each per-PE level, for multicast and
-  // reduction (computed when a tensor first crosses into that level).
-  int64_t whole[kMaxLevels][kMaxDims];
-  unsigned haveWhole = 0;
+  // The spatial factors of the fan-outs between levels `from` and `to`
+  // (below `to`'s parent chain): usually one fan-out, read in place.
+  int64_t spreadBuffer[kMaxDims];
+  auto getSpread = [&](unsigned from, unsigned to) -> const int64_t * {
+    int only = -1, found = 0;
+    for (unsigned l = from; l < to; ++l)
+      if (ctx.fanoutBelow[l] >= 0) {
+        only = ctx.fanoutBelow[l];
+        ++found;
+      }
+    if (found == 1)
+      return spreadOf[only];
+    for (unsigned i = 0; i < numActive; ++i)
+      spreadBuffer[active[i]] = 1;
+    for (unsigned l = from; l < to; ++l)
+      if (const int f = ctx.fanoutBelow[l]; f >= 0)
+        for (unsigned i = 0; i < numActive; ++i)
+          spreadBuffer[active[i]] *= spreadOf[f][active[i]];
+    return spreadBuffer;
+  };
 
   double networkBits = 0;
   for (unsigned k = 0; k < kNumTensorKinds; ++k) {
     const Problem::Tensor &t = p.tensors[k];
     if (!t.present)
       continue;
+    const hw::TensorKind kind = hw::TensorKind(k);
     unsigned parent = 0, innermost = 0;
-    int64_t reuse = 1, distinctTiles = 1;
+    int64_t reuse = 1, distinct = 1, distinctInnermost = 1;
+    double innermostTile = 0;
     for (unsigned c = 1; c < numLevels; ++c) {
       reuse = trailing[c - 1][k] *
               (((touches[c - 1] >> k) & 1) || c == 1 ? 1 : reuse);
-      distinctTiles *= ownRelevant[c - 1][k];
+      distinct *= ownRelevant[c - 1][k];
       if (!(ctx.holds[c] & ~m.bypass[c] & (1u << k)))
         continue;
       innermost = c;
-      const bool crossing = c >= firstPerPE && parent < firstPerPE;
-      const double instances = c >= firstPerPE ? double(activePEs) : 1.0;
-      const double tile =
-          double(p.footprint(hw::TensorKind(k), tiles[c].data()));
+      distinctInnermost = distinct;
+      const double children = instances[c] / instances[parent];
+      const bool crossing = children > 1;
+      const double tile = double(p.footprint(kind, tiles[c].data()));
+      innermostTile = tile;
       const double count = double(above[c] / reuse);
-      // The same tile for all PEs together, for multicast and reduction.
-      double shared = tile * instances;
-      if (crossing) {
-        if (!(haveWhole & (1u << c))) {
-          for (unsigned i = 0; i < numActive; ++i)
-            whole[c][active[i]] = tiles[c][active[i]] * spatial[active[i]];
-          haveWhole |= 1u << c;
-        }
-        shared = double(p.footprint(hw::TensorKind(k), whole[c]));
+      // Distinct tiles among one parent instance's children.
+      double groups = children;
+      if (crossing &&
+          (k == hw::Output ? ctx.spatialReduction : ctx.multicast)) {
+        groups = distinctTiles(ctx, k, getSpread(parent, c), tiles[c].data());
       }
       if (k != hw::Output) {
-        cost.writes[c][k] += count * tile * instances;
-        bool fanOut = crossing && ctx.multicast;
-        cost.reads[parent][k] += count * (fanOut ? shared : tile * instances);
+        // What one instance fetches: every new tile, less the part a
+        // sliding window shares with the one before it (Timeloop's halo:
+        // while the innermost loop above keeps moving the tile by the same
+        // step; its first step after an outer loop moves is a whole tile).
+        double fetched = count * tile;
+        int d1 = -1, l1 = 0;
+        if (ctx.sharesCoords[k] && reuse == 1)
+          for (unsigned l = c; l-- > 0 && d1 < 0;)
+            if (firstLoop[l] >= 0) {
+              d1 = firstLoop[l];
+              l1 = l;
+            }
+        if (d1 >= 0 && ctx.slideCoord[k][d1] >= 0) {
+          const CostContext::Coordinate &coord =
+              ctx.coords[k][ctx.slideCoord[k][d1]];
+          // One step of d1 at level l1 moves the tile by what the levels
+          // and fan-outs below l1 cover of d1.
+          int64_t step = below[l1][d1];
+          for (unsigned l = l1 + 1; l < numLevels; ++l)
+            step *= m.factors[l][d1];
+          int64_t span = 1, shift = 0;
+          for (unsigned i = 0; i < coord.numLoops; ++i) {
+            const unsigned e = coord.loops[i];
+            span += coord.coeffs[i] * (tiles[c][e] - 1);
+            if (e == unsigned(d1))
+              shift = coord.coeffs[i] * step;
+          }
+          span = std::min(span, coord.size);
+          if (shift < span) {
+            const double sweeps = count / double(m.factors[l1][d1]);
+            fetched = sweeps * tile +
+                      (count - sweeps) * tile * double(shift) / double(span);
+          }
+        }
+        cost.fills[c][k] += fetched * instances[c];
+        cost.reads[parent][k] += fetched * groups * instances[parent];
         if (crossing)
-          networkBits += count * tile * instances * double(t.bits);
+          networkBits += fetched * instances[c] * double(t.bits);
       } else {
         // Each tile of partial sums is drained up once per `count`; all but
         // the first visit of a distinct tile also reload it.
-        double reloads = count - double(distinctTiles);
-        bool reduce = crossing && ctx.spatialReduction;
-        double up = reduce ? shared : tile * instances;
-        cost.reads[c][k] += count * tile * instances;
-        cost.writes[c][k] += reloads * tile * instances;
-        cost.writes[parent][k] += count * up;
+        const double reloads = count - double(distinct);
+        const double up = tile * groups * instances[parent];
+        cost.drains[c][k] += count * tile * instances[c];
+        cost.fills[c][k] += reloads * tile * instances[c];
+        cost.updates[parent][k] += count * up;
         cost.reads[parent][k] += reloads * up;
         if (crossing)
-          networkBits += (count + reloads) * tile * instances * double(t.bits);
+          networkBits +=
+              (count + reloads) * tile * instances[c] * double(t.bits);
       }
       parent = c;
     }
-    // The PEs' own operand accesses, at the innermost level holding `k`.
-    cost.reads[innermost][k] += padded;
-    if (k == hw::Output)
-      cost.writes[innermost][k] += padded;
-    if (innermost < firstPerPE && firstPerPE < numLevels)
+    // The PEs' own operand accesses, at the innermost level holding `k`:
+    // one per MAC and PE, shared by PEs that need the same element.
+    const double pes = double(activePEs) / instances[innermost];
+    double groups = pes;
+    if (pes > 1 && (k == hw::Output ? ctx.spatialReduction : ctx.multicast)) {
+      groups = distinctTiles(ctx, k, getSpread(innermost, numLevels), one);
+    }
+    const double accesses = steps * groups * instances[innermost];
+    if (k != hw::Output) {
+      cost.reads[innermost][k] += accesses;
+    } else {
+      // The first update of each element needs no read (it starts at 0).
+      const double tile = innermost
+                              ? innermostTile
+                              : double(p.footprint(kind, p.extents.data()));
+      const double held =
+          double(distinctInnermost) * tile * instances[innermost];
+      cost.updates[innermost][k] += accesses;
+      cost.reads[innermost][k] += std::max(0.0, accesses - held);
+    }
+    if (pes > 1)
       networkBits += padded * double(t.bits); // streamed into the array
   }
   cost.networkWords = networkBits / ctx.arrayBits;
@@ -387,19 +601,20 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
   for (unsigned c = 0; c < numLevels; ++c) {
     double readWords = 0, writeWords = 0;
     for (unsigned k = 0; k < kNumTensorKinds; ++k) {
-      readWords += cost.reads[c][k] * ctx.wordsPerElement[c][k];
-      writeWords += cost.writes[c][k] * ctx.wordsPerElement[c][k];
+      readWords +=
+          (cost.reads[c][k] + cost.drains[c][k]) * ctx.wordsPerElement[c][k];
+      writeWords +=
+          (cost.fills[c][k] + cost.updates[c][k]) * ctx.wordsPerElement[c][k];
     }
     cost.readWords[c] = readWords;
     cost.writeWords[c] = writeWords;
     cost.levelEnergyPJ[c] =
         readWords * ctx.readEnergyPJ[c] + writeWords * ctx.writeEnergyPJ[c];
     cost.energyPJ += cost.levelEnergyPJ[c];
-    double instances = c >= firstPerPE ? double(activePEs) : 1.0;
     cost.bandwidthCycles[c] =
         std::ceil(std::max(readWords * ctx.readsPerCycle[c],
                            writeWords * ctx.writesPerCycle[c]) /
-                  instances);
+                  instances[c]);
     if (cost.bandwidthCycles[c] > cost.cycles) {
       cost.cycles = cost.bandwidthCycles[c];
       cost.bindingLevel = int(c);

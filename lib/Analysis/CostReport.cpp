@@ -6,7 +6,7 @@
 //
 // Prints what the workload model computes: one row per array group,
 // post-processing op and host op, then the totals and their parts. Text in
-// uJ and ms for people; JSON in pJ and ms, schema tandem-cost-report/2
+// uJ and ms for people; JSON in pJ and ms, schema tandem-cost-report/3
 // (docs/cost-model.md).
 //
 //===----------------------------------------------------------------------===//
@@ -263,11 +263,16 @@ struct CostReportPass
         breakdown[name] = pj;
       for (auto [lv, level] : llvm::enumerate(t.levels)) {
         Object perTensor;
-        for (unsigned k = 0; k < kNumTensorKinds; ++k)
-          if (r.array.reads[lv][k] || r.array.writes[lv][k])
+        for (unsigned k = 0; k < kNumTensorKinds; ++k) {
+          const cost::Cost &a = r.array;
+          if (a.reads[lv][k] || a.fills[lv][k] || a.updates[lv][k] ||
+              a.drains[lv][k])
             perTensor[hw::stringifyTensorKind(hw::TensorKind(k))] =
-                Object{{"reads", r.array.reads[lv][k]},
-                       {"writes", r.array.writes[lv][k]}};
+                Object{{"reads", a.reads[lv][k]},
+                       {"fills", a.fills[lv][k]},
+                       {"updates", a.updates[lv][k]},
+                       {"drains", a.drains[lv][k]}};
+        }
         if (lv == 0 && (r.dramReadElements || r.dramWriteElements))
           perTensor["post_processing"] = Object{
               {"reads", r.dramReadElements}, {"writes", r.dramWriteElements}};
@@ -307,7 +312,7 @@ struct CostReportPass
                                     {"energy_pj", result.partEnergyPJ[p]}};
     double ms = toMs(result.cycles, t);
     Object root{
-        {"schema", "tandem-cost-report/2"},
+        {"schema", "tandem-cost-report/3"},
         {"target", Object{{"name", t.name},
                           {"source", t.source},
                           {"clock_mhz", t.clockMHz},

@@ -64,23 +64,57 @@ Expected<Mapping> cost::fromMappingAttr(accel::MappingAttr attr,
                                         const Problem &p,
                                         const hw::Target &target) {
   const unsigned numLevels = target.levels.size();
-  const unsigned firstPerPE = target.getFirstPerPELevel();
+  const auto fanouts = target.getFanouts();
   Mapping m = Mapping::identity(numLevels);
-  // Memory brackets must come outermost first; the array's axes between the
-  // last shared level and the first per-PE one.
+  // Memory brackets come outermost first; an axis bracket belongs to the
+  // first fan-out at or below the last level listed (the array's, on a
+  // target with one).
   int lastLevel = -1;
-  bool sawAxis = false;
+  unsigned nextFanout = 0;
+  int axisFanout = -1;
+  bool sawX = false, sawY = false;
+  auto describeFanouts = [&] {
+    std::string where;
+    for (const hw::Target::Fanout &f : fanouts)
+      where += (where.empty() ? "" : ", ") +
+               ("below " + target.levels[f.above].name);
+    return where;
+  };
   for (const MappingLevel &bracket : attr.getLevels()) {
     StringRef name = bracket.name.getValue();
     if (bracket.isSpatial()) {
-      if (lastLevel >= int(firstPerPE))
-        return conversionError(
-            "mapping writes " + name + "[...] after " +
-            target.levels[lastLevel].name + ", but the array of target '" +
-            target.name + "' sits " +
-            (firstPerPE < numLevels ? "above " + target.levels[firstPerPE].name
-                                    : "below " + target.levels.back().name));
-      sawAxis = true;
+      // An empty axis spreads nothing, wherever it is written.
+      if (bracket.loops.empty())
+        continue;
+      bool isX = name == "X";
+      // Another bracket for the same axis starts the next fan-out.
+      if (axisFanout < 0 || (isX ? sawX : sawY)) {
+        unsigned f = nextFanout;
+        while (f < fanouts.size() && int(fanouts[f].above) < lastLevel)
+          ++f;
+        if (f >= fanouts.size()) {
+          std::string after = lastLevel >= 0 ? target.levels[lastLevel].name
+                                             : std::string("nothing");
+          if (fanouts.size() == 1 && axisFanout < 0)
+            return conversionError(
+                "mapping writes " + name + "[...] after " + after +
+                ", but the array of target '" + target.name + "' sits " +
+                (fanouts[0].above + 1 < numLevels
+                     ? "above " + target.levels[fanouts[0].above + 1].name
+                     : "below " + target.levels[fanouts[0].above].name));
+          return conversionError(
+              "mapping writes " + name + "[...] after " + after +
+              ", but target '" + target.name + "' fans out only " +
+              (fanouts.empty() ? std::string("nowhere") : describeFanouts()) +
+              (axisFanout >= 0
+                   ? " (and that fan-out has its " + name + " already)"
+                   : ""));
+        }
+        axisFanout = f;
+        nextFanout = f + 1;
+        sawX = sawY = false;
+      }
+      (isX ? sawX : sawY) = true;
     } else {
       auto it = llvm::find_if(target.levels, [&](const hw::MemoryLevel &l) {
         return l.name == name;
@@ -96,11 +130,18 @@ Expected<Mapping> cost::fromMappingAttr(accel::MappingAttr attr,
                                target.levels[lastLevel].name +
                                "; levels go outermost first (" +
                                listLevels(target) + ")");
-      if (sawAxis && level < int(firstPerPE))
-        return conversionError("mapping lists " + name +
-                               " after the array's axes, but on target '" +
-                               target.name + "' it is above the array");
+      if (axisFanout >= 0 && level <= int(fanouts[axisFanout].above))
+        return conversionError(
+            "mapping lists " + name +
+            (fanouts.size() == 1
+                 ? " after the array's axes, but on target '" + target.name +
+                       "' it is above the array"
+                 : " after the axes of the fan-out below " +
+                       target.levels[fanouts[axisFanout].above].name +
+                       ", but on target '" + target.name +
+                       "' it is above that fan-out"));
       lastLevel = level;
+      axisFanout = -1;
       m.bypass[level] = bracket.bypass;
     }
     uint32_t listed = 0;
@@ -121,9 +162,9 @@ Expected<Mapping> cost::fromMappingAttr(accel::MappingAttr attr,
       }
       listed |= 1u << *d;
       if (name == "X")
-        m.spatialX[*d] = factor;
+        m.spatialX[axisFanout][*d] = factor;
       else if (name == "Y")
-        m.spatialY[*d] = factor;
+        m.spatialY[axisFanout][*d] = factor;
       else {
         m.factors[lastLevel][*d] = factor;
         m.order[lastLevel][position++] = *d;
@@ -160,20 +201,21 @@ accel::MappingAttr cost::toMappingAttr(MLIRContext *ctx, const Mapping &m,
   SmallVector<unsigned> identityOrder;
   for (unsigned d = 0; d < p.numDims; ++d)
     identityOrder.push_back(d);
-  auto addAxes = [&] {
-    add("X", identityOrder, m.spatialX, 0);
-    add("Y", identityOrder, m.spatialY, 0);
-  };
-  unsigned firstPerPE = target.getFirstPerPELevel();
+  const auto fanouts = target.getFanouts();
   for (unsigned l = 0; l < m.numLevels; ++l) {
-    if (l == firstPerPE)
-      addAxes();
     SmallVector<unsigned> order(m.order[l].begin(),
                                 m.order[l].begin() + p.numDims);
     add(target.levels[l].name, order, m.factors[l], m.bypass[l]);
+    // The fan-out below this level: its axes (an axis it does not have is
+    // left out, unless the target has a single fan-out, the array's).
+    for (auto [f, fanout] : llvm::enumerate(fanouts))
+      if (fanout.above == l) {
+        if (fanout.x > 1 || fanouts.size() == 1)
+          add("X", identityOrder, m.spatialX[f], 0);
+        if (fanout.y > 1 || fanouts.size() == 1)
+          add("Y", identityOrder, m.spatialY[f], 0);
+      }
   }
-  if (firstPerPE >= m.numLevels)
-    addAxes();
   for (auto [level, loops, factors] :
        llvm::zip(levels, loopLists, factorLists)) {
     level.loops = loops;

@@ -27,23 +27,35 @@ Mapping Mapping::identity(unsigned numLevels) {
       m.factors[l][d] = 1;
       m.order[l][d] = d;
     }
-  m.spatialX.fill(1);
-  m.spatialY.fill(1);
+  for (unsigned f = 0; f < kMaxFanouts; ++f) {
+    m.spatialX[f].fill(1);
+    m.spatialY[f].fill(1);
+  }
   return m;
 }
 
-int64_t Mapping::getSpatialX(unsigned numDims) const {
+int64_t Mapping::getSpatialX(unsigned fanout, unsigned numDims) const {
   int64_t x = 1;
   for (unsigned d = 0; d < numDims; ++d)
-    x *= spatialX[d];
+    x *= spatialX[fanout][d];
   return x;
 }
 
-int64_t Mapping::getSpatialY(unsigned numDims) const {
+int64_t Mapping::getSpatialY(unsigned fanout, unsigned numDims) const {
   int64_t y = 1;
   for (unsigned d = 0; d < numDims; ++d)
-    y *= spatialY[d];
+    y *= spatialY[fanout][d];
   return y;
+}
+
+/// How a fan-out is named in messages: "X" on a target with one, "X below
+/// GLB" where there are several.
+static std::string axisName(const hw::Target &target, unsigned fanout, bool x) {
+  auto fanouts = target.getFanouts();
+  std::string name = x ? "X" : "Y";
+  if (fanouts.size() > 1)
+    name += " below " + target.levels[fanouts[fanout].above].name;
+  return name;
 }
 
 static Error mappingError(const Twine &message) {
@@ -64,10 +76,15 @@ static bool fail(Reporter report, const Twine &why) {
 static bool checkLoop(const Problem &p, const Mapping &m,
                       const hw::Target &target, unsigned d, Reporter report) {
   const std::string &dim = p.dimNames[d];
-  if (m.spatialX[d] < 1 || m.spatialY[d] < 1)
-    return fail(report, "spatial factor of " + dim + " must be at least 1");
+  for (unsigned f = 0; f < kMaxFanouts; ++f)
+    if (m.spatialX[f][d] < 1 || m.spatialY[f][d] < 1)
+      return fail(report, "spatial factor of " + dim + " must be at least 1");
   // Saturating: a hand-written mapping may multiply past int64.
-  uint64_t total = SaturatingMultiply<uint64_t>(m.spatialX[d], m.spatialY[d]);
+  uint64_t total = 1;
+  for (unsigned f = 0; f < kMaxFanouts; ++f)
+    total = SaturatingMultiply<uint64_t>(
+        total,
+        SaturatingMultiply<uint64_t>(m.spatialX[f][d], m.spatialY[f][d]));
   for (unsigned l = 0; l < m.numLevels; ++l) {
     if (m.factors[l][d] < 1)
       return fail(report, "factor of " + dim + " at " + target.levels[l].name +
@@ -95,7 +112,19 @@ static bool checkLoop(const Problem &p, const Mapping &m,
   for (unsigned l = 0; l < m.numLevels; ++l)
     if (!needed(m.factors[l][d], target.levels[l].name))
       return false;
-  return needed(m.spatialX[d], "X") && needed(m.spatialY[d], "Y");
+  const unsigned numFanouts = target.getNumFanouts();
+  for (unsigned f = 0; f < kMaxFanouts; ++f) {
+    if (f >= numFanouts && (m.spatialX[f][d] > 1 || m.spatialY[f][d] > 1))
+      return fail(report, "spatial factor of " + dim +
+                              " on a fan-out that "
+                              "target '" +
+                              target.name + "' does not have");
+    if (f < numFanouts &&
+        (!needed(m.spatialX[f][d], axisName(target, f, true)) ||
+         !needed(m.spatialY[f][d], axisName(target, f, false))))
+      return false;
+  }
+  return true;
 }
 
 /// Whether the tiles of levels 1 to `last` fit their buffers.
@@ -103,7 +132,7 @@ static bool checkBuffers(const Problem &p, const Mapping &m,
                          const hw::Target &target, unsigned last,
                          Reporter report) {
   TileExtents tiles;
-  getTileExtents(p, m, target.getFirstPerPELevel(), tiles);
+  getTileExtents(p, m, target, tiles);
   for (unsigned c = 1; c <= last; ++c) {
     const hw::MemoryLevel &level = target.levels[c];
     if (level.capacityBytes == 0)
@@ -129,7 +158,9 @@ static bool checkBuffers(const Problem &p, const Mapping &m,
                      .str();
     report("the tiles at " + level.name + " take " + Twine(bytes) + " bytes (" +
            parts + ") but it holds " + Twine(level.capacityBytes) +
-           (level.perPE ? " per PE" : ""));
+           (level.perPE                  ? " per PE"
+            : target.getInstances(c) > 1 ? " per instance"
+                                         : ""));
     return false;
   }
   return true;
@@ -139,15 +170,23 @@ static bool checkBuffers(const Problem &p, const Mapping &m,
 /// and the tiles fit every buffer.
 static bool checkArrayAndBuffers(const Problem &p, const Mapping &m,
                                  const hw::Target &target, Reporter report) {
-  int64_t x = m.getSpatialX(p.numDims), y = m.getSpatialY(p.numDims);
-  if (x > target.array.cols)
-    return fail(report, "the X (column) factors multiply to " + Twine(x) +
-                            " but the array has " + Twine(target.array.cols) +
-                            " columns");
-  if (y > target.array.rows)
-    return fail(report, "the Y (row) factors multiply to " + Twine(y) +
-                            " but the array has " + Twine(target.array.rows) +
-                            " rows");
+  auto fanouts = target.getFanouts();
+  for (auto [f, fanout] : llvm::enumerate(fanouts)) {
+    int64_t x = m.getSpatialX(f, p.numDims), y = m.getSpatialY(f, p.numDims);
+    bool one = fanouts.size() == 1;
+    if (x > fanout.x)
+      return fail(report,
+                  "the " + axisName(target, f, true) +
+                      " (column) factors multiply to " + Twine(x) + " but " +
+                      (one ? "the array has " + Twine(fanout.x) + " columns"
+                           : Twine(fanout.x) + " instances fan out there"));
+    if (y > fanout.y)
+      return fail(report,
+                  "the " + axisName(target, f, false) +
+                      " (row) factors multiply to " + Twine(y) + " but " +
+                      (one ? "the array has " + Twine(fanout.y) + " rows"
+                           : Twine(fanout.y) + " instances fan out there"));
+  }
   return checkBuffers(p, m, target, m.numLevels - 1, report);
 }
 
@@ -188,8 +227,10 @@ static bool checkMapping(const Problem &p, const Mapping &m,
   for (unsigned d = 0; d < p.numDims; ++d) {
     if (!checkLoop(p, m, target, d, report))
       return false;
-    padded = SaturatingMultiply<uint64_t>(
-        padded, SaturatingMultiply<uint64_t>(m.spatialX[d], m.spatialY[d]));
+    for (unsigned f = 0; f < kMaxFanouts; ++f)
+      padded = SaturatingMultiply<uint64_t>(
+          padded,
+          SaturatingMultiply<uint64_t>(m.spatialX[f][d], m.spatialY[f][d]));
     for (unsigned l = 0; l < m.numLevels; ++l)
       padded = SaturatingMultiply<uint64_t>(padded, m.factors[l][d]);
   }

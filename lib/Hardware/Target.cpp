@@ -82,6 +82,36 @@ unsigned Target::getFirstPerPELevel() const {
   return levels.size();
 }
 
+int64_t Target::getInstancesX(unsigned level) const {
+  return levels[level].perPE ? array.cols : levels[level].instancesX;
+}
+
+int64_t Target::getInstancesY(unsigned level) const {
+  return levels[level].perPE ? array.rows : levels[level].instancesY;
+}
+
+unsigned Target::getNumFanouts() const {
+  unsigned n = 0;
+  for (unsigned l = 0; l < levels.size(); ++l) {
+    bool last = l + 1 == levels.size();
+    n += (last ? array.cols * array.rows : getInstances(l + 1)) >
+         getInstances(l);
+  }
+  return n;
+}
+
+SmallVector<Target::Fanout, kMaxFanouts> Target::getFanouts() const {
+  SmallVector<Fanout, kMaxFanouts> fanouts;
+  for (unsigned l = 0; l < levels.size(); ++l) {
+    bool last = l + 1 == levels.size();
+    int64_t x = (last ? array.cols : getInstancesX(l + 1)) / getInstancesX(l);
+    int64_t y = (last ? array.rows : getInstancesY(l + 1)) / getInstancesY(l);
+    if (x * y > 1)
+      fanouts.push_back({l, x, y});
+  }
+  return fanouts;
+}
+
 Error Target::validate() const {
   if (name.empty())
     return fieldError("name", "must not be empty");
@@ -125,7 +155,7 @@ Error Target::validate() const {
                                             "' of levels[" + Twine(j) + "]");
     if (level.capacityBytes < 0)
       return fieldError(at + ".capacity_bytes", "must not be negative");
-    if (level.capacityBytes == 0 && i != 0)
+    if (level.capacityBytes == 0 && i != 0 && level.holds != 0)
       return fieldError(at + ".capacity_bytes",
                         "is 0 (unbounded), which only the outermost level "
                         "(DRAM) may be");
@@ -139,8 +169,6 @@ Error Target::validate() const {
       return fieldError(at + ".read_energy_pj", "must not be negative");
     if (level.writeEnergyPJ && *level.writeEnergyPJ < 0)
       return fieldError(at + ".write_energy_pj", "must not be negative");
-    if (level.holds == 0)
-      return fieldError(at + ".holds", "must name at least one tensor");
     if (seenPerPE && !level.perPE)
       return fieldError(at + ".per_pe",
                         "is false below a per-PE level; shared levels come "
@@ -149,6 +177,29 @@ Error Target::validate() const {
       return fieldError(at + ".per_pe",
                         "is true for the outermost level; it must be shared");
     seenPerPE |= level.perPE;
+    if (level.perPE && (level.instancesX != 1 || level.instancesY != 1))
+      return fieldError(at + ".instances",
+                        "is set on a per-PE level, which has one instance "
+                        "per PE; give per_pe or instances, not both");
+    if (level.instancesX < 1 || array.cols % level.instancesX)
+      return fieldError(at + ".instances",
+                        "has " + Twine(level.instancesX) +
+                            " along X; it must divide the array's " +
+                            Twine(array.cols) + " columns");
+    if (level.instancesY < 1 || array.rows % level.instancesY)
+      return fieldError(at + ".instances",
+                        "has " + Twine(level.instancesY) +
+                            " along Y; it must divide the array's " +
+                            Twine(array.rows) + " rows");
+    if (i > 0 && (getInstancesX(i) % getInstancesX(i - 1) ||
+                  getInstancesY(i) % getInstancesY(i - 1)))
+      return fieldError(
+          at + ".instances",
+          "gives " + Twine(getInstancesX(i)) + " x " + Twine(getInstancesY(i)) +
+              " instances, not a multiple of the " +
+              Twine(getInstancesX(i - 1)) + " x " +
+              Twine(getInstancesY(i - 1)) + " of " + levels[i - 1].name +
+              " above it: each instance feeds a grid below");
   }
   for (auto [i, level] : llvm::enumerate(levels))
     if (level.name == "X" || level.name == "Y")
@@ -184,6 +235,21 @@ Error Target::validate() const {
     return fieldError("levels[0].holds",
                       "must hold input, weight and output: the outermost "
                       "level is where every tensor lives");
+  if (levels.front().instancesX != 1 || levels.front().instancesY != 1)
+    return fieldError("levels[0].instances",
+                      "must be [1, 1]: the outermost level is shared");
+  auto fanouts = getFanouts();
+  if (fanouts.size() > kMaxFanouts)
+    return fieldError("levels", "have " + Twine(fanouts.size()) +
+                                    " fan-outs (levels whose instances "
+                                    "grow); at most " +
+                                    Twine(kMaxFanouts) + " are supported");
+  if (array.systolic && fanouts.size() > 1)
+    return fieldError("array.systolic",
+                      "is true, but the levels fan out " +
+                          Twine(fanouts.size()) +
+                          " times; a systolic array has one fan-out (shared "
+                          "levels, then per-PE ones)");
   return Error::success();
 }
 
@@ -345,7 +411,7 @@ double Target::getAreaMM2() const {
     double one = level.areaMM2
                      ? *level.areaMM2
                      : double(level.capacityBytes) * 8 * kSramUm2PerBit * 1e-6;
-    area += one * (level.perPE ? double(array.getNumPEs()) : 1.0);
+    area += one * double(getInstances(i));
   }
   return area;
 }

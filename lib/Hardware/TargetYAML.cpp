@@ -24,6 +24,8 @@ namespace {
 struct LevelYAML {
   MemoryLevel level;
   std::vector<std::string> holds;
+  /// [X, Y]: instances along the array's columns and rows.
+  std::vector<int64_t> instances;
 };
 /// The post-processing unit as written: operations by name, energies by
 /// operation name.
@@ -120,6 +122,7 @@ template <> struct MappingTraits<LevelYAML> {
     io.mapRequired("name", l.level.name);
     io.mapRequired("capacity_bytes", l.level.capacityBytes);
     io.mapOptional("per_pe", l.level.perPE, false);
+    io.mapOptional("instances", l.instances);
     io.mapRequired("word_bits", l.level.wordBits);
     io.mapRequired("read_bandwidth", l.level.readBandwidth);
     io.mapRequired("write_bandwidth", l.level.writeBandwidth);
@@ -191,6 +194,16 @@ Expected<Target> tandem::hw::parseTarget(StringRef yaml, StringRef fileName) {
   }
   for (auto [i, l] : llvm::enumerate(parsed.levels)) {
     MemoryLevel level = l.level;
+    if (!l.instances.empty()) {
+      if (l.instances.size() != 2)
+        return createStringError(
+            inconvertibleErrorCode(),
+            "%s: 'levels[%zu].instances' has %zu entries; expected [X, Y] "
+            "(instances along the array's columns and rows)",
+            fileName.str().c_str(), i, l.instances.size());
+      level.instancesX = l.instances[0];
+      level.instancesY = l.instances[1];
+    }
     level.holds = 0;
     for (const std::string &h : l.holds) {
       if (h == "input")
@@ -219,7 +232,9 @@ std::string tandem::hw::printTarget(const Target &target) {
   out.target = target;
   out.target.array.networkEnergyPJ = target.getNetworkEnergyPJ();
   for (auto [i, level] : llvm::enumerate(target.levels)) {
-    LevelYAML l{level, {}};
+    LevelYAML l{level, {}, {}};
+    if (level.instancesX * level.instancesY > 1)
+      l.instances = {level.instancesX, level.instancesY};
     l.level.readEnergyPJ = target.getReadEnergyPJ(i);
     l.level.writeEnergyPJ = target.getWriteEnergyPJ(i);
     for (unsigned k = 0; k < kNumTensorKinds; ++k)

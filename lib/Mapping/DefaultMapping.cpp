@@ -83,8 +83,13 @@ Mapping mapping::defaultMapping(const Problem &p, const hw::Target &target) {
       capacity /= f;
     }
   };
-  fill(y, target.array.rows, m.spatialY);
-  fill(x, target.array.cols, m.spatialX);
+  // Each fan-out's axes in turn, outermost first (one on most targets: the
+  // array's rows and columns).
+  auto fanouts = target.getFanouts();
+  for (auto [f, fanout] : llvm::enumerate(fanouts)) {
+    fill(y, fanout.y, m.spatialY[f]);
+    fill(x, fanout.x, m.spatialX[f]);
+  }
 
   // Loop order at every level: loops that index the stationary tensor
   // outermost, the rest innermost, so its tiles stay put across them.

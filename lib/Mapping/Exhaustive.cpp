@@ -44,11 +44,8 @@ void Searcher::exhaustive() {
       allOrders(m);
       return;
     }
-    for (auto [i, f] : llvm::enumerate(space.getChoices(d))) {
-      for (unsigned l = 0; l < levels; ++l)
-        m.factors[l][d] = f[l];
-      m.spatialX[d] = f[levels];
-      m.spatialY[d] = f[levels + 1];
+    for (const SlotFactors &f : space.getChoices(d)) {
+      space.setSlots(m, d, f);
       // Loops not placed yet sit at DRAM, their smallest footprint inside:
       // if this already breaks a rule, every completion does.
       if (fits(m))
@@ -58,9 +55,10 @@ void Searcher::exhaustive() {
         return;
       }
     }
-    for (unsigned l = 0; l < levels; ++l)
-      m.factors[l][d] = l == 0 ? problem().extents[d] : 1;
-    m.spatialX[d] = m.spatialY[d] = 1;
+    SlotFactors unplaced;
+    unplaced.fill(1);
+    unplaced[0] = problem().extents[d];
+    space.setSlots(m, d, unplaced);
   };
   walk(0);
   result.complete = complete && !outOfTime;

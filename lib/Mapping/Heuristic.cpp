@@ -69,12 +69,34 @@ Mapping Searcher::fillTemporal(const std::array<int64_t, kMaxDims> &x,
   const unsigned n = problem().numDims, levels = space.getNumLevels();
   Mapping m = Mapping::identity(levels);
   const auto &order = space.getOrders()[orderIndex];
-  for (unsigned d = 0; d < n; ++d) {
-    m.spatialX[d] = x[d];
-    m.spatialY[d] = y[d];
-    m.factors[0][d] = llvm::divideCeilSigned(
-        llvm::divideCeilSigned(problem().extents[d], x[d]), y[d]);
+  // The splits are over the whole array; each loop's factor is shared out
+  // over the fan-outs (one, the array, on most targets), outermost first,
+  // each taking the largest divisor of what is left that fits.
+  auto fanouts = target().getFanouts();
+  for (bool isX : {true, false}) {
+    SmallVector<int64_t, cost::kMaxFanouts> room;
+    for (const hw::Target::Fanout &f : fanouts)
+      room.push_back(isX ? f.x : f.y);
+    for (unsigned d = 0; d < n; ++d) {
+      int64_t left = isX ? x[d] : y[d];
+      for (unsigned f = 0; f < fanouts.size() && left > 1; ++f) {
+        int64_t take = 1;
+        for (int64_t g = std::min(left, room[f]); g > 1; --g)
+          if (left % g == 0) {
+            take = g;
+            break;
+          }
+        if (fanouts.size() == 1)
+          take = left; // the array takes it whole, padding included
+        (isX ? m.spatialX : m.spatialY)[f][d] = take;
+        room[f] /= take;
+        left /= take;
+      }
+    }
   }
+  for (unsigned d = 0; d < n; ++d)
+    m.factors[0][d] =
+        llvm::divideCeilSigned(problem().extents[d], m.getSpatial(d));
   for (unsigned l = 0; l < levels; ++l)
     m.order[l] = order;
   growTemporalTiles(problem(), target(), m);
@@ -169,13 +191,11 @@ Searcher::innerTiles(const Mapping &seed, unsigned limit, bool maximalOnly) {
     return std::nullopt;
   const unsigned inner = levels - 1;
   Mapping m = Mapping::identity(levels);
-  for (unsigned d = 0; d < n; ++d) {
-    m.spatialX[d] = seed.spatialX[d];
-    m.spatialY[d] = seed.spatialY[d];
-    m.factors[0][d] = llvm::divideCeilSigned(
-        llvm::divideCeilSigned(problem().extents[d], m.spatialX[d]),
-        m.spatialY[d]);
-  }
+  m.spatialX = seed.spatialX;
+  m.spatialY = seed.spatialY;
+  for (unsigned d = 0; d < n; ++d)
+    m.factors[0][d] =
+        llvm::divideCeilSigned(problem().extents[d], m.getSpatial(d));
   std::optional<std::pair<double, Mapping>> best;
   unsigned leaves = 0;
   std::function<void(unsigned)> walk = [&](unsigned d) {

@@ -19,22 +19,22 @@ using namespace tandem;
 using namespace tandem::mapping;
 using hw::TensorKind;
 
-/// Every way to split `extent` over the slots (levels 0..L-1, then X and Y)
-/// with `limit[s]` the largest factor slot `s` may take (0: closed). The
-/// spatial factors may leave a remainder (the last spatial tile is padded:
-/// an array of 12 rows can take 12 of 256 channels, 22 times); the temporal
-/// factors then split what is left exactly, DRAM taking the rest. Splits
-/// with a factor that is all padding are dropped later by the validity
-/// check.
+/// Every way to split `extent` over the slots (levels 0..L-1, then the
+/// spatial slots from `firstSpatial` on) with `limit[s]` the largest factor
+/// slot `s` may take (0: closed). The spatial factors may leave a remainder
+/// (the last spatial tile is padded: an array of 12 rows can take 12 of 256
+/// channels, 22 times); the temporal factors then split what is left
+/// exactly, DRAM taking the rest. Splits with a factor that is all padding
+/// are dropped later by the validity check.
 static void factorizations(int64_t extent, ArrayRef<int64_t> limit,
+                           unsigned firstSpatial,
                            SmallVectorImpl<SlotFactors> &out) {
-  unsigned slotX = limit.size() - 2, slotY = limit.size() - 1;
   SlotFactors current;
   current.fill(1);
   SmallVector<int64_t> divisors;
   std::function<void(unsigned, int64_t)> place = [&](unsigned slot,
                                                      int64_t rest) {
-    if (slot == slotX) {
+    if (slot == firstSpatial) {
       current[0] = rest;
       out.push_back(current);
       return;
@@ -49,23 +49,30 @@ static void factorizations(int64_t extent, ArrayRef<int64_t> limit,
     }
     current[slot] = 1;
   };
-  int64_t maxX = std::min(extent, std::max<int64_t>(limit[slotX], 1));
-  for (int64_t x = 1; x <= maxX; ++x) {
-    int64_t maxY = std::min(llvm::divideCeilSigned(extent, x),
-                            std::max<int64_t>(limit[slotY], 1));
-    for (int64_t y = 1; y <= maxY; ++y) {
-      int64_t rest =
-          llvm::divideCeilSigned(llvm::divideCeilSigned(extent, x), y);
+  // The spatial slots, each any value up to its limit that still leaves
+  // something to cover.
+  std::function<void(unsigned, int64_t)> spread = [&](unsigned slot,
+                                                      int64_t covered) {
+    if (slot == limit.size()) {
+      int64_t rest = llvm::divideCeilSigned(extent, covered);
       getDivisors(rest, divisors);
-      current[slotX] = x;
-      current[slotY] = y;
       place(1, rest);
+      return;
     }
-  }
+    int64_t most = std::min(llvm::divideCeilSigned(extent, covered),
+                            std::max<int64_t>(limit[slot], 1));
+    for (int64_t f = 1; f <= most; ++f) {
+      current[slot] = f;
+      spread(slot + 1, covered * f);
+    }
+    current[slot] = 1;
+  };
+  spread(firstSpatial, 1);
 }
 
 MapSpace::MapSpace(const Problem &problem, const hw::Target &target)
-    : problem(problem), target(target), numLevels(target.levels.size()) {
+    : problem(problem), target(target), numLevels(target.levels.size()),
+      fanouts(target.getFanouts()) {
   const unsigned n = problem.numDims;
   if (target.array.flexibleDataflow) {
     allowedX = allowedY = (1u << n) - 1;
@@ -114,22 +121,23 @@ void MapSpace::computeChoices() const {
   const unsigned n = problem.numDims;
   // Factor choices per loop, each checked alone (the other loops' tiles at
   // their smallest) against the array and the buffers.
-  SmallVector<int64_t, kMaxLevels + 2> limit(numLevels + 2, INT64_MAX);
+  const unsigned slots = getNumSlots();
+  SmallVector<int64_t, kMaxLevels + 2 * cost::kMaxFanouts> limit(slots,
+                                                                 INT64_MAX);
   Mapping probe = Mapping::identity(numLevels);
   for (unsigned d = 0; d < n; ++d)
     probe.factors[0][d] = problem.extents[d];
   choices.resize(n);
   for (unsigned d = 0; d < n; ++d) {
-    limit[numLevels] = allowsX(d) ? target.array.cols : 0;
-    limit[numLevels + 1] = allowsY(d) ? target.array.rows : 0;
+    for (unsigned slot = numLevels; slot < slots; ++slot) {
+      bool isX = (slot - numLevels) % 2 == 0;
+      limit[slot] = (isX ? allowsX(d) : allowsY(d)) ? getSlotCapacity(slot) : 0;
+    }
     SmallVector<SlotFactors> all;
-    factorizations(problem.extents[d], limit, all);
+    factorizations(problem.extents[d], limit, numLevels, all);
     for (const SlotFactors &f : all) {
       Mapping m = probe;
-      for (unsigned l = 0; l < numLevels; ++l)
-        m.factors[l][d] = f[l];
-      m.spatialX[d] = f[numLevels];
-      m.spatialY[d] = f[numLevels + 1];
+      setSlots(m, d, f);
       if (cost::isValidMapping(problem, m, target))
         choices[d].push_back(f);
     }
@@ -158,13 +166,8 @@ Mapping MapSpace::build(ArrayRef<unsigned> choice,
                         ArrayRef<unsigned> order) const {
   computeChoices();
   Mapping m = Mapping::identity(numLevels);
-  for (unsigned d = 0; d < problem.numDims; ++d) {
-    const SlotFactors &f = choices[d][choice[d]];
-    for (unsigned l = 0; l < numLevels; ++l)
-      m.factors[l][d] = f[l];
-    m.spatialX[d] = f[numLevels];
-    m.spatialY[d] = f[numLevels + 1];
-  }
+  for (unsigned d = 0; d < problem.numDims; ++d)
+    setSlots(m, d, choices[d][choice[d]]);
   for (unsigned l = 0; l < numLevels; ++l)
     m.order[l] = orders[order[l]];
   return m;
@@ -183,7 +186,7 @@ void MapSpace::getNeighbors(unsigned d, unsigned i,
                             SmallVectorImpl<unsigned> &out) const {
   computeChoices();
   const SlotFactors &f = choices[d][i];
-  unsigned slots = numLevels + 2;
+  const unsigned slots = getNumSlots();
   // A spatial factor one larger or smaller, DRAM absorbing the change.
   for (unsigned axis = numLevels; axis < slots; ++axis)
     for (int64_t delta : {-1, 1}) {
@@ -191,9 +194,10 @@ void MapSpace::getNeighbors(unsigned d, unsigned i,
       g[axis] += delta;
       if (g[axis] < 1)
         continue;
-      int64_t rest = llvm::divideCeilSigned(
-          llvm::divideCeilSigned(problem.extents[d], g[numLevels]),
-          g[numLevels + 1]);
+      int64_t spatial = 1;
+      for (unsigned s = numLevels; s < slots; ++s)
+        spatial *= g[s];
+      int64_t rest = llvm::divideCeilSigned(problem.extents[d], spatial);
       int64_t inner = 1;
       for (unsigned l = 1; l < numLevels; ++l)
         inner *= g[l];
@@ -241,6 +245,34 @@ void MapSpace::getNeighbors(unsigned d, unsigned i,
   }
 }
 
+int64_t MapSpace::getSlotCapacity(unsigned slot) const {
+  if (slot < numLevels)
+    return INT64_MAX;
+  const hw::Target::Fanout &f = fanouts[(slot - numLevels) / 2];
+  return (slot - numLevels) % 2 == 0 ? f.x : f.y;
+}
+
+SlotFactors MapSpace::getSlots(const Mapping &m, unsigned d) const {
+  SlotFactors f;
+  f.fill(1);
+  for (unsigned l = 0; l < numLevels; ++l)
+    f[l] = m.factors[l][d];
+  for (unsigned i = 0; i < fanouts.size(); ++i) {
+    f[numLevels + 2 * i] = m.spatialX[i][d];
+    f[numLevels + 2 * i + 1] = m.spatialY[i][d];
+  }
+  return f;
+}
+
+void MapSpace::setSlots(Mapping &m, unsigned d, const SlotFactors &f) const {
+  for (unsigned l = 0; l < numLevels; ++l)
+    m.factors[l][d] = f[l];
+  for (unsigned i = 0; i < fanouts.size(); ++i) {
+    m.spatialX[i][d] = f[numLevels + 2 * i];
+    m.spatialY[i][d] = f[numLevels + 2 * i + 1];
+  }
+}
+
 std::string mapping::getProblemKey(const Problem &p) {
   std::string key;
   llvm::raw_string_ostream os(key);
@@ -250,7 +282,7 @@ std::string mapping::getProblemKey(const Problem &p) {
     os << "|" << t.present << ":" << t.bits << ":";
     for (unsigned c = 0; c < t.rank; ++c) {
       os << t.size[c] << "(";
-      for (unsigned d = 0; d < p.numDims; ++d)
+      for (unsigned d = 0; d < p.getNumSourceDims(); ++d)
         os << t.coeff[c][d] << " ";
       os << ")";
     }

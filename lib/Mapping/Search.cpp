@@ -142,13 +142,7 @@ std::optional<Genome> Searcher::toGenome(const Mapping &m) const {
   Genome g;
   const unsigned levels = space.getNumLevels();
   for (unsigned d = 0; d < problem().numDims; ++d) {
-    SlotFactors f;
-    f.fill(1);
-    for (unsigned l = 0; l < levels; ++l)
-      f[l] = m.factors[l][d];
-    f[levels] = m.spatialX[d];
-    f[levels + 1] = m.spatialY[d];
-    auto i = space.findChoice(d, f);
+    auto i = space.findChoice(d, space.getSlots(m, d));
     if (!i)
       return std::nullopt;
     g.choice[d] = *i;

@@ -29,7 +29,7 @@ def report(build_dir, mlir, target, fmt, tmp_path):
 @pytest.mark.parametrize("target", PRESETS)
 def test_json_report_covers_every_layer(target, resnet18_mlir, build_dir, tmp_path):
     r = json.loads(report(build_dir, resnet18_mlir, target, "json", tmp_path))
-    assert r["schema"] == "tandem-cost-report/2"
+    assert r["schema"] == "tandem-cost-report/3"
     ops = {op["name"]: op for op in r["ops"]}
     convs = [op for op in r["ops"] if op["kind"] == "conv2d"]
     # ResNet-18: 17 3x3/7x7 convolutions and 3 1x1 downsample convolutions,

@@ -36,6 +36,7 @@ namespace tandem::cost {
 constexpr unsigned kMaxDims = accel::kMaxLoops;
 constexpr unsigned kMaxCoords = accel::kMaxRank;
 constexpr unsigned kMaxLevels = hw::kMaxMemoryLevels;
+constexpr unsigned kMaxFanouts = hw::kMaxFanouts;
 using hw::kNumTensorKinds;
 
 /// A contraction as the cost model sees it: Timeloop's problem shape with
@@ -175,18 +176,28 @@ struct Mapping {
   std::array<std::array<int64_t, kMaxDims>, kMaxLevels> factors{};
   /// Per level, the loop order, outermost first (a permutation of dims).
   std::array<std::array<uint8_t, kMaxDims>, kMaxLevels> order{};
-  /// Spatial factors on the array's columns (X) and rows (Y). The array sits
-  /// just above the first per-PE level.
-  std::array<int64_t, kMaxDims> spatialX{};
-  std::array<int64_t, kMaxDims> spatialY{};
+  /// Spatial factors per fan-out of the target (Target::getFanouts(),
+  /// outermost first), along the array's columns (X) and rows (Y). A
+  /// fan-out sits below level `above`: its factors spread the tiles of the
+  /// level below over that level's instances (or over the PEs).
+  std::array<std::array<int64_t, kMaxDims>, kMaxFanouts> spatialX{};
+  std::array<std::array<int64_t, kMaxDims>, kMaxFanouts> spatialY{};
   /// Per level, bit k: data space k passes through without being kept,
   /// though the target lets the level hold it (0: as the target says).
   std::array<uint8_t, kMaxLevels> bypass{};
 
   /// All factors 1, identity orders, no bypass.
   static Mapping identity(unsigned numLevels);
-  int64_t getSpatialX(unsigned numDims) const;
-  int64_t getSpatialY(unsigned numDims) const;
+  /// Product of the X (Y) factors of fan-out `fanout`.
+  int64_t getSpatialX(unsigned fanout, unsigned numDims) const;
+  int64_t getSpatialY(unsigned fanout, unsigned numDims) const;
+  /// Loop `d`'s spatial factors over every fan-out.
+  int64_t getSpatial(unsigned d) const {
+    int64_t s = 1;
+    for (unsigned f = 0; f < kMaxFanouts; ++f)
+      s *= spatialX[f][d] * spatialY[f][d];
+    return s;
+  }
   /// Whether level `level` keeps data space `kind` under this mapping.
   bool holds(const hw::Target &target, unsigned level,
              hw::TensorKind kind) const {
@@ -196,27 +207,28 @@ struct Mapping {
 };
 
 /// tiles[c][d]: iterations of loop d inside one tile held at level c >= 1:
-/// the factors at c and every level inside it, and, for shared levels (c <
-/// `firstPerPE`), the spatial factors too (the tile serves all PEs). Level
-/// 0 holds whole tensors and is left unset.
+/// the factors at c and every level inside it, and the spatial factors of
+/// every fan-out below c (one instance's tile serves the instances below
+/// it). Level 0 holds whole tensors and is left unset.
 using TileExtents = std::array<std::array<int64_t, kMaxDims>, kMaxLevels>;
 void getTileExtents(const Problem &problem, const Mapping &mapping,
-                    unsigned firstPerPE, TileExtents &tiles);
+                    const hw::Target &target, TileExtents &tiles);
 
 /// Checks `mapping` against the problem and the target: factors cover every
 /// dim (product >= extent, with no factor that could be dropped: the
 /// remainder policy is "pad the last tile"), orders are permutations,
-/// spatial factors fit the array, bypasses name what the target keeps there
-/// (never at the outermost level), and every bounded level holds its tiles.
-/// The error says which factor breaks which rule.
+/// spatial factors fit each fan-out, bypasses name what the target keeps
+/// there (never at the outermost level), and every bounded level holds its
+/// tiles. The error says which factor breaks which rule.
 llvm::Error verifyMapping(const Problem &problem, const Mapping &mapping,
                           const hw::Target &target);
 /// The same rules, without the message (fast; for searches).
 bool isValidMapping(const Problem &problem, const Mapping &mapping,
                     const hw::Target &target);
-/// The rules that involve several loops: spatial factors fit the array and
-/// tiles fit the buffers. Enough for a mapping whose every loop is valid on
-/// its own, as the map space's choices are (and loop orders permutations).
+/// The rules that involve several loops: spatial factors fit the fan-outs
+/// and tiles fit the buffers. Enough for a mapping whose every loop is valid
+/// on its own, as the map space's choices are (and loop orders
+/// permutations).
 bool fitsArrayAndBuffers(const Problem &problem, const Mapping &mapping,
                          const hw::Target &target);
 /// The rules on loop `d` alone (factors cover it, none is all padding).
@@ -226,22 +238,37 @@ bool isValidLoop(const Problem &problem, const Mapping &mapping,
 bool fitsBuffers(const Problem &problem, const Mapping &mapping,
                  const hw::Target &target, unsigned last);
 
-/// What one evaluation produces.
+/// What one evaluation produces. Counts follow Timeloop's definitions
+/// (totals over instances, in elements): a level's reads serve its
+/// children (or the PEs) and, for outputs, send partial sums back down;
+/// fills arrive from its parent; output updates arrive from its children;
+/// drains read a level's final outputs to write them up to its parent,
+/// which Timeloop does not count as reads (they are charged here, and
+/// reported on their own).
 struct Cost {
-  /// Per level and tensor: element reads and writes (fills and updates).
-  std::array<std::array<double, kNumTensorKinds>, kMaxLevels> reads{};
-  std::array<std::array<double, kNumTensorKinds>, kMaxLevels> writes{};
+  using PerLevel = std::array<std::array<double, kNumTensorKinds>, kMaxLevels>;
+  /// Every count zero.
+  Cost() { clear(kMaxLevels); }
+  /// Only the first `numLevels` levels' counts zero (evaluate() fills the
+  /// rest of a fresh Cost itself; the others are never read).
+  struct PartlyCleared {
+    unsigned numLevels;
+  };
+  explicit Cost(PartlyCleared p) { clear(p.numLevels); }
+
+  PerLevel reads, fills, updates, drains;
   /// Operand words moved over the array network (per destination PE).
   double networkWords = 0;
   double computeCycles = 0;
-  /// Per level: words read and written (all instances), and the cycles
-  /// that traffic needs at the level's bandwidth.
-  std::array<double, kMaxLevels> readWords{};
-  std::array<double, kMaxLevels> writeWords{};
-  std::array<double, kMaxLevels> bandwidthCycles{};
+  /// Per level: words read (drains included) and written (fills and
+  /// updates), all instances, and the cycles that traffic needs at the
+  /// level's bandwidth.
+  std::array<double, kMaxLevels> readWords;
+  std::array<double, kMaxLevels> writeWords;
+  std::array<double, kMaxLevels> bandwidthCycles;
   double cycles = 0;
   /// Energy (pJ): per memory level, network, arithmetic.
-  std::array<double, kMaxLevels> levelEnergyPJ{};
+  std::array<double, kMaxLevels> levelEnergyPJ;
   double networkEnergyPJ = 0;
   double computeEnergyPJ = 0;
   double energyPJ = 0;
@@ -251,24 +278,60 @@ struct Cost {
   int64_t activePEs = 0;
   /// Index of the binding level, or -1 when compute binds.
   int bindingLevel = -1;
+
+private:
+  void clear(unsigned numLevels) {
+    for (unsigned c = 0; c < numLevels; ++c) {
+      reads[c] = fills[c] = updates[c] = drains[c] = {0, 0, 0};
+      readWords[c] = writeWords[c] = bandwidthCycles[c] = levelEnergyPJ[c] = 0;
+    }
+  }
 };
 
 /// What evaluate() needs of a problem on a target, computed once: energies
-/// per access and per operation, words per element, bandwidths, the array's
-/// fold model. Searches evaluate millions of mappings of one problem.
-/// Holds pointers: the problem and target must outlive it.
+/// per access and per operation, words per element, bandwidths, the
+/// fan-outs, how each loop moves each tensor's tiles, the array's fold
+/// model. Searches evaluate millions of mappings of one problem. Holds
+/// pointers: the problem and target must outlive it.
 struct CostContext {
   CostContext(const Problem &problem, const hw::Target &target);
 
   const Problem *problem;
   const hw::Target *target;
-  unsigned numLevels, firstPerPE;
+  unsigned numLevels;
   /// The loops with an extent above 1 (the others have factor 1 in every
   /// valid mapping and change nothing).
   unsigned numActiveDims = 0;
   std::array<uint8_t, kMaxDims> activeDims{};
+  /// The fan-outs: the level each sits below.
+  unsigned numFanouts = 0;
+  std::array<unsigned, kMaxFanouts> fanoutAbove{};
+  /// Per level, the fan-out just below it, or -1.
+  std::array<int8_t, kMaxLevels> fanoutBelow{};
   /// The target's `holds` mask per level.
   std::array<uint8_t, kMaxLevels> holds{};
+  /// Per data space, its coordinates as the problem's loops index them: for
+  /// each, the loops (extent above 1) and their coefficients. Tiles that
+  /// differ along a coordinate are different data; a loop that shares a
+  /// coordinate with another slides a window over it (a halo).
+  struct Coordinate {
+    unsigned numLoops = 0;
+    std::array<uint8_t, kMaxDims> loops{};
+    std::array<int64_t, kMaxDims> coeffs{};
+    int64_t size = 1;
+  };
+  std::array<unsigned, kNumTensorKinds> numCoords{};
+  /// Whether some coordinate of the data space has several loops, and the
+  /// loops that index it (each once, when none shares).
+  std::array<bool, kNumTensorKinds> sharesCoords{};
+  std::array<unsigned, kNumTensorKinds> numRelevant{};
+  std::array<std::array<uint8_t, kMaxCoords + kMaxDims>, kNumTensorKinds>
+      relevantLoops{};
+  std::array<std::array<Coordinate, kMaxCoords + kMaxDims>, kNumTensorKinds>
+      coords{};
+  /// Per data space and loop: the coordinate along which the loop slides
+  /// its tiles with overlap, or -1.
+  std::array<std::array<int8_t, kMaxDims>, kNumTensorKinds> slideCoord{};
   /// Words of level c per element of data space k (bits over word bits).
   std::array<std::array<double, kNumTensorKinds>, kMaxLevels> wordsPerElement{};
   std::array<double, kMaxLevels> readEnergyPJ{}, writeEnergyPJ{};

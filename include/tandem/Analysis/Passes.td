@@ -38,7 +38,7 @@ def CostReportPass : Pass<"accel-cost-report", "::mlir::ModuleOp"> {
     dataflow. Operand widths come from the element types (the storage type
     of `!quant.uniform`); float tensors count as `float-bits` wide (default:
     the array's width). Text reports energy in uJ and latency in ms; JSON
-    (schema `tandem-cost-report/2`, docs/cost-model.md) in pJ and ms.
+    (schema `tandem-cost-report/3`, docs/cost-model.md) in pJ and ms.
 
     With `annotate`, every costed op also gets an `accel.cost` attribute
     (`#accel.cost<...>`), and every fused op `accel.fused_into`, for tests.
@@ -58,7 +58,7 @@ def CostReportPass : Pass<"accel-cost-report", "::mlir::ModuleOp"> {
                clEnumValN(::tandem::ReportFormat::Text, "text",
                           "a table for people (uJ, ms)"),
                clEnumValN(::tandem::ReportFormat::JSON, "json",
-                          "tandem-cost-report/2 (pJ, ms)"))}]>,
+                          "tandem-cost-report/3 (pJ, ms)"))}]>,
     Option<"output", "output", "std::string", /*default=*/"\"-\"",
            "Where to write the report (- for standard output)">,
     Option<"annotate", "annotate", "bool", /*default=*/"false",

@@ -58,6 +58,8 @@ constexpr unsigned kNumTensorKinds = 3;
 /// Most memory levels a target may have (the cost model keeps per-level
 /// state in fixed-size arrays).
 constexpr unsigned kMaxMemoryLevels = 6;
+/// Most fan-outs (spatial levels) between the memory levels and the PEs.
+constexpr unsigned kMaxFanouts = 3;
 /// Largest array side; keeps PE counts far from overflow.
 constexpr int64_t kMaxArraySide = 1 << 16;
 
@@ -99,6 +101,10 @@ struct MemoryLevel {
   int64_t capacityBytes = 0;
   /// One instance per PE (below the array) instead of one shared.
   bool perPE = false;
+  /// Otherwise, its instances as a grid along the array's columns (X) and
+  /// rows (Y): a level between two fan-outs, such as one buffer per column
+  /// of PEs (1 x 1: one shared instance).
+  int64_t instancesX = 1, instancesY = 1;
   int64_t wordBits = 64;
   /// Words per cycle per instance.
   double readBandwidth = 1;
@@ -106,7 +112,8 @@ struct MemoryLevel {
   /// Energy per word access (pJ); defaults from capacity (see Energy.cpp).
   std::optional<double> readEnergyPJ;
   std::optional<double> writeEnergyPJ;
-  /// Which tensors the level keeps (bit i: TensorKind i).
+  /// Which tensors the level keeps (bit i: TensorKind i); none for a level
+  /// that only marks where a fan-out sits (Timeloop's dummy buffers).
   unsigned holds = 0b111;
   /// Area per instance (mm^2); defaults from capacity.
   std::optional<double> areaMM2;
@@ -179,6 +186,22 @@ struct Target {
   /// The levels above the array (shared) come first, then the per-PE ones;
   /// this is the index of the first per-PE level (== levels.size() if none).
   unsigned getFirstPerPELevel() const;
+  /// Instances of level `level` along the array's columns and rows.
+  int64_t getInstancesX(unsigned level) const;
+  int64_t getInstancesY(unsigned level) const;
+  int64_t getInstances(unsigned level) const {
+    return getInstancesX(level) * getInstancesY(level);
+  }
+  /// A spatial level: where one instance of level `above` feeds `x` x `y`
+  /// instances of the level below it (or, below the last level, PEs).
+  struct Fanout {
+    unsigned above = 0;
+    int64_t x = 1, y = 1;
+  };
+  /// The fan-outs, outermost first: one wherever the instance count grows
+  /// (a target with shared levels over per-PE ones has exactly one).
+  llvm::SmallVector<Fanout, kMaxFanouts> getFanouts() const;
+  unsigned getNumFanouts() const;
 
   /// Checks every field; the error names the field ("levels[1].capacity_bytes
   /// must be positive") and the target file when given.

@@ -29,8 +29,9 @@ using cost::kMaxLevels;
 using cost::Mapping;
 using cost::Problem;
 
-/// Factors of one loop per slot: the memory levels, then X, then Y.
-using SlotFactors = std::array<int64_t, kMaxLevels + 2>;
+/// Factors of one loop per slot: the memory levels, then X and Y of each
+/// fan-out.
+using SlotFactors = std::array<int64_t, kMaxLevels + 2 * cost::kMaxFanouts>;
 
 class MapSpace {
 public:
@@ -39,6 +40,15 @@ public:
   const Problem &getProblem() const { return problem; }
   const hw::Target &getTarget() const { return target; }
   unsigned getNumLevels() const { return numLevels; }
+  /// Slots of a SlotFactors: the levels, then X and Y of each fan-out.
+  unsigned getNumSlots() const { return numLevels + 2 * fanouts.size(); }
+  /// Whether slot `slot` is spatial, and how many PEs (or instances) it
+  /// spans.
+  bool isSpatialSlot(unsigned slot) const { return slot >= numLevels; }
+  int64_t getSlotCapacity(unsigned slot) const;
+  /// Loop `d`'s factors in `mapping` as slots, and back.
+  SlotFactors getSlots(const Mapping &mapping, unsigned d) const;
+  void setSlots(Mapping &mapping, unsigned d, const SlotFactors &f) const;
   /// Ways to split loop `d` over the slots (each fits the array and, alone,
   /// the buffers).
   llvm::ArrayRef<SlotFactors> getChoices(unsigned d) const;
@@ -73,6 +83,7 @@ private:
   const Problem &problem;
   const hw::Target &target;
   unsigned numLevels;
+  llvm::SmallVector<hw::Target::Fanout, cost::kMaxFanouts> fanouts;
   uint32_t allowedX = 0, allowedY = 0;
   /// Computed on first use (mutable: a cache).
   void computeChoices() const;

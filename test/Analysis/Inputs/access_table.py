@@ -1,6 +1,8 @@
 """Prints a --accel-cost-report JSON report as short lines for FileCheck:
 
-  NAME LEVEL input R/W weight R/W output R/W [post_processing R/W]
+  NAME LEVEL input R/F weight R/F output R/F/U/D [post_processing R/W]
+    (reads/fills, and for outputs updates/drains; the post-processing
+    unit's DRAM reads/writes)
   NAME cycles C (compute C, post-processing C, bound by L) energy E pJ
        (LEVEL E ... network E compute E post_processing E) utilization U
        [fused NAME ...]
@@ -18,8 +20,17 @@ def number(x):
 report = json.load(sys.stdin)
 for op in report["ops"]:
     for level, tensors in op["accesses"].items():
-        cells = [f"{k} {number(tensors[k]['reads'])}/{number(tensors[k]['writes'])}"
-                 for k in ("input", "weight", "output", "post_processing") if k in tensors]
+        def cell(k):
+            t = tensors[k]
+            if k == "post_processing":
+                keys = ("reads", "writes")
+            elif k == "output":
+                keys = ("reads", "fills", "updates", "drains")
+            else:
+                keys = ("reads", "fills")
+            return f"{k} " + "/".join(number(t[key]) for key in keys)
+        cells = [cell(k) for k in ("input", "weight", "output", "post_processing")
+                 if k in tensors]
         print(op["name"], level, " ".join(cells))
     energy = " ".join(f"{k} {number(v)}" for k, v in op["energy_breakdown_pj"].items())
     fused = "".join(f" fused {f['name']}" + (" (folded)" if f["folded"] else "")

@@ -68,8 +68,14 @@ TEST(MapSpaceTest, SplitsCoverTheExtentWithPaddedSpatialTiles) {
 TEST(MapSpaceTest, NeighborsMoveOnePrimeOrStepASpatialFactor) {
   Tiny t(12);
   MapSpace space(t.problem, t.target);
-  SlotFactors start = {12, 1, 1, 1};
-  start[4] = start[5] = start[6] = start[7] = 1;
+  // Slots: DRAM, RF, X, Y; the unused ones stay 1.
+  auto slots = [](std::initializer_list<int64_t> used) {
+    SlotFactors f;
+    f.fill(1);
+    std::copy(used.begin(), used.end(), f.begin());
+    return f;
+  };
+  SlotFactors start = slots({12, 1, 1, 1});
   auto i = space.findChoice(0, start);
   ASSERT_TRUE(i.has_value());
   llvm::SmallVector<unsigned> neighbors;
@@ -79,9 +85,8 @@ TEST(MapSpaceTest, NeighborsMoveOnePrimeOrStepASpatialFactor) {
     reached.push_back(space.getChoices(0)[j]);
   // A 2 or a 3 from DRAM to RF (only 2 fits), to X (2 or 3), to Y (2 or 3
   // does not fit 2 rows); X and Y one larger: 2 and 2.
-  auto has = [&](SlotFactors f) {
-    f[4] = f[5] = f[6] = f[7] = 1;
-    return llvm::is_contained(reached, f);
+  auto has = [&](std::initializer_list<int64_t> used) {
+    return llvm::is_contained(reached, slots(used));
   };
   EXPECT_TRUE(has({6, 2, 1, 1}));
   EXPECT_TRUE(has({6, 1, 2, 1}));
@@ -125,8 +130,8 @@ TEST(MapSpaceTest, EverySearchReturnsAValidMapping) {
       EXPECT_FALSE(bool(err))
           << stringifyStrategy(s).str() << " on " << extent << ": "
           << llvm::toString(std::move(err)) << " in factors DRAM "
-          << r.mapping.factors[0][0] << ", X " << r.mapping.spatialX[0]
-          << ", Y " << r.mapping.spatialY[0];
+          << r.mapping.factors[0][0] << ", X " << r.mapping.spatialX[0][0]
+          << ", Y " << r.mapping.spatialY[0][0];
     }
   }
 }

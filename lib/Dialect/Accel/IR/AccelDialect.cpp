@@ -205,8 +205,9 @@ LogicalResult MappingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     StringRef name = level.name.getValue();
     if (name.empty())
       return emitError() << "mapping level " << i << " has no name";
+    // The axes X and Y appear once per fan-out; memory levels once.
     for (unsigned j = 0; j < i; ++j)
-      if (levels[j].name == level.name)
+      if (levels[j].name == level.name && !level.isSpatial())
         return emitError() << "mapping lists '" << name << "' twice";
     if (level.loops.size() != level.factors.size())
       return emitError() << "mapping level '" << name
