@@ -220,18 +220,18 @@ CostContext::CostContext(const Problem &p, const hw::Target &t)
       for (unsigned i = 0; i < coords[k][c].numLoops; ++i)
         relevantLoops[k][numRelevant[k]++] = coords[k][c].loops[i];
     }
-    // A loop slides a window when it shares its only coordinate with
-    // another loop (p in h = p + r): consecutive tiles overlap.
+    // Each loop's coordinate and coefficient, for the halo: -1 when the
+    // loop does not index the data space, -2 when it indexes several
+    // coordinates (its moves never overlap).
     for (unsigned d = 0; d < p.numDims; ++d) {
-      int found = -1, count = 0;
+      int found = -1;
       for (unsigned c = 0; c < numCoords[k]; ++c)
         for (unsigned i = 0; i < coords[k][c].numLoops; ++i)
           if (coords[k][c].loops[i] == d) {
-            found = c;
-            ++count;
+            found = found == -1 ? int(c) : -2;
+            coordCoeff[k][d] = coords[k][c].coeffs[i];
           }
-      if (count == 1 && coords[k][found].numLoops > 1)
-        slideCoord[k][d] = found;
+      slideCoord[k][d] = int8_t(found);
     }
   }
   for (unsigned c = 0; c < numLevels; ++c) {
@@ -335,6 +335,73 @@ static inline double distinctTiles(const CostContext &ctx, unsigned k,
   return distinct;
 }
 
+/// How many whole tiles level `c` fetches of data space `k` (one with
+/// overlapping coordinates) per instance, by Timeloop's rule: the first tile
+/// whole; each step of the innermost loop above that indexes `k` only the
+/// part the previous tile did not cover (the halo); any other move whole,
+/// unless it happens to shift the tile exactly as that step does (an outer
+/// loop continuing the same slide). A loop j's move shifts the tile by its
+/// own step and moves every loop inside it back to its start. Loops not
+/// indexing `k` innermost keep the tile resident (no move at all).
+static double fetchedTiles(const CostContext &ctx, const Mapping &m, unsigned k,
+                           unsigned c, double count, const TileExtents &tiles,
+                           const int64_t *const *spreadAt) {
+  const unsigned n = ctx.problem->numDims;
+  const unsigned numCoords = ctx.numCoords[k];
+  int64_t span[kMaxCoords + kMaxDims], back[kMaxCoords + kMaxDims],
+      slide[kMaxCoords + kMaxDims];
+  for (unsigned i = 0; i < numCoords; ++i) {
+    const CostContext::Coordinate &coord = ctx.coords[k][i];
+    int64_t s = 1;
+    for (unsigned j = 0; j < coord.numLoops; ++j)
+      s += coord.coeffs[j] * (tiles[c][coord.loops[j]] - 1);
+    span[i] = std::min(s, coord.size);
+    back[i] = 0;
+  }
+  // Walking the loops above from the innermost out; loop j moves
+  // (factor - 1) times per pass of the loops outside it.
+  double tilesFetched = 1, halo = 1, inner = 1;
+  bool first = true;
+  for (unsigned l = c; l-- > 0;)
+    for (unsigned i = n; i-- > 0;) {
+      const unsigned d = m.order[l][i];
+      const int64_t f = m.factors[l][d];
+      const int coord = ctx.slideCoord[k][d];
+      if (f == 1 || (first && coord == -1))
+        continue;
+      // One step of the loop covers what the levels and fan-outs inside
+      // it cover of d.
+      int64_t step = spreadAt[l][d];
+      if (l + 1 < m.numLevels)
+        step *= tiles[l + 1][d];
+      inner *= double(f);
+      const double times = count / inner * double(f - 1);
+      bool sameSlide = coord != -2;
+      double shared = sameSlide ? 1 : 0;
+      for (unsigned j = 0; j < numCoords; ++j) {
+        int64_t shift = -back[j];
+        if (int(j) == coord)
+          shift += ctx.coordCoeff[k][d] * step;
+        if (first)
+          slide[j] = shift;
+        sameSlide &= shift == slide[j];
+        shared *= double(std::max<int64_t>(0, span[j] - std::abs(shift))) /
+                  double(span[j]);
+      }
+      if (first) {
+        // Steps that share nothing: every tile is fetched whole.
+        if (shared == 0)
+          return count;
+        halo = 1 - shared;
+        first = false;
+      }
+      tilesFetched += times * (sameSlide ? halo : 1);
+      if (coord >= 0)
+        back[coord] += ctx.coordCoeff[k][d] * step * (f - 1);
+    }
+  return tilesFetched;
+}
+
 Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
   const Problem &p = *ctx.problem;
   const unsigned numLevels = m.numLevels, n = p.numDims;
@@ -347,11 +414,9 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
   const unsigned numActive = ctx.numActiveDims;
   const uint8_t *active = ctx.activeDims.data();
 
-  // spreadOf[f][d]: loop d's spatial factor at fan-out f; below[c][d]: its
-  // factors over the fan-outs below level c (below[numLevels]: none);
-  // instances[c]: the level's instances in use.
+  // spreadOf[f][d]: loop d's spatial factor at fan-out f; instances[c]: the
+  // level's instances in use.
   int64_t spreadOf[kMaxFanouts][kMaxDims];
-  int64_t below[kMaxLevels + 1][kMaxDims];
   double instances[kMaxLevels];
   double fanoutUsed[kMaxFanouts];
   int64_t activePEs = 1;
@@ -373,8 +438,7 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
   }
   cost.activePEs = activePEs;
 
-  // tiles[c]: as getTileExtents, for the active loops; below[c][d] on the
-  // way.
+  // tiles[c]: as getTileExtents, for the active loops.
   int64_t one[kMaxDims];
   std::fill(one, one + kMaxDims, 1);
   const int64_t *spreadAt[kMaxLevels];
@@ -384,14 +448,11 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
   for (unsigned i = 0; i < numActive; ++i) {
     const unsigned d = active[i];
     int64_t inner = 1, spread = 1;
-    below[numLevels][d] = 1;
     for (unsigned c = numLevels; c-- > 1;) {
       inner *= m.factors[c][d];
       spread *= spreadAt[c][d];
-      below[c][d] = spread;
       tiles[c][d] = inner * spread;
     }
-    below[0][d] = spread * spreadAt[0][d];
   }
   // above[c]: temporal iterations of the levels above c.
   int64_t above[kMaxLevels + 1];
@@ -408,15 +469,13 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
   // Walking each level's loops from the innermost out, for every tensor at
   // once: `trailing` is the product of the non-unit loops that do not index
   // the tensor before the first that does, `touches` whether one does,
-  // `ownRelevant` the product of the loops that do, `first` the innermost
-  // non-unit loop. A child level's tile stays resident across the trailing
-  // loops above it (Timeloop's reuse): reuse(c) = trailing[c-1], times
-  // reuse(c-1) while no level in between touches it. Branch-free: this is
-  // the evaluation's hottest loop.
+  // `ownRelevant` the product of the loops that do. A child level's tile stays
+  // resident across the trailing loops above it (Timeloop's reuse): reuse(c) =
+  // trailing[c-1], times reuse(c-1) while no level in between touches it.
+  // Branch-free: this is the evaluation's hottest loop.
   int64_t trailing[kMaxLevels][kNumTensorKinds];
   int64_t ownRelevant[kMaxLevels][kNumTensorKinds];
   unsigned touches[kMaxLevels];
-  int firstLoop[kMaxLevels];
   const uint32_t relevant[kNumTensorKinds] = {
       p.tensors[0].relevant, p.tensors[1].relevant, p.tensors[2].relevant};
   for (unsigned l = 0; l + 1 < numLevels; ++l) {
@@ -428,7 +487,6 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
       loops[count] = d;
       count += m.factors[l][d] != 1;
     }
-    firstLoop[l] = count ? int(loops[0]) : -1;
     int64_t tr[kNumTensorKinds] = {1, 1, 1}, own[kNumTensorKinds] = {1, 1, 1};
     unsigned touched = 0;
     for (unsigned j = 0; j < count; ++j) {
@@ -449,25 +507,29 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
     }
   }
 
-  // The spatial factors of the fan-outs between levels `from` and `to`
-  // (below `to`'s parent chain): usually one fan-out, read in place.
-  int64_t spreadBuffer[kMaxDims];
-  auto getSpread = [&](unsigned from, unsigned to) -> const int64_t * {
-    int only = -1, found = 0;
-    for (unsigned l = from; l < to; ++l)
-      if (ctx.fanoutBelow[l] >= 0) {
-        only = ctx.fanoutBelow[l];
-        ++found;
-      }
-    if (found == 1)
-      return spreadOf[only];
-    for (unsigned i = 0; i < numActive; ++i)
-      spreadBuffer[active[i]] = 1;
-    for (unsigned l = from; l < to; ++l)
-      if (const int f = ctx.fanoutBelow[l]; f >= 0)
-        for (unsigned i = 0; i < numActive; ++i)
-          spreadBuffer[active[i]] *= spreadOf[f][active[i]];
-    return spreadBuffer;
+  // Distinct tiles of data space k among the children of one instance of
+  // level `from` at level `to`, whose tiles span `childTile`: at each
+  // fan-out in between, innermost first, the distinct tiles among its
+  // children (each child of an outer fan-out holds the union of its own
+  // children's tiles, which differ as soon as one of theirs does: Timeloop
+  // shares only identical tiles, fan-out by fan-out).
+  int64_t unionTile[kMaxDims];
+  auto distinctGroups = [&](unsigned k, unsigned from, unsigned to,
+                            const int64_t *childTile) {
+    double groups = 1;
+    const int64_t *extent = childTile;
+    for (unsigned l = to; l-- > from;) {
+      const int f = ctx.fanoutBelow[l];
+      if (f < 0)
+        continue;
+      groups *= distinctTiles(ctx, k, spreadOf[f], extent);
+      if (ctx.numFanouts == 1)
+        break;
+      for (unsigned i = 0; i < numActive; ++i)
+        unionTile[active[i]] = extent[active[i]] * spreadOf[f][active[i]];
+      extent = unionTile;
+    }
+    return groups;
   };
 
   double networkBits = 0;
@@ -496,43 +558,15 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
       double groups = children;
       if (crossing &&
           (k == hw::Output ? ctx.spatialReduction : ctx.multicast)) {
-        groups = distinctTiles(ctx, k, getSpread(parent, c), tiles[c].data());
+        groups = distinctGroups(k, parent, c, tiles[c].data());
       }
       if (k != hw::Output) {
-        // What one instance fetches: every new tile, less the part a
-        // sliding window shares with the one before it (Timeloop's halo:
-        // while the innermost loop above keeps moving the tile by the same
-        // step; its first step after an outer loop moves is a whole tile).
-        double fetched = count * tile;
-        int d1 = -1, l1 = 0;
-        if (ctx.sharesCoords[k] && reuse == 1)
-          for (unsigned l = c; l-- > 0 && d1 < 0;)
-            if (firstLoop[l] >= 0) {
-              d1 = firstLoop[l];
-              l1 = l;
-            }
-        if (d1 >= 0 && ctx.slideCoord[k][d1] >= 0) {
-          const CostContext::Coordinate &coord =
-              ctx.coords[k][ctx.slideCoord[k][d1]];
-          // One step of d1 at level l1 moves the tile by what the levels
-          // and fan-outs below l1 cover of d1.
-          int64_t step = below[l1][d1];
-          for (unsigned l = l1 + 1; l < numLevels; ++l)
-            step *= m.factors[l][d1];
-          int64_t span = 1, shift = 0;
-          for (unsigned i = 0; i < coord.numLoops; ++i) {
-            const unsigned e = coord.loops[i];
-            span += coord.coeffs[i] * (tiles[c][e] - 1);
-            if (e == unsigned(d1))
-              shift = coord.coeffs[i] * step;
-          }
-          span = std::min(span, coord.size);
-          if (shift < span) {
-            const double sweeps = count / double(m.factors[l1][d1]);
-            fetched = sweeps * tile +
-                      (count - sweeps) * tile * double(shift) / double(span);
-          }
-        }
+        // What one instance fetches: every new tile, less what it shares
+        // with the tile before it (Timeloop's halo).
+        const double fetched =
+            ctx.sharesCoords[k] && count > 1
+                ? tile * fetchedTiles(ctx, m, k, c, count, tiles, spreadAt)
+                : count * tile;
         cost.fills[c][k] += fetched * instances[c];
         cost.reads[parent][k] += fetched * groups * instances[parent];
         if (crossing)
@@ -557,7 +591,7 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
     const double pes = double(activePEs) / instances[innermost];
     double groups = pes;
     if (pes > 1 && (k == hw::Output ? ctx.spatialReduction : ctx.multicast)) {
-      groups = distinctTiles(ctx, k, getSpread(innermost, numLevels), one);
+      groups = distinctGroups(k, innermost, numLevels, one);
     }
     const double accesses = steps * groups * instances[innermost];
     if (k != hw::Output) {

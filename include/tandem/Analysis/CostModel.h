@@ -329,9 +329,10 @@ struct CostContext {
       relevantLoops{};
   std::array<std::array<Coordinate, kMaxCoords + kMaxDims>, kNumTensorKinds>
       coords{};
-  /// Per data space and loop: the coordinate along which the loop slides
-  /// its tiles with overlap, or -1.
+  /// Per data space and loop: the one coordinate the loop indexes, -1 if
+  /// none, -2 if several; and its coefficient there.
   std::array<std::array<int8_t, kMaxDims>, kNumTensorKinds> slideCoord{};
+  std::array<std::array<int64_t, kMaxDims>, kNumTensorKinds> coordCoeff{};
   /// Words of level c per element of data space k (bits over word bits).
   std::array<std::array<double, kNumTensorKinds>, kMaxLevels> wordsPerElement{};
   std::array<double, kMaxLevels> readEnergyPJ{}, writeEnergyPJ{};
