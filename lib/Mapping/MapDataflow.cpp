@@ -49,6 +49,7 @@ struct MapDataflowPass
     options.strategy = search;
     options.seed = seed;
     options.timeBudgetMs = timeBudgetMs;
+    options.searchBypass = bypass;
     auto loaded = hw::loadTarget(target);
     if (!loaded) {
       emitError(module.getLoc(), llvm::toString(loaded.takeError()));

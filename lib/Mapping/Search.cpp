@@ -157,6 +157,50 @@ std::optional<Genome> Searcher::toGenome(const Mapping &m) const {
   return g;
 }
 
+void Searcher::chooseBypass() {
+  // The (level, tensor) pairs a bypass may drop.
+  const Problem &p = problem();
+  SmallVector<std::pair<unsigned, unsigned>, 16> options;
+  for (unsigned l = 1; l < space.getNumLevels(); ++l)
+    for (unsigned k = 0; k < cost::kNumTensorKinds; ++k)
+      if (p.tensors[k].present &&
+          target().levels[l].holdsKind(hw::TensorKind(k)))
+        options.push_back({l, k});
+  if (options.empty())
+    return;
+  const Mapping best = result.mapping;
+  auto withBypass = [&](uint32_t mask) {
+    Mapping m = best;
+    for (auto [i, option] : llvm::enumerate(options))
+      if (mask & (1u << i))
+        m.bypass[option.first] |= 1u << option.second;
+    return m;
+  };
+  if (options.size() <= 8) {
+    for (uint32_t mask = 1; mask < (1u << options.size()) && !outOfTime; ++mask)
+      if (Mapping m = withBypass(mask); valid(m))
+        consider(m);
+    return;
+  }
+  // Greedy: add the bypass that helps most while one does.
+  uint32_t mask = 0;
+  for (bool improved = true; improved && !outOfTime;) {
+    improved = false;
+    uint32_t bestMask = mask;
+    for (unsigned i = 0; i < options.size(); ++i)
+      if (!(mask & (1u << i)))
+        if (Mapping m = withBypass(mask | (1u << i)); valid(m)) {
+          double before = result.score;
+          consider(m);
+          if (result.score < before) {
+            bestMask = mask | (1u << i);
+            improved = true;
+          }
+        }
+    mask = bestMask;
+  }
+}
+
 /// The seeds as scored genomes.
 std::vector<Genome> Searcher::getSeedGenomes(bool thorough) {
   std::vector<Genome> genomes;
@@ -215,6 +259,8 @@ SearchResult mapping::search(const MapSpace &space,
     // constructive one, which always finds the trivial tiling at least.
     if (!s.result.found)
       s.heuristic();
+    if (options.searchBypass && s.result.found)
+      s.chooseBypass();
   }
   s.result.strategy = strategy;
   s.result.seconds =

@@ -70,6 +70,10 @@ public:
   heuristic(llvm::SmallVectorImpl<std::pair<double, Mapping>> *found = nullptr);
   void random(std::mt19937 &rng);
   void local();
+  /// Tries the best mapping with every combination of bypasses the target
+  /// allows (the levels below the outermost dropping tensors they keep);
+  /// greedy, one bypass at a time, when there are more than 256.
+  void chooseBypass();
   void genetic(std::mt19937 &rng);
 
   // Shared pieces.

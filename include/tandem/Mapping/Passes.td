@@ -28,7 +28,11 @@ def MapDataflowPass : Pass<"accel-map-dataflow", "::mlir::ModuleOp"> {
     `local`). `auto` runs exhaustive when the layer has at most 20,000
     factorizations, genetic from 10^8 on, and local in between. Results
     are deterministic for a `seed` unless `time-budget-ms` cuts a search
-    short.
+    short. With `bypass` (the default), the best tiling is then tried with
+    every combination of bypasses the target allows (a level passing a
+    tensor it could keep straight to the next level in, as Timeloop's
+    mapper chooses per layer; greedily when there are more than 256), and
+    the mapping keeps the best.
 
     The problems come from the workload model, as `--accel-cost-report`
     sees them: the contractions that run on the PE array (element-wise ops
@@ -75,6 +79,9 @@ def MapDataflowPass : Pass<"accel-map-dataflow", "::mlir::ModuleOp"> {
            "Wall-clock cap per layer in milliseconds (0: none)">,
     Option<"floatBits", "float-bits", "int64_t", /*default=*/"0",
            "Width assumed for float tensors (0: the array's width)">,
+    Option<"bypass", "bypass", "bool", /*default=*/"true",
+           "Also search which tensors each level below DRAM bypasses "
+           "(false: every level keeps what the target says it holds)">,
     Option<"stats", "stats", "bool", /*default=*/"false",
            "Print one line per searched layer: strategy, evaluations, "
            "time, cost">,
