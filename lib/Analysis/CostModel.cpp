@@ -287,17 +287,6 @@ Cost cost::evaluate(const Problem &p, const Mapping &m,
   return evaluate(CostContext(p, target), m);
 }
 
-/// Distinct values of a*i + b*j for i < s, j < t (a, b > 0): all s*t
-/// pairs, less those that repeat a value with a smaller j. With a and b
-/// divided by their gcd, (i, j) and (i + b, j - a) collide.
-static double distinctSums(int64_t a, int64_t s, int64_t b, int64_t t) {
-  int64_t g = std::gcd(a, b);
-  a /= g;
-  b /= g;
-  return double(s) * double(t) - double(std::max<int64_t>(0, t - a)) *
-                                     double(std::max<int64_t>(0, s - b));
-}
-
 /// How many distinct tiles of data space `k` the children of one parent
 /// instance hold at once, when loop d is spread over `spread[d]` of them
 /// and a child's tile covers `step[d]` iterations of it: children that
@@ -330,7 +319,7 @@ static inline double distinctTiles(const CostContext &ctx, unsigned k,
       }
       ++n;
     }
-    distinct *= n == 2 ? distinctSums(a[0], s[0], a[1], s[1]) : product;
+    distinct *= n == 2 ? getDistinctSums(a[0], s[0], a[1], s[1]) : product;
   }
   return distinct;
 }

@@ -13,6 +13,7 @@
 
 #include "tandem/Analysis/MappingAttrConversion.h"
 #include "tandem/Analysis/Passes.h"
+#include "tandem/Analysis/ScaleSimCounts.h"
 #include "tandem/Analysis/WorkloadModel.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Mapping/DefaultMapping.h"
@@ -80,6 +81,13 @@ struct CostReportPass
       return signalPassFailure();
     }
     const hw::Target &hwTarget = *loaded;
+    if (scalesimCounts && !hwTarget.array.systolic) {
+      emitError(module.getLoc(),
+                "--accel-cost-report scalesim-counts=true needs a systolic "
+                "target (SCALE-Sim models systolic arrays only); target '")
+          << hwTarget.name << "' is not (array.systolic: false)";
+      return signalPassFailure();
+    }
     const WorkloadModel &model = getAnalysis<WorkloadModel>();
     CostOptions options;
     options.floatBits = floatBits;
@@ -186,6 +194,16 @@ struct CostReportPass
         os << cost::toMappingAttr(&getContext(), r.mapping, *r.problem, t)
                   .getBody();
       os << "\n";
+      if (scalesimCounts && r.unit == Unit::Array) {
+        cost::ScaleSimCounts c = cost::getScaleSimCounts(*r.problem, t);
+        os << llvm::formatv(
+            "    SCALE-Sim counts: SRAM ifmap reads {0}, filter reads {1}, "
+            "ofmap writes {2}; DRAM ifmap reads {3}, filter reads {4}, "
+            "ofmap writes {5}\n",
+            int64_t(c.sramIfmapReads), int64_t(c.sramFilterReads),
+            int64_t(c.sramOfmapWrites), int64_t(c.dramIfmapReads),
+            int64_t(c.dramFilterReads), int64_t(c.dramOfmapWrites));
+      }
       if (!r.fused.empty()) {
         os << "    fused:";
         for (auto [i, f] : llvm::enumerate(r.fused))
@@ -303,6 +321,21 @@ struct CostReportPass
                              {"output", p.tensors[hw::Output].bits}};
         row["mapping"] =
             cost::toMappingAttr(&getContext(), r.mapping, p, t).getBody();
+        if (scalesimCounts) {
+          cost::ScaleSimCounts c = cost::getScaleSimCounts(p, t);
+          row["scalesim_counts"] =
+              Object{{"operand_matrix", Object{{"rows", c.sr},
+                                               {"cols", c.sc},
+                                               {"streamed", c.t},
+                                               {"runs", c.runs}}},
+                     {"folds", c.rowFolds * c.colFolds * c.runs},
+                     {"sram_ifmap_reads", c.sramIfmapReads},
+                     {"sram_filter_reads", c.sramFilterReads},
+                     {"sram_ofmap_writes", c.sramOfmapWrites},
+                     {"dram_ifmap_reads", c.dramIfmapReads},
+                     {"dram_filter_reads", c.dramFilterReads},
+                     {"dram_ofmap_writes", c.dramOfmapWrites}};
+        }
       }
       ops.push_back(std::move(row));
     }
@@ -321,8 +354,9 @@ struct CostReportPass
                           {"mac", hw::stringifyMacKind(t.array.mac)},
                           {"dataflow", hw::stringifyDataflow(t.array.dataflow)},
                           {"post_processing_lanes", t.postProcessing.lanes}}},
-        {"options",
-         Object{{"float_bits", int64_t(floatBits)}, {"fuse", bool(fuse)}}},
+        {"options", Object{{"float_bits", int64_t(floatBits)},
+                           {"fuse", bool(fuse)},
+                           {"scalesim_counts", bool(scalesimCounts)}}},
         {"ops", std::move(ops)},
         {"host_fallback",
          Object{{"count", int64_t(hostOps.size())},

@@ -26,8 +26,10 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <numeric>
 #include <optional>
 #include <string>
 
@@ -136,6 +138,18 @@ LoopClasses classifyLoops(const Problem &problem);
 llvm::Expected<Problem>
 flattenLoops(const Problem &problem,
              llvm::ArrayRef<llvm::SmallVector<unsigned, kMaxDims>> groups);
+
+/// Distinct values of a*i + b*j for i < s, j < t (a, b > 0): all s*t
+/// pairs, less those that repeat a value with a smaller j. With a and b
+/// divided by their gcd, (i, j) and (i + b, j - a) collide. (A strided
+/// window's exact rows: p * stride + r.)
+inline double getDistinctSums(int64_t a, int64_t s, int64_t b, int64_t t) {
+  int64_t g = std::gcd(a, b);
+  a /= g;
+  b /= g;
+  return double(s) * double(t) - double(std::max<int64_t>(0, t - a)) *
+                                     double(std::max<int64_t>(0, s - b));
+}
 
 /// SCALE-Sim's operand matrices for a systolic array with `dataflow`: the
 /// source loops laid out on the array's rows and on its columns, outermost

@@ -40,6 +40,11 @@ def CostReportPass : Pass<"accel-cost-report", "::mlir::ModuleOp"> {
     the array's width). Text reports energy in uJ and latency in ms; JSON
     (schema `tandem-cost-report/3`, docs/cost-model.md) in pJ and ms.
 
+    Access counts follow Timeloop's definitions (reads, fills, updates and
+    drains per level). On a systolic target, `scalesim-counts` adds SCALE-Sim
+    v2's (operand SRAM reads and output SRAM writes per fold, DRAM traffic),
+    which count what crosses the array's edges (docs/fidelity.md).
+
     With `annotate`, every costed op also gets an `accel.cost` attribute
     (`#accel.cost<...>`), and every fused op `accel.fused_into`, for tests.
 
@@ -68,6 +73,9 @@ def CostReportPass : Pass<"accel-cost-report", "::mlir::ModuleOp"> {
     Option<"fuse", "fuse", "bool", /*default=*/"true",
            "Fuse element-wise ops into their producers' output stages "
            "(false: every op on its own, through DRAM)">,
+    Option<"scalesimCounts", "scalesim-counts", "bool", /*default=*/"false",
+           "Also report each array row's access counts as SCALE-Sim v2 "
+           "defines them (systolic targets only)">,
   ];
 }
 
