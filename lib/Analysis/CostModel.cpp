@@ -332,61 +332,60 @@ static inline double distinctTiles(const CostContext &ctx, unsigned k,
 /// loop continuing the same slide). A loop j's move shifts the tile by its
 /// own step and moves every loop inside it back to its start. Loops not
 /// indexing `k` innermost keep the tile resident (no move at all).
-static double fetchedTiles(const CostContext &ctx, const Mapping &m, unsigned k,
-                           unsigned c, double count, const TileExtents &tiles,
+static double fetchedTiles(const CostContext &ctx, const Mapping &m,
+                           unsigned k, unsigned c, double count,
+                           const TileExtents &tiles,
                            const int64_t *const *spreadAt) {
   const unsigned n = ctx.problem->numDims;
-  const unsigned numCoords = ctx.numCoords[k];
-  int64_t span[kMaxCoords + kMaxDims], back[kMaxCoords + kMaxDims],
-      slide[kMaxCoords + kMaxDims];
-  for (unsigned i = 0; i < numCoords; ++i) {
-    const CostContext::Coordinate &coord = ctx.coords[k][i];
-    int64_t s = 1;
-    for (unsigned j = 0; j < coord.numLoops; ++j)
-      s += coord.coeffs[j] * (tiles[c][coord.loops[j]] - 1);
-    span[i] = std::min(s, coord.size);
-    back[i] = 0;
-  }
-  // Walking the loops above from the innermost out; loop j moves
-  // (factor - 1) times per pass of the loops outside it.
+  // The innermost move slides along `slide` by `shift` (of a tile spanning
+  // `span` there); `back` is how far the moves so far have taken the tile
+  // along it, `movedOther` whether one moved it along another coordinate
+  // (then no later move repeats the slide).
+  int slide = -1;
+  int64_t shift = 0, back = 0;
+  bool movedOther = false;
   double tilesFetched = 1, halo = 1, inner = 1;
-  bool first = true;
   for (unsigned l = c; l-- > 0;)
     for (unsigned i = n; i-- > 0;) {
       const unsigned d = m.order[l][i];
       const int64_t f = m.factors[l][d];
       const int coord = ctx.slideCoord[k][d];
-      if (f == 1 || (first && coord == -1))
+      if (f == 1 || (slide < 0 && coord == -1))
         continue;
       // One step of the loop covers what the levels and fan-outs inside
       // it cover of d.
       int64_t step = spreadAt[l][d];
       if (l + 1 < m.numLevels)
         step *= tiles[l + 1][d];
+      const int64_t move = coord >= 0 ? ctx.coordCoeff[k][d] * step : 0;
       inner *= double(f);
       const double times = count / inner * double(f - 1);
-      bool sameSlide = coord != -2;
-      double shared = sameSlide ? 1 : 0;
-      for (unsigned j = 0; j < numCoords; ++j) {
-        int64_t shift = -back[j];
-        if (int(j) == coord)
-          shift += ctx.coordCoeff[k][d] * step;
-        if (first)
-          slide[j] = shift;
-        sameSlide &= shift == slide[j];
-        shared *= double(std::max<int64_t>(0, span[j] - std::abs(shift))) /
-                  double(span[j]);
-      }
-      if (first) {
-        // Steps that share nothing: every tile is fetched whole.
-        if (shared == 0)
+      if (slide < 0) {
+        // A loop alone on its coordinate (or on several) moves the tile
+        // past itself: every tile is fetched whole.
+        if (coord < 0 || ctx.coords[k][coord].numLoops == 1)
           return count;
-        halo = 1 - shared;
-        first = false;
+        const CostContext::Coordinate &along = ctx.coords[k][coord];
+        int64_t span = 1;
+        for (unsigned j = 0; j < along.numLoops; ++j)
+          span += along.coeffs[j] * (tiles[c][along.loops[j]] - 1);
+        span = std::min(span, along.size);
+        if (move >= span)
+          return count;
+        slide = coord;
+        shift = move;
+        halo = double(shift) / double(span);
+        tilesFetched += times * halo;
+        back = move * (f - 1);
+        continue;
       }
+      const bool sameSlide =
+          coord == slide && !movedOther && move - back == shift;
       tilesFetched += times * (sameSlide ? halo : 1);
-      if (coord >= 0)
-        back[coord] += ctx.coordCoeff[k][d] * step * (f - 1);
+      if (coord == slide)
+        back += move * (f - 1);
+      else if (coord != -1)
+        movedOther = true;
     }
   return tilesFetched;
 }
