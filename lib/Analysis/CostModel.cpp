@@ -504,6 +504,12 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
   int64_t unionTile[kMaxDims];
   auto distinctGroups = [&](unsigned k, unsigned from, unsigned to,
                             const int64_t *childTile) {
+    if (ctx.numFanouts == 1) {
+      const unsigned above = ctx.fanoutAbove[0];
+      return above >= from && above < to
+                 ? distinctTiles(ctx, k, spreadOf[0], childTile)
+                 : 1.0;
+    }
     double groups = 1;
     const int64_t *extent = childTile;
     for (unsigned l = to; l-- > from;) {
@@ -511,8 +517,6 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
       if (f < 0)
         continue;
       groups *= distinctTiles(ctx, k, spreadOf[f], extent);
-      if (ctx.numFanouts == 1)
-        break;
       for (unsigned i = 0; i < numActive; ++i)
         unionTile[active[i]] = extent[active[i]] * spreadOf[f][active[i]];
       extent = unionTile;
