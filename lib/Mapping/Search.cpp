@@ -84,6 +84,15 @@ double Searcher::consider(const Mapping &m) {
     result.cost = c;
     result.score = s;
   }
+  if (best.size() < kBypassCandidates || s < best.back().first) {
+    auto at = llvm::partition_point(
+        best, [&](const auto &entry) { return entry.first < s; });
+    if (at == best.end() || at->first != s) {
+      best.insert(at, {s, m});
+      if (best.size() > kBypassCandidates)
+        best.pop_back();
+    }
+  }
   if ((result.evaluations & 1023) == 0)
     checkTime();
   return s;
@@ -160,44 +169,50 @@ std::optional<Genome> Searcher::toGenome(const Mapping &m) const {
 void Searcher::chooseBypass() {
   // The (level, tensor) pairs a bypass may drop.
   const Problem &p = problem();
-  SmallVector<std::pair<unsigned, unsigned>, 16> options;
+  SmallVector<std::pair<unsigned, unsigned>, 16> drops;
   for (unsigned l = 1; l < space.getNumLevels(); ++l)
     for (unsigned k = 0; k < cost::kNumTensorKinds; ++k)
       if (p.tensors[k].present &&
           target().levels[l].holdsKind(hw::TensorKind(k)))
-        options.push_back({l, k});
-  if (options.empty())
+        drops.push_back({l, k});
+  if (drops.empty())
     return;
-  const Mapping best = result.mapping;
-  auto withBypass = [&](uint32_t mask) {
-    Mapping m = best;
-    for (auto [i, option] : llvm::enumerate(options))
-      if (mask & (1u << i))
-        m.bypass[option.first] |= 1u << option.second;
-    return m;
-  };
-  if (options.size() <= 8) {
-    for (uint32_t mask = 1; mask < (1u << options.size()) && !outOfTime; ++mask)
-      if (Mapping m = withBypass(mask); valid(m))
-        consider(m);
-    return;
-  }
-  // Greedy: add the bypass that helps most while one does.
-  uint32_t mask = 0;
-  for (bool improved = true; improved && !outOfTime;) {
-    improved = false;
-    uint32_t bestMask = mask;
-    for (unsigned i = 0; i < options.size(); ++i)
-      if (!(mask & (1u << i)))
-        if (Mapping m = withBypass(mask | (1u << i)); valid(m)) {
-          double before = result.score;
+  // consider() below updates `best`: work on the tilings found so far.
+  SmallVector<Mapping, kBypassCandidates> tilings;
+  for (const auto &entry : best)
+    tilings.push_back(entry.second);
+  for (const Mapping &tiling : tilings) {
+    auto withBypass = [&](uint32_t mask) {
+      Mapping m = tiling;
+      for (auto [i, option] : llvm::enumerate(drops))
+        if (mask & (1u << i))
+          m.bypass[option.first] |= 1u << option.second;
+      return m;
+    };
+    if (drops.size() <= 8) {
+      for (uint32_t mask = 1; mask < (1u << drops.size()) && !outOfTime; ++mask)
+        if (Mapping m = withBypass(mask); valid(m))
           consider(m);
-          if (result.score < before) {
-            bestMask = mask | (1u << i);
-            improved = true;
+      continue;
+    }
+    // Greedy: add the bypass that helps this tiling most while one does.
+    uint32_t mask = 0;
+    double current = score(cost::evaluate(context, tiling), options.objective);
+    for (bool improved = true; improved && !outOfTime;) {
+      improved = false;
+      uint32_t bestMask = mask;
+      for (unsigned i = 0; i < drops.size(); ++i)
+        if (!(mask & (1u << i)))
+          if (Mapping m = withBypass(mask | (1u << i)); valid(m)) {
+            double s = consider(m);
+            if (s < current) {
+              current = s;
+              bestMask = mask | (1u << i);
+              improved = true;
+            }
           }
-        }
-    mask = bestMask;
+      mask = bestMask;
+    }
   }
 }
 

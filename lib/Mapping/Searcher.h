@@ -49,6 +49,10 @@ public:
   /// evaluation.
   const cost::CostContext context;
   SearchResult result;
+  /// The best few mappings considered (best first, distinct scores): the
+  /// tilings chooseBypass tries bypasses on.
+  static constexpr unsigned kBypassCandidates = 8;
+  llvm::SmallVector<std::pair<double, Mapping>, kBypassCandidates> best;
   Clock::time_point start = Clock::now();
   bool outOfTime = false;
 
@@ -70,9 +74,9 @@ public:
   heuristic(llvm::SmallVectorImpl<std::pair<double, Mapping>> *found = nullptr);
   void random(std::mt19937 &rng);
   void local();
-  /// Tries the best mapping with every combination of bypasses the target
-  /// allows (the levels below the outermost dropping tensors they keep);
-  /// greedy, one bypass at a time, when there are more than 256.
+  /// Tries the best few mappings with every combination of bypasses the
+  /// target allows (the levels below the outermost dropping tensors they
+  /// keep); greedy, one bypass at a time, when there are more than 256.
   void chooseBypass();
   void genetic(std::mt19937 &rng);
 

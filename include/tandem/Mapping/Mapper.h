@@ -134,7 +134,7 @@ struct SearchOptions {
   /// genetic: local searches at the end, from the best genomes and from
   /// random valid starts; local: half of this from random starts.
   unsigned climbs = 24;
-  /// Whether the best tiling is also tried with the bypasses the target
+  /// Whether the 8 best tilings are also tried with the bypasses the target
   /// allows (each level dropping some of the tensors it keeps).
   bool searchBypass = true;
 };

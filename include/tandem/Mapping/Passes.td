@@ -28,7 +28,7 @@ def MapDataflowPass : Pass<"accel-map-dataflow", "::mlir::ModuleOp"> {
     `local`). `auto` runs exhaustive when the layer has at most 20,000
     factorizations, genetic from 10^8 on, and local in between. Results
     are deterministic for a `seed` unless `time-budget-ms` cuts a search
-    short. With `bypass` (the default), the best tiling is then tried with
+    short. With `bypass` (the default), the 8 best tilings are then tried with
     every combination of bypasses the target allows (a level passing a
     tensor it could keep straight to the next level in, as Timeloop's
     mapper chooses per layer; greedily when there are more than 256), and
