@@ -42,8 +42,8 @@ std::optional<Genome> Searcher::emptyLevel(const Genome &g, unsigned from,
 }
 
 /// Steepest descent over single steps: one prime factor of one loop moved
-/// to another slot, a level emptied into another, or one level's order
-/// changed.
+/// to another slot, a level emptied into another, one level's order
+/// changed, or one bypass added or removed.
 void Searcher::hillClimb(Genome g) {
   const unsigned n = problem().numDims, levels = space.getNumLevels();
   SmallVector<unsigned> neighbors;
@@ -86,6 +86,23 @@ void Searcher::hillClimb(Genome g) {
           step.order[l] = o;
           tryStep(step);
         }
+    // One bypass added or removed, where the search chooses them.
+    if (options.searchBypass)
+      for (unsigned l = 1; l < levels; ++l)
+        for (unsigned k = 0; k < cost::kNumTensorKinds; ++k)
+          if (problem().tensors[k].present &&
+              target().levels[l].holdsKind(hw::TensorKind(k))) {
+            Genome step = g;
+            step.bypass ^= 1u << (l * cost::kNumTensorKinds + k);
+            Mapping m = build(step);
+            if (!valid(m))
+              continue;
+            double s = consider(m);
+            if (s < best.score) {
+              best = step;
+              best.score = s;
+            }
+          }
     if (!(best.score < g.score))
       return;
     g = best;

@@ -116,8 +116,13 @@ bool Searcher::fits(const Mapping &m) const {
 }
 
 Mapping Searcher::build(const Genome &g) const {
-  return space.build(ArrayRef<unsigned>(g.choice.data(), problem().numDims),
-                     ArrayRef<unsigned>(g.order.data(), space.getNumLevels()));
+  Mapping m =
+      space.build(ArrayRef<unsigned>(g.choice.data(), problem().numDims),
+                  ArrayRef<unsigned>(g.order.data(), space.getNumLevels()));
+  for (unsigned l = 0; l < space.getNumLevels(); ++l)
+    m.bypass[l] = (g.bypass >> (l * cost::kNumTensorKinds)) &
+                  ((1u << cost::kNumTensorKinds) - 1);
+  return m;
 }
 
 Genome Searcher::randomGenome(std::mt19937 &rng) const {
@@ -162,6 +167,7 @@ std::optional<Genome> Searcher::toGenome(const Mapping &m) const {
     if (it == orders.end())
       return std::nullopt;
     g.order[l] = it - orders.begin();
+    g.bypass |= uint32_t(m.bypass[l]) << (l * cost::kNumTensorKinds);
   }
   return g;
 }

@@ -34,6 +34,8 @@ using Clock = std::chrono::steady_clock;
 struct Genome {
   std::array<unsigned, kMaxDims> choice{};
   std::array<unsigned, kMaxLevels> order{};
+  /// Bit l * kNumTensorKinds + k: level l bypasses data space k.
+  uint32_t bypass = 0;
   double score = 0;
 };
 
