@@ -41,11 +41,22 @@ int64_t Problem::getFlattenedFootprint(hw::TensorKind t,
   std::array<int64_t, kMaxDims> source;
   source.fill(1);
   double scale = 1;
+  // Loops that do not index the tensor leave its footprint alone; unit
+  // loops' tiles may be unset.
+  const uint32_t relevant = tensors[t].relevant;
   for (unsigned d = 0; d < numDims; ++d) {
-    if (extents[d] == 1) // callers may leave unit loops' tiles unset
+    if (extents[d] == 1 || !(relevant & (1u << d)))
       continue;
     if (f.numMembers[d] == 1) {
       source[f.members[d][0]] = tile[d];
+      continue;
+    }
+    // Common cases first: a run of one index, or the whole group.
+    if (tile[d] == 1)
+      continue;
+    if (tile[d] >= extents[d]) {
+      for (unsigned i = 0; i < f.numMembers[d]; ++i)
+        source[f.members[d][i]] = f.sourceExtents[f.members[d][i]];
       continue;
     }
     int64_t rest = tile[d], box = 1;
@@ -53,13 +64,15 @@ int64_t Problem::getFlattenedFootprint(hw::TensorKind t,
       unsigned m = f.members[d][i];
       source[m] = std::min(rest, f.sourceExtents[m]);
       box *= source[m];
-      rest = llvm::divideCeilSigned(rest, f.sourceExtents[m]);
+      rest = (rest + f.sourceExtents[m] - 1) / f.sourceExtents[m];
     }
-    if (tensors[t].relevant & (1u << d))
-      scale *= double(std::min(tile[d], box)) / double(box);
+    scale *= double(std::min(tile[d], box)) / double(box);
   }
   int64_t box = tensors[t].footprint(source.data());
-  return std::max<int64_t>(1, std::llround(double(box) * scale));
+  if (scale == 1)
+    return box;
+  // Rounded to the nearest element (positive: no llround call needed).
+  return std::max<int64_t>(1, int64_t(double(box) * scale + 0.5));
 }
 
 Expected<Problem>
