@@ -53,6 +53,19 @@ Searcher::axisSplits(bool isX, int64_t size, unsigned keep) {
   SmallVector<std::array<int64_t, kMaxDims>> out;
   for (unsigned i = 0; i < all.size() && i < keep; ++i)
     out.push_back(all[i].second);
+  // With unpaddedSplits, also the largest splits that divide every loop
+  // exactly (a padded split of 13 or 11 columns crowds them out of the
+  // largest products, yet the best mapping may use 8 columns unpadded).
+  if (unpaddedSplits)
+    for (unsigned i = 0, added = 0; i < all.size() && added < keep; ++i) {
+      bool exact = true;
+      for (unsigned d = 0; d < n; ++d)
+        exact &= problem().extents[d] % all[i].second[d] == 0;
+      if (exact && !llvm::is_contained(out, all[i].second)) {
+        out.push_back(all[i].second);
+        ++added;
+      }
+    }
   // Keep the all-ones split: with it the trivial tiling is always tried.
   std::array<int64_t, kMaxDims> ones;
   ones.fill(1);

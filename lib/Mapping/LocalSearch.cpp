@@ -121,6 +121,10 @@ void Searcher::climbFromRandomStarts(std::mt19937 &rng, unsigned count) {
 
 /// The local search: steepest descent from every seed.
 void Searcher::local() {
+  // Mid-size spaces afford seeds from unpadded spatial splits too: the best
+  // mapping may leave PEs idle to stay off a bandwidth limit (a strided
+  // depthwise conv on 8 of Eyeriss's 14 columns).
+  unpaddedSplits = true;
   for (const Genome &g : getSeedGenomes(/*thorough=*/false))
     if (!outOfTime)
       hillClimb(g);

@@ -107,6 +107,8 @@ private:
 
   llvm::SmallVector<Mapping, 0> seeds;
   bool seeded = false;
+  /// Whether the heuristic also tries the largest unpadded spatial splits.
+  bool unpaddedSplits = false;
 };
 
 } // namespace tandem::mapping::detail
