@@ -97,20 +97,23 @@ static bool checkLoop(const Problem &p, const Mapping &m,
                             Twine(p.extents[d]));
   // Remainder policy: the last tile may be partial, but no factor may be
   // entirely padding.
-  auto needed = [&](int64_t f, const Twine &where) -> bool {
+  // `where` names the factor's place; it is built only for a broken rule
+  // (a fan-out's name walks the target: not for every valid mapping).
+  auto needed = [&](int64_t f, function_ref<std::string()> where) -> bool {
+    if (f <= p.extents[d] &&
+        !(f > 1 && total / uint64_t(f) >= uint64_t(p.extents[d])))
+      return true;
     if (f > p.extents[d])
-      return fail(report, "factor " + Twine(f) + " of " + dim + " at " + where +
-                              " is larger than its extent " +
+      return fail(report, "factor " + Twine(f) + " of " + dim + " at " +
+                              where() + " is larger than its extent " +
                               Twine(p.extents[d]));
-    if (f > 1 && total / uint64_t(f) >= uint64_t(p.extents[d]))
-      return fail(report, "factor " + Twine(f) + " of " + dim + " at " + where +
-                              " is not needed: the other factors "
-                              "already cover its extent " +
-                              Twine(p.extents[d]));
-    return true;
+    return fail(report, "factor " + Twine(f) + " of " + dim + " at " + where() +
+                            " is not needed: the other factors "
+                            "already cover its extent " +
+                            Twine(p.extents[d]));
   };
   for (unsigned l = 0; l < m.numLevels; ++l)
-    if (!needed(m.factors[l][d], target.levels[l].name))
+    if (!needed(m.factors[l][d], [&] { return target.levels[l].name; }))
       return false;
   const unsigned numFanouts = target.getNumFanouts();
   for (unsigned f = 0; f < kMaxFanouts; ++f) {
@@ -120,8 +123,8 @@ static bool checkLoop(const Problem &p, const Mapping &m,
                               "target '" +
                               target.name + "' does not have");
     if (f < numFanouts &&
-        (!needed(m.spatialX[f][d], axisName(target, f, true)) ||
-         !needed(m.spatialY[f][d], axisName(target, f, false))))
+        (!needed(m.spatialX[f][d], [&] { return axisName(target, f, true); }) ||
+         !needed(m.spatialY[f][d], [&] { return axisName(target, f, false); })))
       return false;
   }
   return true;
@@ -171,22 +174,21 @@ static bool checkBuffers(const Problem &p, const Mapping &m,
 static bool checkArrayAndBuffers(const Problem &p, const Mapping &m,
                                  const hw::Target &target, Reporter report) {
   auto fanouts = target.getFanouts();
-  for (auto [f, fanout] : llvm::enumerate(fanouts)) {
-    int64_t x = m.getSpatialX(f, p.numDims), y = m.getSpatialY(f, p.numDims);
-    bool one = fanouts.size() == 1;
-    if (x > fanout.x)
-      return fail(report,
-                  "the " + axisName(target, f, true) +
-                      " (column) factors multiply to " + Twine(x) + " but " +
-                      (one ? "the array has " + Twine(fanout.x) + " columns"
-                           : Twine(fanout.x) + " instances fan out there"));
-    if (y > fanout.y)
-      return fail(report,
-                  "the " + axisName(target, f, false) +
-                      " (row) factors multiply to " + Twine(y) + " but " +
-                      (one ? "the array has " + Twine(fanout.y) + " rows"
-                           : Twine(fanout.y) + " instances fan out there"));
-  }
+  for (auto [f, fanout] : llvm::enumerate(fanouts))
+    for (bool isX : {true, false}) {
+      int64_t used =
+          isX ? m.getSpatialX(f, p.numDims) : m.getSpatialY(f, p.numDims);
+      int64_t size = isX ? fanout.x : fanout.y;
+      if (used > size)
+        return fail(report,
+                    "the " + axisName(target, f, isX) +
+                        (isX ? " (column)" : " (row)") +
+                        " factors multiply to " + Twine(used) + " but " +
+                        (fanouts.size() == 1
+                             ? "the array has " + Twine(size) +
+                                   (isX ? " columns" : " rows")
+                             : Twine(size) + " instances fan out there"));
+    }
   return checkBuffers(p, m, target, m.numLevels - 1, report);
 }
 

@@ -16,13 +16,6 @@ using namespace llvm;
 using namespace tandem;
 using namespace tandem::cost;
 
-static double getElements(const Problem::Tensor &t) {
-  double n = 1;
-  for (unsigned c = 0; c < t.rank; ++c)
-    n *= double(t.size[c]);
-  return n;
-}
-
 /// The elements of `t` the loops touch, exactly: per coordinate, the
 /// distinct values of its index (a strided window skips rows: p * 2 + r
 /// for a 1x1 filter touches every other row), at most its size.
@@ -108,11 +101,13 @@ ScaleSimCounts cost::getScaleSimCounts(const Problem &problem,
   // window's skipped rows are not); os writes each output once; ws and is
   // write back every partial sum the array drains.
   counts.dramIfmapReads = getTouchedElements(source, source.tensors[hw::Input]);
-  counts.dramFilterReads = source.tensors[hw::Weight].present
-                               ? getElements(source.tensors[hw::Weight])
-                               : 0;
-  counts.dramOfmapWrites = dataflow == hw::Dataflow::OutputStationary
-                               ? getElements(source.tensors[hw::Output])
-                               : counts.sramOfmapWrites;
+  counts.dramFilterReads =
+      source.tensors[hw::Weight].present
+          ? double(source.footprint(hw::Weight, source.extents.data()))
+          : 0;
+  counts.dramOfmapWrites =
+      dataflow == hw::Dataflow::OutputStationary
+          ? double(source.footprint(hw::Output, source.extents.data()))
+          : counts.sramOfmapWrites;
   return counts;
 }

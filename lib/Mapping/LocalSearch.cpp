@@ -86,7 +86,8 @@ void Searcher::hillClimb(Genome g) {
           step.order[l] = o;
           tryStep(step);
         }
-    // One bypass added or removed, where the search chooses them.
+    // One bypass added or removed, where the search chooses them (a bypass
+    // only frees buffer space the tiling's check then sees).
     if (options.searchBypass)
       for (unsigned l = 1; l < levels; ++l)
         for (unsigned k = 0; k < cost::kNumTensorKinds; ++k)
@@ -94,14 +95,7 @@ void Searcher::hillClimb(Genome g) {
               target().levels[l].holdsKind(hw::TensorKind(k))) {
             Genome step = g;
             step.bypass ^= 1u << (l * cost::kNumTensorKinds + k);
-            Mapping m = build(step);
-            if (!valid(m))
-              continue;
-            double s = consider(m);
-            if (s < best.score) {
-              best = step;
-              best.score = s;
-            }
+            tryStep(step);
           }
     if (!(best.score < g.score))
       return;
