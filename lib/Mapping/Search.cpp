@@ -222,6 +222,18 @@ void Searcher::chooseBypass() {
   }
 }
 
+void Searcher::polish() {
+  // hillClimb() below updates `best`: start from the mappings found so far.
+  SmallVector<Mapping, kBypassCandidates> starts;
+  for (const auto &entry : best)
+    starts.push_back(entry.second);
+  for (const Mapping &m : starts)
+    if (std::optional<Genome> g = toGenome(m); g && !outOfTime) {
+      g->score = score(cost::evaluate(context, m), options.objective);
+      hillClimb(*g);
+    }
+}
+
 /// The seeds as scored genomes.
 std::vector<Genome> Searcher::getSeedGenomes(bool thorough) {
   std::vector<Genome> genomes;
@@ -280,8 +292,10 @@ SearchResult mapping::search(const MapSpace &space,
     // constructive one, which always finds the trivial tiling at least.
     if (!s.result.found)
       s.heuristic();
-    if (options.searchBypass && s.result.found)
+    if (options.searchBypass && s.result.found) {
       s.chooseBypass();
+      s.polish();
+    }
   }
   s.result.strategy = strategy;
   s.result.seconds =

@@ -80,6 +80,10 @@ public:
   /// target allows (the levels below the outermost dropping tensors they
   /// keep); greedy, one bypass at a time, when there are more than 256.
   void chooseBypass();
+  /// Steepest descent from each of the best few mappings: a bypass frees
+  /// buffer space that a tile can then grow into, a pair of steps neither
+  /// search takes alone.
+  void polish();
   void genetic(std::mt19937 &rng);
 
   // Shared pieces.
