@@ -206,6 +206,7 @@ Searcher::innerTiles(const Mapping &seed, unsigned limit, bool maximalOnly) {
   Mapping m = Mapping::identity(levels);
   m.spatialX = seed.spatialX;
   m.spatialY = seed.spatialY;
+  m.bypass = seed.bypass; // the tiles fit what each level keeps
   for (unsigned d = 0; d < n; ++d)
     m.factors[0][d] =
         llvm::divideCeilSigned(problem().extents[d], m.getSpatial(d));

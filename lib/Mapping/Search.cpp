@@ -6,6 +6,7 @@
 
 #include "Searcher.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSwitch.h"
 
 using namespace llvm;
@@ -187,6 +188,16 @@ void Searcher::chooseBypass() {
   SmallVector<Mapping, kBypassCandidates> tilings;
   for (const auto &entry : best)
     tilings.push_back(entry.second);
+  // The best mapping with each combination, where polish() starts: the
+  // best tiling for a combination is often not among these tilings.
+  SmallDenseMap<uint32_t, std::pair<double, Mapping>> perMask;
+  auto tryMask = [&](const Mapping &m, uint32_t mask) {
+    double s = consider(m);
+    auto [it, inserted] = perMask.try_emplace(mask, s, m);
+    if (!inserted && s < it->second.first)
+      it->second = {s, m};
+    return s;
+  };
   for (const Mapping &tiling : tilings) {
     auto withBypass = [&](uint32_t mask) {
       Mapping m = tiling;
@@ -198,7 +209,7 @@ void Searcher::chooseBypass() {
     if (drops.size() <= 8) {
       for (uint32_t mask = 1; mask < (1u << drops.size()) && !outOfTime; ++mask)
         if (Mapping m = withBypass(mask); valid(m))
-          consider(m);
+          tryMask(m, mask);
       continue;
     }
     // Greedy: add the bypass that helps this tiling most while one does.
@@ -210,7 +221,7 @@ void Searcher::chooseBypass() {
       for (unsigned i = 0; i < drops.size(); ++i)
         if (!(mask & (1u << i)))
           if (Mapping m = withBypass(mask | (1u << i)); valid(m)) {
-            double s = consider(m);
+            double s = tryMask(m, mask | (1u << i));
             if (s < current) {
               current = s;
               bestMask = mask | (1u << i);
@@ -220,18 +231,36 @@ void Searcher::chooseBypass() {
       mask = bestMask;
     }
   }
+  polishStarts.clear();
+  for (auto &entry : perMask)
+    polishStarts.push_back(entry.second);
+  llvm::sort(polishStarts,
+             [](const auto &a, const auto &b) { return a.first < b.first; });
+  if (polishStarts.size() > kBypassCandidates)
+    polishStarts.resize(kBypassCandidates);
 }
 
 void Searcher::polish() {
-  // hillClimb() below updates `best`: start from the mappings found so far.
-  SmallVector<Mapping, kBypassCandidates> starts;
+  // The best mapping of each of the best bypass combinations, and the best
+  // mappings overall (hillClimb() below updates `best`: copy them first).
+  SmallVector<Mapping, 2 * kBypassCandidates> starts;
+  for (const auto &entry : polishStarts)
+    starts.push_back(entry.second);
   for (const auto &entry : best)
     starts.push_back(entry.second);
-  for (const Mapping &m : starts)
+  auto climbFrom = [&](const Mapping &m) {
     if (std::optional<Genome> g = toGenome(m); g && !outOfTime) {
       g->score = score(cost::evaluate(context, m), options.objective);
       hillClimb(*g);
     }
+  };
+  for (const Mapping &m : starts) {
+    climbFrom(m);
+    // Tiles chosen for what the levels kept rarely suit what they keep
+    // now: also re-tile the inner level for these bypasses.
+    if (auto tiled = innerTiles(m, 256, /*maximalOnly=*/true))
+      climbFrom(tiled->second);
+  }
 }
 
 /// The seeds as scored genomes.
@@ -292,9 +321,13 @@ SearchResult mapping::search(const MapSpace &space,
     // constructive one, which always finds the trivial tiling at least.
     if (!s.result.found)
       s.heuristic();
+    // Exhaustive search stays the reference it claims to be: every tiling
+    // and order, with bypasses tried on its best tilings; the others also
+    // polish what they found.
     if (options.searchBypass && s.result.found) {
       s.chooseBypass();
-      s.polish();
+      if (strategy != Strategy::Exhaustive)
+        s.polish();
     }
   }
   s.result.strategy = strategy;

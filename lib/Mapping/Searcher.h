@@ -80,9 +80,10 @@ public:
   /// target allows (the levels below the outermost dropping tensors they
   /// keep); greedy, one bypass at a time, when there are more than 256.
   void chooseBypass();
-  /// Steepest descent from each of the best few mappings: a bypass frees
-  /// buffer space that a tile can then grow into, a pair of steps neither
-  /// search takes alone.
+  /// Steepest descent from the best mapping of each of the best few bypass
+  /// combinations chooseBypass() tried, and from the best few mappings: a
+  /// bypass frees buffer space that a tile can then grow into, steps
+  /// neither search takes alone.
   void polish();
   void genetic(std::mt19937 &rng);
 
@@ -110,6 +111,8 @@ private:
                                    unsigned to) const;
 
   llvm::SmallVector<Mapping, 0> seeds;
+  /// Set by chooseBypass() for polish().
+  llvm::SmallVector<std::pair<double, Mapping>, kBypassCandidates> polishStarts;
   bool seeded = false;
   /// Whether the heuristic also tries the largest unpadded spatial splits.
   bool unpaddedSplits = false;
