@@ -44,6 +44,10 @@ struct ExternalizeWeightsPass
       // No initial value: an external declaration, public so it can be.
       global.removeInitialValueAttr();
       global.setSymVisibility("public");
+      // The blob's bytes stay where the importer or the parser put them,
+      // aligned to the element, not to the 64 bytes bufferization promises:
+      // code relying on that promise faults on aligned vector loads.
+      global.removeAlignmentAttr();
     });
     if (!weights.empty())
       module->setAttr("tandem.external_weights",

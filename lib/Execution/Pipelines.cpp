@@ -46,6 +46,7 @@ void tandem::buildLowerToLLVMPipeline(OpPassManager &pm,
   if (options.externalWeights)
     pm.addPass(createExternalizeWeightsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(createDeallocAfterLastUsePass());
 
   // Loops, then the LLVM dialect. Math ops without an LLVM intrinsic (erf)
   // become libm calls; integer powers become a small function.

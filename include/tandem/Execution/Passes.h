@@ -7,6 +7,7 @@
 #ifndef TANDEM_EXECUTION_PASSES_H
 #define TANDEM_EXECUTION_PASSES_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassOptions.h"
 

@@ -56,4 +56,21 @@ def ExternalizeWeightsPass
   ];
 }
 
+def DeallocAfterLastUsePass
+    : Pass<"accel-dealloc-after-last-use", "::mlir::func::FuncOp"> {
+  let summary = "Free each buffer right after its last use";
+  let description = [{
+    Bufferization's deallocation pipeline frees buffers at the end of the
+    block that allocates them, so a whole model's intermediate buffers stay
+    alive to the end of a run and peak memory is their sum. This pass moves
+    each `memref.dealloc` of a `memref.alloc` in the same block to just after
+    the last operation of that block that uses the buffer or a view of it
+    (`subview`, `collapse_shape`, `cast`, ... any view-like op), so peak
+    memory follows the widest point of the graph. A buffer reaching an
+    operation that could keep or return it (a call returning memrefs, a
+    region yielding it) keeps its dealloc where it was.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 #endif // TANDEM_EXECUTION_PASSES_TD
