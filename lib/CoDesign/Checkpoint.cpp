@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/CoDesign/Checkpoint.h"
+#include "tandem/Support/FileIO.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -38,8 +39,7 @@ Error codesign::saveCheckpoint(StringRef path, StringRef fingerprint,
                                   {"population", std::move(population)},
                                   {"candidates", std::move(candidates)}};
 
-  // writeToOutput writes a temporary file and renames it over `path`.
-  return writeToOutput(path, [&](raw_ostream &os) {
+  return writeOutputFile(path, [&](raw_ostream &os) {
     os << root << "\n";
     return Error::success();
   });
@@ -53,11 +53,9 @@ static Error malformed(StringRef path, const Twine &what) {
 Error codesign::loadCheckpoint(StringRef path, StringRef fingerprint,
                                const DesignSpace &space, Archive &archive,
                                ExploreState &state) {
-  auto buffer = MemoryBuffer::getFile(path);
+  auto buffer = readInputFile(path, kMaxTextFileBytes);
   if (!buffer)
-    return createStringError(buffer.getError(), "cannot read '%s': %s",
-                             path.str().c_str(),
-                             buffer.getError().message().c_str());
+    return buffer.takeError();
   auto root = json::parse((*buffer)->getBuffer());
   if (!root)
     return malformed(path, toString(root.takeError()));
@@ -118,9 +116,11 @@ Error codesign::loadCheckpoint(StringRef path, StringRef fingerprint,
 }
 
 bool codesign::isFinishedCheckpoint(StringRef path) {
-  auto buffer = MemoryBuffer::getFile(path);
-  if (!buffer)
+  auto buffer = readInputFile(path, kMaxTextFileBytes);
+  if (!buffer) {
+    consumeError(buffer.takeError());
     return false;
+  }
   auto root = json::parse((*buffer)->getBuffer());
   if (!root) {
     consumeError(root.takeError());

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/CoDesign/DesignSpace.h"
+#include "tandem/Support/FileIO.h"
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Format.h"
@@ -251,8 +252,14 @@ bool SpaceParser::parseValues(yaml::Node *node, const Twine &field,
       return fail(at, name, formatv("{0} is too large", format("%g", v)));
     return true;
   };
+  // More values than this on one axis is a mistake, not a search.
+  constexpr size_t kMaxValues = 100000;
   if (auto *seq = dyn_cast<yaml::SequenceNode>(node)) {
     for (yaml::Node &item : *seq) {
+      if (out.size() == kMaxValues)
+        return fail(&item, name,
+                    formatv("lists more than the {0} values an axis may have",
+                            kMaxValues));
       auto v = number(&item, name);
       if (!v || !check(&item, *v))
         return false;
@@ -297,10 +304,21 @@ bool SpaceParser::parseValues(yaml::Node *node, const Twine &field,
       return fail(node, name + ".step", "must be positive");
     if (factor && !(*factor > 1))
       return fail(node, name + ".factor", "must be greater than 1");
-    for (double v = *lo; v <= *hi * (1 + 1e-12);
-         v = step ? v + *step : v * *factor) {
-      if (out.size() >= 100000)
-        return fail(node, name, "the range has more than 100000 values");
+    // Count the values first: a step too small to move a double (1e-300)
+    // or a factor of 1.0000000001 would otherwise loop for ages.
+    double count = std::floor(step ? (*hi - *lo) / *step
+                                   : std::log(*hi / *lo) / std::log(*factor)) +
+                   1;
+    if (!(count <= double(kMaxValues)))
+      return fail(node, name,
+                  formatv("the range has {0} values, more than the {1} an "
+                          "axis may have",
+                          format("%g", count), kMaxValues));
+    for (int64_t i = 0; i < int64_t(count) + 1; ++i) {
+      double v =
+          step ? *lo + double(i) * *step : *lo * std::pow(*factor, double(i));
+      if (v > *hi * (1 + 1e-12))
+        break;
       double rounded = integral ? std::round(v) : v;
       if (!check(node, rounded))
         return false;
@@ -426,18 +444,18 @@ bool SpaceParser::parseParameters(yaml::Node *node, DesignSpace &space) {
     }
     Parameter p;
     p.name = *key;
-    auto kind = StringSwitch<std::optional<Parameter::Kind>>(*key)
-                    .Case("rows", Parameter::Kind::Rows)
-                    .Case("cols", Parameter::Kind::Cols)
-                    .Case("bits", Parameter::Kind::Bits)
-                    .Case("supported_bits", Parameter::Kind::SupportedBits)
-                    .Case("lanes", Parameter::Kind::Lanes)
-                    .Case("post_processing_lanes",
-                          Parameter::Kind::PostProcessingLanes)
-                    .Case("clock_mhz", Parameter::Kind::Clock)
-                    .Case("dataflow", Parameter::Kind::Dataflow)
-                    .Case("mac", Parameter::Kind::Mac)
-                    .Default(std::nullopt);
+    auto kind =
+        StringSwitch<std::optional<Parameter::Kind>>(*key)
+            .Case("rows", Parameter::Kind::Rows)
+            .Case("cols", Parameter::Kind::Cols)
+            .Case("bits", Parameter::Kind::Bits)
+            .Case("supported_bits", Parameter::Kind::SupportedBits)
+            .Case("lanes", Parameter::Kind::Lanes)
+            .Case("post_processing_lanes", Parameter::Kind::PostProcessingLanes)
+            .Case("clock_mhz", Parameter::Kind::Clock)
+            .Case("dataflow", Parameter::Kind::Dataflow)
+            .Case("mac", Parameter::Kind::Mac)
+            .Default(std::nullopt);
     if (!kind)
       return fail(kv.getKey(), field,
                   "unknown parameter (expected rows, cols, bits, "
@@ -699,10 +717,8 @@ Expected<DesignSpace> codesign::parseDesignSpace(StringRef yaml,
 }
 
 Expected<DesignSpace> codesign::loadDesignSpace(StringRef path) {
-  auto buffer = MemoryBuffer::getFile(path);
+  auto buffer = readInputFile(path, kMaxTextFileBytes);
   if (!buffer)
-    return createStringError(inconvertibleErrorCode(), "cannot read '%s': %s",
-                             path.str().c_str(),
-                             buffer.getError().message().c_str());
+    return buffer.takeError();
   return parseDesignSpace((*buffer)->getBuffer(), path);
 }

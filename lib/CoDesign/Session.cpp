@@ -6,6 +6,7 @@
 
 #include "tandem/CoDesign/Session.h"
 #include "tandem/CoDesign/Checkpoint.h"
+#include "tandem/Support/FileIO.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/DenseMap.h"
@@ -146,10 +147,9 @@ Error Session::load() {
   std::string text;
   raw_string_ostream os(text);
   auto addFile = [&](StringRef path) -> Error {
-    auto buffer = MemoryBuffer::getFile(path);
+    auto buffer = readInputFile(path, kMaxModelFileBytes);
     if (!buffer)
-      return sessionError("cannot read '" + path +
-                          "': " + buffer.getError().message());
+      return buffer.takeError();
     os << xxh3_64bits((*buffer)->getBuffer()) << ";";
     return Error::success();
   };
@@ -310,7 +310,7 @@ std::string Session::explainInfeasible() const {
 
 /// Writes `text` to DIR/FILE through a temporary file renamed into place.
 static Error writeFile(StringRef dir, StringRef file, StringRef text) {
-  return writeToOutput(joinPath(dir, file), [&](raw_ostream &os) {
+  return writeOutputFile(joinPath(dir, file), [&](raw_ostream &os) {
     os << text;
     return Error::success();
   });
@@ -325,6 +325,9 @@ Error Session::writeOutputs() {
     if (Error err = writeFile(options.outDir, "candidates.csv",
                               getCandidatesCSV(space, archive, front)))
       return err;
+    // The finished run's checkpoint resumes nothing; an error leaves only
+    // what explains it.
+    sys::fs::remove(getCheckpointPath());
     return sessionError(explainInfeasible());
   }
   front.resize(frontIndices.size());

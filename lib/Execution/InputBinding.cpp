@@ -35,9 +35,19 @@ Expected<Tensor> exec::parseInlineValues(const TensorSignature &sig,
   for (int64_t i = 0; i < n; ++i) {
     StringRef item = items[items.size() == 1 ? 0 : i];
     double v;
-    if (item.getAsDouble(v))
+    if (item.getAsDouble(v) || !std::isfinite(v))
       return bindingError("--values for '" + sig.name + "': '" + item +
-                          "' is not a number");
+                          "' is not a finite number");
+    // Integers must be exact and within the element type.
+    if (!isFloat(sig.type)) {
+      int bits = sig.type == ElementType::I1 ? 1 : 8 * getElementSize(sig.type);
+      double lo = bits == 1 ? 0 : -std::ldexp(1.0, bits - 1),
+             hi = bits == 1 ? 1 : std::ldexp(1.0, bits - 1) - 1;
+      if (v != std::trunc(v) || v < lo || v > hi)
+        return bindingError("--values for '" + sig.name + "': '" + item +
+                            "' is not a " + getElementTypeName(sig.type) +
+                            " value");
+    }
     t.setFromDouble(i, v);
   }
   return t;

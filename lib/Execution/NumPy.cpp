@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/Execution/NumPy.h"
+#include "tandem/Support/FileIO.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -33,8 +34,11 @@ Error fail(StringRef path, const Twine &what) {
 /// The value of `key` in the header dict, as written (up to the next ',' or
 /// the closing ')' for the shape tuple).
 std::optional<StringRef> dictValue(StringRef header, StringRef key) {
-  size_t at = header.find(("'" + key + "'").str());
-  if (at == StringRef::npos)
+  std::string quoted = ("'" + key + "'").str();
+  size_t at = header.find(quoted);
+  // NumPy takes the last of repeated keys; refuse them rather than read
+  // such a file differently.
+  if (at == StringRef::npos || header.find(quoted, at + 1) != StringRef::npos)
     return std::nullopt;
   StringRef rest = header.drop_front(at + key.size() + 2).ltrim();
   if (!rest.consume_front(":"))
@@ -101,10 +105,10 @@ StringRef toDescr(ElementType type) {
 } // namespace
 
 Expected<Tensor> readNpy(StringRef path) {
-  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
-                                      /*RequiresNullTerminator=*/false);
+  // The header is at most 4 GiB by the format, in practice under 64 KiB.
+  auto buffer = readInputFile(path, getMaxTensorBytes() + (1 << 16));
   if (!buffer)
-    return fail(path, "cannot read: " + buffer.getError().message());
+    return buffer.takeError();
   StringRef bytes = (*buffer)->getBuffer();
   if (!bytes.starts_with("\x93NUMPY") || bytes.size() < 10)
     return fail(path, "not a NumPy .npy file (no \\x93NUMPY magic)");
@@ -132,7 +136,8 @@ Expected<Tensor> readNpy(StringRef path) {
   auto order = dictValue(header, "fortran_order");
   auto shapeText = dictValue(header, "shape");
   if (!descr || !order || !shapeText)
-    return fail(path, "malformed header '" + header.trim() + "'");
+    return fail(path, "malformed header '" + header.trim() +
+                          "' (a key missing or repeated)");
   auto type = fromDescr(*descr);
   if (!type)
     return fail(path, "unsupported dtype " + *descr +
@@ -152,6 +157,8 @@ Expected<Tensor> readNpy(StringRef path) {
   }
   // Check the size before allocating: a corrupt shape can ask for more
   // bytes than exist (or than int64 holds).
+  if (Error err = checkTensorSize(shape, getElementSize(*type), "the array"))
+    return fail(path, toString(std::move(err)));
   StringRef data = bytes.drop_front(headerStart + headerLength);
   uint64_t needed = getElementSize(*type);
   for (int64_t d : shape)
@@ -189,18 +196,14 @@ Error writeNpy(StringRef path, const Tensor &tensor) {
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::error_code ec;
-  raw_fd_ostream os(path, ec, sys::fs::OF_None);
-  if (ec)
-    return fail(path, "cannot write: " + ec.message());
-  os << "\x93NUMPY" << '\x01' << '\x00';
-  os << static_cast<char>(header.size() & 0xff)
-     << static_cast<char>(header.size() >> 8);
-  os << header;
-  os.write(tensor.data(), tensor.getByteSize());
-  if (os.has_error())
-    return fail(path, "write failed");
-  return Error::success();
+  return writeOutputFile(path, [&](raw_ostream &os) {
+    os << "\x93NUMPY" << '\x01' << '\x00';
+    os << static_cast<char>(header.size() & 0xff)
+       << static_cast<char>(header.size() >> 8);
+    os << header;
+    os.write(tensor.data(), tensor.getByteSize());
+    return Error::success();
+  });
 }
 
 } // namespace tandem::exec

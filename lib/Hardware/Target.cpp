@@ -35,6 +35,8 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
 #include <cmath>
@@ -115,8 +117,19 @@ SmallVector<Target::Fanout, kMaxFanouts> Target::getFanouts() const {
 Error Target::validate() const {
   if (name.empty())
     return fieldError("name", "must not be empty");
-  if (!(clockMHz > 0))
-    return fieldError("clock_mhz", "must be positive");
+  // Real-valued fields stay within bounds that keep every cycle and energy
+  // count finite and far from int64's limits (1e-300 words per cycle would
+  // make a layer take 2^63 cycles).
+  auto outside = [](double v, double lo, double hi) {
+    return !(v >= lo && v <= hi);
+  };
+  auto range = [](double lo, double hi) {
+    return formatv("must be between {0} and {1}", format("%g", lo),
+                   format("%g", hi))
+        .str();
+  };
+  if (outside(clockMHz, 1e-3, 1e6))
+    return fieldError("clock_mhz", range(1e-3, 1e6));
   if (array.rows < 1 || array.rows > kMaxArraySide)
     return fieldError("array.rows",
                       "must be between 1 and " + Twine(kMaxArraySide));
@@ -134,12 +147,12 @@ Error Target::validate() const {
                             "; it must be between 1 and "
                             "array.bits (" +
                             Twine(array.bits) + ")");
-  if (array.networkEnergyPJ && *array.networkEnergyPJ < 0)
-    return fieldError("array.network_energy_pj", "must not be negative");
-  if (compute.macEnergyPJ && *compute.macEnergyPJ < 0)
-    return fieldError("compute.mac_energy_pj", "must not be negative");
-  if (compute.peAreaMM2 && *compute.peAreaMM2 < 0)
-    return fieldError("compute.pe_area_mm2", "must not be negative");
+  if (array.networkEnergyPJ && outside(*array.networkEnergyPJ, 0, 1e9))
+    return fieldError("array.network_energy_pj", range(0, 1e9));
+  if (compute.macEnergyPJ && outside(*compute.macEnergyPJ, 0, 1e9))
+    return fieldError("compute.mac_energy_pj", range(0, 1e9));
+  if (compute.peAreaMM2 && outside(*compute.peAreaMM2, 0, 1e6))
+    return fieldError("compute.pe_area_mm2", range(0, 1e6));
   if (levels.empty() || levels.size() > kMaxMemoryLevels)
     return fieldError("levels",
                       "must list between 1 and " + Twine(kMaxMemoryLevels) +
@@ -161,14 +174,14 @@ Error Target::validate() const {
                         "(DRAM) may be");
     if (level.wordBits < 1)
       return fieldError(at + ".word_bits", "must be at least 1");
-    if (!(level.readBandwidth > 0))
-      return fieldError(at + ".read_bandwidth", "must be positive");
-    if (!(level.writeBandwidth > 0))
-      return fieldError(at + ".write_bandwidth", "must be positive");
-    if (level.readEnergyPJ && *level.readEnergyPJ < 0)
-      return fieldError(at + ".read_energy_pj", "must not be negative");
-    if (level.writeEnergyPJ && *level.writeEnergyPJ < 0)
-      return fieldError(at + ".write_energy_pj", "must not be negative");
+    if (outside(level.readBandwidth, 1e-6, 1e9))
+      return fieldError(at + ".read_bandwidth", range(1e-6, 1e9));
+    if (outside(level.writeBandwidth, 1e-6, 1e9))
+      return fieldError(at + ".write_bandwidth", range(1e-6, 1e9));
+    if (level.readEnergyPJ && outside(*level.readEnergyPJ, 0, 1e9))
+      return fieldError(at + ".read_energy_pj", range(0, 1e9));
+    if (level.writeEnergyPJ && outside(*level.writeEnergyPJ, 0, 1e9))
+      return fieldError(at + ".write_energy_pj", range(0, 1e9));
     if (seenPerPE && !level.perPE)
       return fieldError(at + ".per_pe",
                         "is false below a per-PE level; shared levels come "
@@ -219,18 +232,18 @@ Error Target::validate() const {
     return fieldError("post_processing.ops",
                       "must name at least one operation when lanes > 0");
   for (unsigned op = 0; op < kNumVectorOps; ++op)
-    if (pp.energyPJ[op] && !(*pp.energyPJ[op] >= 0))
+    if (pp.energyPJ[op] && outside(*pp.energyPJ[op], 0, 1e9))
       return fieldError("post_processing.energy_pj." +
                             stringifyVectorOp(VectorOp(op)),
-                        "must not be negative");
-  if (!(host.bandwidthGBps > 0) || !std::isfinite(host.bandwidthGBps))
-    return fieldError("host.bandwidth_gb_per_s", "must be positive");
-  if (!(host.gops > 0) || !std::isfinite(host.gops))
-    return fieldError("host.gop_per_s", "must be positive");
-  if (!(host.energyPJPerByte >= 0) || !std::isfinite(host.energyPJPerByte))
-    return fieldError("host.energy_pj_per_byte", "must not be negative");
-  if (!(host.energyPJPerOp >= 0) || !std::isfinite(host.energyPJPerOp))
-    return fieldError("host.energy_pj_per_op", "must not be negative");
+                        range(0, 1e9));
+  if (outside(host.bandwidthGBps, 1e-6, 1e9))
+    return fieldError("host.bandwidth_gb_per_s", range(1e-6, 1e9));
+  if (outside(host.gops, 1e-6, 1e9))
+    return fieldError("host.gop_per_s", range(1e-6, 1e9));
+  if (outside(host.energyPJPerByte, 0, 1e9))
+    return fieldError("host.energy_pj_per_byte", range(0, 1e9));
+  if (outside(host.energyPJPerOp, 0, 1e9))
+    return fieldError("host.energy_pj_per_op", range(0, 1e9));
   if (levels.front().holds != 0b111)
     return fieldError("levels[0].holds",
                       "must hold input, weight and output: the outermost "

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/Hardware/Target.h"
+#include "tandem/Support/FileIO.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -313,9 +314,8 @@ Expected<Target> tandem::hw::loadTarget(StringRef nameOrPath) {
                                nameOrPath.str().c_str(), known.c_str());
     }
   }
-  auto buffer = MemoryBuffer::getFile(path);
+  auto buffer = readInputFile(path, kMaxTextFileBytes);
   if (!buffer)
-    return createStringError(inconvertibleErrorCode(), "cannot read '%s': %s",
-                             path.c_str(), buffer.getError().message().c_str());
+    return buffer.takeError();
   return parseTarget((*buffer)->getBuffer(), path);
 }

@@ -17,6 +17,7 @@
 #include "tandem/CoDesign/Session.h"
 #include "tandem/InitAll.h"
 #include "tandem/Support/ChoiceParser.h"
+#include "tandem/Support/Limits.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -268,6 +269,7 @@ void printSummary(const Session &session, double seconds) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  registerLimitOptions(&category);
   cl::SetVersionPrinter([](raw_ostream &os) {
     os << "tandem-codesign " << getToolVersion() << "\n";
   });

@@ -16,6 +16,7 @@
 #include "tandem/Execution/InputBinding.h"
 #include "tandem/Execution/NumPy.h"
 #include "tandem/InitAll.h"
+#include "tandem/Support/Limits.h"
 #include "tandem/Target/ONNX/ImportONNX.h"
 #include "tandem/Target/ONNX/TensorFiles.h"
 
@@ -89,8 +90,9 @@ cl::opt<bool> printTime("time",
                         cl::cat(category));
 cl::opt<unsigned> repeat("repeat", cl::desc("Runs for --time"), cl::init(1),
                          cl::cat(category));
-cl::opt<int> threads("num-threads", cl::desc("Threads for BLAS"), cl::init(1),
-                     cl::cat(category));
+cl::opt<unsigned> threads("num-threads",
+                          cl::desc("Threads for BLAS (1 or more)"), cl::init(1),
+                          cl::cat(category));
 cl::opt<bool> noBlas("no-blas",
                      cl::desc("Compile f32 matrix products to loops instead "
                               "of BLAS calls"),
@@ -177,6 +179,7 @@ void printTensor(raw_ostream &os, const Tensor &t) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  registerLimitOptions(&category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "Tandem model runner: compiles a model with the JIT and runs it\n");
@@ -196,6 +199,8 @@ int main(int argc, char **argv) {
                            std::chrono::steady_clock::now() - loadStart)
                            .count();
 
+  if (threads < 1)
+    return fail("--num-threads must be at least 1");
   exec::CompileOptions options;
   options.blas = !noBlas;
   options.threads = threads;
@@ -256,20 +261,6 @@ int main(int argc, char **argv) {
       printTensor(outs(), t);
       outs() << "\n";
     }
-  if (!outputDir.empty()) {
-    if (std::error_code ec = sys::fs::create_directories(outputDir))
-      return fail("cannot create '" + outputDir + "': " + ec.message());
-    for (auto [sig, t] : zip(outSigs, outputs)) {
-      std::string file;
-      for (char c : sig.name)
-        file += isAlnum(c) || c == '_' || c == '-' || c == '.' ? c : '_';
-      SmallString<256> path(outputDir);
-      sys::path::append(path, file + ".npy");
-      if (Error err = exec::writeNpy(path, t))
-        return fail(toString(std::move(err)));
-    }
-  }
-
   int status = 0;
   for (auto [k, text] : enumerate(expectations)) {
     StringRef name, file = text;
@@ -296,5 +287,20 @@ int main(int argc, char **argv) {
       status = 1;
     }
   }
+  // A run that missed its expectations writes nothing.
+  if (status == 0 && !outputDir.empty()) {
+    if (std::error_code ec = sys::fs::create_directories(outputDir))
+      return fail("cannot create '" + outputDir + "': " + ec.message());
+    for (auto [sig, t] : zip(outSigs, outputs)) {
+      std::string file;
+      for (char c : sig.name)
+        file += isAlnum(c) || c == '_' || c == '-' || c == '.' ? c : '_';
+      SmallString<256> path(outputDir);
+      sys::path::append(path, file + ".npy");
+      if (Error err = exec::writeNpy(path, t))
+        return fail(toString(std::move(err)));
+    }
+  }
+
   return status;
 }

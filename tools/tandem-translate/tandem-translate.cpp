@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/InitAll.h"
+#include "tandem/Support/Limits.h"
 #include "tandem/Target/ONNX/ImportONNX.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
@@ -14,6 +15,7 @@
 
 int main(int argc, char **argv) {
   tandem::hideUnrelatedOptions();
+  tandem::registerLimitOptions();
   tandem::registerImportONNXTranslation();
 
   // Imported IR is only useful with its locations: they carry the ONNX node

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GraphImporter.h"
+#include "tandem/Support/Limits.h"
 
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Dialect/Accel/IR/ShapeUtils.h"
@@ -160,8 +161,8 @@ FailureOr<double> NodeImporter::getConstantScalar(unsigned i, StringRef what) {
     return failure();
   }
   if (t->getNumElements() != 1) {
-    (void)unsupported(Twine(what) + " (input '" + node.input(i) +
-                      "') has " + Twine(t->getNumElements()) +
+    (void)unsupported(Twine(what) + " (input '" + node.input(i) + "') has " +
+                      Twine(t->getNumElements()) +
                       " elements; a scalar is required");
     return failure();
   }
@@ -223,6 +224,35 @@ void NodeImporter::setOutput(unsigned i, HostTensor value) {
   if (i >= getNumOutputs() || node.output(i).empty())
     return;
   graph.values[node.output(i)].constant = std::move(value);
+}
+
+/// What is wrong with `shape` for a tensor of `dtype`: a negative
+/// dimension, a size that overflows int64 (every later size computation
+/// multiplies dimensions; none may wrap) or, unless `allowEmpty`, a
+/// zero-sized dimension. nullopt if nothing.
+static std::optional<std::string>
+findShapeProblem(ArrayRef<int64_t> shape, int32_t dtype, bool allowEmpty) {
+  if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
+    return "has a negative dimension (" + formatShape(shape) + ")";
+  if (!allowEmpty && llvm::is_contained(shape, 0))
+    return "has a zero-sized dimension (" + formatShape(shape) +
+           "); empty tensors are not supported";
+  SmallVector<int64_t> nonEmpty(
+      llvm::make_filter_range(shape, [](int64_t d) { return d != 0; }));
+  if (!getByteSize(nonEmpty, std::max<size_t>(getDTypeSize(dtype), 1)))
+    return "has shape " + formatShape(shape) +
+           ", more bytes than int64 can count";
+  return std::nullopt;
+}
+
+LogicalResult NodeImporter::checkFoldSize(ArrayRef<int64_t> shape,
+                                          int32_t dtype) {
+  if (auto problem = findShapeProblem(shape, dtype, /*allowEmpty=*/true))
+    return emitError() << "folding a result that " << *problem;
+  if (llvm::Error err = checkTensorSize(shape, getDTypeSize(dtype),
+                                        "folding a constant result"))
+    return emitError() << llvm::toString(std::move(err));
+  return success();
 }
 
 Value NodeImporter::createConstant(const HostTensor &value,
@@ -305,13 +335,12 @@ int32_t GraphImporter::getDType(StringRef name) const {
       cast<RankedTensorType>(it->second.value.getType()).getElementType());
 }
 
-LogicalResult GraphImporter::checkNonEmpty(Location loc, StringRef name,
-                                           ArrayRef<int64_t> shape) {
-  if (!llvm::is_contained(shape, 0))
-    return success();
-  return emitError(loc) << "'" << name << "' has a zero-sized dimension ("
-                        << formatShape(shape)
-                        << "); empty tensors are not supported";
+LogicalResult GraphImporter::checkShape(Location loc, StringRef name,
+                                        ArrayRef<int64_t> shape,
+                                        int32_t dtype) {
+  if (auto problem = findShapeProblem(shape, dtype, /*allowEmpty=*/false))
+    return emitError(loc) << "'" << name << "' " << *problem;
+  return success();
 }
 
 FailureOr<Value> GraphImporter::materialize(StringRef name) {
@@ -338,7 +367,7 @@ FailureOr<Value> GraphImporter::materialize(StringRef name) {
 
 Value GraphImporter::createConstant(Location loc, const HostTensor &t,
                                     StringRef name) {
-  if (failed(checkNonEmpty(loc, name, t.getShape())))
+  if (failed(checkShape(loc, name, t.getShape(), t.getDType())))
     return nullptr;
   Type elementType = getMLIRElementType(t.getDType(), context);
   if (!elementType) {
@@ -399,7 +428,7 @@ LogicalResult GraphImporter::importInputs(Block &body,
       }
       shape.push_back(dim.dim_value());
     }
-    if (failed(checkNonEmpty(loc, input.name(), shape)))
+    if (failed(checkShape(loc, input.name(), shape, tensorType.elem_type())))
       return failure();
     Type elementType = getMLIRElementType(tensorType.elem_type(), context);
     if (!elementType)
@@ -585,6 +614,10 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &proto) {
     // Cross-check our static shape against ONNX shape inference.
     auto expected = getStaticShape(inferred.lookup(name));
     ArrayRef<int64_t> actual = getShape(name);
+    // Values only the importer sees (shape computations) may be empty.
+    if (auto problem = findShapeProblem(actual, getDType(name),
+                                        /*allowEmpty=*/!it->second.value))
+      return node.emitError() << "output '" << name << "' " << *problem;
     if (expected && ArrayRef<int64_t>(*expected) != actual)
       return node.emitError()
              << "output '" << name << "' has shape " << formatShape(actual)

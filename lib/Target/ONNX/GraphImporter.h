@@ -109,6 +109,12 @@ public:
   void setOutput(unsigned i, mlir::Value value);
   void setOutput(unsigned i, HostTensor value);
 
+  /// Checks, before a fold allocates it, that a tensor of `shape` and
+  /// `dtype` is a valid shape within the tensor size limit; an error naming
+  /// the node otherwise.
+  mlir::LogicalResult checkFoldSize(llvm::ArrayRef<int64_t> shape,
+                                    int32_t dtype);
+
   /// An arith.constant holding `value` (a resource blob named after the
   /// node and `nameHint` when large); null after an error.
   mlir::Value createConstant(const HostTensor &value, llvm::StringRef nameHint);
@@ -185,9 +191,10 @@ private:
   /// Static shape of a value the importer has defined.
   llvm::ArrayRef<int64_t> getShape(llvm::StringRef name) const;
   int32_t getDType(llvm::StringRef name) const;
-  /// Rejects zero-sized dimensions in a value that becomes an MLIR tensor.
-  mlir::LogicalResult checkNonEmpty(mlir::Location loc, llvm::StringRef name,
-                                    llvm::ArrayRef<int64_t> shape);
+  /// Rejects negative or zero-sized dimensions and shapes whose size
+  /// overflows int64 in a value that becomes an MLIR tensor.
+  mlir::LogicalResult checkShape(mlir::Location loc, llvm::StringRef name,
+                                 llvm::ArrayRef<int64_t> shape, int32_t dtype);
 
   mlir::MLIRContext *context;
   onnx::ModelProto &model;

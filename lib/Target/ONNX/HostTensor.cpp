@@ -7,6 +7,7 @@
 #include "HostTensor.h"
 
 #include "tandem/Dialect/Accel/IR/ShapeUtils.h"
+#include "tandem/Support/Limits.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -305,20 +306,24 @@ static Error tensorError(const onnx::TensorProto &proto, const Twine &what) {
                            "tensor '" + proto.name() + "': " + what);
 }
 
-/// Reads the bytes an EXTERNAL tensor refers to.
+/// Reads the bytes an EXTERNAL tensor refers to: `expectedBytes` of them
+/// from a regular file inside `dir` (symbolic links resolved), so a model
+/// cannot embed a device, a file outside its directory, or more than its
+/// shape needs.
 static Expected<std::string> readExternalData(const onnx::TensorProto &proto,
-                                              StringRef dir) {
+                                              StringRef dir,
+                                              uint64_t expectedBytes) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto &entry : proto.external_data()) {
     if (entry.key() == "location")
       location = entry.value();
     else if (entry.key() == "offset" &&
-             StringRef(entry.value()).getAsInteger(10, offset))
+             (StringRef(entry.value()).getAsInteger(10, offset) || offset < 0))
       return tensorError(proto, "malformed external data offset '" +
                                     entry.value() + "'");
     else if (entry.key() == "length" &&
-             StringRef(entry.value()).getAsInteger(10, length))
+             (StringRef(entry.value()).getAsInteger(10, length) || length < 0))
       return tensorError(proto, "malformed external data length '" +
                                     entry.value() + "'");
   }
@@ -328,23 +333,54 @@ static Expected<std::string> readExternalData(const onnx::TensorProto &proto,
     return tensorError(proto, "external data location '" + location +
                                   "' must be a relative path inside the "
                                   "model's directory");
-  SmallString<256> path(dir);
+  SmallString<256> path(dir.empty() ? "." : dir);
   sys::path::append(path, location);
-  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
-                                      /*RequiresNullTerminator=*/false);
-  if (!buffer)
+  auto cannotRead = [&](const Twine &why) {
     return tensorError(proto, "cannot read external data file '" + path +
-                                  "': " + buffer.getError().message() +
+                                  "': " + why +
                                   " (use --external-data-dir to say where "
                                   "it is)");
-  int64_t size = (*buffer)->getBufferSize();
+  };
+  SmallString<256> realDir, realFile;
+  if (std::error_code ec = sys::fs::real_path(path, realFile))
+    return cannotRead(ec.message());
+  if (std::error_code ec = sys::fs::real_path(dir.empty() ? "." : dir, realDir))
+    return cannotRead(ec.message());
+  StringRef inside = StringRef(realFile);
+  if (!inside.consume_front(realDir) ||
+      !(sys::path::is_separator(realDir.back()) ||
+        (!inside.empty() && sys::path::is_separator(inside.front()))))
+    return tensorError(proto, "external data file '" + path +
+                                  "' resolves to '" + realFile +
+                                  "', outside the model's directory");
+  sys::fs::file_status status;
+  if (std::error_code ec = sys::fs::status(realFile, status))
+    return cannotRead(ec.message());
+  if (status.type() != sys::fs::file_type::regular_file)
+    return tensorError(proto, "external data file '" + path +
+                                  "' is not a regular file");
+  uint64_t size = status.getSize();
+  if (uint64_t(offset) > size)
+    return tensorError(proto, "external data offset " + Twine(offset) +
+                                  " is past the end of '" + path + "' (" +
+                                  Twine(size) + " bytes)");
   if (length < 0)
     length = size - offset;
-  if (offset < 0 || offset + length > size)
+  if (uint64_t(length) > size - offset)
     return tensorError(proto, "external data range [" + Twine(offset) + ", " +
-                                  Twine(offset + length) + ") is outside '" +
-                                  path + "' (" + Twine(size) + " bytes)");
-  return std::string((*buffer)->getBufferStart() + offset, length);
+                                  Twine(offset) + " + " + Twine(length) +
+                                  ") is outside '" + path + "' (" +
+                                  Twine(size) + " bytes)");
+  if (uint64_t(length) != expectedBytes)
+    return tensorError(proto, "has " + Twine(length) +
+                                  " bytes of external data, but its shape "
+                                  "needs " +
+                                  Twine(expectedBytes));
+  auto buffer = MemoryBuffer::getFileSlice(realFile, length, offset,
+                                           /*IsVolatile=*/false);
+  if (!buffer)
+    return cannotRead(buffer.getError().message());
+  return std::string((*buffer)->getBufferStart(), length);
 }
 
 Expected<HostTensor> HostTensor::fromProto(onnx::TensorProto &proto,
@@ -366,6 +402,8 @@ Expected<HostTensor> HostTensor::fromProto(onnx::TensorProto &proto,
     return tensorError(proto, "shape " + tandem::accel::formatShape(shape) +
                                   " of " + getDTypeName(dtype) +
                                   " is larger than any file can hold");
+  if (Error err = checkTensorSize(shape, elementSize, "the tensor"))
+    return tensorError(proto, toString(std::move(err)));
   HostTensor t;
   t.dtype = dtype;
   t.shape = shape;
@@ -374,7 +412,7 @@ Expected<HostTensor> HostTensor::fromProto(onnx::TensorProto &proto,
   size_t expectedBytes = n * elementSize;
 
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
-    auto bytes = readExternalData(proto, externalDataDir);
+    auto bytes = readExternalData(proto, externalDataDir, expectedBytes);
     if (!bytes)
       return bytes.takeError();
     t.data = std::make_shared<std::string>(std::move(*bytes));
@@ -382,52 +420,57 @@ Expected<HostTensor> HostTensor::fromProto(onnx::TensorProto &proto,
     // Move the bytes out of the proto: no copy of large weights.
     t.data.reset(proto.release_raw_data());
   } else {
-    HostTensor typed(dtype, shape);
-    auto expectCount = [&](int64_t count) -> Error {
-      if (count == n)
-        return Error::success();
+    // The typed fields' count is checked before anything is allocated.
+    int64_t count;
+    switch (dtype) {
+    case kFloat:
+      count = proto.float_data_size();
+      break;
+    case kDouble:
+      count = proto.double_data_size();
+      break;
+    case kInt64:
+      count = proto.int64_data_size();
+      break;
+    case kUInt32:
+    case kUInt64:
+      count = proto.uint64_data_size();
+      break;
+    default:
+      count = proto.int32_data_size();
+      break;
+    }
+    if (count != n)
       return tensorError(proto, "has " + Twine(count) + " values for shape " +
                                     tandem::accel::formatShape(shape) + " (" +
                                     Twine(n) + " elements)");
-    };
+    HostTensor typed(dtype, shape);
     switch (dtype) {
     case kFloat:
-      if (Error e = expectCount(proto.float_data_size()))
-        return std::move(e);
       for (int64_t i = 0; i < n; ++i)
         typed.setDouble(i, proto.float_data(i));
       break;
     case kDouble:
-      if (Error e = expectCount(proto.double_data_size()))
-        return std::move(e);
       for (int64_t i = 0; i < n; ++i)
         typed.setDouble(i, proto.double_data(i));
       break;
     case kInt64:
-      if (Error e = expectCount(proto.int64_data_size()))
-        return std::move(e);
       for (int64_t i = 0; i < n; ++i)
         typed.setInt(i, proto.int64_data(i));
       break;
     case kUInt32:
     case kUInt64:
-      if (Error e = expectCount(proto.uint64_data_size()))
-        return std::move(e);
       for (int64_t i = 0; i < n; ++i)
         typed.setInt(i, static_cast<int64_t>(proto.uint64_data(i)));
       break;
     case kFloat16:
     case kBFloat16:
       // int32_data holds the 16-bit patterns.
-      if (Error e = expectCount(proto.int32_data_size()))
-        return std::move(e);
       for (int64_t i = 0; i < n; ++i)
         store<uint16_t>(*typed.data, i,
                         static_cast<uint16_t>(proto.int32_data(i)));
       break;
     default:
-      if (Error e = expectCount(proto.int32_data_size()))
-        return std::move(e);
       for (int64_t i = 0; i < n; ++i)
         typed.setInt(i, proto.int32_data(i));
       break;

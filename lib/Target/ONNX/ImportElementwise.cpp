@@ -41,6 +41,10 @@ FailureOr<SmallVector<int64_t, 4>> broadcastInputs(NodeImporter &node,
   return *shape;
 }
 
+/// Two's complement wrapping, as integer tensors in ONNX runtimes behave
+/// (signed overflow in C++ is undefined).
+int64_t wrap(uint64_t v) { return static_cast<int64_t>(v); }
+
 template <typename OpTy>
 LogicalResult importBinary(NodeImporter &node, IntFn intFn, FloatFn floatFn,
                            bool resultIsBool = false) {
@@ -49,6 +53,8 @@ LogicalResult importBinary(NodeImporter &node, IntFn intFn, FloatFn floatFn,
     return failure();
   int32_t dtype = resultIsBool ? kBool : node.getInputDType(0);
   if (node.allInputsConstant()) {
+    if (failed(node.checkFoldSize(*shape, dtype)))
+      return failure();
     node.setOutput(0, foldBinary(*node.getConstant(0), *node.getConstant(1),
                                  dtype, intFn, floatFn));
     return success();
@@ -63,19 +69,22 @@ LogicalResult importBinary(NodeImporter &node, IntFn intFn, FloatFn floatFn,
 
 LogicalResult importAdd(NodeImporter &node) {
   return importBinary<AddOp>(
-      node, [](int64_t a, int64_t b) { return a + b; },
+      node,
+      [](int64_t a, int64_t b) { return wrap(uint64_t(a) + uint64_t(b)); },
       [](double a, double b) { return a + b; });
 }
 
 LogicalResult importSub(NodeImporter &node) {
   return importBinary<SubOp>(
-      node, [](int64_t a, int64_t b) { return a - b; },
+      node,
+      [](int64_t a, int64_t b) { return wrap(uint64_t(a) - uint64_t(b)); },
       [](double a, double b) { return a - b; });
 }
 
 LogicalResult importMul(NodeImporter &node) {
   return importBinary<MulOp>(
-      node, [](int64_t a, int64_t b) { return a * b; },
+      node,
+      [](int64_t a, int64_t b) { return wrap(uint64_t(a) * uint64_t(b)); },
       [](double a, double b) { return a * b; });
 }
 
@@ -84,15 +93,23 @@ LogicalResult importDiv(NodeImporter &node) {
     for (int64_t v : node.getConstant(1)->toInts())
       if (v == 0)
         return node.emitError() << "integer division by zero in a constant";
-  // Integer division truncates toward zero, as in C and ONNX.
+  // Integer division truncates toward zero, as in C and ONNX; the one
+  // quotient that does not fit (INT64_MIN / -1) wraps like the others.
   return importBinary<DivOp>(
-      node, [](int64_t a, int64_t b) { return a / b; },
+      node,
+      [](int64_t a, int64_t b) {
+        return b == -1 ? wrap(0 - uint64_t(a)) : a / b;
+      },
       [](double a, double b) { return a / b; });
 }
 
 LogicalResult importPow(NodeImporter &node) {
   IntFn intPow = [](int64_t a, int64_t b) {
-    return static_cast<int64_t>(std::pow(static_cast<double>(a), b));
+    double p = std::pow(static_cast<double>(a), b);
+    // Out of range saturates rather than converting with undefined results.
+    if (!(std::abs(p) < 0x1p63))
+      return std::isnan(p) ? 0 : p < 0 ? INT64_MIN : INT64_MAX;
+    return static_cast<int64_t>(p);
   };
   FloatFn floatPow = [](double a, double b) { return std::pow(a, b); };
   int32_t baseType = node.getInputDType(0), expType = node.getInputDType(1);

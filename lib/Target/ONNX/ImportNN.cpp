@@ -42,6 +42,20 @@ FailureOr<Window> getWindow(NodeImporter &node, ArrayRef<int64_t> inputHW,
                      << " and " << w.pads.size();
     return failure();
   }
+  // Bounds that keep every window computation far from int64's limits.
+  constexpr int64_t kLargest = int64_t(1) << 31;
+  auto inRange = [&](ArrayRef<int64_t> values, int64_t low, StringRef what) {
+    for (int64_t v : values)
+      if (v < low || v >= kLargest) {
+        node.emitError() << what << " " << formatList(values)
+                         << " must lie in [" << low << ", 2^31)";
+        return false;
+      }
+    return true;
+  };
+  if (!inRange(w.strides, 1, "strides") ||
+      !inRange(w.dilations, 1, "dilations") || !inRange(w.pads, 0, "pads"))
+    return failure();
   std::string autoPad = node.getString("auto_pad", "NOTSET");
   if (autoPad == "NOTSET")
     return w;
@@ -346,7 +360,8 @@ LogicalResult importLayerNormStatistics(NodeImporter &node, Value x,
   OpBuilder &b = node.getBuilder();
   auto keptType = node.getTensorType(keptShape, dtype);
   auto axesAttr = b.getDenseI64ArrayAttr(axes);
-  Value mean = node.create<ReduceMeanOp>(keptType, x, axesAttr, b.getUnitAttr());
+  Value mean =
+      node.create<ReduceMeanOp>(keptType, x, axesAttr, b.getUnitAttr());
   Value centered = node.create<SubOp>(type, x, mean);
   Value squared = node.create<MulOp>(type, centered, centered);
   Value var =

@@ -18,6 +18,7 @@
 
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
 #include "tandem/Dialect/Accel/IR/ShapeUtils.h"
+#include "tandem/Support/FileIO.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -343,6 +344,10 @@ importParsed(llvm::Expected<std::unique_ptr<onnx::ModelProto>> parsed,
     }
   }
 
+  if (llvm::Error err = checkForLibonnx(model, opset)) {
+    emitError(loc) << llvm::toString(std::move(err));
+    return nullptr;
+  }
   if (llvm::Error err = checkConvertAndInfer(model, opset, kONNXTargetOpset,
                                              resolved.externalDataDir)) {
     emitError(loc) << llvm::toString(std::move(err));
@@ -366,11 +371,11 @@ OwningOpRef<ModuleOp> importONNXFile(llvm::StringRef path, MLIRContext *context,
                                      const ONNXImportOptions &options) {
   if (!isONNXTextPath(path) && llvm::sys::fs::is_regular_file(path))
     return importParsed(parseModelFile(path), "", path, context, options);
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(
-      path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  auto buffer = tandem::readInputFile(path, tandem::kMaxModelFileBytes,
+                                      /*allowStdin=*/true);
   if (!buffer) {
     emitError(FileLineColLoc::get(context, path, 0, 0))
-        << "cannot read '" << path << "': " << buffer.getError().message();
+        << llvm::toString(buffer.takeError());
     return nullptr;
   }
   return importONNX((*buffer)->getBuffer(), isONNXTextPath(path), path, context,
@@ -381,14 +386,18 @@ OwningOpRef<ModuleOp> loadModelFile(llvm::StringRef path, MLIRContext *context,
                                     const ONNXImportOptions &options) {
   if (!path.ends_with(".mlir"))
     return importONNXFile(path, context, options);
-  std::string error;
-  auto file = mlir::openInputFile(path, &error);
+  Location loc = FileLineColLoc::get(context, path, 0, 0);
+  auto file = tandem::readInputFile(path, tandem::kMaxTextFileBytes);
   if (!file) {
-    emitError(FileLineColLoc::get(context, path, 0, 0)) << error;
+    emitError(loc) << llvm::toString(file.takeError());
+    return nullptr;
+  }
+  if (llvm::Error err = checkNestingDepth((*file)->getBuffer(), path)) {
+    emitError(loc) << llvm::toString(std::move(err));
     return nullptr;
   }
   auto sourceMgr = std::make_shared<llvm::SourceMgr>();
-  sourceMgr->AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  sourceMgr->AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
   return parseSourceFile<ModuleOp>(sourceMgr, context);
 }
 

@@ -16,6 +16,8 @@
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Dialect/Accel/IR/ShapeUtils.h"
 
+#include "llvm/Support/CheckedArithmetic.h"
+
 #include "onnx/onnx_pb.h"
 
 using namespace mlir;
@@ -76,7 +78,12 @@ LogicalResult importReshape(NodeImporter &node) {
       return node.emitError()
              << "shape " << formatList(*target) << " has a negative entry";
     } else {
-      known *= d;
+      // A product that wraps could match the input's count by accident.
+      std::optional<int64_t> product = llvm::checkedMul(known, d);
+      if (!product)
+        return node.emitError() << "shape " << formatList(*target)
+                                << " has more elements than int64 can count";
+      known = *product;
     }
     shape.push_back(d);
   }
@@ -215,9 +222,15 @@ LogicalResult importConcat(NodeImporter &node) {
         return node.emitError() << "input " << i << " (" << formatShape(s)
                                 << ") does not match input 0 ("
                                 << formatShape(first) << ") off axis " << *axis;
-    shape[*axis] += s[*axis];
+    std::optional<int64_t> sum = llvm::checkedAdd(shape[*axis], s[*axis]);
+    if (!sum)
+      return node.emitError() << "the inputs' sizes along axis " << *axis
+                              << " add up to more than int64 can count";
+    shape[*axis] = *sum;
   }
   if (node.allInputsConstant()) {
+    if (failed(node.checkFoldSize(shape, node.getInputDType(0))))
+      return failure();
     SmallVector<const HostTensor *> parts;
     for (unsigned i = 0; i < node.getNumInputs(); ++i)
       parts.push_back(node.getConstant(i));
@@ -400,6 +413,8 @@ LogicalResult importGather(NodeImporter &node) {
       normalized.setInt(i, v < 0 ? v + data[*axis] : v);
     }
     if (const HostTensor *c = node.getConstant(0)) {
+      if (failed(node.checkFoldSize(shape, c->getDType())))
+        return failure();
       node.setOutput(0, foldGather(*c, normalized, *axis));
       return success();
     }
@@ -472,7 +487,14 @@ LogicalResult importPad(NodeImporter &node) {
                               << " crop dimension " << d << " to nothing";
     positive[d] = std::max<int64_t>(before, 0);
     positive[d + rank] = std::max<int64_t>(after, 0);
-    shape[d] = cropped[d] + positive[d] + positive[d + rank];
+    std::optional<int64_t> padded = llvm::checkedAdd(cropped[d], positive[d]);
+    if (padded)
+      padded = llvm::checkedAdd(*padded, positive[d + rank]);
+    if (!padded)
+      return node.emitError()
+             << "pads " << formatList(*pads) << " make dimension " << d
+             << " larger than int64 can count";
+    shape[d] = *padded;
   }
   Value v = *x;
   OpBuilder &b = node.getBuilder();
@@ -498,6 +520,8 @@ LogicalResult importExpand(NodeImporter &node) {
     return node.emitError() << "cannot expand " << formatShape(in) << " to "
                             << formatList(*target);
   if (const HostTensor *c = node.getConstant(0)) {
+    if (failed(node.checkFoldSize(*shape, c->getDType())))
+      return failure();
     node.setOutput(0, foldBroadcast(*c, *shape));
     return success();
   }
@@ -576,6 +600,8 @@ LogicalResult importConstantOfShape(NodeImporter &node) {
       return node.emitError() << "value must have one element";
     fill = std::move(*t);
   }
+  if (failed(node.checkFoldSize(*shape, fill.getDType())))
+    return failure();
   node.setOutput(0, foldBroadcast(fill.reshaped({}), *shape));
   return success();
 }
@@ -584,9 +610,12 @@ LogicalResult importConstantOfShape(NodeImporter &node) {
 LogicalResult importIdentity(NodeImporter &node) {
   if (node.getOpType() == "Dropout") {
     // In inference every element is kept: the mask is all true.
-    if (node.isOutputUsed(1))
+    if (node.isOutputUsed(1)) {
+      if (failed(node.checkFoldSize(node.getInputShape(0), kBool)))
+        return failure();
       node.setOutput(1, foldBroadcast(HostTensor::fromInts(kBool, {}, {1}),
                                       node.getInputShape(0)));
+    }
     if (node.hasInput(2)) {
       auto training = node.getConstantScalar(2, "training_mode");
       if (failed(training))

@@ -41,6 +41,10 @@ parseModelFile(llvm::StringRef path);
 /// default-domain opset is older, and runs shape inference (with type checks
 /// and data propagation) so every value has an inferred type where ONNX can
 /// tell. `modelDir` is where external data files are looked up.
+/// Refuses models with attribute values or shapes that libonnx's shape
+/// inference or version converter would crash on (LibonnxGuards.cpp).
+llvm::Error checkForLibonnx(const onnx::ModelProto &model, int64_t opset);
+
 llvm::Error checkConvertAndInfer(onnx::ModelProto &model, int64_t modelOpset,
                                  int64_t targetOpset, llvm::StringRef modelDir);
 

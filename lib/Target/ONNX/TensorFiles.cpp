@@ -8,6 +8,7 @@
 
 #include "HostTensor.h"
 #include "tandem/Execution/NumPy.h"
+#include "tandem/Support/FileIO.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -74,12 +75,9 @@ static int32_t toONNXType(exec::ElementType type) {
 }
 
 Expected<exec::Tensor> readTensorProtoFile(StringRef path) {
-  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
-                                      /*RequiresNullTerminator=*/false);
+  auto buffer = readInputFile(path, kMaxModelFileBytes);
   if (!buffer)
-    return createStringError(inconvertibleErrorCode(),
-                             "cannot read '" + path +
-                                 "': " + buffer.getError().message());
+    return buffer.takeError();
   onnx::TensorProto proto;
   if (!proto.ParseFromArray((*buffer)->getBufferStart(),
                             static_cast<int>((*buffer)->getBufferSize())))

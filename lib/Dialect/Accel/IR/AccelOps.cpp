@@ -6,6 +6,7 @@
 
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Dialect/Accel/IR/ShapeUtils.h"
+#include "tandem/Support/Limits.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 
@@ -401,6 +402,10 @@ LogicalResult ReshapeOp::verify() {
   if (failed(verifySameElementTypes(getOperation())))
     return failure();
   ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getOutput());
+  for (ArrayRef<int64_t> shape : {in, out})
+    if (!tandem::getByteSize(shape, 1))
+      return emitOpError("has a type whose element count overflows int64: ")
+             << formatShape(shape);
   if (getNumElements(in) != getNumElements(out))
     return emitOpError("expects the result to hold as many elements as the "
                        "input, got ")
