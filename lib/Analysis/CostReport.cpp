@@ -17,13 +17,13 @@
 #include "tandem/Analysis/WorkloadModel.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Mapping/DefaultMapping.h"
+#include "tandem/Support/FileIO.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 namespace tandem {
 #define GEN_PASS_DEF_COSTREPORTPASS
@@ -105,18 +105,17 @@ struct CostReportPass
     if (annotate)
       annotateOps(model, hwTarget, result);
 
-    std::string errorMessage;
-    auto file = openOutputFile(output, &errorMessage);
-    if (!file) {
+    if (llvm::Error err = writeOutputFile(output, [&](raw_ostream &os) {
+          if (format == ReportFormat::JSON)
+            printJson(os, model, hwTarget, result);
+          else
+            printText(os, model, hwTarget, result);
+          return llvm::Error::success();
+        })) {
       emitError(module.getLoc(), "cannot write the cost report: ")
-          << errorMessage;
+          << llvm::toString(std::move(err));
       return signalPassFailure();
     }
-    if (format == ReportFormat::JSON)
-      printJson(file->os(), model, hwTarget, result);
-    else
-      printText(file->os(), model, hwTarget, result);
-    file->keep();
     markAllAnalysesPreserved();
   }
 

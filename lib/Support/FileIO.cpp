@@ -50,37 +50,43 @@ readInputFile(StringRef path, uint64_t maxBytes, bool allowStdin) {
 
 Error writeOutputFile(StringRef path,
                       function_ref<Error(raw_ostream &)> write) {
-  if (path == "-") {
-    if (Error err = write(outs()))
-      return err;
-    outs().flush();
-    if (outs().has_error()) {
-      std::error_code ec = outs().error();
-      outs().clear_error();
-      return fileError("write", "<stdout>", ec.message());
-    }
+  // Streams to finish and check: a stream destroyed with an error aborts.
+  auto finish = [&](raw_fd_ostream &os, StringRef name) -> Error {
+    Error written = write(os);
+    os.flush();
+    std::error_code ec = os.error();
+    os.clear_error();
+    if (written)
+      return written;
+    if (ec)
+      return fileError("write", name, ec.message());
     return Error::success();
+  };
+  if (path == "-")
+    return finish(outs(), "<stdout>");
+  // A device or pipe (/dev/null, a FIFO) is written in place: renaming a
+  // file over it would replace the device.
+  sys::fs::file_status status;
+  if (!sys::fs::status(path, status) && sys::fs::exists(status) &&
+      status.type() != sys::fs::file_type::regular_file) {
+    std::error_code ec;
+    raw_fd_ostream os(path, ec, sys::fs::OF_None);
+    if (ec)
+      return fileError("write", path, ec.message());
+    return finish(os, path);
   }
   Expected<sys::fs::TempFile> temp =
       sys::fs::TempFile::create(path + ".tmp-%%%%%%");
   if (!temp)
     return fileError("write", path, toString(temp.takeError()));
-  std::error_code streamError;
-  Error written = Error::success();
-  {
+  Error written = [&] {
     raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
-    written = write(os);
-    os.flush();
-    streamError = os.error();
-    // A stream destroyed with an error aborts the process.
-    os.clear_error();
-  }
-  if (written || streamError) {
+    return finish(os, path);
+  }();
+  if (written) {
     if (Error discarded = temp->discard())
       consumeError(std::move(discarded));
-    if (written)
-      return written;
-    return fileError("write", path, streamError.message());
+    return written;
   }
   if (Error err = temp->keep(path))
     return fileError("write", path, toString(std::move(err)));

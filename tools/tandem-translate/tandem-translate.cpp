@@ -10,10 +10,39 @@
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/WithColor.h"
 
 #include <vector>
 
+/// mlir-translate's driver reads its input whole before any translation
+/// sees it: refuse a device or pipe (/dev/zero would be read until memory
+/// runs out) among the positional arguments first.
+static bool checkInputsAreFiles(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg == "-o" || arg == "--o") {
+      ++i; // its value is the output
+      continue;
+    }
+    if (arg.starts_with("-"))
+      continue;
+    llvm::sys::fs::file_status status;
+    if (!llvm::sys::fs::status(arg, status) &&
+        status.type() != llvm::sys::fs::file_type::regular_file) {
+      llvm::WithColor::error(llvm::errs(), "tandem-translate")
+          << "cannot read '" << arg
+          << "': not a regular file (devices, pipes and sockets are "
+             "refused)\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 int main(int argc, char **argv) {
+  if (!checkInputsAreFiles(argc, argv))
+    return 1;
   tandem::hideUnrelatedOptions();
   tandem::registerLimitOptions();
   tandem::registerImportONNXTranslation();
