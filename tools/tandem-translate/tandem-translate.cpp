@@ -27,9 +27,13 @@ static bool checkInputsAreFiles(int argc, char **argv) {
     }
     if (arg.starts_with("-"))
       continue;
+    // Directories (option values such as --external-data-dir DIR) are
+    // fine; the driver reports them itself.
+    using llvm::sys::fs::file_type;
     llvm::sys::fs::file_status status;
     if (!llvm::sys::fs::status(arg, status) &&
-        status.type() != llvm::sys::fs::file_type::regular_file) {
+        status.type() != file_type::regular_file &&
+        status.type() != file_type::directory_file) {
       llvm::WithColor::error(llvm::errs(), "tandem-translate")
           << "cannot read '" << arg
           << "': not a regular file (devices, pipes and sockets are "
