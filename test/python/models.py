@@ -86,17 +86,38 @@ def export(name, opset, directory):
     return path, macs
 
 
-def reference(name, directory):
-    """Writes `name`'s example input and PyTorch's output on it as .npy files
-    beside its opset-17 export; returns (model path, input path, output path)."""
+def export_dynamic_batch(name, directory):
+    """Exports `name` at opset 17 with a dynamic batch axis (once); returns
+    its path."""
+    model, example, _ = build(name)
+    path = os.path.join(directory, f"{name}-opset17-dynamic.onnx")
+    if not os.path.exists(path):
+        torch.onnx.export(model, example, path, opset_version=17,
+                          input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    return path
+
+
+def reference(name, directory, batch=1):
+    """Writes `name`'s example input (`batch` images) and PyTorch's output
+    on it as .npy files beside its opset-17 export; returns (model path,
+    input path, output path). Batches above 1 use the dynamic-batch export,
+    to be run with --input-shape."""
     import numpy as np
 
-    path, _ = export(name, 17, directory)
+    if batch == 1:
+        path, _ = export(name, 17, directory)
+    else:
+        path = export_dynamic_batch(name, directory)
     model, example, _ = build(name)
+    if batch > 1:
+        torch.manual_seed(batch)
+        example = torch.randn(batch, *example.shape[1:])
     with torch.no_grad():
         expected = model(example)
-    inputs = os.path.join(directory, f"{name}-input.npy")
-    outputs = os.path.join(directory, f"{name}-expected.npy")
+    suffix = "" if batch == 1 else f"-b{batch}"
+    inputs = os.path.join(directory, f"{name}-input{suffix}.npy")
+    outputs = os.path.join(directory, f"{name}-expected{suffix}.npy")
     np.save(inputs, example.numpy())
     np.save(outputs, expected.numpy())
     return path, inputs, outputs
