@@ -104,17 +104,20 @@ struct ConvToGemm : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       product = tensor::ExpandShapeOp::create(
           rewriter, loc, RankedTensorType::get({1, k, pq}, elem), mm, drop);
     } else {
-      // Every image shares the filter: broadcast it over the batch.
-      auto wb = RankedTensorType::get({n, k, crs}, elem);
-      Value wEmpty =
-          tensor::EmptyOp::create(rewriter, loc, wb.getShape(), elem);
-      Value wBatch = linalg::BroadcastOp::create(rewriter, loc, w2, wEmpty,
-                                                 ArrayRef<int64_t>{0})
-                         .getResult()[0];
-      product = linalg::BatchMatmulOp::create(
-                    rewriter, loc, TypeRange{acc.getType()},
-                    ValueRange{wBatch, cols}, ValueRange{acc})
-                    .getResult(0);
+      // Every image shares the filter: a batched product whose first
+      // operand is broadcast over the batch by its indexing map, not
+      // copied once per image.
+      AffineExpr b = getAffineDimExpr(0, ctx), m = getAffineDimExpr(1, ctx),
+                 nn = getAffineDimExpr(2, ctx), kk = getAffineDimExpr(3, ctx);
+      auto maps = rewriter.getAffineMapArrayAttr(
+          {AffineMap::get(4, 0, {m, kk}, ctx),
+           AffineMap::get(4, 0, {b, kk, nn}, ctx),
+           AffineMap::get(4, 0, {b, m, nn}, ctx)});
+      product =
+          linalg::BatchMatmulOp::create(
+              rewriter, loc, TypeRange{acc.getType()}, ValueRange{w2, cols},
+              ValueRange{acc}, {rewriter.getNamedAttr("indexing_maps", maps)})
+              .getResult(0);
     }
     rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
         conv, outType, product,

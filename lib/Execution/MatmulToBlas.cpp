@@ -30,17 +30,33 @@ MemRefType anyStridedF32(MLIRContext *ctx, int64_t rank) {
       StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides));
 }
 
-/// Declares (once) `name(memref, memref, memref)` with the C interface.
-func::FuncOp getOrDeclare(ModuleOp module, StringRef name, int64_t rank) {
+/// Declares (once) `name(memref, memref, memref)` of the given ranks with
+/// the C interface.
+func::FuncOp getOrDeclare(ModuleOp module, StringRef name,
+                          ArrayRef<int64_t> ranks) {
   if (auto f = module.lookupSymbol<func::FuncOp>(name))
     return f;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  MemRefType t = anyStridedF32(module.getContext(), rank);
+  SmallVector<Type> types;
+  for (int64_t rank : ranks)
+    types.push_back(anyStridedF32(module.getContext(), rank));
   auto f = func::FuncOp::create(b, module.getLoc(), name,
-                                b.getFunctionType({t, t, t}, {}));
+                                b.getFunctionType(types, {}));
   f.setPrivate();
   f->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   return f;
+}
+
+/// A batched product (b, m, n, k) whose first operand is indexed (m, k):
+/// one matrix for the whole batch (ConvToGemm's filter).
+bool hasSharedLhs(linalg::BatchMatmulOp op) {
+  MLIRContext *ctx = op.getContext();
+  AffineExpr b = getAffineDimExpr(0, ctx), m = getAffineDimExpr(1, ctx),
+             n = getAffineDimExpr(2, ctx), k = getAffineDimExpr(3, ctx);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  return maps.size() == 3 && maps[0] == AffineMap::get(4, 0, {m, k}, ctx) &&
+         maps[1] == AffineMap::get(4, 0, {b, k, n}, ctx) &&
+         maps[2] == AffineMap::get(4, 0, {b, m, n}, ctx);
 }
 
 bool isPlainF32(linalg::LinalgOp op) {
@@ -51,11 +67,12 @@ bool isPlainF32(linalg::LinalgOp op) {
     if (!t || !t.getElementType().isF32())
       return false;
   }
-  // Only the default (non-transposed, non-broadcast) maps.
+  // Only the default (non-transposed, non-broadcast) maps, and a batched
+  // product whose first operand is shared by the batch.
   if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation()))
     return !mm.hasUserDefinedMaps();
   if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op.getOperation()))
-    return !bmm.hasUserDefinedMaps();
+    return !bmm.hasUserDefinedMaps() || hasSharedLhs(bmm);
   return false;
 }
 
@@ -70,15 +87,19 @@ struct MatmulToBlasPass
         products.push_back(op);
     });
     for (linalg::LinalgOp op : products) {
-      bool batched = isa<linalg::BatchMatmulOp>(op.getOperation());
-      int64_t rank = batched ? 3 : 2;
-      func::FuncOp callee = getOrDeclare(
-          module, batched ? "tandem_sgemm_batched" : "tandem_sgemm", rank);
-      OpBuilder b(op);
-      MemRefType t = anyStridedF32(&getContext(), rank);
-      SmallVector<Value> args;
+      auto bmm = dyn_cast<linalg::BatchMatmulOp>(op.getOperation());
+      StringRef name = !bmm                ? "tandem_sgemm"
+                       : hasSharedLhs(bmm) ? "tandem_sgemm_shared_lhs"
+                                           : "tandem_sgemm_batched";
+      SmallVector<int64_t, 3> ranks;
       for (Value v : op->getOperands())
-        args.push_back(memref::CastOp::create(b, op.getLoc(), t, v));
+        ranks.push_back(cast<MemRefType>(v.getType()).getRank());
+      func::FuncOp callee = getOrDeclare(module, name, ranks);
+      OpBuilder b(op);
+      SmallVector<Value> args;
+      for (auto [v, rank] : llvm::zip(op->getOperands(), ranks))
+        args.push_back(memref::CastOp::create(
+            b, op.getLoc(), anyStridedF32(&getContext(), rank), v));
       func::CallOp::create(b, op.getLoc(), callee, args);
       op->erase();
     }

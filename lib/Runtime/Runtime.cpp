@@ -176,6 +176,24 @@ void _mlir_ciface_tandem_sgemm_batched(StridedMemRefType<float, 3> *a,
   }
 }
 
+void _mlir_ciface_tandem_sgemm_shared_lhs(StridedMemRefType<float, 2> *a,
+                                          StridedMemRefType<float, 3> *b,
+                                          StridedMemRefType<float, 3> *c) {
+  int64_t batch = b->sizes[0], m = a->sizes[0], k = a->sizes[1],
+          n = b->sizes[2];
+  const float *pa = a->data + a->offset;
+  bool blas = isBlasLayout(a) && isBlasLayout(b) && isBlasLayout(c);
+  for (int64_t i = 0; i < batch; ++i) {
+    const float *pb = b->data + b->offset + i * b->strides[0];
+    float *pc = c->data + c->offset + i * c->strides[0];
+    if (blas)
+      gemm(pa, a->strides[0], pb, b->strides[1], pc, c->strides[1], m, n, k);
+    else
+      gemmStrided(pa, a->strides, pb, b->strides + 1, pc, c->strides + 1, m, n,
+                  k);
+  }
+}
+
 void tandem_runtime_set_threads(int threads) {
   openblas_set_num_threads(threads < 1 ? 1 : threads);
 }

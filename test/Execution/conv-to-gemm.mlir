@@ -16,12 +16,14 @@ func.func @conv(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<1x4
 }
 
 // A 1x1 unit-stride convolution needs no im2col: the input already is the
-// C x (P*Q) matrix. With N = 2 the shared filter is broadcast to a batch.
+// C x (P*Q) matrix. With N = 2 every image shares the filter: the batched
+// product's indexing map broadcasts it (no copy per image): its first
+// operand is the 32x16 filter itself.
 // CHECK-LABEL: func.func @pointwise
 // CHECK-NOT: linalg.generic
+// CHECK-NOT: linalg.broadcast
 // CHECK: tensor.collapse_shape %{{.+}} {{\[\[}}0], [1], [2, 3]] : tensor<2x16x7x7xf32> into tensor<2x16x49xf32>
-// CHECK: linalg.broadcast ins(%{{.+}} : tensor<32x16xf32>) outs(%{{.+}} : tensor<2x32x16xf32>) dimensions = [0]
-// CHECK: linalg.batch_matmul ins(%{{.+}}, %{{.+}} : tensor<2x32x16xf32>, tensor<2x16x49xf32>)
+// CHECK: linalg.batch_matmul indexing_maps = [#{{.+}}] ins(%{{.+}}, %{{.+}} : tensor<32x16xf32>, tensor<2x16x49xf32>)
 func.func @pointwise(%x: tensor<2x16x7x7xf32>, %w: tensor<32x16x1x1xf32>, %o: tensor<2x32x7x7xf32>) -> tensor<2x32x7x7xf32> {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<2x16x7x7xf32>, tensor<32x16x1x1xf32>) outs(%o : tensor<2x32x7x7xf32>) -> tensor<2x32x7x7xf32>
   return %0 : tensor<2x32x7x7xf32>

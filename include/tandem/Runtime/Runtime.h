@@ -30,6 +30,12 @@ void _mlir_ciface_tandem_sgemm_batched(StridedMemRefType<float, 3> *a,
                                        StridedMemRefType<float, 3> *b,
                                        StridedMemRefType<float, 3> *c);
 
+/// C[i] += A * B[i] for every batch index i: one A for the batch (a
+/// convolution's filter), never copied per image.
+void _mlir_ciface_tandem_sgemm_shared_lhs(StridedMemRefType<float, 2> *a,
+                                          StridedMemRefType<float, 3> *b,
+                                          StridedMemRefType<float, 3> *c);
+
 /// Buffer allocation for compiled code (finalize-memref-to-llvm with
 /// use-generic-functions). Freed blocks are kept per size class and reused,
 /// so running a model again does not map and fault in fresh pages for every
