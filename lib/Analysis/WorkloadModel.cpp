@@ -697,6 +697,17 @@ WorkloadCost WorkloadModel::evaluate(const hw::Target &target,
       result.partEnergyPJ[WorkloadCost::HostPart] += row.energyPJ;
       break;
     }
+    // Reports print counts as int64: refuse what they cannot hold rather
+    // than print a wrapped (negative) figure.
+    if (!(row.cycles < 0x1p62) || !(row.energyPJ < 0x1p62)) {
+      result.errorOp = layers[row.layer].op;
+      result.error = llvm::formatv("the cost on target '{0}' overflows: "
+                                   "{1:e} cycles and {2:e} pJ, more than "
+                                   "2^62 (a layer too large for the target)",
+                                   target.name, row.cycles, row.energyPJ)
+                         .str();
+      return result;
+    }
     result.cycles += row.cycles;
     result.energyPJ += row.energyPJ;
     result.macs += row.macs;
