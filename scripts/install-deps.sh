@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 #===- install-deps.sh - Install every Debian package Tandem needs ---------===#
 #
+# Usage: scripts/install-deps.sh [--sanitizers]
 # Idempotent: apt-get skips what is already installed. Run as root (or with
-# sudo available). Only Debian's archive is used.
+# sudo available). Only Debian's archive is used. --sanitizers adds clang-22
+# and its runtime libraries (libFuzzer, ASan, UBSan) for scripts/sanitize.sh
+# and scripts/fuzz.sh.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -23,6 +26,10 @@ PACKAGES=(
   # PyTorch exports the real models the importer tests and benchmarks use.
   python3-torch python3-torchvision
 )
+
+if [ "${1:-}" = "--sanitizers" ]; then
+  PACKAGES+=(clang-22 libclang-rt-22-dev)
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

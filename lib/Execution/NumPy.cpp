@@ -109,7 +109,10 @@ Expected<Tensor> readNpy(StringRef path) {
   auto buffer = readInputFile(path, getMaxTensorBytes() + (1 << 16));
   if (!buffer)
     return buffer.takeError();
-  StringRef bytes = (*buffer)->getBuffer();
+  return parseNpy((*buffer)->getBuffer(), path);
+}
+
+Expected<Tensor> parseNpy(StringRef bytes, StringRef path) {
   if (!bytes.starts_with("\x93NUMPY") || bytes.size() < 10)
     return fail(path, "not a NumPy .npy file (no \\x93NUMPY magic)");
   unsigned major = static_cast<unsigned char>(bytes[6]);

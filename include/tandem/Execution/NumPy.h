@@ -17,6 +17,8 @@ namespace tandem::exec {
 /// float16/32/64, int8/16/32/64, bool). Errors name the file and what is
 /// wrong with it.
 llvm::Expected<Tensor> readNpy(llvm::StringRef path);
+/// readNpy() of the bytes of a file; `name` is what errors call it.
+llvm::Expected<Tensor> parseNpy(llvm::StringRef bytes, llvm::StringRef name);
 
 /// Writes `tensor` as a format 1.0 .npy file.
 llvm::Error writeNpy(llvm::StringRef path, const Tensor &tensor);

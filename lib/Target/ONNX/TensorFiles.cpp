@@ -15,6 +15,7 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <climits>
 #include <cstring>
 
 using namespace llvm;
@@ -78,12 +79,18 @@ Expected<exec::Tensor> readTensorProtoFile(StringRef path) {
   auto buffer = readInputFile(path, kMaxModelFileBytes);
   if (!buffer)
     return buffer.takeError();
+  return parseTensorProto((*buffer)->getBuffer(), path,
+                          sys::path::parent_path(path));
+}
+
+Expected<exec::Tensor> parseTensorProto(StringRef bytes, StringRef path,
+                                        StringRef externalDataDir) {
   onnx::TensorProto proto;
-  if (!proto.ParseFromArray((*buffer)->getBufferStart(),
-                            static_cast<int>((*buffer)->getBufferSize())))
+  if (bytes.size() > size_t(INT_MAX) ||
+      !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return createStringError(inconvertibleErrorCode(),
                              "'" + path + "' is not a serialized TensorProto");
-  auto host = HostTensor::fromProto(proto, sys::path::parent_path(path));
+  auto host = HostTensor::fromProto(proto, externalDataDir);
   if (!host)
     return createStringError(inconvertibleErrorCode(),
                              "'" + path + "': " + toString(host.takeError()));

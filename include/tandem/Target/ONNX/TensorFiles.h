@@ -24,6 +24,11 @@ namespace tandem {
 /// Reads a serialized onnx.TensorProto (.pb). Errors name the file and, for
 /// element types a compiled model cannot take, the type.
 llvm::Expected<exec::Tensor> readTensorProtoFile(llvm::StringRef path);
+/// readTensorProtoFile() of the bytes of a file named `name`, whose
+/// external data lives in `externalDataDir`.
+llvm::Expected<exec::Tensor> parseTensorProto(llvm::StringRef bytes,
+                                              llvm::StringRef name,
+                                              llvm::StringRef externalDataDir);
 
 /// Reads a tensor file by its extension: .npy (numpy) or .pb (an
 /// onnx.TensorProto). An error names the file and what is wrong.
