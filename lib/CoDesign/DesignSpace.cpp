@@ -191,6 +191,13 @@ private:
   bool fail(yaml::Node *node, const Twine &field, const Twine &message) {
     if (!error.empty())
       return false;
+    // A node the YAML parser gave up on (a syntax error inside a map) is
+    // null: say where the document is broken without a position.
+    if (!node) {
+      error =
+          formatv("{0}: {1}: {2}", fileName, field.str(), message.str()).str();
+      return false;
+    }
     auto [line, col] = sm.getLineAndColumn(node->getSourceRange().Start);
     error = formatv("{0}:{1}:{2}: {3}: {4}", fileName, line, col, field.str(),
                     message.str())
@@ -254,7 +261,7 @@ bool SpaceParser::parseValues(yaml::Node *node, const Twine &field,
   };
   // More values than this on one axis is a mistake, not a search.
   constexpr size_t kMaxValues = 100000;
-  if (auto *seq = dyn_cast<yaml::SequenceNode>(node)) {
+  if (auto *seq = dyn_cast_or_null<yaml::SequenceNode>(node)) {
     for (yaml::Node &item : *seq) {
       if (out.size() == kMaxValues)
         return fail(&item, name,
@@ -271,7 +278,7 @@ bool SpaceParser::parseValues(yaml::Node *node, const Twine &field,
       return fail(node, name, "the list of values is empty");
     return error.empty();
   }
-  if (auto *map = dyn_cast<yaml::MappingNode>(node)) {
+  if (auto *map = dyn_cast_or_null<yaml::MappingNode>(node)) {
     std::optional<double> lo, hi, step, factor;
     for (yaml::KeyValueNode &kv : *map) {
       auto key = scalar(kv.getKey(), name);
@@ -339,13 +346,13 @@ bool SpaceParser::parseValues(yaml::Node *node, const Twine &field,
 bool SpaceParser::parseBitLists(yaml::Node *node, const Twine &field,
                                 std::vector<std::vector<int64_t>> &out) {
   std::string name = field.str();
-  auto *seq = dyn_cast<yaml::SequenceNode>(node);
+  auto *seq = dyn_cast_or_null<yaml::SequenceNode>(node);
   if (!seq)
     return fail(node, name,
                 "expected a list of width lists, e.g. [[8], [4, 8]]");
   for (yaml::Node &item : *seq) {
     std::vector<double> widths;
-    auto *inner = dyn_cast<yaml::SequenceNode>(&item);
+    auto *inner = dyn_cast_or_null<yaml::SequenceNode>(&item);
     if (!inner)
       return fail(&item, name, "each value is a list of widths, e.g. [4, 8]");
     if (!parseValues(inner, name, /*integral=*/true, widths))
@@ -360,7 +367,7 @@ bool SpaceParser::parseBitLists(yaml::Node *node, const Twine &field,
 }
 
 bool SpaceParser::parseLevels(yaml::Node *node, DesignSpace &space) {
-  auto *map = dyn_cast<yaml::MappingNode>(node);
+  auto *map = dyn_cast_or_null<yaml::MappingNode>(node);
   if (!map)
     return fail(node, "parameters.levels",
                 "expected a map from level names to their parameters");
@@ -428,7 +435,7 @@ bool SpaceParser::parseLevels(yaml::Node *node, DesignSpace &space) {
 }
 
 bool SpaceParser::parseParameters(yaml::Node *node, DesignSpace &space) {
-  auto *map = dyn_cast<yaml::MappingNode>(node);
+  auto *map = dyn_cast_or_null<yaml::MappingNode>(node);
   if (!map)
     return fail(node, "parameters", "expected a map of parameters to values");
   for (yaml::KeyValueNode &kv : *map) {
@@ -467,7 +474,7 @@ bool SpaceParser::parseParameters(yaml::Node *node, DesignSpace &space) {
       return fail(kv.getKey(), field, "is given twice");
     if (p.kind == Parameter::Kind::Dataflow || p.kind == Parameter::Kind::Mac) {
       SmallVector<yaml::Node *> items;
-      if (auto *seq = dyn_cast<yaml::SequenceNode>(value))
+      if (auto *seq = dyn_cast_or_null<yaml::SequenceNode>(value))
         for (yaml::Node &item : *seq)
           items.push_back(&item);
       else
@@ -529,7 +536,7 @@ bool SpaceParser::parseParameters(yaml::Node *node, DesignSpace &space) {
 }
 
 bool SpaceParser::parseConstraints(yaml::Node *node, DesignSpace &space) {
-  auto *map = dyn_cast<yaml::MappingNode>(node);
+  auto *map = dyn_cast_or_null<yaml::MappingNode>(node);
   if (!map)
     return fail(node, "constraints",
                 "expected a map (max_area_mm2, max_power_mw, max_latency_ms)");
@@ -575,7 +582,7 @@ Expected<DesignSpace> SpaceParser::parse() {
   auto doc = first.begin();
   if (doc == first.end() || !doc->getRoot())
     return failure();
-  root = dyn_cast<yaml::MappingNode>(doc->getRoot());
+  root = dyn_cast_or_null<yaml::MappingNode>(doc->getRoot());
   if (!root) {
     fail(doc->getRoot(), "space",
          "expected a map with base, parameters and objectives");
@@ -605,7 +612,11 @@ Expected<DesignSpace> SpaceParser::parse() {
   }
 
   yaml::Stream second(yaml, sm, false);
-  root = cast<yaml::MappingNode>(second.begin()->getRoot());
+  root = dyn_cast_or_null<yaml::MappingNode>(second.begin()->getRoot());
+  if (!root) {
+    fail(nullptr, "space", "the document changed between two parses");
+    return failure();
+  }
   bool seen[4] = {false, false, false, false};
   for (yaml::KeyValueNode &kv : *root) {
     auto key = scalar(kv.getKey(), "space");
@@ -675,7 +686,7 @@ bool SpaceParser::loadBase(yaml::Node *baseNode, DesignSpace &space) {
 }
 
 bool SpaceParser::parseObjectives(yaml::Node *node, DesignSpace &space) {
-  auto *list = dyn_cast<yaml::SequenceNode>(node);
+  auto *list = dyn_cast_or_null<yaml::SequenceNode>(node);
   if (!list)
     return fail(node, "objectives",
                 "expected a list, e.g. [latency, energy, area]");

@@ -177,7 +177,8 @@ Expected<Tensor> parseNpy(StringRef bytes, StringRef path) {
                                                 : std::to_string(needed)));
   }
   Tensor t(*type, shape);
-  std::memcpy(t.data(), data.data(), data.size());
+  if (!data.empty()) // an empty array has no buffer to copy to
+    std::memcpy(t.data(), data.data(), data.size());
   return t;
 }
 

@@ -101,7 +101,8 @@ Expected<exec::Tensor> parseTensorProto(StringRef bytes, StringRef path,
                                  onnx_import::getDTypeName(host->getDType()) +
                                  " elements, which tandem-run cannot pass");
   exec::Tensor t(*type, host->getShape());
-  std::memcpy(t.data(), host->getRawData().data(), t.getByteSize());
+  if (t.getByteSize() > 0) // an empty tensor has no buffer to copy to
+    std::memcpy(t.data(), host->getRawData().data(), t.getByteSize());
   return t;
 }
 
