@@ -192,8 +192,9 @@ private:
     if (!error.empty())
       return false;
     // A node the YAML parser gave up on (a syntax error inside a map) is
-    // null: say where the document is broken without a position.
-    if (!node) {
+    // null or points nowhere in the text: say what is wrong without a
+    // position.
+    if (!node || !sm.FindBufferContainingLoc(node->getSourceRange().Start)) {
       error =
           formatv("{0}: {1}: {2}", fileName, field.str(), message.str()).str();
       return false;
