@@ -7,6 +7,8 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# Sanitizer builds run several times slower (scripts/sanitize.sh sets 10).
+TIMEOUT_SCALE = float(os.environ.get("TANDEM_TEST_TIMEOUT_SCALE", "1"))
 
 
 @pytest.fixture(scope="session")

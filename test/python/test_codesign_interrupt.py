@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from conftest import ROOT
+from conftest import ROOT, TIMEOUT_SCALE
 
 
 def command(build_dir, out, *extra):
@@ -21,12 +21,12 @@ def test_interrupt_leaves_a_checkpoint_that_resumes(build_dir, tmp_path):
     checkpoint = out / "checkpoint.json"
     process = subprocess.Popen(command(build_dir, out), stderr=subprocess.PIPE, text=True)
     # The first checkpoint appears after the first batch of 256 points.
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 60 * TIMEOUT_SCALE
     while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert process.poll() is None, "the run ended before it could be interrupted"
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=60 * TIMEOUT_SCALE)
     assert process.returncode == 130, stderr
     assert "interrupted after" in stderr and "continue with --resume" in stderr
     assert not (out / "pareto.json").exists()

@@ -15,8 +15,8 @@
 
 #include "ModelLoader.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/Twine.h"
 
 #include "onnx/onnx_pb.h"
@@ -63,6 +63,7 @@ Error nodeError(const onnx::NodeProto &node, const Twine &what) {
 /// Conv-like nodes: attribute values in range and list lengths consistent
 /// with each other and with the spatial rank where it is known.
 Error checkWindowNode(const onnx::NodeProto &node,
+                      ArrayRef<unsigned> spatialInputs,
                       const StringMap<int64_t> &ranks) {
   int64_t spatial = -1;
   auto agree = [&](int64_t rank, StringRef from) -> Error {
@@ -73,8 +74,10 @@ Error checkWindowNode(const onnx::NodeProto &node,
     return nodeError(node, from + " implies " + Twine(rank) +
                                " spatial dimensions, others " + Twine(spatial));
   };
-  for (unsigned i = 0; i < 2 && i < unsigned(node.input_size()); ++i)
-    if (auto it = ranks.find(node.input(i)); it != ranks.end()) {
+  for (unsigned i : spatialInputs)
+    if (auto it = i < unsigned(node.input_size()) ? ranks.find(node.input(i))
+                                                  : ranks.end();
+        it != ranks.end()) {
       if (it->second < 3)
         return nodeError(node, "input '" + node.input(i) + "' has rank " +
                                    Twine(it->second) +
@@ -118,14 +121,20 @@ Error checkWindowNode(const onnx::NodeProto &node,
 Error checkForLibonnx(const onnx::ModelProto &model, int64_t opset) {
   const onnx::GraphProto &graph = model.graph();
   StringMap<int64_t> ranks = getKnownRanks(graph);
-  StringSet<> windowOps = {"Conv",        "ConvTranspose", "ConvInteger",
-                           "QLinearConv", "MaxPool",       "AveragePool",
-                           "LpPool",      "MaxUnpool",     "MaxRoiPool"};
+  // Window ops and their inputs laid out (N, C, spatial...): the data, and
+  // the weight or indices where there is one (QLinearConv's weight is
+  // input 3, after the data's scale and zero point).
+  StringMap<SmallVector<unsigned, 2>> windowOps = {
+      {"Conv", {0, 1}},        {"ConvTranspose", {0, 1}},
+      {"ConvInteger", {0, 1}}, {"QLinearConv", {0, 3}},
+      {"MaxPool", {0}},        {"AveragePool", {0}},
+      {"LpPool", {0}},         {"MaxUnpool", {0, 1}},
+      {"MaxRoiPool", {0}}};
   for (const onnx::NodeProto &node : graph.node()) {
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       continue;
-    if (windowOps.contains(node.op_type()))
-      if (Error err = checkWindowNode(node, ranks))
+    if (auto it = windowOps.find(node.op_type()); it != windowOps.end())
+      if (Error err = checkWindowNode(node, it->second, ranks))
         return err;
     // The opset-6 -> 7 Gemm adapter reads dims 0 and 1 of A and B.
     if (node.op_type() == "Gemm" && opset < 7)
