@@ -77,7 +77,6 @@ done
 
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-export LSAN_OPTIONS="suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0"
 status=0
 printf '%-18s %12s %8s %8s %8s  %s\n' target executions coverage corpus seconds result
 for target in "${TARGETS[@]}"; do

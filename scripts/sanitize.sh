@@ -25,9 +25,8 @@ fi
 # halt_on_error/abort: a report is a failure, never a warning in a log.
 # allocator_may_return_null: the JIT runtime reports an allocation that
 # fails (a model too large for memory) itself, as without ASan.
-# detect_leaks stays on; see docs/security.md for what is suppressed.
+# detect_leaks stays on: no leak report is suppressed.
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-export LSAN_OPTIONS="suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export TANDEM_TEST_TIMEOUT_SCALE=10
 exec "$ROOT/scripts/run-tests.sh" "$BUILD"
