@@ -169,10 +169,13 @@ LogicalResult sortTopologically(onnx::GraphProto &graph, Location loc) {
     sorted.Add()->Swap(graph.mutable_node(i));
   graph.mutable_node()->Swap(&sorted);
   // Unnamed nodes (the text syntax has no names) take their first output's
-  // name, so that libonnx's messages and ours can name them.
-  for (auto &node : *graph.mutable_node())
-    if (node.name().empty() && node.output_size())
-      node.set_name(node.output(0));
+  // name, so that libonnx's messages and ours can name them; a node with no
+  // output at all (malformed, but libonnx's checker lets unknown operators
+  // through) its position.
+  for (auto [i, node] : llvm::enumerate(*graph.mutable_node()))
+    if (node.name().empty())
+      node.set_name(node.output_size() ? node.output(0)
+                                       : "<node " + std::to_string(i) + ">");
   return success();
 }
 
