@@ -19,6 +19,9 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   # BLAS for the f32 matrix products of JIT-compiled models.
   libopenblas-dev
+  # zlib reads gzip-compressed IDX datasets; Fashion-MNIST for calibration
+  # and accuracy (/usr/share/datasets/fashion-mnist).
+  zlib1g-dev dataset-fashion-mnist
   # C++ unit tests.
   libgtest-dev
   # Python bindings and tests (Debian's interpreter: /usr/bin/python3).

@@ -12,6 +12,10 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+namespace tandem::accel {
+class Pool2DOp;
+} // namespace tandem::accel
+
 namespace tandem::accel_to_linalg {
 
 /// An arith.constant of element type `type` with value `value` (converted
@@ -50,6 +54,22 @@ mlir::Value broadcastTensor(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value input, mlir::RankedTensorType type);
 
 bool isUnsignedInteger(mlir::Type type);
+
+/// For average pooling: the divisor of every output position, i.e. the
+/// number of window taps that fall inside the input (or inside the padded
+/// input with count_include_pad), never counting the extra region ceil
+/// mode adds.
+llvm::SmallVector<double> windowCounts(int64_t in, int64_t out, int64_t kernel,
+                                       int64_t stride, int64_t dilation,
+                                       int64_t padBegin, int64_t padEnd,
+                                       bool includePad);
+
+/// A pooling op's pads [top, left, bottom, right], the bottom and right
+/// ones extended so that ceil mode's last window fits.
+llvm::SmallVector<int64_t> getPoolPads(tandem::accel::Pool2DOp op);
+
+/// The average-pooling divisor of each output position, row-major P x Q.
+llvm::SmallVector<double> getPoolCounts(tandem::accel::Pool2DOp op);
 
 void populateStructuredOpPatterns(mlir::RewritePatternSet &patterns);
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);

@@ -57,8 +57,10 @@ struct Conv2DLowering : public OpConversionPattern<Conv2DOp> {
     int64_t k = wType.getDimSize(0), r = wType.getDimSize(2),
             s = wType.getDimSize(3);
     int64_t p = type.getDimSize(2), q = type.getDimSize(3);
+    // Integer convolutions read narrower operands than they accumulate in.
+    Type inElem = inType.getElementType(), wElem = wType.getElementType();
     Value input = padHW(rewriter, loc, adaptor.getInput(), op.getPads(),
-                        scalarConstant(rewriter, loc, elem, 0));
+                        scalarConstant(rewriter, loc, inElem, 0));
     auto paddedType = cast<RankedTensorType>(input.getType());
     int64_t h = paddedType.getDimSize(2), w = paddedType.getDimSize(3);
     Value init = convInit(rewriter, loc, type, adaptor.getBias());
@@ -74,7 +76,7 @@ struct Conv2DLowering : public OpConversionPattern<Conv2DOp> {
                    .getResult(0);
     } else if (groups == c && k == c) {
       // One filter per channel: K x 1 x R x S viewed as C x R x S.
-      auto filterType = RankedTensorType::get({c, r, s}, elem);
+      auto filterType = RankedTensorType::get({c, r, s}, wElem);
       Value filter =
           reshapeTensor(rewriter, loc, adaptor.getWeight(), filterType);
       result = linalg::DepthwiseConv2DNchwChwOp::create(
@@ -83,9 +85,9 @@ struct Conv2DLowering : public OpConversionPattern<Conv2DOp> {
                    .getResult(0);
     } else {
       // N x G x C/G x H x W input, G x K/G x C/G x R x S filter.
-      auto in5 = RankedTensorType::get({n, groups, c / groups, h, w}, elem);
+      auto in5 = RankedTensorType::get({n, groups, c / groups, h, w}, inElem);
       auto f5 =
-          RankedTensorType::get({groups, k / groups, c / groups, r, s}, elem);
+          RankedTensorType::get({groups, k / groups, c / groups, r, s}, wElem);
       auto out5 = RankedTensorType::get({n, groups, k / groups, p, q}, elem);
       SmallVector<ReassociationIndices> splitDim1 = {{0}, {1, 2}, {3}, {4}};
       SmallVector<ReassociationIndices> splitDim0 = {{0, 1}, {2}, {3}, {4}};
@@ -130,7 +132,8 @@ struct MatmulLowering : public OpConversionPattern<MatmulOp> {
     // A 2-D right operand shared by every batch (Linear layers): fold the
     // batch into M and run one matmul.
     if (rType.getRank() == 2) {
-      auto l2 = RankedTensorType::get({batchSize * m, kk}, elem);
+      auto l2 =
+          RankedTensorType::get({batchSize * m, kk}, lType.getElementType());
       auto o2 = RankedTensorType::get({batchSize * m, nn}, elem);
       Value mm = linalg::MatmulOp::create(
                      rewriter, loc, TypeRange{o2},
@@ -144,13 +147,14 @@ struct MatmulLowering : public OpConversionPattern<MatmulOp> {
     // batch dims already agree) and run a batch_matmul over the flattened
     // batch.
     auto toBatch = [&](Value v, int64_t rows, int64_t cols) -> Value {
+      Type vElem = cast<RankedTensorType>(v.getType()).getElementType();
       SmallVector<int64_t> full(batch.begin(), batch.end());
       full.append({rows, cols});
-      auto fullType = RankedTensorType::get(full, elem);
+      auto fullType = RankedTensorType::get(full, vElem);
       v = broadcastTensor(rewriter, loc, v, fullType);
       return reshapeTensor(
           rewriter, loc, v,
-          RankedTensorType::get({batchSize, rows, cols}, elem));
+          RankedTensorType::get({batchSize, rows, cols}, vElem));
     };
     Value l3 = toBatch(lhs, m, kk);
     Value r3 = toBatch(rhs, kk, nn);
@@ -164,10 +168,8 @@ struct MatmulLowering : public OpConversionPattern<MatmulOp> {
   }
 };
 
-/// For average pooling: the divisor of every output position, i.e. the
-/// number of window taps that fall inside the input (or inside the padded
-/// input with count_include_pad), never counting the extra region ceil
-/// mode adds.
+} // namespace
+
 SmallVector<double> windowCounts(int64_t in, int64_t out, int64_t kernel,
                                  int64_t stride, int64_t dilation,
                                  int64_t padBegin, int64_t padEnd,
@@ -186,6 +188,44 @@ SmallVector<double> windowCounts(int64_t in, int64_t out, int64_t kernel,
   return counts;
 }
 
+SmallVector<int64_t> getPoolPads(Pool2DOp op) {
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  RankedTensorType type = op.getType();
+  ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(),
+                    dilations = op.getDilations();
+  SmallVector<int64_t> pads(op.getPads());
+  int64_t p = type.getDimSize(2), q = type.getDimSize(3);
+  // Ceil mode: extend the bottom/right padding so the last window fits;
+  // those positions never contribute (-inf for max, excluded for avg).
+  for (int d = 0; d < 2; ++d) {
+    int64_t need = (d == 0 ? p - 1 : q - 1) * strides[d] +
+                   (kernel[d] - 1) * dilations[d] + 1;
+    int64_t have = inType.getDimSize(2 + d) + pads[d] + pads[d + 2];
+    pads[d + 2] += std::max<int64_t>(0, need - have);
+  }
+  return pads;
+}
+
+SmallVector<double> getPoolCounts(Pool2DOp op) {
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  RankedTensorType type = op.getType();
+  ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(),
+                    dilations = op.getDilations(), given = op.getPads();
+  bool includePad = op.getCountIncludePad();
+  int64_t p = type.getDimSize(2), q = type.getDimSize(3);
+  auto rows = windowCounts(inType.getDimSize(2), p, kernel[0], strides[0],
+                           dilations[0], given[0], given[2], includePad);
+  auto cols = windowCounts(inType.getDimSize(3), q, kernel[1], strides[1],
+                           dilations[1], given[1], given[3], includePad);
+  SmallVector<double> counts;
+  for (double rc : rows)
+    for (double cc : cols)
+      counts.push_back(rc * cc);
+  return counts;
+}
+
+namespace {
+
 struct Pool2DLowering : public OpConversionPattern<Pool2DOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -197,19 +237,10 @@ struct Pool2DLowering : public OpConversionPattern<Pool2DOp> {
     bool isMax = op.getKind() == PoolKind::Max;
     if (!isMax && !isa<FloatType>(elem))
       return op.emitError("cannot lower average pooling on integers");
-    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(),
                       dilations = op.getDilations();
-    SmallVector<int64_t> pads(op.getPads());
+    SmallVector<int64_t> pads = getPoolPads(op);
     int64_t p = type.getDimSize(2), q = type.getDimSize(3);
-    // Ceil mode: extend the bottom/right padding so the last window fits;
-    // those positions never contribute (-inf for max, excluded for avg).
-    for (int d = 0; d < 2; ++d) {
-      int64_t need = (d == 0 ? p - 1 : q - 1) * strides[d] +
-                     (kernel[d] - 1) * dilations[d] + 1;
-      int64_t have = inType.getDimSize(2 + d) + pads[d] + pads[d + 2];
-      pads[d + 2] += std::max<int64_t>(0, need - have);
-    }
     Value fill = isMax ? lowestValue(rewriter, loc, elem)
                        : scalarConstant(rewriter, loc, elem, 0);
     Value input = padHW(rewriter, loc, adaptor.getInput(), pads, fill);
@@ -229,22 +260,15 @@ struct Pool2DLowering : public OpConversionPattern<Pool2DOp> {
                     .getResult(0);
     if (!isMax) {
       // Divide by the per-position count, a P x Q constant.
-      bool includePad = op.getCountIncludePad();
-      ArrayRef<int64_t> given = op.getPads();
-      auto rows = windowCounts(inType.getDimSize(2), p, kernel[0], strides[0],
-                               dilations[0], given[0], given[2], includePad);
-      auto cols = windowCounts(inType.getDimSize(3), q, kernel[1], strides[1],
-                               dilations[1], given[1], given[3], includePad);
       SmallVector<APFloat> counts;
       auto fType = cast<FloatType>(elem);
-      for (double rc : rows)
-        for (double cc : cols) {
-          APFloat v(rc * cc);
-          bool lost;
-          v.convert(fType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
-                    &lost);
-          counts.push_back(v);
-        }
+      for (double count : getPoolCounts(op)) {
+        APFloat v(count);
+        bool lost;
+        v.convert(fType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                  &lost);
+        counts.push_back(v);
+      }
       auto countType = RankedTensorType::get({p, q}, elem);
       Value divisor = arith::ConstantOp::create(
           rewriter, loc, DenseElementsAttr::get(countType, counts));

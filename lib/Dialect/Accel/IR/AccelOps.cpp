@@ -41,6 +41,23 @@ LogicalResult verifySameElementTypes(Operation *op) {
   return success();
 }
 
+/// Contractions (convolution, matrix product) may also read integers
+/// narrower than the integer they accumulate in: the integer form of a
+/// quantized layer (i8 or i16 operands, an i32 or i64 result).
+LogicalResult verifyContractionElementTypes(Operation *op) {
+  auto resultInt = dyn_cast<IntegerType>(
+      cast<ShapedType>(op->getResult(0).getType()).getElementType());
+  bool integerAccumulation =
+      resultInt && resultInt.isSignless() &&
+      llvm::all_of(op->getOperandTypes(), [&](Type t) {
+        auto i = dyn_cast<IntegerType>(cast<ShapedType>(t).getElementType());
+        return i && i.isSignless() && i.getWidth() <= resultInt.getWidth();
+      });
+  if (integerAccumulation)
+    return success();
+  return verifySameElementTypes(op);
+}
+
 LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected,
                                 StringRef why) {
   ArrayRef<int64_t> actual = shapeOf(op->getResult(0));
@@ -137,7 +154,7 @@ LogicalResult Conv2DOp::verify() {
           verifyRank(op, getWeight(), "weight", 4, "K x C/groups x R x S")) ||
       failed(verifyRank(op, getOutput(), "result", 4, "NKPQ")) ||
       failed(verifyWindowAttrs(op, getStrides(), getPads(), getDilations())) ||
-      failed(verifySameElementTypes(op)))
+      failed(verifyContractionElementTypes(op)))
     return failure();
 
   ArrayRef<int64_t> in = shapeOf(getInput());
@@ -178,7 +195,7 @@ LogicalResult MatmulOp::verify() {
   if (lhs.size() < 2 || rhs.size() < 2)
     return emitOpError("expects operands of rank 2 or more, got ranks ")
            << lhs.size() << " and " << rhs.size();
-  if (failed(verifySameElementTypes(getOperation())))
+  if (failed(verifyContractionElementTypes(getOperation())))
     return failure();
   int64_t kl = lhs.back(), kr = rhs[rhs.size() - 2];
   if (kl != kr)
