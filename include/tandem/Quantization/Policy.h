@@ -1,0 +1,86 @@
+//===- Policy.h - Per-layer quantization policies --------------*- C++ -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// A policy says how each layer (convolution or matrix product, named as in
+// the ONNX model) is quantized: weight bits, activation bits (the bits of the
+// tensors the layer reads), and how ranges are clipped. It is plain JSON
+// (docs/quantization.md), parsed strictly (an unknown field is an error that
+// names it) and printed canonically, so that every tool that chooses a policy
+// writes one that can be diffed and re-applied.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_QUANTIZATION_POLICY_H
+#define TANDEM_QUANTIZATION_POLICY_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace tandem::quant {
+
+/// How a tensor's clipping range is chosen from its calibrated statistics.
+enum class Clipping { MinMax, Percentile, MSE, KL };
+
+llvm::StringRef stringifyClipping(Clipping clipping);
+std::optional<Clipping> parseClipping(llvm::StringRef text);
+
+/// Whether `bits` is a width Tandem quantizes to: 2..8 or 16.
+bool isSupportedBits(int64_t bits);
+
+struct LayerBits {
+  int64_t weightBits = 8;
+  int64_t activationBits = 8;
+  bool operator==(const LayerBits &other) const {
+    return weightBits == other.weightBits &&
+           activationBits == other.activationBits;
+  }
+};
+
+struct Policy {
+  /// Bits of layers the policy does not name.
+  LayerBits defaults;
+  /// Per-layer overrides, by layer name.
+  std::map<std::string, LayerBits> layers;
+  /// Bits of tensors no layer reads (the model's outputs).
+  int64_t outputBits = 8;
+
+  /// Weights: one scale per output channel (else one per tensor),
+  /// symmetric with a narrow range (-(2^(b-1)-1) .. 2^(b-1)-1) or
+  /// asymmetric; clipped by minimizing the squared error (else min-max).
+  bool weightPerChannel = true;
+  bool weightSymmetric = true;
+  Clipping weightClipping = Clipping::MSE;
+
+  /// Activations: one scale per tensor, asymmetric (a zero point) or
+  /// symmetric; clipped as `activationClipping` says.
+  bool activationSymmetric = false;
+  Clipping activationClipping = Clipping::MinMax;
+  /// For Clipping::Percentile: the share of values kept, in percent.
+  double percentile = 99.99;
+
+  LayerBits getBits(llvm::StringRef layer) const;
+};
+
+/// Parses a policy. `source` names the file in errors ("policy.json: field
+/// 'layers./conv1/Conv.weight_bits': expected one of 2..8 or 16, got 9").
+llvm::Expected<Policy> parsePolicy(llvm::StringRef json,
+                                   llvm::StringRef source);
+llvm::Expected<Policy> loadPolicy(llvm::StringRef path);
+
+/// The canonical JSON form (sorted keys, every field present).
+std::string printPolicy(const Policy &policy);
+
+/// A uniform policy: every layer at `weightBits`/`activationBits`.
+Policy uniformPolicy(int64_t weightBits, int64_t activationBits);
+
+} // namespace tandem::quant
+
+#endif // TANDEM_QUANTIZATION_POLICY_H

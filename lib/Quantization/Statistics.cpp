@@ -1,0 +1,258 @@
+//===- Statistics.cpp - Ranges, histograms and quantization parameters ----===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Quantization/Statistics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace tandem;
+using namespace tandem::quant;
+
+int64_t TensorStatistics::getCount() const {
+  int64_t n = 0;
+  for (int64_t c : histogram)
+    n += c;
+  return n;
+}
+
+double TensorStatistics::getBinCentre(int64_t i) const {
+  int64_t bins = histogram.empty() ? 1 : histogram.size();
+  return min + (max - min) * (i + 0.5) / bins;
+}
+
+void StatisticsBuilder::observeRange(llvm::ArrayRef<float> values) {
+  for (float v : values) {
+    if (!std::isfinite(v))
+      continue;
+    if (!seen) {
+      stats.min = stats.max = v;
+      seen = true;
+    }
+    stats.min = std::min<double>(stats.min, v);
+    stats.max = std::max<double>(stats.max, v);
+  }
+}
+
+void StatisticsBuilder::startHistogram() {
+  stats.histogram.assign(kHistogramBins, 0);
+}
+
+void StatisticsBuilder::observeHistogram(llvm::ArrayRef<float> values) {
+  double width = stats.max - stats.min;
+  int64_t bins = stats.histogram.size();
+  for (float v : values) {
+    if (!std::isfinite(v))
+      continue;
+    int64_t bin =
+        width > 0 ? static_cast<int64_t>((v - stats.min) / width * bins) : 0;
+    stats.histogram[std::clamp<int64_t>(bin, 0, bins - 1)] += 1;
+  }
+}
+
+int64_t QuantParams::quantize(double x) const {
+  double q = std::nearbyint(x / scale) + zeroPoint;
+  return static_cast<int64_t>(
+      std::clamp(q, static_cast<double>(qmin), static_cast<double>(qmax)));
+}
+
+QuantParams quant::chooseParams(double lo, double hi, int64_t bits,
+                                bool symmetric) {
+  QuantParams p;
+  int64_t half = int64_t(1) << (bits - 1);
+  if (symmetric) {
+    p.qmin = -(half - 1);
+    p.qmax = half - 1;
+    double a = std::max(std::fabs(lo), std::fabs(hi));
+    p.scale = a / p.qmax;
+    p.zeroPoint = 0;
+  } else {
+    p.qmin = -half;
+    p.qmax = half - 1;
+    lo = std::min(lo, 0.0);
+    hi = std::max(hi, 0.0);
+    p.scale = (hi - lo) / (p.qmax - p.qmin);
+    if (p.scale > 0)
+      p.zeroPoint = std::clamp<int64_t>(
+          static_cast<int64_t>(std::nearbyint(p.qmin - lo / p.scale)), p.qmin,
+          p.qmax);
+  }
+  // Float execution multiplies by the same scale the integer lowering uses.
+  p.scale = static_cast<float>(p.scale);
+  if (!(p.scale > 0) || !std::isfinite(p.scale) ||
+      p.scale < std::numeric_limits<float>::min()) {
+    p.scale = 1;
+    p.zeroPoint = symmetric ? 0 : std::clamp<int64_t>(0, p.qmin, p.qmax);
+  }
+  return p;
+}
+
+namespace {
+
+/// Candidate ranges [r * lo, r * hi] for r = 1, 0.99, ..., 0.01.
+constexpr int kCandidates = 100;
+
+double squaredError(const TensorStatistics &stats, const QuantParams &p) {
+  double err = 0;
+  for (size_t i = 0; i < stats.histogram.size(); ++i) {
+    if (!stats.histogram[i])
+      continue;
+    double v = stats.getBinCentre(i);
+    double d = v - p.dequantize(p.quantize(v));
+    err += stats.histogram[i] * d * d;
+  }
+  return err;
+}
+
+/// KL(P || Q): P is the histogram with the mass outside the grid's range
+/// moved to the outermost bins inside it; Q spreads each grid level's mass
+/// evenly over that level's non-empty bins.
+double klDivergence(const TensorStatistics &stats, const QuantParams &p) {
+  int64_t bins = stats.histogram.size();
+  double lo = p.dequantize(p.qmin), hi = p.dequantize(p.qmax);
+  std::vector<double> mass(bins, 0);
+  int64_t first = bins, last = -1;
+  for (int64_t i = 0; i < bins; ++i) {
+    double v = stats.getBinCentre(i);
+    if (v >= lo && v <= hi) {
+      first = std::min(first, i);
+      last = std::max(last, i);
+    }
+  }
+  if (last < 0)
+    return std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < bins; ++i)
+    mass[std::clamp(i, first, last)] += stats.histogram[i];
+  // Per level: total mass and non-empty bins.
+  std::vector<double> levelMass(p.qmax - p.qmin + 1, 0);
+  std::vector<int64_t> levelBins(p.qmax - p.qmin + 1, 0);
+  for (int64_t i = first; i <= last; ++i) {
+    if (mass[i] == 0)
+      continue;
+    int64_t level = p.quantize(stats.getBinCentre(i)) - p.qmin;
+    levelMass[level] += mass[i];
+    levelBins[level] += 1;
+  }
+  double total = 0;
+  for (int64_t i = first; i <= last; ++i)
+    total += mass[i];
+  double kl = 0;
+  for (int64_t i = first; i <= last; ++i) {
+    if (mass[i] == 0)
+      continue;
+    int64_t level = p.quantize(stats.getBinCentre(i)) - p.qmin;
+    double q = levelMass[level] / levelBins[level];
+    kl += mass[i] / total * std::log(mass[i] / q);
+  }
+  return kl;
+}
+
+/// The value below which `share` of the histogram's mass lies.
+double quantile(const TensorStatistics &stats, double share) {
+  int64_t total = stats.getCount();
+  double target = share * total, seen = 0;
+  double width = (stats.max - stats.min) / stats.histogram.size();
+  for (size_t i = 0; i < stats.histogram.size(); ++i) {
+    double next = seen + stats.histogram[i];
+    if (next >= target && stats.histogram[i] > 0) {
+      double within = (target - seen) / stats.histogram[i];
+      return stats.min + width * (i + within);
+    }
+    seen = next;
+  }
+  return stats.max;
+}
+
+} // namespace
+
+std::pair<double, double> quant::clipRange(const TensorStatistics &stats,
+                                           Clipping clipping, int64_t bits,
+                                           bool symmetric, double percentile) {
+  if (stats.histogram.empty() || stats.getCount() == 0 ||
+      clipping == Clipping::MinMax || stats.max <= stats.min)
+    return {stats.min, stats.max};
+  if (clipping == Clipping::Percentile) {
+    double tail = (100.0 - percentile) / 200.0;
+    double lo = stats.min < 0 ? quantile(stats, tail) : stats.min;
+    double hi = stats.max > 0 ? quantile(stats, 1.0 - tail) : stats.max;
+    return {std::min(lo, hi), std::max(lo, hi)};
+  }
+  std::pair<double, double> best = {stats.min, stats.max};
+  double bestError = std::numeric_limits<double>::infinity();
+  for (int c = 0; c < kCandidates; ++c) {
+    double r = 1.0 - c / double(kCandidates);
+    QuantParams p = chooseParams(r * stats.min, r * stats.max, bits, symmetric);
+    double err = clipping == Clipping::MSE ? squaredError(stats, p)
+                                           : klDivergence(stats, p);
+    // Strictly better only: ties keep the wider range.
+    if (err < bestError) {
+      bestError = err;
+      best = {r * stats.min, r * stats.max};
+    }
+  }
+  return best;
+}
+
+QuantParams quant::chooseWeightParams(llvm::ArrayRef<float> values,
+                                      int64_t bits, bool symmetric,
+                                      Clipping clipping) {
+  double lo = 0, hi = 0;
+  for (float v : values) {
+    lo = std::min<double>(lo, v);
+    hi = std::max<double>(hi, v);
+  }
+  QuantParams best = chooseParams(lo, hi, bits, symmetric);
+  if (clipping != Clipping::MSE)
+    return best;
+  double bestError = std::numeric_limits<double>::infinity();
+  for (int c = 0; c < kCandidates / 2; ++c) {
+    double r = 1.0 - c / double(kCandidates);
+    QuantParams p = chooseParams(r * lo, r * hi, bits, symmetric);
+    double err = 0;
+    for (float v : values) {
+      double d = v - p.dequantize(p.quantize(v));
+      err += d * d;
+    }
+    if (err < bestError) {
+      bestError = err;
+      best = p;
+    }
+  }
+  return best;
+}
+
+bool quant::getFixedPointMultiplier(double real, FixedPointMultiplier &out) {
+  if (!(real > 0) || !std::isfinite(real))
+    return false;
+  int exponent = 0;
+  double fraction = std::frexp(real, &exponent); // real = f * 2^e, f in [.5,1)
+  int64_t m = static_cast<int64_t>(std::nearbyint(std::ldexp(fraction, 31)));
+  if (m == (int64_t(1) << 31)) {
+    m >>= 1;
+    ++exponent;
+  }
+  int64_t shift = 31 - exponent;
+  if (shift < 0)
+    return false;
+  out = {m, shift};
+  return true;
+}
+
+int64_t quant::applyFixedPointMultiplier(int64_t value,
+                                         FixedPointMultiplier m) {
+  int64_t product = value * m.multiplier;
+  if (m.shift == 0)
+    return product;
+  if (m.shift > 62)
+    return 0;
+  int64_t floor = product >> m.shift; // arithmetic shift: floor division
+  int64_t rem = product - (floor << m.shift);
+  int64_t half = int64_t(1) << (m.shift - 1);
+  if (rem > half || (rem == half && (floor & 1)))
+    ++floor;
+  return floor;
+}
