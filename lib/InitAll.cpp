@@ -11,6 +11,7 @@
 #include "tandem/Dialect/Accel/Transforms/Passes.h"
 #include "tandem/Execution/Passes.h"
 #include "tandem/Mapping/Passes.h"
+#include "tandem/Quantization/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -36,6 +37,7 @@ void tandem::registerAllPasses() {
   registerConversionPasses();
   registerExecutionPipelines();
   registerMappingPasses();
+  registerQuantizationPasses();
   // Every upstream pass and pipeline, as in mlir-opt.
   mlir::registerAllPasses();
 }

@@ -149,14 +149,23 @@ Executable::compile(ModuleOp module, const CompileOptions &options) {
   registerBuiltinDialectTranslation(*context);
   registerLLVMDialectTranslation(*context);
   OwningOpRef<ModuleOp> lowered = module.clone();
-  lowered->lookupSymbol<func::FuncOp>("main")->setAttr("llvm.emit_c_interface",
-                                                       UnitAttr::get(context));
+  auto loweredMain = lowered->lookupSymbol<func::FuncOp>("main");
+  loweredMain->setAttr("llvm.emit_c_interface", UnitAttr::get(context));
+  // Argument attributes of Tandem's dialect (calibration statistics) mean
+  // nothing to LLVM, which would warn about each.
+  for (unsigned i = 0; i < loweredMain.getNumArguments(); ++i)
+    for (NamedAttribute attr : loweredMain.getArgAttrDict(i)
+                                   ? loweredMain.getArgAttrDict(i).getValue()
+                                   : ArrayRef<NamedAttribute>())
+      if (attr.getName().getValue().starts_with("accel."))
+        loweredMain.removeArgAttr(i, attr.getName());
 
   auto start = std::chrono::steady_clock::now();
   PassManager pm(context);
   LowerToLLVMOptions pipeline;
   pipeline.blas = options.blas;
   pipeline.convToGemm = options.blas;
+  pipeline.quantized = options.fakeQuant ? "float" : "integer";
   pipeline.externalWeights = true;
   buildLowerToLLVMPipeline(pm, pipeline);
   if (failed(pm.run(*lowered)))

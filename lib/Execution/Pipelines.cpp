@@ -24,6 +24,9 @@ void tandem::buildLowerToLLVMPipeline(OpPassManager &pm,
   // accel -> linalg on tensors; elementwise chains fused. The matrix
   // products appear only after fusion, which would otherwise rewrite them
   // into generic contractions that BLAS cannot take.
+  LowerQuantizedPassOptions quantized;
+  quantized.mode = options.quantized;
+  pm.addNestedPass<func::FuncOp>(createLowerQuantizedPass(quantized));
   pm.addPass(createAccelToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());

@@ -16,6 +16,7 @@
 #include "tandem/Execution/InputBinding.h"
 #include "tandem/Execution/NumPy.h"
 #include "tandem/InitAll.h"
+#include "tandem/Quantization/Accuracy.h"
 #include "tandem/Support/Limits.h"
 #include "tandem/Target/ONNX/ImportONNX.h"
 #include "tandem/Target/ONNX/TensorFiles.h"
@@ -99,6 +100,34 @@ cl::opt<bool> noBlas("no-blas",
                      cl::cat(category));
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::init(3), cl::Prefix, cl::cat(category));
+cl::opt<std::string> datasetPath(
+    "dataset",
+    cl::desc("Score the model on a dataset instead of running it once: an "
+             "IDX image file (pixels / 255), a directory of .npy files or "
+             "of ONNX test_data_set_*; streamed in batches of the model's "
+             "leading input dimension"),
+    cl::value_desc("path"), cl::cat(category));
+cl::opt<std::string>
+    labelsPath("labels",
+               cl::desc("With --dataset: the labels (IDX label file or .npy of "
+                        "integers): report top-1 accuracy"),
+               cl::value_desc("path"), cl::cat(category));
+cl::opt<std::string> referencePath(
+    "reference",
+    cl::desc("With --dataset: a reference model (normally the fp32 one) "
+             "with the same input: report top-1 agreement and output SQNR"),
+    cl::value_desc("model"), cl::cat(category));
+cl::opt<unsigned>
+    maxSamples("max-samples",
+               cl::desc("With --dataset: score at most N samples (0: all)"),
+               cl::init(0), cl::cat(category));
+cl::opt<bool> fakeQuant(
+    "fake-quant",
+    cl::desc("Run quantized tensors as their real values in f32, rounded to "
+             "the grid after every op (faster), instead of integer "
+             "arithmetic"),
+    cl::cat(category));
+
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("ONNX models: static shape of an input, NAME=DIMxDIMx..."),
@@ -124,7 +153,8 @@ Expected<std::pair<std::string, std::string>> splitAssignment(StringRef text,
   return std::make_pair(name.str(), value.str());
 }
 
-mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &context) {
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &context,
+                                            StringRef path) {
   ONNXImportOptions options;
   for (const std::string &text : inputShapes) {
     std::pair<std::string, SmallVector<int64_t, 4>> shape;
@@ -148,7 +178,7 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &context) {
     }
     options.constantInputs.push_back(makeConstantInput(kv->first, *tensor));
   }
-  return loadModelFile(modelPath, &context, options);
+  return loadModelFile(path, &context, options);
 }
 
 /// Nested-list text of a tensor, numpy style.
@@ -174,6 +204,55 @@ void printTensor(raw_ostream &os, const Tensor &t) {
   rec(0, i);
 }
 
+/// --dataset: accuracy, agreement, SQNR and speed.
+int scoreDataset(mlir::MLIRContext &context, exec::Executable &exe,
+                 const exec::CompileOptions &options) {
+  ArrayRef<exec::TensorSignature> inputs = exe.getInputs();
+  if (inputs.size() != 1 || inputs[0].shape.empty())
+    return fail("--dataset needs a model with one input with a leading batch "
+                "dimension");
+  int64_t perSample = 1;
+  for (int64_t d : ArrayRef(inputs[0].shape).drop_front())
+    perSample *= d;
+  auto data =
+      quant::Dataset::open(datasetPath, labelsPath, perSample, maxSamples);
+  if (!data)
+    return fail(toString(data.takeError()));
+  std::unique_ptr<exec::Executable> reference;
+  mlir::OwningOpRef<mlir::ModuleOp> referenceModule;
+  if (!referencePath.empty()) {
+    referenceModule = loadModel(context, referencePath);
+    if (!referenceModule)
+      return 1;
+    exec::CompileOptions refOptions = options;
+    refOptions.fakeQuant = false;
+    auto compiled = exec::Executable::compile(*referenceModule, refOptions);
+    if (!compiled)
+      return fail(toString(compiled.takeError()));
+    reference = std::move(*compiled);
+  }
+  auto result = quant::evaluate(exe, **data, reference.get());
+  if (!result)
+    return fail(toString(result.takeError()));
+  outs() << format("samples: %lld (batch %lld)\n", (long long)result->samples,
+                   (long long)inputs[0].shape[0]);
+  if ((*data)->hasLabels())
+    outs() << format("top-1 accuracy: %.4f (%lld of %lld)\n",
+                     result->getAccuracy(), (long long)result->correct,
+                     (long long)result->samples);
+  if (reference) {
+    outs() << format("top-1 agreement with the reference: %.4f (%lld of "
+                     "%lld)\n",
+                     result->getAgreement(), (long long)result->agreeing,
+                     (long long)result->samples);
+    outs() << format("output SQNR: %.2f dB\n", result->getSQNR());
+  }
+  outs() << format("time: %.3f s, %.1f samples/s%s\n", result->seconds,
+                   result->getSamplesPerSecond(),
+                   reference ? " (model and reference)" : "");
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -192,7 +271,7 @@ int main(int argc, char **argv) {
   mlir::SourceMgrDiagnosticHandler diagnostics(diagnosticsSource, &context);
 
   auto loadStart = std::chrono::steady_clock::now();
-  auto module = loadModel(context);
+  auto module = loadModel(context, modelPath);
   if (!module)
     return 1;
   double loadSeconds = std::chrono::duration<double>(
@@ -205,9 +284,14 @@ int main(int argc, char **argv) {
   options.blas = !noBlas;
   options.threads = threads;
   options.optLevel = optLevel;
+  options.fakeQuant = fakeQuant;
   auto exe = exec::Executable::compile(*module, options);
   if (!exe)
     return fail(toString(exe.takeError()));
+  if (!datasetPath.empty())
+    return scoreDataset(context, **exe, options);
+  if (!labelsPath.empty() || !referencePath.empty() || maxSamples)
+    return fail("--labels, --reference and --max-samples need --dataset");
 
   // Gather the inputs: by name, then positional, then random.
   exec::InputSources sources;

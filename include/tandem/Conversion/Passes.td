@@ -58,4 +58,45 @@ def AccelToLinalgPass : Pass<"accel-lower-to-linalg"> {
   ];
 }
 
+def LowerQuantizedPass : Pass<"accel-lower-quantized", "::mlir::func::FuncOp"> {
+  let summary = "Lower quantized accel ops to integer (or fake-quantized f32) accel ops";
+  let description = [{
+    Rewrites every op on `!quant.uniform` tensors (the output of
+    `--accel-quantize` or of a QDQ ONNX import) into ops on ordinary tensors,
+    ready for `--accel-lower-to-linalg`:
+
+    - `mode=integer` (default): quantized tensors hold their storage integers
+      in signless containers (i8 up to 8 bits, i16 up to 16, i32);
+      contractions accumulate in i32 (i64 when an operand is wider than 8
+      bits) after subtracting zero points; every rescale is a fixed-point
+      multiply `m * 2^-n` (m in [2^30, 2^31)) with the product rounded half
+      to even and the result clamped to the storage range. `quant.qcast`
+      rounds `x / scale` half to even in f32; `quant.dcast` computes
+      `f32(q - zero_point) * scale`.
+    - `mode=float`: quantized tensors hold their real values in f32; every op
+      computes in f32 and its result is rounded to its type's grid
+      (`(clamp(roundeven(x / s) + z) - z) * s`), weights are dequantized
+      constants. Faster; agrees with the integer mode up to the rounding of
+      the rescale.
+
+    docs/quantization.md states the arithmetic of each op exactly; the
+    pytest reference (test/python/quant_reference.py) implements the same.
+    Errors name the op that cannot be lowered (per-axis activations,
+    inconsistent bias scales, ops without a quantized form).
+
+    ```
+    tandem-opt q.mlir --accel-lower-quantized="mode=integer"
+    ```
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"integer\"",
+           "'integer' or 'float'">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect",
+    "::tandem::accel::AccelDialect"
+  ];
+}
+
 #endif // TANDEM_CONVERSION_PASSES_TD

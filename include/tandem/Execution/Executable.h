@@ -35,6 +35,8 @@ struct CompileOptions {
   unsigned optLevel = 3;
   /// Threads BLAS may use.
   int threads = 1;
+  /// Quantized tensors: integer arithmetic (false) or fake-quantized f32.
+  bool fakeQuant = false;
 };
 
 /// Name, shape and element type of one input or output.

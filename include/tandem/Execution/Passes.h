@@ -36,6 +36,12 @@ struct LowerToLLVMOptions
                      "globals the JIT binds to their blobs (see "
                      "accel-externalize-weights)"),
       llvm::cl::init(false)};
+  Option<std::string> quantized{
+      *this, "quantized",
+      llvm::cl::desc("How quantized tensors execute: 'integer' (storage "
+                     "integers, integer arithmetic) or 'float' (their real "
+                     "values in f32, rounded to the grid after every op)"),
+      llvm::cl::init("integer")};
 };
 
 /// accel (on tensors) -> linalg -> buffers -> loops -> the LLVM dialect,

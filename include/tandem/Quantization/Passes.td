@@ -1,0 +1,82 @@
+//===- Passes.td - Quantization passes ---------------------*- tablegen -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_QUANTIZATION_PASSES_TD
+#define TANDEM_QUANTIZATION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CalibratePass : Pass<"accel-calibrate", "::mlir::ModuleOp"> {
+  let summary = "Record every tensor's range by running the model on data";
+  let description = [{
+    JIT-compiles the fp32 model, runs it on the calibration samples in
+    `data` and stores each f32 tensor's range and a 1024-bin histogram in an
+    `accel.calibration` attribute on the op that computes it (and on
+    @main's argument). `data` is an IDX image file (the MNIST format,
+    gzip-compressed or not; pixels / 255), a directory of `.npy` files, or an
+    ONNX `test_data_set_*` directory (or a directory of them). The samples
+    run in batches of @main's leading input dimension; at most `samples`
+    are used (0: all), and a last partial batch is not.
+
+    The histograms let `--accel-quantize` pick a clipping range for any
+    width and clipping method (the policy's) without running the model
+    again.
+
+    ```
+    tandem-opt cnn.mlir --accel-calibrate="data=train-images-idx3-ubyte.gz samples=512"
+    ```
+  }];
+  let options = [
+    Option<"data", "data", "std::string", /*default=*/"\"\"",
+           "Calibration samples: IDX file, .npy directory or test_data_set_* directory">,
+    Option<"samples", "samples", "int64_t", /*default=*/"512",
+           "Use at most this many samples (0: all)">,
+    Option<"threads", "threads", "unsigned", /*default=*/"1",
+           "Threads for BLAS">,
+  ];
+}
+
+def QuantizePass : Pass<"accel-quantize", "::mlir::ModuleOp"> {
+  let summary = "Apply a per-layer policy: rewrite the model into quantized types";
+  let description = [{
+    Reads a policy (plain JSON, docs/quantization.md) and rewrites a
+    calibrated module: activations become per-tensor `!quant.uniform`
+    tensors (asymmetric by default), constant weights per-channel symmetric
+    narrow-range integers (`!quant.uniform<i4<-7:7>:f32:0, {...}>` at 4
+    bits), biases i32 at the input scale times the weight scale;
+    `quant.qcast` / `quant.dcast` mark the edges of the quantized region;
+    `accel.cast` requantizes a tensor for a layer that reads it at fewer
+    bits than it is stored at. The same accel ops compute on the quantized
+    types (their semantics are over the real values; the result is rounded
+    to its type).
+
+    Without `policy`, `weight-bits` and `activation-bits` give a uniform
+    policy. With `target` (a preset name or YAML file) every layer's widths
+    must be ones the target's MAC units support. Errors name the policy file
+    and field (a layer the model does not have, a width out of range,
+    malformed JSON) or the op (a tensor without calibration statistics).
+
+    ```
+    tandem-opt calibrated.mlir --accel-quantize="policy=w4a8.json"
+    tandem-opt calibrated.mlir --accel-quantize="weight-bits=8 activation-bits=8 target=bitfusion"
+    ```
+  }];
+  let options = [
+    Option<"policy", "policy", "std::string", /*default=*/"\"\"",
+           "Policy JSON file">,
+    Option<"weightBits", "weight-bits", "int64_t", /*default=*/"8",
+           "Weight bits of a uniform policy (without policy=)">,
+    Option<"activationBits", "activation-bits", "int64_t", /*default=*/"8",
+           "Activation bits of a uniform policy (without policy=)">,
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "Check the widths against this target (preset or YAML)">,
+  ];
+  let dependentDialects = [
+    "::mlir::quant::QuantDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
+#endif // TANDEM_QUANTIZATION_PASSES_TD

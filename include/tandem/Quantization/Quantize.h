@@ -1,0 +1,45 @@
+//===- Quantize.h - Rewrite a calibrated model into quantized types -*- C++
+//-*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// Applies a policy to a calibrated fp32 module (docs/quantization.md):
+// activations become per-tensor `!quant.uniform` tensors, constant weights
+// per-channel (or per-tensor) quantized integer constants, biases i32 at the
+// accumulator's scale; `quant.qcast`/`quant.dcast` mark where the quantized
+// region starts and ends, and `accel.cast` requantizes a tensor for a layer
+// that reads it at fewer bits than it is stored at.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_QUANTIZATION_QUANTIZE_H
+#define TANDEM_QUANTIZATION_QUANTIZE_H
+
+#include "tandem/Quantization/Policy.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+#include <vector>
+
+namespace tandem::quant {
+
+/// The attribute calibration stores a tensor's statistics in: on the op
+/// that defines it, or as an argument attribute of @main.
+constexpr llvm::StringLiteral kCalibrationAttr = "accel.calibration";
+
+/// The layers a policy names: every accel.conv2d and accel.matmul of @main,
+/// by display name (the ONNX node name), in program order.
+std::vector<std::string> getLayerNames(mlir::ModuleOp module);
+
+/// Rewrites @main of a calibrated module by `policy`. `policySource` names
+/// the policy in errors (a layer the model does not have). Errors are
+/// emitted as diagnostics on the module.
+mlir::LogicalResult quantizeModule(mlir::ModuleOp module, const Policy &policy,
+                                   llvm::StringRef policySource);
+
+} // namespace tandem::quant
+
+#endif // TANDEM_QUANTIZATION_QUANTIZE_H

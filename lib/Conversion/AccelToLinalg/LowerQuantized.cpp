@@ -1,0 +1,945 @@
+//===- LowerQuantized.cpp - Quantized accel IR to integer or float IR -----===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// mode=integer: every quantized tensor becomes its storage values in a
+// signless container (i8 up to 8 bits, i16 up to 16, i32 for 32), and every
+// quantized op integer arithmetic, exactly as docs/quantization.md states:
+//
+//   contraction  acc = sum (x - zx) * (w - zw)     (i32; i64 with 16-bit data)
+//                y   = clamp(rshift_rne((acc + bias) * m, n) + zy, qmin, qmax)
+//   add          y   = clamp(rshift_rne((a - za) * ma + (b - zb) * mb, n) + zy)
+//   avg pool     y   = clamp(rshift_rne(sum(x - zx) * m[p,q], n[p,q]) + zy)
+//   max pool, relu, clip, reshape, transpose: on the integers (clip bounds
+//                rounded to the grid), then requantized if the result's type
+//                differs from the input's
+//   qcast        q   = clamp(roundeven(x / s) + z, qmin, qmax)   (f32)
+//   dcast        x   = f32(q - z) * s
+//
+// where M = m * 2^-n is the real rescale (input scales over output scale,
+// per channel or position) with m in [2^30, 2^31), and rshift_rne rounds
+// half to even.
+//
+// mode=float ("fake quantization"): every quantized tensor becomes its real
+// value in f32, every op computes in f32 on those values, and its result is
+// rounded to its type's grid: fq(x) = (clamp(roundeven(x / s) + z) - z) * s.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+
+#include "tandem/Conversion/Passes.h"
+#include "tandem/Dialect/Accel/IR/AccelOps.h"
+#include "tandem/Quantization/Statistics.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+
+namespace tandem {
+#define GEN_PASS_DEF_LOWERQUANTIZEDPASS
+#include "tandem/Conversion/Passes.h.inc"
+} // namespace tandem
+
+using namespace mlir;
+using namespace tandem;
+using namespace tandem::accel;
+using namespace tandem::accel_to_linalg;
+using tandem::quant::FixedPointMultiplier;
+
+namespace {
+
+/// A quantized element type's grid, per tensor (one entry) or per channel
+/// along `axis`.
+struct Grid {
+  SmallVector<double> scales;
+  SmallVector<int64_t> zeroPoints;
+  int32_t axis = -1;
+  int64_t qmin = 0, qmax = 0;
+  unsigned bits = 8;
+
+  bool isPerAxis() const { return axis >= 0; }
+  double scale(int64_t c) const { return scales[isPerAxis() ? c : 0]; }
+  int64_t zero(int64_t c) const { return zeroPoints[isPerAxis() ? c : 0]; }
+  bool hasZeroPoints() const {
+    return llvm::any_of(zeroPoints, [](int64_t z) { return z != 0; });
+  }
+};
+
+std::optional<Grid> getGrid(Type type) {
+  Type elem = getElementTypeOrSelf(type);
+  Grid g;
+  if (auto u = dyn_cast<mlir::quant::UniformQuantizedType>(elem)) {
+    g.scales = {u.getScale()};
+    g.zeroPoints = {u.getZeroPoint()};
+  } else if (auto a =
+                 dyn_cast<mlir::quant::UniformQuantizedPerAxisType>(elem)) {
+    g.scales.assign(a.getScales().begin(), a.getScales().end());
+    g.zeroPoints.assign(a.getZeroPoints().begin(), a.getZeroPoints().end());
+    g.axis = a.getQuantizedDimension();
+  } else {
+    return std::nullopt;
+  }
+  auto q = cast<mlir::quant::QuantizedType>(elem);
+  if (!q.isSigned())
+    return std::nullopt;
+  g.qmin = q.getStorageTypeMin();
+  g.qmax = q.getStorageTypeMax();
+  g.bits = q.getStorageTypeIntegralWidth();
+  return g;
+}
+
+bool isQuantized(Type type) {
+  return isa<mlir::quant::QuantizedType>(getElementTypeOrSelf(type));
+}
+
+unsigned containerWidth(unsigned bits) {
+  return bits <= 8 ? 8 : bits <= 16 ? 16 : bits <= 32 ? 32 : 64;
+}
+
+/// One fixed-point multiplier per channel (or one).
+struct Rescale {
+  SmallVector<int64_t> multipliers, shifts;
+};
+
+class Lowerer {
+public:
+  Lowerer(func::FuncOp func, bool integer)
+      : func(func), integer(integer), ctx(func.getContext()), b(ctx) {}
+
+  LogicalResult run();
+
+private:
+  LogicalResult lower(Operation *op);
+  Value get(Value v) { return mapping.lookupOrDefault(v); }
+  Grid grid(Value v) { return *getGrid(v.getType()); }
+  RankedTensorType loweredType(Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (!isQuantized(t))
+      return t;
+    if (!integer)
+      return t.clone(b.getF32Type());
+    return t.clone(b.getIntegerType(containerWidth(grid(v).bits)));
+  }
+
+  // Building blocks.
+  Value constI64(Location loc, int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, v, 64);
+  }
+  Value constF32(Location loc, double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  /// A 1-D i64 constant, or a scalar when all values are equal.
+  Value channelConstant(Location loc, ArrayRef<int64_t> values);
+  /// Multipliers and shifts: two scalars, or two vectors of one length.
+  std::pair<Value, Value> rescaleConstants(Location loc, const Rescale &r) {
+    if (llvm::all_equal(r.multipliers) && llvm::all_equal(r.shifts))
+      return {constI64(loc, r.multipliers[0]), constI64(loc, r.shifts[0])};
+    auto type =
+        RankedTensorType::get({(int64_t)r.shifts.size()}, b.getI64Type());
+    auto vec = [&](ArrayRef<int64_t> v) -> Value {
+      return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, v));
+    };
+    return {vec(r.multipliers), vec(r.shifts)};
+  }
+  FailureOr<Rescale> getRescale(Operation *op, ArrayRef<double> reals);
+  /// A linalg.generic producing `type` from `inputs` read through `maps`
+  /// (the result is indexed by the identity), computing `body`.
+  Value generic(Location loc, RankedTensorType type, ValueRange inputs,
+                ArrayRef<AffineMap> maps,
+                function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+  AffineMap identity(unsigned rank) {
+    return AffineMap::getMultiDimIdentityMap(rank, ctx);
+  }
+  /// The map reading a numpy-broadcast `input` in a loop over `shape`.
+  AffineMap broadcastMap(RankedTensorType input, ArrayRef<int64_t> shape);
+  /// The map reading a channel vector along `dim` (or a scalar) in a loop of
+  /// rank `rank`.
+  AffineMap channelMap(Value channelValue, unsigned rank, unsigned dim);
+
+  /// sext/trunc an integer scalar to `type`.
+  Value castInt(OpBuilder &nb, Location loc, Value v, Type type);
+  /// clamp(rshift_rne(v * m, n) + z, qmin, qmax), truncated to `out`.
+  Value requantScalar(OpBuilder &nb, Location loc, Value v, Value m, Value n,
+                      int64_t zero, int64_t qmin, int64_t qmax, Type out,
+                      bool wide);
+  /// Rounds a product right by n, half to even (n >= 1).
+  Value roundingShift(OpBuilder &nb, Location loc, Value prod, Value n);
+  /// `x - zero` per element (per channel along `axis`) in a wider integer.
+  Value subtractZero(Location loc, Value x, const Grid &g, Type wider);
+  /// Rescales integer `values` (already zero-point free, any width) from
+  /// real per-element scale `inScales` (by channel `dim`, or per tensor) to
+  /// `out`'s grid.
+  FailureOr<Value> requantize(Operation *op, Value values, unsigned dim,
+                              ArrayRef<double> reals, const Grid &out,
+                              RankedTensorType outType, bool wide,
+                              Value addend = nullptr);
+  /// fq(x) for `x` in f32 with `g` per tensor.
+  Value fakeQuant(Location loc, Value x, const Grid &g);
+  Value quantizeF32(OpBuilder &nb, Location loc, Value x, double scale,
+                    int64_t zero, int64_t qmin, int64_t qmax);
+
+  LogicalResult lowerStorageCast(mlir::quant::StorageCastOp op);
+  LogicalResult lowerConv(Conv2DOp op);
+  LogicalResult lowerMatmul(MatmulOp op);
+  LogicalResult lowerAdd(AddOp op);
+  LogicalResult lowerPool(Pool2DOp op);
+  LogicalResult lowerClamp(Operation *op, std::optional<double> lo,
+                           std::optional<double> hi);
+
+  func::FuncOp func;
+  bool integer;
+  MLIRContext *ctx;
+  OpBuilder b;
+  IRMapping mapping;
+};
+
+Value Lowerer::castInt(OpBuilder &nb, Location loc, Value v, Type type) {
+  unsigned from = v.getType().getIntOrFloatBitWidth(),
+           to = type.getIntOrFloatBitWidth();
+  if (from == to)
+    return v;
+  if (from < to)
+    return arith::ExtSIOp::create(nb, loc, type, v);
+  return arith::TruncIOp::create(nb, loc, type, v);
+}
+
+Value Lowerer::channelConstant(Location loc, ArrayRef<int64_t> values) {
+  if (llvm::all_equal(values))
+    return constI64(loc, values[0]);
+  auto type = RankedTensorType::get({(int64_t)values.size()}, b.getI64Type());
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, llvm::ArrayRef(values)));
+}
+
+AffineMap Lowerer::channelMap(Value channelValue, unsigned rank, unsigned dim) {
+  auto t = dyn_cast<RankedTensorType>(channelValue.getType());
+  if (!t)
+    return AffineMap::get(rank, 0, {}, ctx);
+  if (t.getRank() == 2) // P x Q positions
+    return AffineMap::get(
+        rank, 0, {getAffineDimExpr(dim, ctx), getAffineDimExpr(dim + 1, ctx)},
+        ctx);
+  return AffineMap::get(rank, 0, getAffineDimExpr(dim, ctx), ctx);
+}
+
+AffineMap Lowerer::broadcastMap(RankedTensorType input,
+                                ArrayRef<int64_t> shape) {
+  int64_t offset = shape.size() - input.getRank();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < input.getRank(); ++d)
+    exprs.push_back(input.getDimSize(d) == 1 && shape[offset + d] != 1
+                        ? getAffineConstantExpr(0, ctx)
+                        : getAffineDimExpr(offset + d, ctx));
+  return AffineMap::get(shape.size(), 0, exprs, ctx);
+}
+
+Value Lowerer::generic(
+    Location loc, RankedTensorType type, ValueRange inputs,
+    ArrayRef<AffineMap> maps,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  // Scalars (per-tensor parameters) are captured, not read through maps.
+  SmallVector<Value> tensors;
+  SmallVector<AffineMap> tensorMaps;
+  SmallVector<int> slot;
+  for (auto [v, m] : llvm::zip(inputs, maps)) {
+    if (isa<RankedTensorType>(v.getType())) {
+      slot.push_back(tensors.size());
+      tensors.push_back(v);
+      tensorMaps.push_back(m);
+    } else {
+      slot.push_back(-1);
+    }
+  }
+  tensorMaps.push_back(identity(type.getRank()));
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<Value> all(inputs.begin(), inputs.end());
+  return linalg::GenericOp::create(
+             b, loc, type, tensors, init, tensorMaps,
+             SmallVector<utils::IteratorType>(type.getRank(),
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               SmallVector<Value> scalars;
+               for (size_t i = 0; i < all.size(); ++i)
+                 scalars.push_back(slot[i] >= 0 ? args[slot[i]] : all[i]);
+               linalg::YieldOp::create(nb, l, body(nb, l, scalars));
+             })
+      .getResult(0);
+}
+
+Value Lowerer::roundingShift(OpBuilder &nb, Location loc, Value prod, Value n) {
+  Type t = prod.getType();
+  Value nn = castInt(nb, loc, n, t);
+  Value one = arith::ConstantIntOp::create(nb, loc, t, 1);
+  Value floor = arith::ShRSIOp::create(nb, loc, prod, nn);
+  Value rem = arith::SubIOp::create(nb, loc, prod,
+                                    arith::ShLIOp::create(nb, loc, floor, nn));
+  Value half = arith::ShLIOp::create(nb, loc, one,
+                                     arith::SubIOp::create(nb, loc, nn, one));
+  Value above =
+      arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::sgt, rem, half);
+  Value tie =
+      arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::eq, rem, half);
+  Value odd =
+      arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ne,
+                            arith::AndIOp::create(nb, loc, floor, one),
+                            arith::ConstantIntOp::create(nb, loc, t, 0));
+  Value up = arith::OrIOp::create(nb, loc, above,
+                                  arith::AndIOp::create(nb, loc, tie, odd));
+  return arith::AddIOp::create(nb, loc, floor,
+                               arith::ExtUIOp::create(nb, loc, t, up));
+}
+
+Value Lowerer::requantScalar(OpBuilder &nb, Location loc, Value v, Value m,
+                             Value n, int64_t zero, int64_t qmin, int64_t qmax,
+                             Type out, bool wide) {
+  Type t = nb.getIntegerType(wide ? 128 : 64);
+  Value prod = arith::MulIOp::create(nb, loc, castInt(nb, loc, v, t),
+                                     castInt(nb, loc, m, t));
+  Value r = castInt(nb, loc, roundingShift(nb, loc, prod, n), nb.getI64Type());
+  r = arith::AddIOp::create(nb, loc, r,
+                            arith::ConstantIntOp::create(nb, loc, zero, 64));
+  r = arith::MaxSIOp::create(nb, loc, r,
+                             arith::ConstantIntOp::create(nb, loc, qmin, 64));
+  r = arith::MinSIOp::create(nb, loc, r,
+                             arith::ConstantIntOp::create(nb, loc, qmax, 64));
+  return castInt(nb, loc, r, out);
+}
+
+FailureOr<Rescale> Lowerer::getRescale(Operation *op, ArrayRef<double> reals) {
+  Rescale r;
+  for (double real : reals) {
+    FixedPointMultiplier fp;
+    if (!tandem::quant::getFixedPointMultiplier(real, fp) || fp.shift < 1)
+      return op->emitError("cannot requantize by ")
+             << real
+             << ": the rescale must be positive and below 2^30 (scales of "
+                "the operands and the result are inconsistent)";
+    // Beyond 62 bits every product rounds to 0.
+    if (fp.shift > 62)
+      fp = {0, 1};
+    r.multipliers.push_back(fp.multiplier);
+    r.shifts.push_back(fp.shift);
+  }
+  return r;
+}
+
+Value Lowerer::subtractZero(Location loc, Value x, const Grid &g, Type wider) {
+  auto t = cast<RankedTensorType>(x.getType());
+  if (!g.hasZeroPoints() && t.getElementType() == wider)
+    return x;
+  Value zeros = channelConstant(loc, g.zeroPoints);
+  unsigned rank = t.getRank();
+  return generic(loc, t.clone(wider), {x, zeros},
+                 {identity(rank), channelMap(zeros, rank, std::max(g.axis, 0))},
+                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                   return arith::SubIOp::create(nb, l,
+                                                castInt(nb, l, a[0], wider),
+                                                castInt(nb, l, a[1], wider));
+                 });
+}
+
+FailureOr<Value> Lowerer::requantize(Operation *op, Value values, unsigned dim,
+                                     ArrayRef<double> reals, const Grid &out,
+                                     RankedTensorType outType, bool wide,
+                                     Value addend) {
+  Location loc = op->getLoc();
+  FailureOr<Rescale> rescale = getRescale(op, reals);
+  if (failed(rescale))
+    return failure();
+  auto [m, n] = rescaleConstants(loc, *rescale);
+  unsigned rank = outType.getRank();
+  SmallVector<Value> inputs = {values, m, n};
+  SmallVector<AffineMap> maps = {identity(rank), channelMap(m, rank, dim),
+                                 channelMap(n, rank, dim)};
+  if (addend) {
+    inputs.push_back(addend);
+    maps.push_back(channelMap(addend, rank, dim));
+  }
+  int64_t zero = out.zeroPoints[0];
+  Type elem = outType.getElementType();
+  return generic(loc, outType, inputs, maps,
+                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                   Type t = nb.getIntegerType(wide ? 128 : 64);
+                   Value v = castInt(nb, l, a[0], t);
+                   if (addend)
+                     v = arith::AddIOp::create(nb, l, v,
+                                               castInt(nb, l, a[3], t));
+                   return requantScalar(nb, l, v, a[1], a[2], zero, out.qmin,
+                                        out.qmax, elem, wide);
+                 });
+}
+
+Value Lowerer::quantizeF32(OpBuilder &nb, Location loc, Value x, double scale,
+                           int64_t zero, int64_t qmin, int64_t qmax) {
+  Value t = arith::DivFOp::create(
+      nb, loc, x,
+      arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(scale)));
+  t = math::RoundEvenOp::create(nb, loc, t);
+  t = arith::AddFOp::create(
+      nb, loc, t, arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(zero)));
+  // maxnumf/minnumf: a NaN becomes qmin rather than poison.
+  t = arith::MaxNumFOp::create(
+      nb, loc, t, arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(qmin)));
+  return arith::MinNumFOp::create(
+      nb, loc, t, arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(qmax)));
+}
+
+Value Lowerer::fakeQuant(Location loc, Value x, const Grid &g) {
+  auto t = cast<RankedTensorType>(x.getType());
+  double s = g.scales[0];
+  int64_t z = g.zeroPoints[0];
+  return generic(
+      loc, t, {x}, {identity(t.getRank())},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value q = quantizeF32(nb, l, a[0], s, z, g.qmin, g.qmax);
+        q = arith::SubFOp::create(
+            nb, l, q, arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(z)));
+        return arith::MulFOp::create(
+            nb, l, q, arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(s)));
+      });
+}
+
+LogicalResult Lowerer::lowerStorageCast(mlir::quant::StorageCastOp op) {
+  Location loc = op.getLoc();
+  Value result = op.getResult();
+  if (!isQuantized(result.getType()))
+    return op.emitError("cannot lower a storage cast out of a quantized type");
+  std::optional<Grid> g = getGrid(result.getType());
+  if (!g)
+    return op.emitError("cannot lower element type ")
+           << getElementTypeOrSelf(result.getType());
+  DenseIntElementsAttr values;
+  if (!matchPattern(op.getInput(), m_Constant(&values)))
+    return op.emitError("expects the integers of a quantized weight to be a "
+                        "constant");
+  RankedTensorType type = loweredType(result);
+  int64_t rank = type.getRank();
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t inner = 1;
+  if (g->isPerAxis())
+    for (int64_t d = g->axis + 1; d < rank; ++d)
+      inner *= shape[d];
+  if (integer) {
+    unsigned width = type.getElementTypeBitWidth();
+    SmallVector<APInt> ints;
+    for (const APInt &v : values.getValues<APInt>())
+      ints.push_back(v.sextOrTrunc(width));
+    mapping.map(result, arith::ConstantOp::create(
+                            b, loc, DenseElementsAttr::get(type, ints)));
+    return success();
+  }
+  // Float mode: the real values, f32((q - z) * s) as dcast computes them.
+  SmallVector<float> reals;
+  int64_t i = 0;
+  for (const APInt &v : values.getValues<APInt>()) {
+    int64_t c = g->isPerAxis() ? (i / inner) % shape[g->axis] : 0;
+    reals.push_back(static_cast<float>(v.getSExtValue() - g->zero(c)) *
+                    static_cast<float>(g->scale(c)));
+    ++i;
+  }
+  mapping.map(result,
+              arith::ConstantOp::create(
+                  b, loc, DenseElementsAttr::get(type, llvm::ArrayRef(reals))));
+  return success();
+}
+
+LogicalResult Lowerer::lowerConv(Conv2DOp op) {
+  Location loc = op.getLoc();
+  Value x = op.getInput(), w = op.getWeight(), bias = op.getBias();
+  if (!isQuantized(x.getType()) || !isQuantized(w.getType()) ||
+      !isQuantized(op.getType()) || (bias && !isQuantized(bias.getType())))
+    return op.emitError("expects a quantized input, weight, bias and result, "
+                        "or none quantized");
+  Grid gx = grid(x), gw = grid(w), gy = grid(op.getResult());
+  if (gx.isPerAxis() || gy.isPerAxis() || (gw.isPerAxis() && gw.axis != 0))
+    return op.emitError("expects per-tensor input and result grids and "
+                        "weights per tensor or per output channel (axis 0)");
+  int64_t k = op.getType().getDimSize(1);
+  SmallVector<double> accScales;
+  for (int64_t c = 0; c < k; ++c)
+    accScales.push_back(gx.scale(0) * gw.scale(c));
+  if (bias) {
+    Grid gb = grid(bias);
+    for (int64_t c = 0; c < k; ++c)
+      if (gb.zero(c) != 0 ||
+          std::fabs(gb.scale(c) - accScales[c]) > 1e-6 * accScales[c])
+        return op.emitError("expects the bias grid to be the input scale "
+                            "times the weight scale, zero point 0");
+  }
+  if (!integer) {
+    auto conv = Conv2DOp::create(b, loc, loweredType(op.getResult()), get(x),
+                                 get(w), bias ? get(bias) : Value(),
+                                 op.getStridesAttr(), op.getPadsAttr(),
+                                 op.getDilationsAttr(), op.getGroupsAttr());
+    mapping.map(op.getResult(), fakeQuant(loc, conv, gy));
+    return success();
+  }
+  bool wide = gx.bits > 8 || gw.bits > 8;
+  Type narrow = b.getIntegerType(wide ? 32 : 16);
+  Type accType = b.getIntegerType(wide ? 64 : 32);
+  Value xs =
+      gx.hasZeroPoints() ? subtractZero(loc, get(x), gx, narrow) : get(x);
+  Value ws =
+      gw.hasZeroPoints() ? subtractZero(loc, get(w), gw, narrow) : get(w);
+  Value acc = Conv2DOp::create(b, loc, op.getType().clone(accType), xs, ws,
+                               Value(), op.getStridesAttr(), op.getPadsAttr(),
+                               op.getDilationsAttr(), op.getGroupsAttr());
+  SmallVector<double> reals;
+  for (double s : accScales)
+    reals.push_back(s / gy.scale(0));
+  FailureOr<Value> y =
+      requantize(op, acc, 1, reals, gy, loweredType(op.getResult()), wide,
+                 bias ? get(bias) : Value());
+  if (failed(y))
+    return failure();
+  mapping.map(op.getResult(), *y);
+  return success();
+}
+
+LogicalResult Lowerer::lowerMatmul(MatmulOp op) {
+  Location loc = op.getLoc();
+  Value l = op.getLhs(), r = op.getRhs();
+  if (!isQuantized(l.getType()) || !isQuantized(r.getType()) ||
+      !isQuantized(op.getType()))
+    return op.emitError("expects quantized operands and result, or none");
+  Grid gl = grid(l), gr = grid(r), gy = grid(op.getResult());
+  unsigned rank = op.getType().getRank();
+  int64_t rRank = cast<RankedTensorType>(r.getType()).getRank();
+  if (gl.isPerAxis() || (gr.isPerAxis() && gr.axis != rRank - 1) ||
+      (gy.isPerAxis() && gy.axis != (int32_t)rank - 1))
+    return op.emitError("expects a per-tensor left operand, and the right "
+                        "operand and result per tensor or per column");
+  int64_t n = op.getType().getShape().back();
+  if (!integer) {
+    Value mm =
+        MatmulOp::create(b, loc, loweredType(op.getResult()), get(l), get(r));
+    // An i32 accumulator keeps the exact product.
+    mapping.map(op.getResult(), gy.bits >= 32 ? mm : fakeQuant(loc, mm, gy));
+    return success();
+  }
+  bool wide = gl.bits > 8 || gr.bits > 8;
+  Type narrow = b.getIntegerType(wide ? 32 : 16);
+  Type accType = b.getIntegerType(wide ? 64 : 32);
+  Value ls =
+      gl.hasZeroPoints() ? subtractZero(loc, get(l), gl, narrow) : get(l);
+  Value rs =
+      gr.hasZeroPoints() ? subtractZero(loc, get(r), gr, narrow) : get(r);
+  Value acc = MatmulOp::create(b, loc, op.getType().clone(accType), ls, rs);
+  SmallVector<double> reals;
+  for (int64_t c = 0; c < n; ++c)
+    reals.push_back(gl.scale(0) * gr.scale(c) / gy.scale(c));
+  Grid out = gy;
+  if (gy.hasZeroPoints() && gy.isPerAxis())
+    return op.emitError("expects a per-column result grid with zero points 0");
+  FailureOr<Value> y = requantize(op, acc, rank - 1, reals, out,
+                                  loweredType(op.getResult()), wide);
+  if (failed(y))
+    return failure();
+  mapping.map(op.getResult(), *y);
+  return success();
+}
+
+LogicalResult Lowerer::lowerAdd(AddOp op) {
+  Location loc = op.getLoc();
+  Value a = op.getLhs(), c = op.getRhs();
+  if (!isQuantized(a.getType()) || !isQuantized(c.getType()) ||
+      !isQuantized(op.getType()))
+    return op.emitError("expects quantized operands and result, or none");
+  Grid ga = grid(a), gc = grid(c), gy = grid(op.getResult());
+  RankedTensorType outType = loweredType(op.getResult());
+  ArrayRef<int64_t> shape = outType.getShape();
+  unsigned rank = shape.size();
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto cType = cast<RankedTensorType>(c.getType());
+  if (gy.isPerAxis())
+    return op.emitError("expects a per-tensor result grid");
+  if (!integer) {
+    Value sum = AddOp::create(b, loc, outType, get(a), get(c));
+    mapping.map(op.getResult(), fakeQuant(loc, sum, gy));
+    return success();
+  }
+  bool wide = ga.bits > 8 || gc.bits > 8;
+  // Operands on one grid (an accumulator and its bias): add, then rescale.
+  int64_t offsetA = rank - aType.getRank(), offsetC = rank - cType.getRank();
+  bool sameGrid =
+      ga.scales == gc.scales && ga.zeroPoints == gc.zeroPoints &&
+      (ga.isPerAxis() ? gc.isPerAxis() && ga.axis + offsetA == gc.axis + offsetC
+                      : !gc.isPerAxis());
+  if (sameGrid) {
+    Type t = b.getI64Type();
+    int64_t za = ga.zeroPoints[0];
+    Value sum = generic(
+        loc, outType.clone(t), {get(a), get(c)},
+        {broadcastMap(aType, shape), broadcastMap(cType, shape)},
+        [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+          Value s = arith::AddIOp::create(nb, l, castInt(nb, l, v[0], t),
+                                          castInt(nb, l, v[1], t));
+          return arith::SubIOp::create(
+              nb, l, s, arith::ConstantIntOp::create(nb, l, 2 * za, 64));
+        });
+    if (ga.isPerAxis() && ga.hasZeroPoints())
+      return op.emitError("expects per-channel operand grids with zero "
+                          "points 0");
+    SmallVector<double> reals;
+    for (double s : ga.scales)
+      reals.push_back(s / gy.scale(0));
+    FailureOr<Value> y =
+        requantize(op, sum, ga.isPerAxis() ? ga.axis + offsetA : 0, reals, gy,
+                   outType, wide);
+    if (failed(y))
+      return failure();
+    mapping.map(op.getResult(), *y);
+    return success();
+  }
+  if (ga.isPerAxis() || gc.isPerAxis())
+    return op.emitError("expects per-tensor operand grids, or both operands "
+                        "on the same grid");
+  // Both rescaled to the result with one shared shift.
+  double ma = ga.scale(0) / gy.scale(0), mc = gc.scale(0) / gy.scale(0);
+  FailureOr<Rescale> big = getRescale(op, {std::max(ma, mc)});
+  if (failed(big))
+    return failure();
+  int64_t shift = big->shifts[0];
+  auto fixed = [&](double real) {
+    return static_cast<int64_t>(std::nearbyint(std::ldexp(real, shift)));
+  };
+  int64_t mA = fixed(ma), mC = fixed(mc);
+  int64_t za = ga.zeroPoints[0], zc = gc.zeroPoints[0];
+  Type t = b.getI64Type();
+  Value y = generic(
+      loc, outType, {get(a), get(c)},
+      {broadcastMap(aType, shape), broadcastMap(cType, shape)},
+      [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        auto term = [&](Value q, int64_t z, int64_t m) -> Value {
+          Value d =
+              arith::SubIOp::create(nb, l, castInt(nb, l, q, t),
+                                    arith::ConstantIntOp::create(nb, l, z, 64));
+          return arith::MulIOp::create(
+              nb, l, d, arith::ConstantIntOp::create(nb, l, m, 64));
+        };
+        Value prod = arith::AddIOp::create(nb, l, term(v[0], za, mA),
+                                           term(v[1], zc, mC));
+        // requantScalar with m = 1: only the rounding shift and clamp.
+        return requantScalar(
+            nb, l, prod, arith::ConstantIntOp::create(nb, l, 1, 64),
+            arith::ConstantIntOp::create(nb, l, shift, 64), gy.zeroPoints[0],
+            gy.qmin, gy.qmax, outType.getElementType(), false);
+      });
+  mapping.map(op.getResult(), y);
+  return success();
+}
+
+LogicalResult Lowerer::lowerPool(Pool2DOp op) {
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  Grid gx = grid(x), gy = grid(op.getResult());
+  if (gx.isPerAxis() || gy.isPerAxis())
+    return op.emitError("expects per-tensor grids");
+  RankedTensorType outType = loweredType(op.getResult());
+  bool isMax = op.getKind() == PoolKind::Max;
+  if (!integer) {
+    Value pooled = Pool2DOp::create(
+        b, loc, outType, op.getKindAttr(), get(x), op.getKernelAttr(),
+        op.getStridesAttr(), op.getPadsAttr(), op.getDilationsAttr(),
+        op.getCeilModeAttr(), op.getCountIncludePadAttr());
+    mapping.map(op.getResult(), fakeQuant(loc, pooled, gy));
+    return success();
+  }
+  if (isMax) {
+    Value pooled = Pool2DOp::create(
+        b, loc, loweredType(x).clone(outType.getShape()), op.getKindAttr(),
+        get(x), op.getKernelAttr(), op.getStridesAttr(), op.getPadsAttr(),
+        op.getDilationsAttr(), op.getCeilModeAttr(),
+        op.getCountIncludePadAttr());
+    if (getElementTypeOrSelf(x.getType()) ==
+        getElementTypeOrSelf(op.getType())) {
+      mapping.map(op.getResult(), pooled);
+      return success();
+    }
+    Value centred = subtractZero(loc, pooled, gx, b.getI32Type());
+    FailureOr<Value> y = requantize(op, centred, 0, {gx.scale(0) / gy.scale(0)},
+                                    gy, outType, false);
+    if (failed(y))
+      return failure();
+    mapping.map(op.getResult(), *y);
+    return success();
+  }
+  // Average: the sum of the zero-point-free window (zero padding is real
+  // zero), rescaled by s_in / (s_out * count) per output position.
+  Value centred = subtractZero(loc, get(x), gx, b.getI32Type());
+  SmallVector<int64_t> pads = getPoolPads(op);
+  Value padded = padTensor(b, loc, centred, {0, 0, pads[0], pads[1]},
+                           {0, 0, pads[2], pads[3]},
+                           arith::ConstantIntOp::create(b, loc, 0, 32));
+  auto sumType = outType.clone(b.getI32Type());
+  Value window =
+      tensor::EmptyOp::create(b, loc, op.getKernel(), b.getI32Type());
+  auto i64s = [&](ArrayRef<int64_t> v) {
+    return DenseIntElementsAttr::get(
+        RankedTensorType::get({(int64_t)v.size()}, b.getI64Type()), v);
+  };
+  Value sum =
+      linalg::PoolingNchwSumOp::create(
+          b, loc, TypeRange{sumType}, ValueRange{padded, window},
+          ValueRange{filledTensor(b, loc, sumType,
+                                  arith::ConstantIntOp::create(b, loc, 0, 32))},
+          i64s(op.getStrides()), i64s(op.getDilations()))
+          .getResult(0);
+  SmallVector<double> counts = getPoolCounts(op);
+  SmallVector<double> reals;
+  for (double c : counts)
+    reals.push_back(gx.scale(0) / (gy.scale(0) * c));
+  FailureOr<Rescale> rescale = getRescale(op, reals);
+  if (failed(rescale))
+    return failure();
+  int64_t p = outType.getDimSize(2), q = outType.getDimSize(3);
+  auto posType = RankedTensorType::get({p, q}, b.getI64Type());
+  Value m = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(posType, llvm::ArrayRef(rescale->multipliers)));
+  Value n = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(posType, llvm::ArrayRef(rescale->shifts)));
+  Type elem = outType.getElementType();
+  Value y =
+      generic(loc, outType, {sum, m, n},
+              {identity(4), channelMap(m, 4, 2), channelMap(n, 4, 2)},
+              [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                return requantScalar(nb, l, a[0], a[1], a[2], gy.zeroPoints[0],
+                                     gy.qmin, gy.qmax, elem, false);
+              });
+  mapping.map(op.getResult(), y);
+  return success();
+}
+
+LogicalResult Lowerer::lowerClamp(Operation *op, std::optional<double> lo,
+                                  std::optional<double> hi) {
+  Location loc = op->getLoc();
+  Value x = op->getOperand(0);
+  Grid gx = grid(x), gy = grid(op->getResult(0));
+  if (gx.isPerAxis() || gy.isPerAxis())
+    return op->emitError("expects per-tensor grids");
+  RankedTensorType outType = loweredType(op->getResult(0));
+  if (!integer) {
+    Operation *clone = b.clone(*op, mapping);
+    clone->getResult(0).setType(outType);
+    mapping.map(op->getResult(0), fakeQuant(loc, clone->getResult(0), gy));
+    return success();
+  }
+  Value v = get(x);
+  if (getElementTypeOrSelf(x.getType()) !=
+      getElementTypeOrSelf(op->getResult(0).getType())) {
+    Value centred = subtractZero(loc, v, gx, b.getI32Type());
+    FailureOr<Value> y = requantize(op, centred, 0, {gx.scale(0) / gy.scale(0)},
+                                    gy, outType, false);
+    if (failed(y))
+      return failure();
+    v = *y;
+  }
+  // Bounds on the result's grid; relu's bound is the zero point.
+  tandem::quant::QuantParams p{gy.scales[0], gy.zeroPoints[0], gy.qmin,
+                               gy.qmax};
+  int64_t qlo = lo ? p.quantize(*lo) : gy.qmin;
+  int64_t qhi = hi ? p.quantize(*hi) : gy.qmax;
+  Type elem = outType.getElementType();
+  Value y = generic(
+      loc, outType, {v}, {identity(outType.getRank())},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value r = arith::MaxSIOp::create(
+            nb, l, a[0], arith::ConstantIntOp::create(nb, l, elem, qlo));
+        return arith::MinSIOp::create(
+            nb, l, r, arith::ConstantIntOp::create(nb, l, elem, qhi));
+      });
+  mapping.map(op->getResult(0), y);
+  return success();
+}
+
+LogicalResult Lowerer::lower(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto q = dyn_cast<mlir::quant::QuantizeCastOp>(op)) {
+    std::optional<Grid> g = getGrid(q.getType());
+    if (!g || g->isPerAxis())
+      return op->emitError("can lower per-tensor quantize casts only");
+    Value x = get(q.getInput());
+    auto t = cast<RankedTensorType>(x.getType());
+    if (!integer) {
+      mapping.map(q.getResult(), fakeQuant(loc, x, *g));
+      return success();
+    }
+    RankedTensorType outType = loweredType(q.getResult());
+    Type elem = outType.getElementType();
+    mapping.map(q.getResult(),
+                generic(loc, outType, {x}, {identity(t.getRank())},
+                        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                          Value f =
+                              quantizeF32(nb, l, a[0], g->scales[0],
+                                          g->zeroPoints[0], g->qmin, g->qmax);
+                          return arith::FPToSIOp::create(nb, l, elem, f);
+                        }));
+    return success();
+  }
+  if (auto d = dyn_cast<mlir::quant::DequantizeCastOp>(op)) {
+    std::optional<Grid> g = getGrid(d.getInput().getType());
+    if (!g)
+      return op->emitError("cannot lower this dequantize cast");
+    Value q = get(d.getInput());
+    if (!integer) {
+      op->getResult(0).replaceAllUsesWith(q);
+      return success();
+    }
+    auto outType = cast<RankedTensorType>(d.getType());
+    SmallVector<int64_t> zeros = g->zeroPoints;
+    SmallVector<float> scales;
+    for (double sc : g->scales)
+      scales.push_back(sc);
+    unsigned rank = outType.getRank();
+    Value zv = channelConstant(loc, zeros);
+    Value sv = scales.size() == 1
+                   ? constF32(loc, scales[0])
+                   : arith::ConstantOp::create(
+                         b, loc,
+                         DenseElementsAttr::get(
+                             RankedTensorType::get({(int64_t)scales.size()},
+                                                   b.getF32Type()),
+                             llvm::ArrayRef(scales)))
+                         .getResult();
+    if (isa<RankedTensorType>(sv.getType()) &&
+        !isa<RankedTensorType>(zv.getType()))
+      zv = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(
+              RankedTensorType::get({(int64_t)scales.size()}, b.getI64Type()),
+              llvm::ArrayRef(SmallVector<int64_t>(scales.size(), zeros[0]))));
+    unsigned dim = std::max(g->axis, 0);
+    Value real = generic(
+        loc, outType, {q, zv, sv},
+        {identity(rank), channelMap(zv, rank, dim), channelMap(sv, rank, dim)},
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          Value c = arith::SubIOp::create(
+              nb, l, castInt(nb, l, a[0], nb.getI64Type()), a[1]);
+          Value f = arith::SIToFPOp::create(nb, l, nb.getF32Type(), c);
+          return arith::MulFOp::create(nb, l, f, a[2]);
+        });
+    op->getResult(0).replaceAllUsesWith(real);
+    return success();
+  }
+  if (auto s = dyn_cast<mlir::quant::StorageCastOp>(op))
+    return lowerStorageCast(s);
+  if (auto conv = dyn_cast<Conv2DOp>(op))
+    return lowerConv(conv);
+  if (auto mm = dyn_cast<MatmulOp>(op))
+    return lowerMatmul(mm);
+  if (auto add = dyn_cast<AddOp>(op))
+    return lowerAdd(add);
+  if (auto pool = dyn_cast<Pool2DOp>(op))
+    return lowerPool(pool);
+  if (isa<ReluOp>(op))
+    return lowerClamp(op, 0.0, std::nullopt);
+  if (auto clip = dyn_cast<ClipOp>(op)) {
+    std::optional<double> lo, hi;
+    if (clip.getMin())
+      lo = clip.getMin()->convertToDouble();
+    if (clip.getMax())
+      hi = clip.getMax()->convertToDouble();
+    return lowerClamp(op, lo, hi);
+  }
+  if (isa<ReshapeOp, TransposeOp>(op)) {
+    Operation *clone = b.clone(*op, mapping);
+    clone->getResult(0).setType(loweredType(op->getResult(0)));
+    mapping.map(op->getResult(0), clone->getResult(0));
+    return success();
+  }
+  if (auto cast_ = dyn_cast<CastOp>(op)) {
+    Grid gx = grid(cast_.getInput()), gy = grid(cast_.getResult());
+    if (gx.isPerAxis() || gy.isPerAxis())
+      return op->emitError("expects per-tensor grids");
+    RankedTensorType outType = loweredType(cast_.getResult());
+    if (!integer) {
+      mapping.map(cast_.getResult(), fakeQuant(loc, get(cast_.getInput()), gy));
+      return success();
+    }
+    Value centred =
+        subtractZero(loc, get(cast_.getInput()), gx, b.getI32Type());
+    FailureOr<Value> y = requantize(op, centred, 0, {gx.scale(0) / gy.scale(0)},
+                                    gy, outType, gx.bits > 8);
+    if (failed(y))
+      return failure();
+    mapping.map(cast_.getResult(), *y);
+    return success();
+  }
+  return op->emitError("cannot lower quantized '")
+         << op->getName()
+         << "': quantized execution supports conv2d, "
+            "matmul, add, pool2d, relu, clip, reshape, "
+            "transpose and cast";
+}
+
+LogicalResult Lowerer::run() {
+  for (BlockArgument arg : func.getArguments())
+    if (isQuantized(arg.getType()))
+      return func.emitError("expects float arguments: quantize them inside "
+                            "the function with quant.qcast");
+  SmallVector<Operation *> toErase;
+  for (Block &block : func.getBody())
+    for (Operation &op : block) {
+      bool quantized = llvm::any_of(op.getOperandTypes(), isQuantized) ||
+                       llvm::any_of(op.getResultTypes(), isQuantized);
+      if (!quantized)
+        continue;
+      if (op.hasTrait<OpTrait::IsTerminator>())
+        return op.emitError("expects float results: dequantize them with "
+                            "quant.dcast before returning");
+      for (Type t :
+           llvm::concat<Type>(op.getOperandTypes(), op.getResultTypes()))
+        if (isQuantized(t) && !getGrid(t))
+          return op.emitError("cannot lower element type ")
+                 << getElementTypeOrSelf(t)
+                 << ": expects signed uniform (per-tensor or per-axis) types";
+      b.setInsertionPoint(&op);
+      if (failed(lower(&op)))
+        return failure();
+      toErase.push_back(&op);
+    }
+  for (Operation *op : llvm::reverse(toErase)) {
+    for (Value r : op->getResults())
+      if (!r.use_empty())
+        return op->emitError("a quantized result is still used after "
+                             "lowering");
+    op->erase();
+  }
+  // Integer constants that only fed storage casts are now dead.
+  SmallVector<Operation *> dead;
+  func.walk([&](arith::ConstantOp c) {
+    if (c->use_empty())
+      dead.push_back(c);
+  });
+  for (Operation *op : dead)
+    op->erase();
+  return success();
+}
+
+struct LowerQuantizedPass
+    : public tandem::impl::LowerQuantizedPassBase<LowerQuantizedPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (mode != "integer" && mode != "float") {
+      getOperation().emitError("--accel-lower-quantized: mode must be "
+                               "'integer' or 'float', got '")
+          << mode << "'";
+      return signalPassFailure();
+    }
+    if (failed(Lowerer(getOperation(), mode == "integer").run()))
+      signalPassFailure();
+  }
+};
+
+} // namespace

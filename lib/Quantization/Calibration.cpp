@@ -1,0 +1,165 @@
+//===- Calibration.cpp - Record activation ranges by running the model ----===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Quantization/Calibration.h"
+#include "tandem/Execution/Executable.h"
+#include "tandem/Quantization/Quantize.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace tandem;
+using namespace tandem::quant;
+
+DictionaryAttr tandem::quant::getStatisticsAttr(MLIRContext *ctx,
+                                                const TensorStatistics &stats) {
+  Builder b(ctx);
+  return b.getDictionaryAttr({
+      b.getNamedAttr("min", b.getF64FloatAttr(stats.min)),
+      b.getNamedAttr("max", b.getF64FloatAttr(stats.max)),
+      b.getNamedAttr("histogram", b.getDenseI64ArrayAttr(stats.histogram)),
+  });
+}
+
+std::optional<TensorStatistics>
+tandem::quant::parseStatisticsAttr(Attribute attr) {
+  auto dict = dyn_cast_or_null<DictionaryAttr>(attr);
+  if (!dict)
+    return std::nullopt;
+  auto min = dict.getAs<FloatAttr>("min");
+  auto max = dict.getAs<FloatAttr>("max");
+  auto histogram = dict.getAs<DenseI64ArrayAttr>("histogram");
+  if (!min || !max || !histogram || histogram.empty() ||
+      !(min.getValueAsDouble() <= max.getValueAsDouble()) ||
+      llvm::any_of(histogram.asArrayRef(), [](int64_t c) { return c < 0; }))
+    return std::nullopt;
+  TensorStatistics stats;
+  stats.min = min.getValueAsDouble();
+  stats.max = max.getValueAsDouble();
+  stats.histogram.assign(histogram.asArrayRef().begin(),
+                         histogram.asArrayRef().end());
+  return stats;
+}
+
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
+}
+
+bool isF32Tensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getElementType().isF32();
+}
+
+/// The f32 tensors @main computes, in program order (constants excluded).
+SmallVector<Value> getObservedValues(func::FuncOp main) {
+  SmallVector<Value> values;
+  for (Operation &op : main.front()) {
+    if (isa<arith::ConstantOp>(op) || op.hasTrait<OpTrait::IsTerminator>())
+      continue;
+    for (Value v : op.getResults())
+      if (isF32Tensor(v))
+        values.push_back(v);
+  }
+  return values;
+}
+
+} // namespace
+
+llvm::Error tandem::quant::calibrate(ModuleOp module, Dataset &data,
+                                     const CalibrationOptions &options) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal() || !main.getBody().hasOneBlock())
+    return fail("calibration expects a function @main with one block");
+  if (main.getNumArguments() != 1 || !isF32Tensor(main.getArgument(0)))
+    return fail("calibration expects @main to take one f32 tensor, it takes " +
+                llvm::Twine(main.getNumArguments()) + " arguments");
+  auto inputType = cast<RankedTensorType>(main.getArgument(0).getType());
+  if (inputType.getRank() < 1 || !inputType.hasStaticShape())
+    return fail("calibration expects a static input shape with a leading "
+                "batch dimension");
+  int64_t batch = inputType.getDimSize(0);
+  int64_t sampleElements =
+      inputType.getNumElements() / std::max<int64_t>(batch, 1);
+  if (sampleElements != data.getSampleElements())
+    return fail(data.getPath() + ": samples of " +
+                llvm::Twine(data.getSampleElements()) +
+                " elements do not fit @main's input " +
+                llvm::Twine(sampleElements) + " elements per sample");
+  int64_t samples = data.size();
+  if (options.maxSamples)
+    samples = std::min(samples, options.maxSamples);
+  int64_t batches = samples / batch;
+  if (batches == 0)
+    return fail(data.getPath() + ": " + llvm::Twine(samples) +
+                " samples are fewer than one batch of " + llvm::Twine(batch));
+
+  // A copy of the module whose @main also returns every tensor it computes.
+  OwningOpRef<ModuleOp> observed(cast<ModuleOp>(module->clone()));
+  auto observedMain = observed->lookupSymbol<func::FuncOp>("main");
+  SmallVector<Value> values = getObservedValues(observedMain);
+  Operation *ret = observedMain.front().getTerminator();
+  unsigned originalResults = ret->getNumOperands();
+  SmallVector<Value> results(ret->getOperands());
+  results.append(values.begin(), values.end());
+  ret->setOperands(results);
+  SmallVector<Type> resultTypes;
+  for (Value v : results)
+    resultTypes.push_back(v.getType());
+  SmallVector<DictionaryAttr> resultAttrs;
+  for (unsigned i = 0; i < originalResults; ++i)
+    resultAttrs.push_back(observedMain.getResultAttrDict(i));
+  resultAttrs.resize(results.size(), DictionaryAttr::get(module.getContext()));
+  observedMain.setFunctionType(FunctionType::get(
+      module.getContext(), observedMain.getArgumentTypes(), resultTypes));
+  observedMain.setAllResultAttrs(resultAttrs);
+  exec::CompileOptions compileOptions;
+  compileOptions.threads = options.threads;
+  auto executable = exec::Executable::compile(*observed, compileOptions);
+  if (!executable)
+    return executable.takeError();
+
+  std::vector<StatisticsBuilder> builders(values.size() + 1);
+  exec::Tensor input(exec::ElementType::F32, inputType.getShape());
+  auto inputValues = [&]() {
+    return llvm::ArrayRef<float>(reinterpret_cast<const float *>(input.data()),
+                                 input.getNumElements());
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    if (pass == 1)
+      for (StatisticsBuilder &b : builders)
+        b.startHistogram();
+    for (int64_t i = 0; i < batches; ++i) {
+      data.read(i * batch, batch, reinterpret_cast<float *>(input.data()));
+      auto outputs = (*executable)->run(input);
+      if (!outputs)
+        return outputs.takeError();
+      for (size_t v = 0; v <= values.size(); ++v) {
+        llvm::ArrayRef<float> x =
+            v == 0 ? inputValues()
+                   : llvm::ArrayRef<float>(
+                         reinterpret_cast<const float *>(
+                             (*outputs)[originalResults + v - 1].data()),
+                         (*outputs)[originalResults + v - 1].getNumElements());
+        if (pass == 0)
+          builders[v].observeRange(x);
+        else
+          builders[v].observeHistogram(x);
+      }
+    }
+  }
+  MLIRContext *ctx = module.getContext();
+  main.setArgAttr(0, kCalibrationAttr,
+                  getStatisticsAttr(ctx, builders[0].take()));
+  SmallVector<Value> originals = getObservedValues(main);
+  for (size_t v = 0; v < originals.size(); ++v)
+    originals[v].getDefiningOp()->setAttr(
+        kCalibrationAttr, getStatisticsAttr(ctx, builders[v + 1].take()));
+  return llvm::Error::success();
+}

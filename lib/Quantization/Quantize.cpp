@@ -1,0 +1,567 @@
+//===- Quantize.cpp - Rewrite a calibrated model into quantized types -----===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// Which tensors are quantized, and at how many bits:
+//
+// - Quantized ops: convolutions with constant weights, matrix products,
+//   and the ops that follow a quantized op (pooling, relu, clip, reshape,
+//   transpose, add of two quantized tensors, and the bias add of a matrix
+//   product with constant weights).
+// - Tensors that must share one type form a group: a reshape or transpose
+//   and its input; a relu, clip or max pool and its input when that input
+//   has no other reader (so a convolution's requantization applies the
+//   activation's clamp: its range is the one after the relu).
+// - A group is stored at the largest width any reader needs: a layer needs
+//   its activation bits, another quantized op the width of its own result,
+//   a float op or the function's return the policy's output bits. A layer
+//   that needs fewer bits reads the tensor through an `accel.cast` that
+//   requantizes it.
+// - A group's range is its last tensor's (in program order): the one after
+//   the clamps.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Quantization/Quantize.h"
+#include "tandem/Dialect/Accel/IR/AccelDialect.h"
+#include "tandem/Dialect/Accel/IR/AccelOps.h"
+#include "tandem/Dialect/Accel/IR/ConstantUtils.h"
+#include "tandem/Quantization/Calibration.h"
+#include "tandem/Quantization/Statistics.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace tandem;
+using namespace tandem::quant;
+using namespace tandem::accel;
+namespace QuantizationFlags = mlir::quant::QuantizationFlags;
+using mlir::quant::UniformQuantizedPerAxisType;
+using mlir::quant::UniformQuantizedType;
+
+std::vector<std::string> tandem::quant::getLayerNames(ModuleOp module) {
+  std::vector<std::string> names;
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return names;
+  main.walk([&](Operation *op) {
+    if (isa<Conv2DOp, MatmulOp>(op))
+      names.push_back(getDisplayName(op));
+  });
+  return names;
+}
+
+namespace {
+
+bool isF32Tensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getElementType().isF32();
+}
+
+RankedTensorType withElement(Value v, Type element) {
+  return cast<RankedTensorType>(v.getType()).clone(element);
+}
+
+UniformQuantizedType getTensorType(MLIRContext *ctx, const QuantParams &p,
+                                   int64_t bits) {
+  return UniformQuantizedType::get(
+      QuantizationFlags::Signed, IntegerType::get(ctx, bits),
+      Float32Type::get(ctx), p.scale, p.zeroPoint, p.qmin, p.qmax);
+}
+
+/// The i32 type of an accumulator (or bias) whose scale per channel along
+/// `axis` is `scales` (one scale: per tensor).
+Type getAccumulatorType(MLIRContext *ctx, ArrayRef<double> scales,
+                        int32_t axis) {
+  auto i32 = IntegerType::get(ctx, 32);
+  auto f32 = Float32Type::get(ctx);
+  int64_t lo = std::numeric_limits<int32_t>::min(),
+          hi = std::numeric_limits<int32_t>::max();
+  if (scales.size() == 1)
+    return UniformQuantizedType::get(QuantizationFlags::Signed, i32, f32,
+                                     scales[0], 0, lo, hi);
+  SmallVector<int64_t> zeros(scales.size(), 0);
+  return UniformQuantizedPerAxisType::get(QuantizationFlags::Signed, i32, f32,
+                                          scales, zeros, axis, lo, hi);
+}
+
+/// An integer constant of `type` (signless iN elements) holding `values`.
+Value createIntConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                        ArrayRef<int64_t> values) {
+  unsigned width = type.getElementTypeBitWidth();
+  SmallVector<APInt> ints;
+  ints.reserve(values.size());
+  for (int64_t v : values)
+    ints.push_back(APInt(width, v, /*isSigned=*/true));
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, ints));
+}
+
+/// A weight quantized per channel along `axis` (or per tensor): the integer
+/// values and the parameters of each channel.
+struct QuantizedWeight {
+  SmallVector<int64_t> values;
+  SmallVector<QuantParams> params;
+  int32_t axis = 0;
+};
+
+QuantizedWeight quantizeWeight(ArrayRef<float> values, ArrayRef<int64_t> shape,
+                               int32_t axis, int64_t bits,
+                               const Policy &policy) {
+  QuantizedWeight w;
+  w.axis = axis;
+  int64_t channels = policy.weightPerChannel ? shape[axis] : 1;
+  int64_t inner = 1;
+  for (size_t d = axis + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+  auto channelOf = [&](int64_t i) {
+    return policy.weightPerChannel ? (i / inner) % shape[axis] : 0;
+  };
+  // Gather each channel's values, choose its grid, quantize.
+  std::vector<std::vector<float>> perChannel(channels);
+  for (int64_t i = 0, e = values.size(); i < e; ++i)
+    perChannel[channelOf(i)].push_back(values[i]);
+  for (int64_t c = 0; c < channels; ++c)
+    w.params.push_back(chooseWeightParams(
+        perChannel[c], bits, policy.weightSymmetric, policy.weightClipping));
+  w.values.resize(values.size());
+  for (int64_t i = 0, e = values.size(); i < e; ++i)
+    w.values[i] = w.params[channelOf(i)].quantize(values[i]);
+  return w;
+}
+
+Type getWeightType(MLIRContext *ctx, const QuantizedWeight &w, int64_t bits) {
+  if (w.params.size() == 1)
+    return getTensorType(ctx, w.params[0], bits);
+  SmallVector<double> scales;
+  SmallVector<int64_t> zeros;
+  for (const QuantParams &p : w.params) {
+    scales.push_back(p.scale);
+    zeros.push_back(p.zeroPoint);
+  }
+  return UniformQuantizedPerAxisType::get(
+      QuantizationFlags::Signed, IntegerType::get(ctx, bits),
+      Float32Type::get(ctx), scales, zeros, w.axis, w.params[0].qmin,
+      w.params[0].qmax);
+}
+
+class Quantizer {
+public:
+  Quantizer(func::FuncOp main, const Policy &policy, StringRef source)
+      : main(main), policy(policy), source(source), ctx(main.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  // Union-find over the tensors of the quantized region.
+  Value find(Value v) {
+    auto it = parent.find(v);
+    if (it == parent.end()) {
+      parent[v] = v;
+      return v;
+    }
+    if (it->second == v)
+      return v;
+    Value root = find(it->second);
+    parent[v] = root;
+    return root;
+  }
+  void join(Value a, Value b) {
+    Value ra = find(a), rb = find(b);
+    if (ra != rb)
+      parent[ra] = rb;
+  }
+
+  int64_t position(Value v) {
+    if (Operation *op = v.getDefiningOp())
+      return order.lookup(op);
+    return -1 - static_cast<int64_t>(cast<BlockArgument>(v).getArgNumber());
+  }
+  std::optional<TensorStatistics> getStatistics(Value v) {
+    if (Operation *op = v.getDefiningOp())
+      return parseStatisticsAttr(op->getAttr(kCalibrationAttr));
+    auto arg = cast<BlockArgument>(v);
+    return parseStatisticsAttr(
+        main.getArgAttr(arg.getArgNumber(), kCalibrationAttr));
+  }
+
+  LogicalResult checkPolicyLayers();
+  void chooseQuantizedOps();
+  /// Values a quantized op reads as activations (not weights, not the
+  /// accumulator of a bias add).
+  SmallVector<Value> getActivationOperands(Operation *op);
+  bool isLayer(Operation *op) { return isa<Conv2DOp, MatmulOp>(op); }
+  /// Whether `op` shares one type between its input and its result.
+  bool joinsInput(Operation *op);
+  void computeBits();
+  LogicalResult chooseTypes();
+  LogicalResult rewrite();
+  FailureOr<QuantParams> getParams(Value group, int64_t bits);
+
+  func::FuncOp main;
+  const Policy &policy;
+  StringRef source;
+  MLIRContext *ctx;
+  DenseMap<Operation *, int64_t> order;
+  llvm::SetVector<Operation *> quantized;
+  /// Matrix products whose result is an i32 accumulator the bias add reads.
+  DenseMap<Operation *, Operation *> biasAddOf;
+  DenseMap<Value, Value> parent;
+  DenseMap<Value, int64_t> bits;
+  DenseMap<Value, QuantParams> params;
+  DenseMap<Value, int64_t> paramBits;
+};
+
+LogicalResult Quantizer::checkPolicyLayers() {
+  llvm::StringSet<> known;
+  std::vector<std::string> names;
+  main.walk([&](Operation *op) {
+    if (isLayer(op)) {
+      names.push_back(getDisplayName(op));
+      known.insert(names.back());
+    }
+  });
+  for (const auto &[name, layerBits] : policy.layers) {
+    if (known.contains(name))
+      continue;
+    std::string list;
+    for (size_t i = 0; i < names.size() && i < 8; ++i)
+      list += (i ? ", " : "") + names[i];
+    if (names.size() > 8)
+      list += ", ... (" + std::to_string(names.size()) + " layers)";
+    return main.emitError()
+           << source << ": field 'layers." << name
+           << "': the model has no convolution or matrix "
+              "product named '"
+           << name << "'" << (names.empty() ? "" : " (layers: " + list + ")");
+  }
+  return success();
+}
+
+bool Quantizer::joinsInput(Operation *op) {
+  if (isa<ReshapeOp, TransposeOp>(op))
+    return true;
+  bool clamp = isa<ReluOp, ClipOp>(op);
+  if (auto pool = dyn_cast<Pool2DOp>(op))
+    clamp = pool.getKind() == PoolKind::Max;
+  return clamp && op->getOperand(0).hasOneUse();
+}
+
+void Quantizer::chooseQuantizedOps() {
+  auto isQuantized = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    return def && quantized.contains(def);
+  };
+  for (Operation &op : main.front()) {
+    if (!llvm::all_of(op.getResults(), isF32Tensor) || op.getNumResults() != 1)
+      continue;
+    if (auto conv = dyn_cast<Conv2DOp>(op)) {
+      if (isF32Tensor(conv.getInput()) &&
+          getConstantF32Values(conv.getWeight()) &&
+          (!conv.getBias() || getConstantF32Values(conv.getBias())))
+        quantized.insert(&op);
+    } else if (auto mm = dyn_cast<MatmulOp>(op)) {
+      if (isF32Tensor(mm.getLhs()) && isF32Tensor(mm.getRhs()))
+        quantized.insert(&op);
+    } else if (isa<Pool2DOp, ReluOp, ClipOp, ReshapeOp, TransposeOp>(op)) {
+      if (isQuantized(op.getOperand(0)))
+        quantized.insert(&op);
+    } else if (auto add = dyn_cast<AddOp>(op)) {
+      Value lhs = add.getLhs(), rhs = add.getRhs();
+      // The bias of a matrix product with constant weights.
+      auto mm = lhs.getDefiningOp<MatmulOp>();
+      auto biasType = cast<RankedTensorType>(rhs.getType());
+      ArrayRef<int64_t> resultShape = add.getType().getShape();
+      bool biasShape = !biasType.getShape().empty() &&
+                       biasType.getShape().back() == resultShape.back() &&
+                       llvm::all_of(biasType.getShape().drop_back(),
+                                    [](int64_t d) { return d == 1; });
+      if (mm && quantized.contains(mm) && lhs.hasOneUse() &&
+          getConstantF32Values(mm.getRhs()) && getConstantF32Values(rhs) &&
+          biasShape && isF32Tensor(rhs)) {
+        quantized.insert(&op);
+        biasAddOf[mm] = &op;
+      } else if (isQuantized(lhs) && isQuantized(rhs)) {
+        quantized.insert(&op);
+      }
+    }
+  }
+}
+
+SmallVector<Value> Quantizer::getActivationOperands(Operation *op) {
+  if (auto conv = dyn_cast<Conv2DOp>(op))
+    return {conv.getInput()};
+  if (auto mm = dyn_cast<MatmulOp>(op)) {
+    if (getConstantF32Values(mm.getRhs()))
+      return {mm.getLhs()};
+    return {mm.getLhs(), mm.getRhs()};
+  }
+  if (auto add = dyn_cast<AddOp>(op)) {
+    if (auto mm = add.getLhs().getDefiningOp<MatmulOp>();
+        mm && biasAddOf.lookup(mm) == op)
+      return {};
+    return {add.getLhs(), add.getRhs()};
+  }
+  return {op->getOperand(0)};
+}
+
+void Quantizer::computeBits() {
+  // Every activation and every result of a quantized op is in a group.
+  for (Operation *op : quantized) {
+    for (Value v : getActivationOperands(op))
+      find(v);
+    if (!biasAddOf.count(op))
+      find(op->getResult(0));
+    if (joinsInput(op))
+      join(op->getOperand(0), op->getResult(0));
+  }
+  auto need = [&](Value v, int64_t b) {
+    int64_t &slot = bits[find(v)];
+    slot = std::max(slot, b);
+  };
+  for (Operation &op : llvm::reverse(main.front())) {
+    if (quantized.contains(&op)) {
+      if (joinsInput(&op))
+        continue;
+      int64_t b = isLayer(&op)
+                      ? policy.getBits(getDisplayName(&op)).activationBits
+                      : bits.lookup(find(op.getResult(0)));
+      for (Value v : getActivationOperands(&op))
+        need(v, b);
+      continue;
+    }
+    for (Value v : op.getOperands())
+      if (parent.count(v))
+        need(v, policy.outputBits);
+  }
+  for (auto &[v, p] : parent)
+    if (find(v) == v && bits.lookup(v) == 0)
+      bits[v] = policy.outputBits;
+}
+
+FailureOr<QuantParams> Quantizer::getParams(Value root, int64_t b) {
+  // The group's last tensor holds the range after every clamp.
+  Value last = root;
+  for (auto &[v, p] : parent)
+    if (find(v) == root && position(v) > position(last))
+      last = v;
+  std::optional<TensorStatistics> stats = getStatistics(last);
+  if (!stats) {
+    // A reshape or transpose result has its input's values.
+    for (auto &[v, p] : parent)
+      if (find(v) == root && (stats = getStatistics(v)))
+        break;
+  }
+  if (!stats) {
+    InFlightDiagnostic diag =
+        last.getDefiningOp() ? last.getDefiningOp()->emitError()
+                             : main.emitError()
+                                   << "argument "
+                                   << cast<BlockArgument>(last).getArgNumber()
+                                   << " ";
+    diag << "has no calibration statistics (" << kCalibrationAttr
+         << "): run --accel-calibrate before --accel-quantize";
+    return failure();
+  }
+  auto [lo, hi] = clipRange(*stats, policy.activationClipping, b,
+                            policy.activationSymmetric, policy.percentile);
+  return chooseParams(lo, hi, b, policy.activationSymmetric);
+}
+
+LogicalResult Quantizer::chooseTypes() {
+  SmallVector<Value> roots;
+  for (auto &[v, p] : parent)
+    if (find(v) == v)
+      roots.push_back(v);
+  for (Value root : roots) {
+    FailureOr<QuantParams> p = getParams(root, bits.lookup(root));
+    if (failed(p))
+      return failure();
+    params[root] = *p;
+  }
+  return success();
+}
+
+LogicalResult Quantizer::rewrite() {
+  OpBuilder b(ctx);
+  auto typeOf = [&](Value v) -> Type {
+    Value root = find(v);
+    return getTensorType(ctx, params.lookup(root), bits.lookup(root));
+  };
+  // Tensors entering the quantized region: qcast after their producer.
+  SmallVector<Value> values;
+  for (auto &[v, p] : parent)
+    values.push_back(v);
+  llvm::sort(values,
+             [&](Value x, Value y) { return position(x) < position(y); });
+  for (Value v : values) {
+    Operation *def = v.getDefiningOp();
+    if (def && quantized.contains(def))
+      continue;
+    if (def)
+      b.setInsertionPointAfter(def);
+    else
+      b.setInsertionPointToStart(&main.front());
+    auto cast_ = mlir::quant::QuantizeCastOp::create(
+        b, v.getLoc(), withElement(v, typeOf(v)), v);
+    v.replaceUsesWithIf(cast_.getResult(), [&](OpOperand &use) {
+      return quantized.contains(use.getOwner());
+    });
+  }
+  // Results of quantized ops take their group's type; float readers get a
+  // dcast.
+  for (Operation *op : quantized) {
+    Value result = op->getResult(0);
+    if (Operation *add = biasAddOf.lookup(op)) {
+      (void)add;
+      continue; // typed with its weights below
+    }
+    Type floatType = result.getType();
+    result.setType(withElement(result, typeOf(result)));
+    bool floatUse = llvm::any_of(result.getUses(), [&](OpOperand &use) {
+      return !quantized.contains(use.getOwner());
+    });
+    if (!floatUse)
+      continue;
+    b.setInsertionPointAfter(op);
+    auto dcast = mlir::quant::DequantizeCastOp::create(b, result.getLoc(),
+                                                       floatType, result);
+    result.replaceUsesWithIf(dcast.getResult(), [&](OpOperand &use) {
+      return use.getOwner() != dcast && !quantized.contains(use.getOwner());
+    });
+  }
+  // Layers: requantize inputs stored wider than the layer reads them;
+  // quantize weights and biases.
+  for (Operation *op : quantized) {
+    if (!isLayer(op))
+      continue;
+    LayerBits layerBits = policy.getBits(getDisplayName(op));
+    b.setInsertionPoint(op);
+    Location loc = op->getLoc();
+    for (Value v : getActivationOperands(op)) {
+      Value root = find(v);
+      if (bits.lookup(root) <= layerBits.activationBits)
+        continue;
+      FailureOr<QuantParams> p = getParams(root, layerBits.activationBits);
+      if (failed(p))
+        return failure();
+      auto narrow = CastOp::create(
+          b, loc,
+          withElement(v, getTensorType(ctx, *p, layerBits.activationBits)), v);
+      op->replaceUsesOfWith(v, narrow.getResult());
+    }
+    double inputScale = 0;
+    Value weight;
+    int32_t axis = 0;
+    if (auto conv = dyn_cast<Conv2DOp>(op)) {
+      inputScale =
+          cast<UniformQuantizedType>(conv.getInput().getType().getElementType())
+              .getScale();
+      weight = conv.getWeight();
+    } else {
+      auto mm = cast<MatmulOp>(op);
+      auto lhsType = cast<UniformQuantizedType>(
+          cast<RankedTensorType>(mm.getLhs().getType()).getElementType());
+      inputScale = lhsType.getScale();
+      if (getConstantF32Values(mm.getRhs())) {
+        weight = mm.getRhs();
+        axis = cast<RankedTensorType>(weight.getType()).getRank() - 1;
+      }
+    }
+    if (!weight)
+      continue;
+    auto wType = cast<RankedTensorType>(weight.getType());
+    QuantizedWeight qw =
+        quantizeWeight(*getConstantF32Values(weight), wType.getShape(), axis,
+                       layerBits.weightBits, policy);
+    Value raw = createIntConstant(
+        b, loc, wType.clone(b.getIntegerType(layerBits.weightBits)), qw.values);
+    Value w = mlir::quant::StorageCastOp::create(
+        b, loc, wType.clone(getWeightType(ctx, qw, layerBits.weightBits)), raw);
+    op->setOperand(1, w);
+    // The accumulator's scale per output channel.
+    SmallVector<double> accScales;
+    for (const QuantParams &p : qw.params)
+      accScales.push_back(inputScale * p.scale);
+    auto quantizeBias = [&](Value bias, int32_t biasAxis) -> Value {
+      auto bType = cast<RankedTensorType>(bias.getType());
+      SmallVector<float> values = *getConstantF32Values(bias);
+      int64_t channels = bType.getShape().back();
+      SmallVector<int64_t> ints;
+      for (int64_t i = 0, e = values.size(); i < e; ++i) {
+        double s = accScales[accScales.size() == 1 ? 0 : i % channels];
+        double q = std::nearbyint(values[i] / s);
+        ints.push_back(static_cast<int64_t>(
+            std::clamp(q, double(std::numeric_limits<int32_t>::min()),
+                       double(std::numeric_limits<int32_t>::max()))));
+      }
+      Value rawBias = createIntConstant(b, bias.getLoc(),
+                                        bType.clone(b.getI32Type()), ints);
+      return mlir::quant::StorageCastOp::create(
+          b, bias.getLoc(),
+          bType.clone(getAccumulatorType(ctx, accScales, biasAxis)), rawBias);
+    };
+    if (auto conv = dyn_cast<Conv2DOp>(op)) {
+      if (conv.getBias())
+        conv.getBiasMutable().assign(quantizeBias(conv.getBias(), 0));
+    } else if (Operation *add = biasAddOf.lookup(op)) {
+      Value result = op->getResult(0);
+      int32_t resultAxis =
+          cast<RankedTensorType>(result.getType()).getRank() - 1;
+      result.setType(
+          withElement(result, getAccumulatorType(ctx, accScales, resultAxis)));
+      b.setInsertionPoint(add);
+      Value bias = add->getOperand(1);
+      add->setOperand(
+          1, quantizeBias(
+                 bias, cast<RankedTensorType>(bias.getType()).getRank() - 1));
+    }
+  }
+  return success();
+}
+
+LogicalResult Quantizer::run() {
+  if (failed(checkPolicyLayers()))
+    return failure();
+  int64_t i = 0;
+  for (Operation &op : main.front())
+    order[&op] = i++;
+  chooseQuantizedOps();
+  if (quantized.empty())
+    return main.emitError("nothing to quantize: @main has no f32 "
+                          "convolution or matrix product");
+  computeBits();
+  if (failed(chooseTypes()) || failed(rewrite()))
+    return failure();
+  // The f32 weights the integer constants replace.
+  SmallVector<Operation *> dead;
+  for (Operation &op : main.front())
+    if (isa<arith::ConstantOp>(op) && op.use_empty())
+      dead.push_back(&op);
+  for (Operation *op : dead)
+    op->erase();
+  return success();
+}
+
+} // namespace
+
+LogicalResult tandem::quant::quantizeModule(ModuleOp module,
+                                            const Policy &policy,
+                                            StringRef policySource) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal())
+    return module.emitError("expects a function @main with a body");
+  if (!main.getBody().hasOneBlock())
+    return main.emitError("expects @main to have a single block");
+  return Quantizer(main, policy, policySource).run();
+}
