@@ -86,7 +86,7 @@ struct QuantizePass : public tandem::impl::QuantizePassBase<QuantizePass> {
           !tandem::quant::isSupportedBits(activationBits)) {
         module.emitError("--accel-quantize: weight-bits and activation-bits "
                          "must be 2..8 or 16, got ")
-            << weightBits << " and " << activationBits;
+            << weightBits.getValue() << " and " << activationBits.getValue();
         return signalPassFailure();
       }
       chosen = tandem::quant::uniformPolicy(weightBits, activationBits);

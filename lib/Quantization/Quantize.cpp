@@ -243,7 +243,10 @@ LogicalResult Quantizer::checkPolicyLayers() {
            << source << ": field 'layers." << name
            << "': the model has no convolution or matrix "
               "product named '"
-           << name << "'" << (names.empty() ? "" : " (layers: " + list + ")");
+           << name << "'" << (names.empty() ? "" : " (layers: " + list + ")")
+           << "; layers are named by their ONNX node names, kept in the "
+              "ops' locations (save IR with --mlir-print-debuginfo to keep "
+              "them)";
   }
   return success();
 }
