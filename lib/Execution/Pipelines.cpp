@@ -29,7 +29,7 @@ void tandem::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createLowerQuantizedPass(quantized));
   pm.addPass(createAccelToLinalgPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());
   if (options.convToGemm)
     pm.addPass(createConvToGemmPass());
   pm.addPass(createCanonicalizerPass());

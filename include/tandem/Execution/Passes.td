@@ -24,6 +24,22 @@ def ConvToGemmPass : Pass<"accel-conv-to-gemm"> {
   ];
 }
 
+def FuseElementwisePass : Pass<"accel-fuse-elementwise"> {
+  let summary = "Fuse elementwise linalg ops, leaving contractions intact";
+  let description = [{
+    The patterns of `--linalg-fuse-elementwise-ops` (producer-consumer
+    fusion of elementwise generics, reshape propagation by expansion,
+    constant folding), except that ops with reduction loops (matrix
+    products, convolutions, pooling) are never fused into or expanded: a
+    Linear layer's flatten would otherwise turn its `linalg.matmul` into a
+    generic contraction that `--accel-matmul-to-blas` cannot take.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
 def MatmulToBlasPass : Pass<"accel-matmul-to-blas", "::mlir::ModuleOp"> {
   let summary = "Call the runtime's BLAS for f32 matrix products on buffers";
   let description = [{
