@@ -198,5 +198,7 @@ void tandem_runtime_set_threads(int threads) {
   openblas_set_num_threads(threads < 1 ? 1 : threads);
 }
 
+const char *tandem_runtime_blas_core() { return openblas_get_corename(); }
+
 int tandem_runtime_abi_version() { return 1; }
 }

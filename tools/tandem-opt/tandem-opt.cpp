@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/InitAll.h"
+#include "tandem/Runtime/Runtime.h"
 #include "tandem/Support/FileIO.h"
 #include "tandem/Support/Limits.h"
 
@@ -20,6 +21,8 @@
 #include "llvm/Support/WithColor.h"
 
 int main(int argc, char **argv) {
+  // Models run on BLAS: make sure it uses the CPU's vector units.
+  tandem::chooseBlasKernels(argv);
   llvm::InitLLVM init(argc, argv);
   tandem::hideUnrelatedOptions();
   tandem::registerLimitOptions();

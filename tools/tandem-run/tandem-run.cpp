@@ -17,6 +17,8 @@
 #include "tandem/Execution/NumPy.h"
 #include "tandem/InitAll.h"
 #include "tandem/Quantization/Accuracy.h"
+#include "tandem/Quantization/PolicyScorer.h"
+#include "tandem/Runtime/Runtime.h"
 #include "tandem/Support/Limits.h"
 #include "tandem/Target/ONNX/ImportONNX.h"
 #include "tandem/Target/ONNX/TensorFiles.h"
@@ -128,6 +130,14 @@ cl::opt<bool> fakeQuant(
              "arithmetic"),
     cl::cat(category));
 
+cl::list<std::string> policies(
+    "policy",
+    cl::desc("With --dataset and a calibrated fp32 model: quantize it by this "
+             "policy (a JSON file, or wNaM for N-bit weights and M-bit "
+             "activations everywhere) and score it fake-quantized; repeat "
+             "for several policies: the model compiles once"),
+    cl::value_desc("file|wNaM"), cl::cat(category));
+
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("ONNX models: static shape of an input, NAME=DIMxDIMx..."),
@@ -204,9 +214,70 @@ void printTensor(raw_ostream &os, const Tensor &t) {
   rec(0, i);
 }
 
+void printResult(const quant::AccuracyResult &result, bool labels,
+                 bool reference) {
+  if (labels)
+    outs() << format("top-1 accuracy: %.4f (%lld of %lld)\n",
+                     result.getAccuracy(), (long long)result.correct,
+                     (long long)result.samples);
+  if (reference) {
+    outs() << format("top-1 agreement with the reference: %.4f (%lld of "
+                     "%lld)\n",
+                     result.getAgreement(), (long long)result.agreeing,
+                     (long long)result.samples);
+    outs() << format("output SQNR: %.2f dB\n", result.getSQNR());
+  }
+  outs() << format("time: %.3f s, %.1f samples/s%s\n", result.seconds,
+                   result.getSamplesPerSecond(),
+                   reference ? " (model and reference)" : "");
+}
+
+Expected<quant::Policy> loadPolicyArgument(StringRef text) {
+  int64_t w = 0, a = 0;
+  if (!sys::fs::exists(text) && text.consume_front("w")) {
+    auto [wText, aText] = text.split('a');
+    if (!wText.getAsInteger(10, w) && !aText.getAsInteger(10, a) &&
+        quant::isSupportedBits(w) && quant::isSupportedBits(a))
+      return quant::uniformPolicy(w, a);
+    return createStringError(inconvertibleErrorCode(),
+                             "--policy: expected a JSON file or wNaM with N "
+                             "and M in 2..8 or 16, got 'w" +
+                                 text.str() + "'");
+  }
+  return quant::loadPolicy(text);
+}
+
+/// --dataset --policy ...: one compiled program, every policy scored.
+int scorePolicies(mlir::ModuleOp module, const quant::Dataset &data,
+                  exec::Executable *reference,
+                  const exec::CompileOptions &options) {
+  std::vector<quant::Policy> loaded;
+  for (const std::string &p : policies) {
+    auto policy = loadPolicyArgument(p);
+    if (!policy)
+      return fail(toString(policy.takeError()));
+    loaded.push_back(*policy);
+  }
+  auto scorer = quant::PolicyScorer::create(module, loaded.front(), options);
+  if (!scorer)
+    return fail(toString(scorer.takeError()));
+  outs() << format("compiled once: %.3f s\n", (*scorer)->getCompileSeconds());
+  for (auto [name, policy] : zip(policies, loaded)) {
+    auto score = (*scorer)->score(policy, data, reference);
+    if (!score)
+      return fail(toString(score.takeError()));
+    outs() << "policy " << name << ":\n";
+    printResult(score->result, data.hasLabels(), reference);
+    outs() << format("policy applied in %.3f s; scored in %.3f s\n",
+                     score->prepareSeconds,
+                     score->prepareSeconds + score->result.seconds);
+  }
+  return 0;
+}
+
 /// --dataset: accuracy, agreement, SQNR and speed.
-int scoreDataset(mlir::MLIRContext &context, exec::Executable &exe,
-                 const exec::CompileOptions &options) {
+int scoreDataset(mlir::MLIRContext &context, mlir::ModuleOp module,
+                 exec::Executable &exe, const exec::CompileOptions &options) {
   ArrayRef<exec::TensorSignature> inputs = exe.getInputs();
   if (inputs.size() != 1 || inputs[0].shape.empty())
     return fail("--dataset needs a model with one input with a leading batch "
@@ -231,31 +302,22 @@ int scoreDataset(mlir::MLIRContext &context, exec::Executable &exe,
       return fail(toString(compiled.takeError()));
     reference = std::move(*compiled);
   }
+  outs() << format("samples: %lld (batch %lld)\n", (long long)(*data)->size(),
+                   (long long)inputs[0].shape[0]);
+  if (!policies.empty())
+    return scorePolicies(module, **data, reference.get(), options);
   auto result = quant::evaluate(exe, **data, reference.get());
   if (!result)
     return fail(toString(result.takeError()));
-  outs() << format("samples: %lld (batch %lld)\n", (long long)result->samples,
-                   (long long)inputs[0].shape[0]);
-  if ((*data)->hasLabels())
-    outs() << format("top-1 accuracy: %.4f (%lld of %lld)\n",
-                     result->getAccuracy(), (long long)result->correct,
-                     (long long)result->samples);
-  if (reference) {
-    outs() << format("top-1 agreement with the reference: %.4f (%lld of "
-                     "%lld)\n",
-                     result->getAgreement(), (long long)result->agreeing,
-                     (long long)result->samples);
-    outs() << format("output SQNR: %.2f dB\n", result->getSQNR());
-  }
-  outs() << format("time: %.3f s, %.1f samples/s%s\n", result->seconds,
-                   result->getSamplesPerSecond(),
-                   reference ? " (model and reference)" : "");
+  printResult(*result, (*data)->hasLabels(), reference != nullptr);
   return 0;
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
+  // Models run on BLAS: make sure it uses the CPU's vector units.
+  tandem::chooseBlasKernels(argv);
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   registerLimitOptions(&category);
@@ -289,9 +351,11 @@ int main(int argc, char **argv) {
   if (!exe)
     return fail(toString(exe.takeError()));
   if (!datasetPath.empty())
-    return scoreDataset(context, **exe, options);
-  if (!labelsPath.empty() || !referencePath.empty() || maxSamples)
-    return fail("--labels, --reference and --max-samples need --dataset");
+    return scoreDataset(context, *module, **exe, options);
+  if (!labelsPath.empty() || !referencePath.empty() || maxSamples ||
+      !policies.empty())
+    return fail("--labels, --reference, --max-samples and --policy need "
+                "--dataset");
 
   // Gather the inputs: by name, then positional, then random.
   exec::InputSources sources;

@@ -47,8 +47,22 @@ void _mlir_memref_to_llvm_free(void *ptr);
 /// Sets the number of threads BLAS may use (1 by default).
 void tandem_runtime_set_threads(int threads);
 
+/// The name of the kernels OpenBLAS chose ("Prescott", "SkylakeX", ...).
+const char *tandem_runtime_blas_core();
+
 /// Version of the runtime ABI; also what keeps the library linked.
 int tandem_runtime_abi_version();
 }
+
+namespace tandem {
+/// OpenBLAS picks its kernels from the CPU model when it loads; on CPUs it
+/// does not know (virtual machines report "Intel(R) Xeon(R) Processor") it
+/// falls back to SSE3 "Prescott" kernels, 2-3x slower than the AVX-512 or
+/// AVX2 ones the CPU has. When that happened and OPENBLAS_CORETYPE is unset,
+/// re-executes the program (/proc/self/exe, same arguments) with
+/// OPENBLAS_CORETYPE naming the kernels the CPU's features allow; the
+/// variable is only read at load time. Call first thing in main().
+void chooseBlasKernels(char **argv);
+} // namespace tandem
 
 #endif // TANDEM_RUNTIME_RUNTIME_H
