@@ -42,11 +42,13 @@ int64_t argmax(const Tensor &t, int64_t row, int64_t cols) {
 
 } // namespace
 
-llvm::Expected<AccuracyResult> quant::evaluate(exec::Executable &model,
-                                               const Dataset &data,
-                                               exec::Executable *reference) {
+llvm::Expected<AccuracyResult>
+quant::evaluate(exec::Executable &model, const Dataset &data,
+                exec::Executable *reference,
+                llvm::ArrayRef<exec::Tensor> extraInputs) {
   auto inputs = model.getInputs();
-  if (inputs.size() != 1 || !exec::isFloat(inputs[0].type) ||
+  if (inputs.size() != 1 + extraInputs.size() ||
+      !exec::isFloat(inputs[0].type) ||
       inputs[0].type != exec::ElementType::F32 || inputs[0].shape.empty())
     return fail("scoring expects a model with one f32 input with a leading "
                 "batch dimension");
@@ -76,11 +78,13 @@ llvm::Expected<AccuracyResult> quant::evaluate(exec::Executable &model,
     return fail("the reference model's first output has another shape");
 
   AccuracyResult result;
-  Tensor input(exec::ElementType::F32, in.shape);
+  std::vector<Tensor> modelInputs(1, Tensor(exec::ElementType::F32, in.shape));
+  modelInputs.insert(modelInputs.end(), extraInputs.begin(), extraInputs.end());
+  Tensor &input = modelInputs[0];
   auto start = std::chrono::steady_clock::now();
   for (int64_t begin = 0; begin < data.size(); begin += batch) {
     data.read(begin, batch, reinterpret_cast<float *>(input.data()));
-    auto outputs = model.run(input);
+    auto outputs = model.run(modelInputs);
     if (!outputs)
       return outputs.takeError();
     std::optional<std::vector<Tensor>> refOutputs;

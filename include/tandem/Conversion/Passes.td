@@ -79,6 +79,15 @@ def LowerQuantizedPass : Pass<"accel-lower-quantized", "::mlir::func::FuncOp"> {
       constants. Faster; agrees with the integer mode up to the rounding of
       the rescale.
 
+    `runtime-parameters` (float mode) makes the program independent of the
+    policy: every grid is a row (scale, zero point, qmin, qmax) of a
+    `tensor<Nx4xf32>` argument appended to @main, every quantized weight an
+    f32 argument after it (its dequantized values), and every layer input is
+    rounded to its grid again (so requantizing casts change values, not the
+    program). The pass records the values for this module in the function
+    attributes `accel.runtime_parameters` and `accel.runtime_weights`: a
+    program compiled once runs any policy of the same model by passing them.
+
     docs/quantization.md states the arithmetic of each op exactly; the
     pytest reference (test/python/quant_reference.py) implements the same.
     Errors name the op that cannot be lowered (per-axis activations,
@@ -91,6 +100,9 @@ def LowerQuantizedPass : Pass<"accel-lower-quantized", "::mlir::func::FuncOp"> {
   let options = [
     Option<"mode", "mode", "std::string", /*default=*/"\"integer\"",
            "'integer' or 'float'">,
+    Option<"runtimeParameters", "runtime-parameters", "bool",
+           /*default=*/"false",
+           "mode=float: read every grid and weight from @main arguments">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

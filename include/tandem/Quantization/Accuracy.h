@@ -39,12 +39,15 @@ struct AccuracyResult {
   }
 };
 
-/// Runs `model` (one input with a leading batch dimension) on every sample
-/// of `data`; the last partial batch is padded with zeros whose results are
-/// ignored. `reference`, if given, must take the same input shape.
-llvm::Expected<AccuracyResult> evaluate(exec::Executable &model,
-                                        const Dataset &data,
-                                        exec::Executable *reference = nullptr);
+/// Runs `model` on every sample of `data`: its first input is a batch (a
+/// leading batch dimension), any further inputs are `extraInputs` (run-time
+/// quantization parameters and weights). The last partial batch is padded
+/// with zeros whose results are ignored. `reference`, if given, takes the
+/// batch alone.
+llvm::Expected<AccuracyResult>
+evaluate(exec::Executable &model, const Dataset &data,
+         exec::Executable *reference = nullptr,
+         llvm::ArrayRef<exec::Tensor> extraInputs = {});
 
 } // namespace tandem::quant
 

@@ -112,8 +112,9 @@ struct Rescale {
 
 class Lowerer {
 public:
-  Lowerer(func::FuncOp func, bool integer)
-      : func(func), integer(integer), ctx(func.getContext()), b(ctx) {}
+  Lowerer(func::FuncOp func, bool integer, bool runtimeParams)
+      : func(func), integer(integer), runtimeParams(runtimeParams),
+        ctx(func.getContext()), b(ctx) {}
 
   LogicalResult run();
 
@@ -195,12 +196,54 @@ private:
   LogicalResult lowerClamp(Operation *op, std::optional<double> lo,
                            std::optional<double> hi);
 
+  /// Run-time parameters: a new @main argument of the f32 values `values`
+  /// (a weight), or the next row of the parameter table.
+  Value addWeightArgument(Location loc, DenseElementsAttr values);
+  /// An activation as a layer reads it: in run-time parameter mode, rounded
+  /// to its grid again (to the cast's grid if it is read through one) so that
+  /// every policy gives the same program.
+  Value layerInput(Location loc, Value v);
+  void finishRuntimeParameters();
+
   func::FuncOp func;
-  bool integer;
+  bool integer, runtimeParams;
   MLIRContext *ctx;
   OpBuilder b;
   IRMapping mapping;
+  unsigned originalArguments = 0;
+  Value paramTable;
+  SmallVector<float> paramRows;
+  SmallVector<Attribute> weightValues;
 };
+
+Value Lowerer::addWeightArgument(Location loc, DenseElementsAttr values) {
+  unsigned index = func.getNumArguments();
+  (void)func.insertArgument(index, values.getType(), DictionaryAttr::get(ctx),
+                            loc);
+  weightValues.push_back(values);
+  return func.getArgument(index);
+}
+
+Value Lowerer::layerInput(Location loc, Value v) {
+  if (!runtimeParams)
+    return get(v);
+  if (auto cast_ = v.getDefiningOp<CastOp>())
+    return fakeQuant(loc, get(cast_.getInput()), grid(cast_.getResult()));
+  return fakeQuant(loc, get(v), grid(v));
+}
+
+void Lowerer::finishRuntimeParameters() {
+  int64_t rows = std::max<int64_t>(1, paramRows.size() / 4);
+  paramRows.resize(rows * 4, 1.0f);
+  auto type = RankedTensorType::get({rows, 4}, b.getF32Type());
+  paramTable.setType(type);
+  SmallVector<Type> inputs(func.front().getArgumentTypes());
+  func.setFunctionType(
+      FunctionType::get(ctx, inputs, func.getFunctionType().getResults()));
+  func->setAttr("accel.runtime_parameters",
+                DenseElementsAttr::get(type, llvm::ArrayRef(paramRows)));
+  func->setAttr("accel.runtime_weights", ArrayAttr::get(ctx, weightValues));
+}
 
 Value Lowerer::castInt(OpBuilder &nb, Location loc, Value v, Type type) {
   unsigned from = v.getType().getIntOrFloatBitWidth(),
@@ -398,15 +441,40 @@ Value Lowerer::fakeQuant(Location loc, Value x, const Grid &g) {
   auto t = cast<RankedTensorType>(x.getType());
   double s = g.scales[0];
   int64_t z = g.zeroPoints[0];
-  return generic(
-      loc, t, {x}, {identity(t.getRank())},
-      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value q = quantizeF32(nb, l, a[0], s, z, g.qmin, g.qmax);
-        q = arith::SubFOp::create(
-            nb, l, q, arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(z)));
-        return arith::MulFOp::create(
-            nb, l, q, arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(s)));
-      });
+  if (!runtimeParams)
+    return generic(
+        loc, t, {x}, {identity(t.getRank())},
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          Value q = quantizeF32(nb, l, a[0], s, z, g.qmin, g.qmax);
+          q = arith::SubFOp::create(
+              nb, l, q,
+              arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(z)));
+          return arith::MulFOp::create(
+              nb, l, q,
+              arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(s)));
+        });
+  // The parameters are row `slot` of the table: scale, zero point, qmin, qmax.
+  int64_t slot = paramRows.size() / 4;
+  paramRows.append({static_cast<float>(s), static_cast<float>(z),
+                    static_cast<float>(g.qmin), static_cast<float>(g.qmax)});
+  SmallVector<Value> p;
+  Value row = arith::ConstantIndexOp::create(b, loc, slot);
+  for (int64_t j = 0; j < 4; ++j)
+    p.push_back(tensor::ExtractOp::create(
+        b, loc, paramTable,
+        ValueRange{row, arith::ConstantIndexOp::create(b, loc, j)}));
+  return generic(loc, t, {x, p[0], p[1], p[2], p[3]},
+                 {identity(t.getRank()), AffineMap(), AffineMap(), AffineMap(),
+                  AffineMap()},
+                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                   Value q = arith::DivFOp::create(nb, l, a[0], a[1]);
+                   q = math::RoundEvenOp::create(nb, l, q);
+                   q = arith::AddFOp::create(nb, l, q, a[2]);
+                   q = arith::MaxNumFOp::create(nb, l, q, a[3]);
+                   q = arith::MinNumFOp::create(nb, l, q, a[4]);
+                   q = arith::SubFOp::create(nb, l, q, a[2]);
+                   return arith::MulFOp::create(nb, l, q, a[1]);
+                 });
 }
 
 LogicalResult Lowerer::lowerStorageCast(mlir::quant::StorageCastOp op) {
@@ -447,9 +515,11 @@ LogicalResult Lowerer::lowerStorageCast(mlir::quant::StorageCastOp op) {
                     static_cast<float>(g->scale(c)));
     ++i;
   }
+  auto attr = DenseElementsAttr::get(type, llvm::ArrayRef(reals));
   mapping.map(result,
-              arith::ConstantOp::create(
-                  b, loc, DenseElementsAttr::get(type, llvm::ArrayRef(reals))));
+              runtimeParams
+                  ? addWeightArgument(loc, attr)
+                  : arith::ConstantOp::create(b, loc, attr).getResult());
   return success();
 }
 
@@ -477,10 +547,10 @@ LogicalResult Lowerer::lowerConv(Conv2DOp op) {
                             "times the weight scale, zero point 0");
   }
   if (!integer) {
-    auto conv = Conv2DOp::create(b, loc, loweredType(op.getResult()), get(x),
-                                 get(w), bias ? get(bias) : Value(),
-                                 op.getStridesAttr(), op.getPadsAttr(),
-                                 op.getDilationsAttr(), op.getGroupsAttr());
+    auto conv = Conv2DOp::create(
+        b, loc, loweredType(op.getResult()), layerInput(loc, x), get(w),
+        bias ? get(bias) : Value(), op.getStridesAttr(), op.getPadsAttr(),
+        op.getDilationsAttr(), op.getGroupsAttr());
     mapping.map(op.getResult(), fakeQuant(loc, conv, gy));
     return success();
   }
@@ -521,8 +591,10 @@ LogicalResult Lowerer::lowerMatmul(MatmulOp op) {
                         "operand and result per tensor or per column");
   int64_t n = op.getType().getShape().back();
   if (!integer) {
-    Value mm =
-        MatmulOp::create(b, loc, loweredType(op.getResult()), get(l), get(r));
+    bool weights = r.getDefiningOp<mlir::quant::StorageCastOp>() != nullptr;
+    Value lhs = layerInput(loc, l);
+    Value rhs = weights ? get(r) : layerInput(loc, r);
+    Value mm = MatmulOp::create(b, loc, loweredType(op.getResult()), lhs, rhs);
     // An i32 accumulator keeps the exact product.
     mapping.map(op.getResult(), gy.bits >= 32 ? mm : fakeQuant(loc, mm, gy));
     return success();
@@ -864,7 +936,15 @@ LogicalResult Lowerer::lower(Operation *op) {
       return op->emitError("expects per-tensor grids");
     RankedTensorType outType = loweredType(cast_.getResult());
     if (!integer) {
-      mapping.map(cast_.getResult(), fakeQuant(loc, get(cast_.getInput()), gy));
+      bool readByLayersOnly =
+          llvm::all_of(cast_->getUsers(), [](Operation *user) {
+            return isa<Conv2DOp, MatmulOp>(user);
+          });
+      // Run-time parameter mode rounds at the reading layer instead.
+      mapping.map(cast_.getResult(),
+                  runtimeParams && readByLayersOnly
+                      ? get(cast_.getInput())
+                      : fakeQuant(loc, get(cast_.getInput()), gy));
       return success();
     }
     Value centred =
@@ -884,6 +964,13 @@ LogicalResult Lowerer::lower(Operation *op) {
 }
 
 LogicalResult Lowerer::run() {
+  if (runtimeParams) {
+    originalArguments = func.getNumArguments();
+    (void)func.insertArgument(originalArguments,
+                              RankedTensorType::get({1, 4}, b.getF32Type()),
+                              DictionaryAttr::get(ctx), func.getLoc());
+    paramTable = func.getArgument(originalArguments);
+  }
   for (BlockArgument arg : func.getArguments())
     if (isQuantized(arg.getType()))
       return func.emitError("expects float arguments: quantize them inside "
@@ -924,6 +1011,8 @@ LogicalResult Lowerer::run() {
   });
   for (Operation *op : dead)
     op->erase();
+  if (runtimeParams)
+    finishRuntimeParameters();
   return success();
 }
 
@@ -937,7 +1026,13 @@ struct LowerQuantizedPass
           << mode << "'";
       return signalPassFailure();
     }
-    if (failed(Lowerer(getOperation(), mode == "integer").run()))
+    if (runtimeParameters && mode != "float") {
+      getOperation().emitError("--accel-lower-quantized: runtime-parameters "
+                               "needs mode=float");
+      return signalPassFailure();
+    }
+    if (failed(Lowerer(getOperation(), mode == "integer", runtimeParameters)
+                   .run()))
       signalPassFailure();
   }
 };
