@@ -88,6 +88,39 @@ Expected<std::unique_ptr<Session>> Session::create(SessionOptions options,
   return session;
 }
 
+/// A `bits` axis only means something for a model that has a precision: an
+/// f32 model's floats are costed at each design's own width, so the
+/// narrowest array would win with no accuracy cost (docs/codesign.md).
+Error Session::checkPrecisionAxes() const {
+  const Parameter *axis = nullptr;
+  for (const Parameter &p : space.parameters)
+    if (p.kind == Parameter::Kind::Bits ||
+        p.kind == Parameter::Kind::SupportedBits)
+      axis = &p;
+  if (!axis || options.costOptions.floatBits != 0)
+    return Error::success();
+  for (const Workload &w : workloads)
+    for (const workload::Layer &l : w.model->getLayers()) {
+      if (l.kind != "conv2d" && l.kind != "matmul")
+        continue;
+      if (llvm::none_of(l.operands, [](const workload::Operand &o) {
+            return o.format.isFloat;
+          }))
+        continue;
+      return sessionError(
+          options.spacePath + ": parameter '" + axis->name +
+          "' varies the array's precision, but model '" + w.name +
+          "' is not quantized (layer '" + l.name +
+          "' computes in f32): its floats would be costed at each design's "
+          "width and the narrowest array would win with no accuracy cost. "
+          "Quantize the model first (tandem-opt --accel-calibrate=... "
+          "--accel-quantize=..., docs/quantization.md) so that every design "
+          "runs it at its own precision, or pass --float-bits N to cost its "
+          "floats at N bits on every design");
+    }
+  return Error::success();
+}
+
 Error Session::load() {
   auto loadedSpace = loadDesignSpace(options.spacePath);
   if (!loadedSpace)
@@ -141,6 +174,8 @@ Error Session::load() {
       return sessionError(path + ": the model has no accel compute ops to map");
     workloads.push_back(std::move(w));
   }
+  if (Error err = checkPrecisionAxes())
+    return err;
 
   // Everything that decides the result, hashed: a checkpoint is only
   // resumed by the same run.

@@ -100,6 +100,7 @@ public:
 
 private:
   Session(SessionOptions options, mlir::MLIRContext &context);
+  llvm::Error checkPrecisionAxes() const;
   llvm::Error load();
   void evaluateBatch(llvm::ArrayRef<uint64_t> ids);
   std::string explainInfeasible() const;
