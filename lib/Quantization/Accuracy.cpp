@@ -98,6 +98,7 @@ quant::evaluate(exec::Executable &model, const Dataset &data,
     const Tensor &out = (*outputs)[0];
     for (int64_t i = 0; i < valid; ++i) {
       int64_t predicted = argmax(out, i, classes);
+      result.predictions.push_back(predicted);
       if (data.hasLabels())
         result.correct += predicted == data.getLabels()[begin + i];
       if (refOutputs) {

@@ -130,6 +130,11 @@ cl::opt<bool> fakeQuant(
              "arithmetic"),
     cl::cat(category));
 
+cl::opt<std::string> predictionsPath(
+    "predictions",
+    cl::desc("With --dataset: write every sample's top-1 class as an int64 "
+             ".npy (with several --policy, the last policy's)"),
+    cl::value_desc("file.npy"), cl::cat(category));
 cl::list<std::string> policies(
     "policy",
     cl::desc("With --dataset and a calibrated fp32 model: quantize it by this "
@@ -214,6 +219,18 @@ void printTensor(raw_ostream &os, const Tensor &t) {
   rec(0, i);
 }
 
+/// --predictions: the top-1 classes as an int64 .npy.
+int writePredictions(const quant::AccuracyResult &result) {
+  if (predictionsPath.empty())
+    return 0;
+  Tensor t(exec::ElementType::I64, {(int64_t)result.predictions.size()});
+  std::copy(result.predictions.begin(), result.predictions.end(),
+            reinterpret_cast<int64_t *>(t.data()));
+  if (Error err = exec::writeNpy(predictionsPath, t))
+    return fail(toString(std::move(err)));
+  return 0;
+}
+
 void printResult(const quant::AccuracyResult &result, bool labels,
                  bool reference) {
   if (labels)
@@ -271,6 +288,8 @@ int scorePolicies(mlir::ModuleOp module, const quant::Dataset &data,
     outs() << format("policy applied in %.3f s; scored in %.3f s\n",
                      score->prepareSeconds,
                      score->prepareSeconds + score->result.seconds);
+    if (int status = writePredictions(score->result))
+      return status;
   }
   return 0;
 }
@@ -310,7 +329,7 @@ int scoreDataset(mlir::MLIRContext &context, mlir::ModuleOp module,
   if (!result)
     return fail(toString(result.takeError()));
   printResult(*result, (*data)->hasLabels(), reference != nullptr);
-  return 0;
+  return writePredictions(*result);
 }
 
 } // namespace

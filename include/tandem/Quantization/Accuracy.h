@@ -17,6 +17,8 @@
 #include "tandem/Execution/Executable.h"
 #include "tandem/Quantization/Dataset.h"
 
+#include <vector>
+
 namespace tandem::quant {
 
 struct AccuracyResult {
@@ -27,6 +29,8 @@ struct AccuracyResult {
   int64_t agreeing = 0;
   double signalPower = 0, noisePower = 0;
   double seconds = 0;
+  /// The model's top-1 class of every sample.
+  std::vector<int64_t> predictions;
 
   double getAccuracy() const { return samples ? double(correct) / samples : 0; }
   double getAgreement() const {
