@@ -494,8 +494,10 @@ LogicalResult Quantizer::rewrite() {
     op->setOperand(1, w);
     // The accumulator's scale per output channel.
     SmallVector<double> accScales;
+    // Rounded to float like every scale, so that the types survive the f32
+    // scales of a QDQ ONNX export.
     for (const QuantParams &p : qw.params)
-      accScales.push_back(inputScale * p.scale);
+      accScales.push_back(static_cast<float>(inputScale * p.scale));
     auto quantizeBias = [&](Value bias, int32_t biasAxis) -> Value {
       auto bType = cast<RankedTensorType>(bias.getType());
       SmallVector<float> values = *getConstantF32Values(bias);

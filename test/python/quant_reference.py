@@ -296,8 +296,14 @@ def run(text, inputs):
             rs = vals[1] - _channel(tr.zeros, vals[1].ndim - 1, vals[1].ndim)
             acc = np.matmul(ls, rs)
             n = acc.shape[-1]
-            reals = [tl.scales[0] * tr.scales[c if len(tr.scales) > 1 else 0]
-                     / out_t.scales[c if len(out_t.scales) > 1 else 0] for c in range(n)]
+            products = [tl.scales[0] * tr.scales[c if len(tr.scales) > 1 else 0] for c in range(n)]
+            outs = [out_t.scales[c if len(out_t.scales) > 1 else 0] for c in range(n)]
+            # An i32 result on the product's grid (to float precision) is the
+            # accumulator itself.
+            if out_t.bits == 32 and all(abs(p - o) <= 1e-6 * o for p, o in zip(products, outs)):
+                reals = [1.0] * n
+            else:
+                reals = [p / o for p, o in zip(products, outs)]
             env[op["result"]] = requant(acc, np.array(reals), out_t, axis=acc.ndim - 1)
         elif name == "accel.add":
             ta, tc = in_t

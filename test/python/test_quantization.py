@@ -3,6 +3,7 @@ the numpy reference (quant_reference.py) on the trained Fashion-MNIST models,
 real test images, at 8, 4 and 2 bits."""
 
 import os
+import re
 import pathlib
 import subprocess
 import sys
@@ -130,3 +131,52 @@ def test_mixed_policy_requantizes_and_stays_bit_exact(calibrated, test_images, b
     tool(build_dir, "tandem-run", quantized, image_path, "--output-dir", tmp_path / "out")
     (expected,) = quant_reference.run(text, [images])
     assert np.array_equal(np.load(tmp_path / "out" / "logits.npy"), expected)
+
+
+def _accel_signature(text):
+    """Every accel op with its operand and result types, SSA names dropped."""
+    text = re.sub(r"accel\.calibration = \{[^{}]*\}", "", text)
+    lines = []
+    for line in text.splitlines():
+        m = re.search(r'"(accel\.\w+)"\(.*?\)\s*(<\{.*?\}>)?.*?: (\(.*)$', line)
+        if m:
+            lines.append((m.group(1), m.group(2), m.group(3)))
+    return lines
+
+
+@pytest.mark.parametrize("name", ["cnn", "resnet", "mobilenet"])
+def test_qdq_round_trip(name, calibrated, test_images, build_dir, tmp_path):
+    """Quantized IR -> QCDQ ONNX (passes onnx.checker) -> import ->
+    --accel-fold-qdq gives the same quantized ops and types and the same
+    integer results, at 4-bit weights (narrow range) and 8-bit activations."""
+    import onnx
+
+    if name not in calibrated:
+        pytest.skip(f"examples/fashion-mnist/{name}.onnx is missing")
+    images, image_path = test_images
+    quantized = tmp_path / "q.mlir"
+    tool(build_dir, "tandem-opt", calibrated[name],
+         "--accel-quantize=weight-bits=4 activation-bits=8", "--mlir-print-debuginfo",
+         "-o", quantized)
+    exported = tmp_path / "q.onnx"
+    tool(build_dir, "tandem-translate", "--export-onnx-qdq", quantized, "-o", exported)
+    model = onnx.load(str(exported))
+    onnx.checker.check_model(model, full_check=True)
+    assert model.opset_import[0].version == 13
+    ops = {n.op_type for n in model.graph.node}
+    assert {"QuantizeLinear", "Clip", "DequantizeLinear"} <= ops
+    reimported = tmp_path / "r.mlir"
+    imported = tool(build_dir, "tandem-translate", "--import-onnx", exported)
+    (tmp_path / "i.mlir").write_text(imported)
+    tool(build_dir, "tandem-opt", tmp_path / "i.mlir", "--accel-fold-qdq", "-o", reimported)
+    generic = ["--mlir-print-op-generic", "--mlir-print-elementsattrs-with-hex-if-larger=-1"]
+    original = tool(build_dir, "tandem-opt", quantized, *generic)
+    again = tool(build_dir, "tandem-opt", reimported, *generic)
+    assert _accel_signature(again) == _accel_signature(original)
+    assert "quant.dcast" not in again.split('"accel.')[-2]  # only at the end
+    outputs = []
+    for path in (quantized, reimported):
+        out = tmp_path / f"out-{path.stem}"
+        tool(build_dir, "tandem-run", path, image_path, "--output-dir", out)
+        outputs.append(np.load(next(out.glob("*.npy"))))
+    assert np.array_equal(outputs[0], outputs[1])

@@ -6,6 +6,7 @@
 
 #include "tandem/InitAll.h"
 #include "tandem/Support/Limits.h"
+#include "tandem/Target/ONNX/ExportQDQ.h"
 #include "tandem/Target/ONNX/ImportONNX.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
@@ -50,6 +51,7 @@ int main(int argc, char **argv) {
   tandem::hideUnrelatedOptions();
   tandem::registerLimitOptions();
   tandem::registerImportONNXTranslation();
+  tandem::registerExportQDQTranslation();
 
   // Imported IR is only useful with its locations: they carry the ONNX node
   // names that later reports print. Print them unless the user decides.

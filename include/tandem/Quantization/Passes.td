@@ -79,4 +79,33 @@ def QuantizePass : Pass<"accel-quantize", "::mlir::ModuleOp"> {
   ];
 }
 
+def FoldQDQPass : Pass<"accel-fold-qdq", "::mlir::func::FuncOp"> {
+  let summary = "Turn an imported QDQ model's float ops into quantized ops";
+  let description = [{
+    A QDQ ONNX model imports as float ops between `quant.dcast` (from
+    DequantizeLinear) and `quant.qcast` (from QuantizeLinear), with
+    `accel.cast` for a Clip on integers. This pass rewrites it into the form
+    `--accel-quantize` produces:
+
+    - a narrowing `accel.cast` of a `quant.qcast`, or of a weight's
+      `quant.scast`, becomes the narrower type (`i8` clipped to [-7, 7] is
+      `i4<-7:7>`);
+    - an op whose operands all come from `quant.dcast` and whose only reader
+      is a `quant.qcast` computes on the quantized operands and produces the
+      qcast's type; a matrix product read only by the add of an int32 bias
+      produces that bias's i32 accumulator type;
+    - a `quant.dcast` read by a `quant.qcast` becomes the identity (same
+      type) or a requantizing `accel.cast`.
+
+    Ops that do not fit stay in f32 between their casts.
+
+    ```
+    tandem-translate --import-onnx model.qdq.onnx | tandem-opt --accel-fold-qdq
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::quant::QuantDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
 #endif // TANDEM_QUANTIZATION_PASSES_TD

@@ -607,9 +607,17 @@ LogicalResult Lowerer::lowerMatmul(MatmulOp op) {
   Value rs =
       gr.hasZeroPoints() ? subtractZero(loc, get(r), gr, narrow) : get(r);
   Value acc = MatmulOp::create(b, loc, op.getType().clone(accType), ls, rs);
+  // An i32 result on the grid of the product (to float precision: its
+  // scale went through f32) holds the accumulator itself.
+  bool accumulator = gy.bits == 32;
+  for (int64_t c = 0; c < n && accumulator; ++c) {
+    double product = gl.scale(0) * gr.scale(c);
+    accumulator = std::fabs(product - gy.scale(c)) <= 1e-6 * gy.scale(c);
+  }
   SmallVector<double> reals;
   for (int64_t c = 0; c < n; ++c)
-    reals.push_back(gl.scale(0) * gr.scale(c) / gy.scale(c));
+    reals.push_back(accumulator ? 1.0
+                                : gl.scale(0) * gr.scale(c) / gy.scale(c));
   Grid out = gy;
   if (gy.hasZeroPoints() && gy.isPerAxis())
     return op.emitError("expects a per-column result grid with zero points 0");

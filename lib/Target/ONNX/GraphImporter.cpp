@@ -33,6 +33,7 @@ const HandlerTable &getHandlers() {
     addNNHandlers(t);
     addElementwiseHandlers(t);
     addShapeHandlers(t);
+    addQuantizationHandlers(t);
     return t;
   }();
   return table;

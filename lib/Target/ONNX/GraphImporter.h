@@ -152,6 +152,9 @@ const HandlerTable &getHandlers();
 void addNNHandlers(HandlerTable &table);
 void addElementwiseHandlers(HandlerTable &table);
 void addShapeHandlers(HandlerTable &table);
+void addQuantizationHandlers(HandlerTable &table);
+/// Clip of a quantized tensor (true), of a float one (false, not handled).
+mlir::FailureOr<bool> importQuantizedClip(NodeImporter &node);
 
 /// What the importer knows about one ONNX value.
 struct ValueEntry {

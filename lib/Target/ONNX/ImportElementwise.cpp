@@ -286,6 +286,13 @@ LogicalResult importLeakyRelu(NodeImporter &node) {
 
 /// Clip takes its bounds as optional inputs (opset 11+); they must be known.
 LogicalResult importClip(NodeImporter &node) {
+  if (!node.getConstant(0)) {
+    FailureOr<bool> quantized = importQuantizedClip(node);
+    if (failed(quantized))
+      return failure();
+    if (*quantized)
+      return success();
+  }
   std::optional<double> bounds[2];
   for (unsigned i : {1u, 2u}) {
     if (!node.hasInput(i))
