@@ -57,7 +57,41 @@ struct FuseElementwisePass
         patterns);
     linalg::populateConstantFoldLinalgOperations(patterns, control);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+
+    // Then merge the trailing dimensions of every all-parallel generic that
+    // reads them contiguously: an NCHW elementwise loop nest whose innermost
+    // loop runs 7 to 28 times becomes one long loop LLVM vectorizes.
+    RewritePatternSet collapse(ctx);
+    linalg::populateCollapseDimensions(collapse, trailingContiguousDims);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(collapse, ctx);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(collapse, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(collapse))))
       signalPassFailure();
+  }
+
+  static SmallVector<ReassociationIndices>
+  trailingContiguousDims(linalg::LinalgOp op) {
+    auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+    if (!generic || generic.getNumReductionLoops() > 0 ||
+        !generic.hasPureTensorSemantics())
+      return {};
+    int64_t rank = generic.getNumLoops();
+    SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+    // Broadcasts of a size-1 dim (constant map results) are not collapsible
+    // (and upstream's collapsing asserts on them).
+    if (!llvm::all_of(maps,
+                      [](AffineMap m) { return m.isProjectedPermutation(); }))
+      return {};
+    // The longest run of trailing dims every map keeps whole and in order.
+    for (int64_t first = 0; first + 1 < rank; ++first) {
+      ReassociationIndices dims;
+      for (int64_t d = first; d < rank; ++d)
+        dims.push_back(d);
+      if (linalg::areDimSequencesPreserved(maps, {dims}))
+        return {dims};
+    }
+    return {};
   }
 };
 
