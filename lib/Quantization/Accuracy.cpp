@@ -9,6 +9,9 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string>
+#include <thread>
 
 using namespace tandem;
 using namespace tandem::quant;
@@ -45,7 +48,8 @@ int64_t argmax(const Tensor &t, int64_t row, int64_t cols) {
 llvm::Expected<AccuracyResult>
 quant::evaluate(exec::Executable &model, const Dataset &data,
                 exec::Executable *reference,
-                llvm::ArrayRef<exec::Tensor> extraInputs) {
+                llvm::ArrayRef<exec::Tensor> extraInputs, unsigned threads) {
+  threads = std::max(1u, threads);
   auto inputs = model.getInputs();
   if (inputs.size() != 1 + extraInputs.size() ||
       !exec::isFloat(inputs[0].type) ||
@@ -77,43 +81,76 @@ quant::evaluate(exec::Executable &model, const Dataset &data,
        reference->getOutputs()[0].shape != model.getOutputs()[0].shape))
     return fail("the reference model's first output has another shape");
 
+  // Batches are independent: `threads` workers take every threads-th batch,
+  // each with its own input buffer; per-sample results land in place, the
+  // sums are added in batch order afterwards (the same result for any
+  // number of threads).
+  int64_t batches = (data.size() + batch - 1) / batch;
   AccuracyResult result;
-  std::vector<Tensor> modelInputs(1, Tensor(exec::ElementType::F32, in.shape));
-  modelInputs.insert(modelInputs.end(), extraInputs.begin(), extraInputs.end());
-  Tensor &input = modelInputs[0];
-  auto start = std::chrono::steady_clock::now();
-  for (int64_t begin = 0; begin < data.size(); begin += batch) {
-    data.read(begin, batch, reinterpret_cast<float *>(input.data()));
-    auto outputs = model.run(modelInputs);
-    if (!outputs)
-      return outputs.takeError();
-    std::optional<std::vector<Tensor>> refOutputs;
-    if (reference) {
-      auto r = reference->run(input);
-      if (!r)
-        return r.takeError();
-      refOutputs = std::move(*r);
-    }
-    int64_t valid = std::min(batch, data.size() - begin);
-    const Tensor &out = (*outputs)[0];
-    for (int64_t i = 0; i < valid; ++i) {
-      int64_t predicted = argmax(out, i, classes);
-      result.predictions.push_back(predicted);
-      if (data.hasLabels())
-        result.correct += predicted == data.getLabels()[begin + i];
-      if (refOutputs) {
-        const Tensor &ref = (*refOutputs)[0];
-        result.agreeing += predicted == argmax(ref, i, classes);
-        for (int64_t c = 0; c < classes; ++c) {
-          double r = ref.getAsDouble(i * classes + c);
-          double d = r - out.getAsDouble(i * classes + c);
-          result.signalPower += r * r;
-          result.noisePower += d * d;
+  result.predictions.assign(data.size(), 0);
+  std::vector<int64_t> correct(batches, 0), agreeing(batches, 0);
+  std::vector<double> signal(batches, 0), noise(batches, 0);
+  std::vector<std::string> errors(threads);
+  auto work = [&](unsigned worker) {
+    std::vector<Tensor> modelInputs(1,
+                                    Tensor(exec::ElementType::F32, in.shape));
+    modelInputs.insert(modelInputs.end(), extraInputs.begin(),
+                       extraInputs.end());
+    Tensor &input = modelInputs[0];
+    for (int64_t b = worker; b < batches; b += threads) {
+      int64_t begin = b * batch;
+      data.read(begin, batch, reinterpret_cast<float *>(input.data()));
+      auto outputs = model.run(modelInputs);
+      if (!outputs) {
+        errors[worker] = llvm::toString(outputs.takeError());
+        return;
+      }
+      std::optional<std::vector<Tensor>> refOutputs;
+      if (reference) {
+        auto r = reference->run(input);
+        if (!r) {
+          errors[worker] = llvm::toString(r.takeError());
+          return;
+        }
+        refOutputs = std::move(*r);
+      }
+      int64_t valid = std::min(batch, data.size() - begin);
+      const Tensor &out = (*outputs)[0];
+      for (int64_t i = 0; i < valid; ++i) {
+        int64_t predicted = argmax(out, i, classes);
+        result.predictions[begin + i] = predicted;
+        if (data.hasLabels())
+          correct[b] += predicted == data.getLabels()[begin + i];
+        if (refOutputs) {
+          const Tensor &ref = (*refOutputs)[0];
+          agreeing[b] += predicted == argmax(ref, i, classes);
+          for (int64_t c = 0; c < classes; ++c) {
+            double r = ref.getAsDouble(i * classes + c);
+            double d = r - out.getAsDouble(i * classes + c);
+            signal[b] += r * r;
+            noise[b] += d * d;
+          }
         }
       }
     }
-    result.samples += valid;
+  };
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t)
+    workers.emplace_back(work, t);
+  work(0);
+  for (std::thread &t : workers)
+    t.join();
+  for (const std::string &e : errors)
+    if (!e.empty())
+      return fail(e);
+  for (int64_t b = 0; b < batches; ++b) {
+    result.correct += correct[b];
+    result.agreeing += agreeing[b];
+    result.signalPower += signal[b];
+    result.noisePower += noise[b];
   }
+  result.samples = data.size();
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

@@ -91,7 +91,8 @@ PolicyScorer::create(ModuleOp calibrated, const Policy &first,
 
 llvm::Expected<PolicyScore> PolicyScorer::score(const Policy &policy,
                                                 const Dataset &data,
-                                                exec::Executable *reference) {
+                                                exec::Executable *reference,
+                                                unsigned threads) {
   PolicyScore score;
   auto start = std::chrono::steady_clock::now();
   std::vector<Tensor> runtimeInputs;
@@ -111,7 +112,7 @@ llvm::Expected<PolicyScore> PolicyScorer::score(const Policy &policy,
                   " to " + runtimeInputs[i].describe() + " from " +
                   inputs[i + 1].describe());
   score.prepareSeconds = secondsSince(start);
-  auto result = evaluate(*program, data, reference, runtimeInputs);
+  auto result = evaluate(*program, data, reference, runtimeInputs, threads);
   if (!result)
     return result.takeError();
   score.result = *result;

@@ -93,9 +93,11 @@ cl::opt<bool> printTime("time",
                         cl::cat(category));
 cl::opt<unsigned> repeat("repeat", cl::desc("Runs for --time"), cl::init(1),
                          cl::cat(category));
-cl::opt<unsigned> threads("num-threads",
-                          cl::desc("Threads for BLAS (1 or more)"), cl::init(1),
-                          cl::cat(category));
+cl::opt<unsigned>
+    threads("num-threads",
+            cl::desc("Threads for BLAS (1 or more); with --dataset, "
+                     "batches run on this many threads instead"),
+            cl::init(1), cl::cat(category));
 cl::opt<bool> noBlas("no-blas",
                      cl::desc("Compile f32 matrix products to loops instead "
                               "of BLAS calls"),
@@ -280,7 +282,7 @@ int scorePolicies(mlir::ModuleOp module, const quant::Dataset &data,
     return fail(toString(scorer.takeError()));
   outs() << format("compiled once: %.3f s\n", (*scorer)->getCompileSeconds());
   for (auto [name, policy] : zip(policies, loaded)) {
-    auto score = (*scorer)->score(policy, data, reference);
+    auto score = (*scorer)->score(policy, data, reference, threads);
     if (!score)
       return fail(toString(score.takeError()));
     outs() << "policy " << name << ":\n";
@@ -325,7 +327,7 @@ int scoreDataset(mlir::MLIRContext &context, mlir::ModuleOp module,
                    (long long)inputs[0].shape[0]);
   if (!policies.empty())
     return scorePolicies(module, **data, reference.get(), options);
-  auto result = quant::evaluate(exe, **data, reference.get());
+  auto result = quant::evaluate(exe, **data, reference.get(), {}, threads);
   if (!result)
     return fail(toString(result.takeError()));
   printResult(*result, (*data)->hasLabels(), reference != nullptr);
@@ -363,7 +365,8 @@ int main(int argc, char **argv) {
     return fail("--num-threads must be at least 1");
   exec::CompileOptions options;
   options.blas = !noBlas;
-  options.threads = threads;
+  // Scoring a dataset runs batches on the threads instead, BLAS on one each.
+  options.threads = datasetPath.empty() ? threads : 1;
   options.optLevel = optLevel;
   options.fakeQuant = fakeQuant;
   auto exe = exec::Executable::compile(*module, options);

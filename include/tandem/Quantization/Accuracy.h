@@ -47,11 +47,12 @@ struct AccuracyResult {
 /// leading batch dimension), any further inputs are `extraInputs` (run-time
 /// quantization parameters and weights). The last partial batch is padded
 /// with zeros whose results are ignored. `reference`, if given, takes the
-/// batch alone.
+/// batch alone. `threads` workers run batches concurrently (compile the
+/// models with one BLAS thread each); the result does not depend on it.
 llvm::Expected<AccuracyResult>
 evaluate(exec::Executable &model, const Dataset &data,
          exec::Executable *reference = nullptr,
-         llvm::ArrayRef<exec::Tensor> extraInputs = {});
+         llvm::ArrayRef<exec::Tensor> extraInputs = {}, unsigned threads = 1);
 
 } // namespace tandem::quant
 

@@ -43,7 +43,8 @@ public:
   /// Scores `policy` on `data` (against `reference` if given) with the
   /// compiled program.
   llvm::Expected<PolicyScore> score(const Policy &policy, const Dataset &data,
-                                    exec::Executable *reference = nullptr);
+                                    exec::Executable *reference = nullptr,
+                                    unsigned threads = 1);
 
   double getCompileSeconds() const { return compileSeconds; }
 
