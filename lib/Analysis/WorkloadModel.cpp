@@ -565,8 +565,11 @@ void WorkloadModel::costArrayRow(Row &row, const hw::Target &target,
         getOperandFormat(getElementTypeOrSelf(v)).getCostedBits(floatWidth);
     double elements = double(elementsOf(v));
     if (i + 1 == escaping.size()) {
-      if (bits != resultBits)
-        row.dramWriteWords += toWords(elements, bits - resultBits, dram);
+      if (bits != resultBits) {
+        double words = toWords(elements, bits - resultBits, dram);
+        row.dramWriteWords += words;
+        row.resultWidthEnergyPJ = words * target.getWriteEnergyPJ(0);
+      }
       continue;
     }
     row.dramWriteElements += elements;
@@ -680,11 +683,12 @@ WorkloadCost WorkloadModel::evaluate(const hw::Target &target,
       if (result.failed())
         return result;
       result.partCycles[WorkloadCost::ArrayPart] += row.array.cycles;
-      result.partEnergyPJ[WorkloadCost::ArrayPart] += row.array.energyPJ;
+      result.partEnergyPJ[WorkloadCost::ArrayPart] +=
+          row.array.energyPJ + row.resultWidthEnergyPJ;
       result.partCycles[WorkloadCost::OutputStagePart] +=
           row.cycles - row.array.cycles;
       result.partEnergyPJ[WorkloadCost::OutputStagePart] +=
-          row.energyPJ - row.array.energyPJ;
+          row.energyPJ - row.array.energyPJ - row.resultWidthEnergyPJ;
       break;
     case Unit::PostProcessing:
       costVectorRow(row, target, floatWidth);

@@ -289,7 +289,12 @@ void Quantizer::chooseQuantizedOps() {
                        biasType.getShape().back() == resultShape.back() &&
                        llvm::all_of(biasType.getShape().drop_back(),
                                     [](int64_t d) { return d == 1; });
-      if (mm && quantized.contains(mm) && lhs.hasOneUse() &&
+      // Its i32 accumulator holds 8-bit products; wider layers add their
+      // bias in f32 (quantized types have at most 32 storage bits).
+      LayerBits mmBits =
+          mm ? policy.getBits(getDisplayName(mm)) : policy.defaults;
+      bool narrow = mmBits.weightBits <= 8 && mmBits.activationBits <= 8;
+      if (mm && quantized.contains(mm) && lhs.hasOneUse() && narrow &&
           getConstantF32Values(mm.getRhs()) && getConstantF32Values(rhs) &&
           biasShape && isF32Tensor(rhs)) {
         quantized.insert(&op);
@@ -502,23 +507,44 @@ LogicalResult Quantizer::rewrite() {
       auto bType = cast<RankedTensorType>(bias.getType());
       SmallVector<float> values = *getConstantF32Values(bias);
       int64_t channels = bType.getShape().back();
-      SmallVector<int64_t> ints;
-      for (int64_t i = 0, e = values.size(); i < e; ++i) {
-        double s = accScales[accScales.size() == 1 ? 0 : i % channels];
-        double q = std::nearbyint(values[i] / s);
-        ints.push_back(static_cast<int64_t>(
-            std::clamp(q, double(std::numeric_limits<int32_t>::min()),
-                       double(std::numeric_limits<int32_t>::max()))));
+      auto scaleOf = [&](int64_t i) {
+        return accScales[accScales.size() == 1 ? 0 : i % channels];
+      };
+      // On the accumulator's grid; wide layers' biases may not fit i32
+      // there, so they go on a grid 2^shift times coarser (the integer
+      // lowering shifts them back).
+      int64_t shift = 0;
+      for (int64_t i = 0, e = values.size(); i < e; ++i)
+        while (shift <= 30 &&
+               std::fabs(values[i] / std::ldexp(scaleOf(i), shift)) >
+                   double(std::numeric_limits<int32_t>::max()))
+          ++shift;
+      if (shift > 30) {
+        op->emitError("bias does not fit the i32 accumulator (W")
+            << layerBits.weightBits << "A" << layerBits.activationBits
+            << "): quantize this layer to fewer bits";
+        return Value();
       }
+      SmallVector<double> biasScales;
+      for (double s : accScales)
+        biasScales.push_back(std::ldexp(s, shift));
+      SmallVector<int64_t> ints;
+      for (int64_t i = 0, e = values.size(); i < e; ++i)
+        ints.push_back(static_cast<int64_t>(
+            std::nearbyint(values[i] / std::ldexp(scaleOf(i), shift))));
       Value rawBias = createIntConstant(b, bias.getLoc(),
                                         bType.clone(b.getI32Type()), ints);
       return mlir::quant::StorageCastOp::create(
           b, bias.getLoc(),
-          bType.clone(getAccumulatorType(ctx, accScales, biasAxis)), rawBias);
+          bType.clone(getAccumulatorType(ctx, biasScales, biasAxis)), rawBias);
     };
     if (auto conv = dyn_cast<Conv2DOp>(op)) {
-      if (conv.getBias())
-        conv.getBiasMutable().assign(quantizeBias(conv.getBias(), 0));
+      if (conv.getBias()) {
+        Value bias = quantizeBias(conv.getBias(), 0);
+        if (!bias)
+          return failure();
+        conv.getBiasMutable().assign(bias);
+      }
     } else if (Operation *add = biasAddOf.lookup(op)) {
       Value result = op->getResult(0);
       int32_t resultAxis =
@@ -527,9 +553,11 @@ LogicalResult Quantizer::rewrite() {
           withElement(result, getAccumulatorType(ctx, accScales, resultAxis)));
       b.setInsertionPoint(add);
       Value bias = add->getOperand(1);
-      add->setOperand(
-          1, quantizeBias(
-                 bias, cast<RankedTensorType>(bias.getType()).getRank() - 1));
+      Value quantizedBias = quantizeBias(
+          bias, cast<RankedTensorType>(bias.getType()).getRank() - 1);
+      if (!quantizedBias)
+        return failure();
+      add->setOperand(1, quantizedBias);
     }
   }
   return success();

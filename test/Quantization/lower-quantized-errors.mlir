@@ -21,7 +21,7 @@ func.func @returns_quantized(%arg0: tensor<4xf32>) -> tensor<4x!q> {
 
 // -----
 
-// CHECK: error: expects the bias grid to be the input scale times the weight scale, zero point 0
+// CHECK: error: expects the bias grid to be the input scale times the weight scale (times a power of two), zero point 0
 !x = !quant.uniform<i8:f32, 0.01:0>
 !w = !quant.uniform<i8<-127:127>:f32, 0.5>
 !b = !quant.uniform<i32:f32, 0.5>

@@ -286,7 +286,9 @@ def run(text, inputs):
                          _prop_array(props, "dilations"), _prop_int(props, "groups", 1))
             k = acc.shape[1]
             if len(vals) > 2:
-                acc = acc + vals[2].reshape(1, k, 1, 1)
+                # The bias grid may be 2^shift times the accumulator's.
+                shift = int(round(math.log2(in_t[2].scales[0] / (tx.scales[0] * tw.scales[0]))))
+                acc = acc + (vals[2].reshape(1, k, 1, 1) << shift)
             reals = [tx.scales[0] * tw.scales[c if len(tw.scales) > 1 else 0] / out_t.scales[0]
                      for c in range(k)]
             env[op["result"]] = requant(acc, np.array(reals), out_t, axis=1)

@@ -3,8 +3,8 @@ the numpy reference (quant_reference.py) on the trained Fashion-MNIST models,
 real test images, at 8, 4 and 2 bits."""
 
 import os
-import re
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -180,3 +180,84 @@ def test_qdq_round_trip(name, calibrated, test_images, build_dir, tmp_path):
         tool(build_dir, "tandem-run", path, image_path, "--output-dir", out)
         outputs.append(np.load(next(out.glob("*.npy"))))
     assert np.array_equal(outputs[0], outputs[1])
+
+
+def test_policy_scorer_matches_compiled_policy(calibrated, build_dir, tmp_path):
+    """Scoring a policy through the run-time parameter program (compiled
+    once, tandem-run --policy) predicts exactly what the policy's own
+    fake-quantized program predicts, and integer execution agrees."""
+    if "resnet" not in calibrated:
+        pytest.skip("examples/fashion-mnist/resnet.onnx is missing")
+    images = fashion_mnist.path("t10k", "images")
+    labels = fashion_mnist.path("t10k", "labels")
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"default": {"weight_bits": 4, "activation_bits": 8},'
+                      ' "layers": {"/layer1/conv1/conv1.0/Conv":'
+                      ' {"weight_bits": 3, "activation_bits": 4}}}')
+    scored = tmp_path / "scored.npy"
+    out = tool(build_dir, "tandem-run", calibrated["resnet"], "--dataset", images,
+               "--labels", labels, "--max-samples", 200, "--policy", "w8a8",
+               "--policy", policy, "--predictions", scored, "--num-threads", 2)
+    assert out.count("top-1 accuracy") == 2 and "compiled once" in out
+    quantized = tmp_path / "q.mlir"
+    tool(build_dir, "tandem-opt", calibrated["resnet"], f"--accel-quantize=policy={policy}",
+         "-o", quantized)
+    fake, integer = tmp_path / "fake.npy", tmp_path / "int.npy"
+    tool(build_dir, "tandem-run", quantized, "--dataset", images, "--max-samples", 200,
+         "--fake-quant", "--predictions", fake)
+    tool(build_dir, "tandem-run", quantized, "--dataset", images, "--max-samples", 200,
+         "--predictions", integer)
+    assert np.array_equal(np.load(scored), np.load(fake))
+    assert (np.load(integer) == np.load(fake)).mean() >= 0.99
+
+
+def test_scoring_errors(calibrated, build_dir, tmp_path):
+    """Bad scoring requests fail with messages that name what is wrong."""
+    if "cnn" not in calibrated:
+        pytest.skip("examples/fashion-mnist/cnn.onnx is missing")
+    images = fashion_mnist.path("t10k", "images")
+
+    def fails(*args):
+        done = subprocess.run([str(build_dir / "bin" / "tandem-run"), *map(str, args)],
+                              capture_output=True, text=True, check=False)
+        assert done.returncode != 0
+        return done.stderr
+
+    assert "--policy: expected a JSON file or wNaM" in fails(
+        calibrated["cnn"], "--dataset", images, "--policy", "w9a8")
+    assert "need --dataset" in fails(calibrated["cnn"], "--policy", "w8a8")
+    bad = tmp_path / "labels.npy"
+    np.save(bad, np.zeros(3, dtype=np.int64))
+    assert "has 3 labels for" in fails(calibrated["cnn"], "--dataset", images, "--labels", bad)
+    garbage = tmp_path / "images.idx"
+    garbage.write_bytes(b"\x00\x00\x0d\x03" + b"\x00" * 12)
+    assert "is not supported (only 0x08" in fails(calibrated["cnn"], "--dataset", garbage)
+    truncated = tmp_path / "short.idx"
+    truncated.write_bytes(b"\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x1c\x00\x00\x00\x1c"
+                          + b"\x00" * 100)
+    assert "promises 1568 bytes of data, the file has 100" in fails(
+        calibrated["cnn"], "--dataset", truncated)
+
+
+def test_sixteen_bit_layers_run_in_integers(calibrated, test_images, build_dir, tmp_path):
+    """16-bit weights and activations: i16 containers, i64 accumulation,
+    128-bit rescale products; the Gemm bias is added in f32 (a quantized
+    type holds at most 32 bits). The integer run agrees with the
+    fake-quantized one to within one step of the 8-bit output grid."""
+    if "cnn" not in calibrated:
+        pytest.skip("examples/fashion-mnist/cnn.onnx is missing")
+    _, image_path = test_images
+    quantized = tmp_path / "q16.mlir"
+    tool(build_dir, "tandem-opt", calibrated["cnn"],
+         "--accel-quantize=weight-bits=16 activation-bits=16", "-o", quantized)
+    text = quantized.read_text()
+    assert "i16<-32767:32767>" in text and "!quant.uniform<i16:f32" in text
+    outs = {}
+    for mode in ("integer", "fake"):
+        out = tmp_path / mode
+        extra = ["--fake-quant"] if mode == "fake" else []
+        tool(build_dir, "tandem-run", quantized, image_path, "--output-dir", out, *extra)
+        outs[mode] = np.load(out / "logits.npy")
+    step = float(re.findall(r"-> tensor<8x10x!quant.uniform<i8:f32, ([\d.eE-]+):", text)[-1])
+    assert np.abs(outs["integer"] - outs["fake"]).max() <= step * 1.01
+    assert (outs["integer"].argmax(1) == outs["fake"].argmax(1)).all()

@@ -142,6 +142,11 @@ struct Row {
   /// elements and words, and its energy.
   double dramReadElements = 0, dramWriteElements = 0;
   double dramReadWords = 0, dramWriteWords = 0, dramEnergyPJ = 0;
+  /// Array rows: the energy of writing the row's result at its own width
+  /// instead of the contraction's (part of dramEnergyPJ; negative when an
+  /// i32 accumulator leaves requantized to fewer bits). Totals by part
+  /// count it with the array, whose output it corrects.
+  double resultWidthEnergyPJ = 0;
   /// A bias added while the accumulators are initialized (array rows on a
   /// target whose output stage cannot add): energy only.
   double accumulatorInitEnergyPJ = 0;

@@ -182,7 +182,7 @@ private:
   FailureOr<Value> requantize(Operation *op, Value values, unsigned dim,
                               ArrayRef<double> reals, const Grid &out,
                               RankedTensorType outType, bool wide,
-                              Value addend = nullptr);
+                              Value addend = nullptr, int64_t addendShift = 0);
   /// fq(x) for `x` in f32 with `g` per tensor.
   Value fakeQuant(Location loc, Value x, const Grid &g);
   Value quantizeF32(OpBuilder &nb, Location loc, Value x, double scale,
@@ -394,7 +394,7 @@ Value Lowerer::subtractZero(Location loc, Value x, const Grid &g, Type wider) {
 FailureOr<Value> Lowerer::requantize(Operation *op, Value values, unsigned dim,
                                      ArrayRef<double> reals, const Grid &out,
                                      RankedTensorType outType, bool wide,
-                                     Value addend) {
+                                     Value addend, int64_t addendShift) {
   Location loc = op->getLoc();
   FailureOr<Rescale> rescale = getRescale(op, reals);
   if (failed(rescale))
@@ -414,9 +414,14 @@ FailureOr<Value> Lowerer::requantize(Operation *op, Value values, unsigned dim,
                  [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                    Type t = nb.getIntegerType(wide ? 128 : 64);
                    Value v = castInt(nb, l, a[0], t);
-                   if (addend)
-                     v = arith::AddIOp::create(nb, l, v,
-                                               castInt(nb, l, a[3], t));
+                   if (addend) {
+                     Value add = castInt(nb, l, a[3], t);
+                     if (addendShift)
+                       add = arith::ShLIOp::create(
+                           nb, l, add,
+                           arith::ConstantIntOp::create(nb, l, t, addendShift));
+                     v = arith::AddIOp::create(nb, l, v, add);
+                   }
                    return requantScalar(nb, l, v, a[1], a[2], zero, out.qmin,
                                         out.qmax, elem, wide);
                  });
@@ -538,13 +543,20 @@ LogicalResult Lowerer::lowerConv(Conv2DOp op) {
   SmallVector<double> accScales;
   for (int64_t c = 0; c < k; ++c)
     accScales.push_back(gx.scale(0) * gw.scale(c));
+  // The bias is on the accumulator's grid, or (wide layers, whose biases
+  // would not fit i32 there) on a grid 2^shift times coarser.
+  int64_t biasShift = 0;
   if (bias) {
     Grid gb = grid(bias);
-    for (int64_t c = 0; c < k; ++c)
-      if (gb.zero(c) != 0 ||
-          std::fabs(gb.scale(c) - accScales[c]) > 1e-6 * accScales[c])
+    biasShift = std::lround(std::log2(gb.scale(0) / accScales[0]));
+    for (int64_t c = 0; c < k; ++c) {
+      double expected = std::ldexp(accScales[c], biasShift);
+      if (gb.zero(c) != 0 || biasShift < 0 || biasShift > 30 ||
+          std::fabs(gb.scale(c) - expected) > 1e-6 * expected)
         return op.emitError("expects the bias grid to be the input scale "
-                            "times the weight scale, zero point 0");
+                            "times the weight scale (times a power of two), "
+                            "zero point 0");
+    }
   }
   if (!integer) {
     auto conv = Conv2DOp::create(
@@ -569,7 +581,7 @@ LogicalResult Lowerer::lowerConv(Conv2DOp op) {
     reals.push_back(s / gy.scale(0));
   FailureOr<Value> y =
       requantize(op, acc, 1, reals, gy, loweredType(op.getResult()), wide,
-                 bias ? get(bias) : Value());
+                 bias ? get(bias) : Value(), biasShift);
   if (failed(y))
     return failure();
   mapping.map(op.getResult(), *y);

@@ -1,0 +1,154 @@
+//===- QuantizationTest.cpp - Policies, clipping, fixed-point rescales ----===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Quantization/Policy.h"
+#include "tandem/Quantization/Statistics.h"
+
+#include "llvm/Support/Error.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace tandem::quant;
+
+namespace {
+
+TEST(FixedPoint, RepresentsTheMultiplierInThirtyOneBits) {
+  FixedPointMultiplier m;
+  ASSERT_TRUE(getFixedPointMultiplier(0.75, m));
+  EXPECT_EQ(m.multiplier, int64_t(3) << 29); // 0.75 * 2^31
+  EXPECT_EQ(m.shift, 31);
+  ASSERT_TRUE(getFixedPointMultiplier(1.0, m));
+  EXPECT_EQ(m.multiplier, int64_t(1) << 30);
+  EXPECT_EQ(m.shift, 30);
+  EXPECT_FALSE(getFixedPointMultiplier(0.0, m));
+  EXPECT_FALSE(getFixedPointMultiplier(-1.0, m));
+  EXPECT_FALSE(getFixedPointMultiplier(std::ldexp(1.0, 40), m));
+}
+
+TEST(FixedPoint, RoundsHalfToEven) {
+  FixedPointMultiplier half;
+  ASSERT_TRUE(getFixedPointMultiplier(0.5, half));
+  // x * 0.5: ties go to the even neighbour, both signs.
+  EXPECT_EQ(applyFixedPointMultiplier(5, half), 2);   // 2.5 -> 2
+  EXPECT_EQ(applyFixedPointMultiplier(7, half), 4);   // 3.5 -> 4
+  EXPECT_EQ(applyFixedPointMultiplier(-5, half), -2); // -2.5 -> -2
+  EXPECT_EQ(applyFixedPointMultiplier(-7, half), -4); // -3.5 -> -4
+  EXPECT_EQ(applyFixedPointMultiplier(6, half), 3);
+  FixedPointMultiplier third;
+  ASSERT_TRUE(getFixedPointMultiplier(1.0 / 3.0, third));
+  EXPECT_EQ(applyFixedPointMultiplier(100, third), 33);
+  EXPECT_EQ(applyFixedPointMultiplier(-100, third), -33);
+}
+
+TEST(Params, AsymmetricGridsIncludeZero) {
+  QuantParams p = chooseParams(0.0, 2.55, 8, /*symmetric=*/false);
+  EXPECT_EQ(p.qmin, -128);
+  EXPECT_EQ(p.qmax, 127);
+  EXPECT_FLOAT_EQ(p.scale, 0.01f);
+  EXPECT_EQ(p.zeroPoint, -128);
+  EXPECT_EQ(p.quantize(0.0), -128);
+  EXPECT_EQ(p.quantize(100.0), 127); // saturates
+  // A positive-only range still represents 0 exactly.
+  QuantParams q = chooseParams(1.0, 2.0, 4, false);
+  EXPECT_EQ(q.dequantize(q.quantize(0.0)), 0.0);
+}
+
+TEST(Params, SymmetricGridsAreNarrow) {
+  QuantParams p = chooseParams(-0.3, 0.7, 4, /*symmetric=*/true);
+  EXPECT_EQ(p.qmin, -7);
+  EXPECT_EQ(p.qmax, 7);
+  EXPECT_EQ(p.zeroPoint, 0);
+  EXPECT_FLOAT_EQ(p.scale, 0.1f);
+  QuantParams t = chooseParams(-1, 1, 2, true); // ternary
+  EXPECT_EQ(t.qmin, -1);
+  EXPECT_EQ(t.qmax, 1);
+  QuantParams zero = chooseParams(0, 0, 8, false);
+  EXPECT_EQ(zero.scale, 1.0);
+}
+
+TEST(Clipping, PercentileAndErrorMinimizationIgnoreOutliers) {
+  // 10000 values spread over [0, 1) and a tail of 5 at 3.
+  StatisticsBuilder b;
+  std::vector<float> values;
+  for (int i = 0; i < 10000; ++i)
+    values.push_back(i / 10000.0f);
+  for (int i = 0; i < 5; ++i)
+    values.push_back(3.0f);
+  b.observeRange(values);
+  b.startHistogram();
+  b.observeHistogram(values);
+  TensorStatistics stats = b.take();
+  EXPECT_EQ(stats.min, 0.0);
+  EXPECT_EQ(stats.max, 3.0);
+  EXPECT_EQ(stats.getCount(), 10005);
+  auto minmax = clipRange(stats, Clipping::MinMax, 4, false, 99.99);
+  EXPECT_EQ(minmax.second, 3.0);
+  // 99.9% of the values lie below ~1.
+  auto pct = clipRange(stats, Clipping::Percentile, 4, false, 99.9);
+  EXPECT_LT(pct.second, 1.01);
+  // At 4 bits the 10000 values' rounding error outweighs clipping the 5:
+  // squared error 10000 (3/15)^2/12 = 33 for the full range; clipping near 1
+  // costs 5 (3 - 1)^2 = 20 plus under 4 of rounding.
+  auto mse = clipRange(stats, Clipping::MSE, 4, false, 99.99);
+  EXPECT_LT(mse.second, 2.0);
+  EXPECT_GT(mse.second, 0.9);
+  // At 8 bits rounding is cheap: the full range is best.
+  EXPECT_GT(clipRange(stats, Clipping::MSE, 8, false, 99.99).second, 2.5);
+  auto kl = clipRange(stats, Clipping::KL, 4, false, 99.99);
+  EXPECT_LE(kl.second, 3.0);
+  EXPECT_GT(kl.second, 0.0);
+}
+
+TEST(Clipping, WeightsByMSE) {
+  // One large weight among small ones: MSE clips it at 4 bits.
+  std::vector<float> w(63, 0.01f);
+  w.push_back(1.0f);
+  QuantParams minmax = chooseWeightParams(w, 4, true, Clipping::MinMax);
+  QuantParams mse = chooseWeightParams(w, 4, true, Clipping::MSE);
+  EXPECT_FLOAT_EQ(minmax.scale, 1.0f / 7);
+  EXPECT_LE(mse.scale, minmax.scale);
+}
+
+TEST(Policy, ParsesAndPrintsCanonically) {
+  auto policy = parsePolicy(R"({"default": {"weight_bits": 4},
+      "layers": {"conv": {"activation_bits": 2}},
+      "activations": {"clipping": "percentile", "percentile": 99.9}})",
+                            "p.json");
+  ASSERT_TRUE(bool(policy)) << llvm::toString(policy.takeError());
+  EXPECT_EQ(policy->getBits("other"), (LayerBits{4, 8}));
+  // A layer entry starts from the defaults.
+  EXPECT_EQ(policy->getBits("conv"), (LayerBits{4, 2}));
+  EXPECT_EQ(policy->activationClipping, Clipping::Percentile);
+  std::string text = printPolicy(*policy);
+  auto again = parsePolicy(text, "printed");
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_EQ(printPolicy(*again), text);
+}
+
+TEST(Policy, ErrorsNameTheFileAndField) {
+  auto expectError = [](llvm::StringRef json, llvm::StringRef message) {
+    auto policy = parsePolicy(json, "p.json");
+    ASSERT_FALSE(bool(policy));
+    std::string error = llvm::toString(policy.takeError());
+    EXPECT_NE(error.find(message.str()), std::string::npos) << error;
+  };
+  expectError("{", "p.json: malformed JSON");
+  expectError("[]", "p.json: expected a JSON object");
+  expectError(R"({"default": {"weight_bits": 1}})",
+              "field 'default.weight_bits': expected an integer number of "
+              "bits, 2..8 or 16, got 1");
+  expectError(R"({"layers": {"a": {"wbits": 4}}})",
+              "field 'layers.a.wbits': unknown field");
+  expectError(R"({"weights": {"clipping": "kl"}})",
+              "field 'weights.clipping': weights are clipped by");
+  expectError(R"({"activations": {"percentile": 20}})",
+              "field 'activations.percentile': expected a percentage");
+  expectError(R"({"format": "v2"})", "field 'format'");
+}
+
+} // namespace
