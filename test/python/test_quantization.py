@@ -261,3 +261,34 @@ def test_sixteen_bit_layers_run_in_integers(calibrated, test_images, build_dir, 
     step = float(re.findall(r"-> tensor<8x10x!quant.uniform<i8:f32, ([\d.eE-]+):", text)[-1])
     assert np.abs(outs["integer"] - outs["fake"]).max() <= step * 1.01
     assert (outs["integer"].argmax(1) == outs["fake"].argmax(1)).all()
+
+
+def test_calibration_sources_agree(build_dir, tmp_path):
+    """The same 64 images as an IDX file, a directory of .npy files and an
+    ONNX test_data_set directory give the same statistics."""
+    from onnx import numpy_helper
+
+    raw = fashion_mnist.read_idx(fashion_mnist.path("train", "images"))[:64]
+    idx = tmp_path / "images-idx3-ubyte"
+    idx.write_bytes(b"\x00\x00\x08\x03" + b"".join(
+        int(d).to_bytes(4, "big") for d in raw.shape) + raw.tobytes())
+    images = (raw.astype(np.float32) / 255.0)[:, None]
+    npy_dir = tmp_path / "npy"
+    npy_dir.mkdir()
+    for i, image in enumerate(images):
+        np.save(npy_dir / f"{i:03d}.npy", image)
+    sets = tmp_path / "sets"
+    for i in range(2):
+        d = sets / f"test_data_set_{i}"
+        d.mkdir(parents=True)
+        (d / "input_0.pb").write_bytes(
+            numpy_helper.from_array(images[32 * i:32 * (i + 1)], "image").SerializeToString())
+    mlir = tmp_path / "cnn.mlir"
+    tool(build_dir, "tandem-translate", "--import-onnx", MODELS / "cnn.onnx",
+         "--input-shape", "image=8x1x28x28", "-o", mlir)
+    stats = []
+    for data in (idx, npy_dir, sets):
+        out = tool(build_dir, "tandem-opt", mlir, f"--accel-calibrate=data={data} samples=0")
+        stats.append(re.findall(r"accel\.calibration = \{[^{}]*\}", out))
+    assert len(stats[0]) > 8
+    assert stats[0] == stats[1] == stats[2]
