@@ -199,6 +199,12 @@ def test_policy_scorer_matches_compiled_policy(calibrated, build_dir, tmp_path):
                "--labels", labels, "--max-samples", 200, "--policy", "w8a8",
                "--policy", policy, "--predictions", scored, "--num-threads", 2)
     assert out.count("top-1 accuracy") == 2 and "compiled once" in out
+    # Without labels: agreement with the fp32 model and the output SQNR.
+    out = tool(build_dir, "tandem-run", calibrated["resnet"], "--dataset", images,
+               "--max-samples", 200, "--policy", "w8a8", "--reference", calibrated["resnet"])
+    agreement = float(re.search(r"agreement with the reference: ([\d.]+)", out).group(1))
+    sqnr = float(re.search(r"output SQNR: ([\d.]+) dB", out).group(1))
+    assert agreement >= 0.97 and sqnr > 20
     quantized = tmp_path / "q.mlir"
     tool(build_dir, "tandem-opt", calibrated["resnet"], f"--accel-quantize=policy={policy}",
          "-o", quantized)
