@@ -58,6 +58,11 @@ def main():
     parser.add_argument("--policies", default="w8a8,w4a4,w4a8,w2a8")
     parser.add_argument("--integer", action="store_true",
                         help="also score every policy with integer arithmetic (slow)")
+    parser.add_argument("--qdq", action="store_true",
+                        help="also export each policy as QDQ ONNX, re-import it and score "
+                             "the re-imported model (fake-quant)")
+    parser.add_argument("--no-pytorch", action="store_true",
+                        help="skip the PyTorch fake-quant reference")
     parser.add_argument("--json", default="quantization-benchmark.json")
     args = parser.parse_args()
     build = pathlib.Path(args.build)
@@ -97,14 +102,28 @@ def main():
                  "--mlir-print-op-generic", "--mlir-print-elementsattrs-with-hex-if-larger=-1",
                  "-o", quantized)
             text = quantized.read_text()
-            start = time.time()
-            torch_pred = np.concatenate([
-                torch_fake_quant.run(text, test_images[i:i + BATCH])[0].argmax(1)
-                for i in range(0, len(test_images), BATCH)])
-            entry["pytorch_fake_quant"] = float((torch_pred == labels).mean())
-            entry["pytorch_seconds"] = time.time() - start
             fake_pred = np.load(preds)
-            entry["agreement_fake_vs_pytorch"] = float((fake_pred == torch_pred).mean())
+            if not args.no_pytorch:
+                start = time.time()
+                torch_pred = np.concatenate([
+                    torch_fake_quant.run(text, test_images[i:i + BATCH])[0].argmax(1)
+                    for i in range(0, len(test_images), BATCH)])
+                entry["pytorch_fake_quant"] = float((torch_pred == labels).mean())
+                entry["pytorch_seconds"] = time.time() - start
+                entry["agreement_fake_vs_pytorch"] = float((fake_pred == torch_pred).mean())
+            if args.qdq:
+                exported = tmp / f"{name}-{policy}.onnx"
+                tool(build, "tandem-translate", "--export-onnx-qdq", quantized, "-o", exported)
+                imported = tmp / f"{name}-{policy}-imported.mlir"
+                (tmp / "i.mlir").write_text(
+                    tool(build, "tandem-translate", "--import-onnx", exported))
+                tool(build, "tandem-opt", tmp / "i.mlir", "--accel-fold-qdq", "-o", imported)
+                rt_preds = tmp / f"{name}-{policy}-qdq.npy"
+                out = tool(build, "tandem-run", imported, "--fake-quant", "--dataset", images,
+                           "--labels", labels_path, "--predictions", rt_preds)
+                entry["qdq_round_trip"] = field(out, r"top-1 accuracy: ([\d.]+)")
+                entry["qdq_same_predictions"] = bool(
+                    (np.load(rt_preds) == fake_pred).all())
             if args.integer:
                 int_preds = tmp / f"{name}-{policy}-int.npy"
                 out = tool(build, "tandem-run", quantized, "--dataset", images, "--labels",
@@ -129,7 +148,7 @@ def main():
         cells = []
         for p in policies:
             e = row[p]
-            cell = f"{pct(e['fake_quant'])} / {pct(e['pytorch_fake_quant'])}"
+            cell = f"{pct(e['fake_quant'])} / {pct(e.get('pytorch_fake_quant'))}"
             if "integer" in e:
                 cell += f" (int {pct(e['integer'])})"
             cells.append(cell)
