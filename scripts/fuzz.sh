@@ -20,7 +20,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER_TARGET="${1:-60}"
 BUILD="${2:-$ROOT/build-asan}"
 shift $(( $# > 2 ? 2 : $# ))
-ALL=(fuzz-onnx fuzz-onnxtext fuzz-npy fuzz-pb fuzz-target-yaml fuzz-space-yaml fuzz-mapping-attr)
+ALL=(fuzz-onnx fuzz-onnxtext fuzz-npy fuzz-pb fuzz-target-yaml fuzz-space-yaml fuzz-mapping-attr
+     fuzz-policy-json fuzz-idx)
 TARGETS=("${@:-${ALL[@]}}")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL[@]}")
 TESTDATA=/usr/share/libonnx-testdata/data/node
@@ -67,6 +68,24 @@ PY
                         $(grep -l '^levels:' $(find "$SPLIT" -name '*.yaml')) ;;
     fuzz-space-yaml) seed "$target" "$ROOT"/examples/*.yaml \
                        $(grep -l '^parameters:' $(find "$SPLIT" -name '*.yaml')) ;;
+    fuzz-policy-json)
+      mkdir -p "$BUILD/fuzz/policy-seeds"
+      printf '%s' '{"default": {"weight_bits": 4, "activation_bits": 8}, "layers": {"conv": {"weight_bits": 2}}}' \
+        > "$BUILD/fuzz/policy-seeds/layers.json"
+      printf '%s' '{"format": "tandem-quantization-policy/1", "output_bits": 16, "weights": {"granularity": "per-tensor", "symmetric": false, "clipping": "minmax"}, "activations": {"symmetric": true, "clipping": "percentile", "percentile": 99.9}}' \
+        > "$BUILD/fuzz/policy-seeds/options.json"
+      seed "$target" "$BUILD"/fuzz/policy-seeds/*.json ;;
+    fuzz-idx)
+      /usr/bin/python3 - "$BUILD/fuzz/idx-seeds" <<'PY'
+import gzip, os, sys
+out = sys.argv[1]; os.makedirs(out, exist_ok=True)
+images = bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 3]) + bytes(range(18))
+labels = bytes([0, 0, 8, 1, 0, 0, 0, 4]) + bytes([1, 2, 3, 4])
+open(os.path.join(out, "images.idx"), "wb").write(images)
+open(os.path.join(out, "labels.idx"), "wb").write(labels)
+open(os.path.join(out, "images.idx.gz"), "wb").write(gzip.compress(images))
+PY
+      seed "$target" "$BUILD"/fuzz/idx-seeds/* ;;
     fuzz-mapping-attr)
       mkdir -p "$BUILD/fuzz/$target/corpus"
       grep -rhoE '#accel\.mapping<[^>]*>' "$ROOT/test" "$ROOT/docs" | sort -u | \

@@ -100,7 +100,11 @@ Expected<IdxFile> quant::readIdxFile(StringRef path) {
   auto buffer = readInputFile(path, kMaxModelFileBytes);
   if (!buffer)
     return buffer.takeError();
-  std::string bytes = (*buffer)->getBuffer().str();
+  return parseIdx((*buffer)->getBuffer(), path);
+}
+
+Expected<IdxFile> quant::parseIdx(StringRef contents, StringRef path) {
+  std::string bytes = contents.str();
   if (bytes.size() >= 2 && uint8_t(bytes[0]) == 0x1f &&
       uint8_t(bytes[1]) == 0x8b) {
     auto inflated = gunzip(bytes, path);

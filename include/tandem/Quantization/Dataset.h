@@ -62,6 +62,8 @@ struct IdxFile {
   std::string data;
 };
 llvm::Expected<IdxFile> readIdxFile(llvm::StringRef path);
+/// The same from the file's bytes; `name` is what errors call it.
+llvm::Expected<IdxFile> parseIdx(llvm::StringRef bytes, llvm::StringRef name);
 
 } // namespace tandem::quant
 
