@@ -32,6 +32,7 @@
 
 #include "tandem/Conversion/Passes.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
+#include "tandem/Quantization/Grid.h"
 #include "tandem/Quantization/Statistics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -57,45 +58,8 @@ using tandem::quant::FixedPointMultiplier;
 
 namespace {
 
-/// A quantized element type's grid, per tensor (one entry) or per channel
-/// along `axis`.
-struct Grid {
-  SmallVector<double> scales;
-  SmallVector<int64_t> zeroPoints;
-  int32_t axis = -1;
-  int64_t qmin = 0, qmax = 0;
-  unsigned bits = 8;
-
-  bool isPerAxis() const { return axis >= 0; }
-  double scale(int64_t c) const { return scales[isPerAxis() ? c : 0]; }
-  int64_t zero(int64_t c) const { return zeroPoints[isPerAxis() ? c : 0]; }
-  bool hasZeroPoints() const {
-    return llvm::any_of(zeroPoints, [](int64_t z) { return z != 0; });
-  }
-};
-
-std::optional<Grid> getGrid(Type type) {
-  Type elem = getElementTypeOrSelf(type);
-  Grid g;
-  if (auto u = dyn_cast<mlir::quant::UniformQuantizedType>(elem)) {
-    g.scales = {u.getScale()};
-    g.zeroPoints = {u.getZeroPoint()};
-  } else if (auto a =
-                 dyn_cast<mlir::quant::UniformQuantizedPerAxisType>(elem)) {
-    g.scales.assign(a.getScales().begin(), a.getScales().end());
-    g.zeroPoints.assign(a.getZeroPoints().begin(), a.getZeroPoints().end());
-    g.axis = a.getQuantizedDimension();
-  } else {
-    return std::nullopt;
-  }
-  auto q = cast<mlir::quant::QuantizedType>(elem);
-  if (!q.isSigned())
-    return std::nullopt;
-  g.qmin = q.getStorageTypeMin();
-  g.qmax = q.getStorageTypeMax();
-  g.bits = q.getStorageTypeIntegralWidth();
-  return g;
-}
+using tandem::quant::getGrid;
+using tandem::quant::Grid;
 
 bool isQuantized(Type type) {
   return isa<mlir::quant::QuantizedType>(getElementTypeOrSelf(type));

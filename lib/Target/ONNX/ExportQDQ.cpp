@@ -21,6 +21,7 @@
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/InitAll.h"
+#include "tandem/Quantization/Grid.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -41,37 +42,8 @@ using namespace tandem::accel;
 
 namespace {
 
-/// A quantized element type's grid.
-struct Grid {
-  SmallVector<float> scales;
-  SmallVector<int64_t> zeros;
-  int32_t axis = -1;
-  int64_t qmin = 0, qmax = 0;
-  unsigned bits = 8;
-};
-
-std::optional<Grid> getGrid(Type type) {
-  Type elem = getElementTypeOrSelf(type);
-  Grid g;
-  if (auto u = dyn_cast<quant::UniformQuantizedType>(elem)) {
-    g.scales = {static_cast<float>(u.getScale())};
-    g.zeros = {u.getZeroPoint()};
-  } else if (auto a = dyn_cast<quant::UniformQuantizedPerAxisType>(elem)) {
-    for (double s : a.getScales())
-      g.scales.push_back(static_cast<float>(s));
-    g.zeros.assign(a.getZeroPoints().begin(), a.getZeroPoints().end());
-    g.axis = a.getQuantizedDimension();
-  } else {
-    return std::nullopt;
-  }
-  auto q = cast<quant::QuantizedType>(elem);
-  if (!q.isSigned())
-    return std::nullopt;
-  g.qmin = q.getStorageTypeMin();
-  g.qmax = q.getStorageTypeMax();
-  g.bits = q.getStorageTypeIntegralWidth();
-  return g;
-}
+using tandem::quant::getGrid;
+using tandem::quant::Grid;
 
 class Exporter {
 public:
@@ -147,15 +119,16 @@ Exporter::gridInitializers(StringRef hint, const Grid &g, bool int32) {
   SmallVector<int64_t> shape;
   if (g.axis >= 0)
     shape.push_back(g.scales.size());
+  SmallVector<float> scales(g.scales.begin(), g.scales.end());
   std::string scale = initializer<float>(
-      (hint + "_scale").str(), onnx::TensorProto::FLOAT, shape, g.scales);
+      (hint + "_scale").str(), onnx::TensorProto::FLOAT, shape, scales);
   std::string zero;
   if (int32) {
-    SmallVector<int32_t> z(g.zeros.begin(), g.zeros.end());
+    SmallVector<int32_t> z(g.zeroPoints.begin(), g.zeroPoints.end());
     zero = initializer<int32_t>((hint + "_zero_point").str(),
                                 onnx::TensorProto::INT32, shape, z);
   } else {
-    SmallVector<int8_t> z(g.zeros.begin(), g.zeros.end());
+    SmallVector<int8_t> z(g.zeroPoints.begin(), g.zeroPoints.end());
     zero = initializer<int8_t>((hint + "_zero_point").str(),
                                onnx::TensorProto::INT8, shape, z);
   }
@@ -209,16 +182,21 @@ LogicalResult Exporter::exportOp(Operation *op) {
                                               type.getShape(), values);
     return success();
   }
-  if (auto q = dyn_cast<quant::QuantizeCastOp>(op)) {
+  if (auto q = dyn_cast<mlir::quant::QuantizeCastOp>(op)) {
     std::string out = fresh(hint + "_quantized");
     names[q.getResult()] = out;
-    return quantize(op, nameOf(q.getInput()), *getGrid(q.getType()), out, hint);
+    std::optional<Grid> g = getGrid(q.getType());
+    if (!g)
+      return op->emitError("can export signed uniform quantized types only, "
+                           "got ")
+             << getElementTypeOrSelf(q.getType());
+    return quantize(op, nameOf(q.getInput()), *g, out, hint);
   }
-  if (auto d = dyn_cast<quant::DequantizeCastOp>(op)) {
+  if (auto d = dyn_cast<mlir::quant::DequantizeCastOp>(op)) {
     names[d.getResult()] = nameOf(d.getInput());
     return success();
   }
-  if (auto s = dyn_cast<quant::StorageCastOp>(op)) {
+  if (auto s = dyn_cast<mlir::quant::StorageCastOp>(op)) {
     DenseIntElementsAttr ints;
     std::optional<Grid> g = getGrid(s.getType());
     if (!g || !matchPattern(s.getInput(), m_Constant(&ints)))
@@ -252,8 +230,8 @@ LogicalResult Exporter::exportOp(Operation *op) {
     int64_t i = 0;
     for (const APInt &v : ints.getValues<APInt>()) {
       int64_t c = g->axis >= 0 ? (i / inner) % shape[g->axis] : 0;
-      reals.push_back(static_cast<float>(v.getSExtValue() - g->zeros[c]) *
-                      g->scales[c]);
+      reals.push_back(static_cast<float>(v.getSExtValue() - g->zeroPoints[c]) *
+                      static_cast<float>(g->scales[c]));
       ++i;
     }
     std::string real = initializer<float>(

@@ -27,6 +27,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <array>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -153,6 +154,9 @@ void addNNHandlers(HandlerTable &table);
 void addElementwiseHandlers(HandlerTable &table);
 void addShapeHandlers(HandlerTable &table);
 void addQuantizationHandlers(HandlerTable &table);
+/// Clip's optional min and max inputs, which must be constants.
+mlir::FailureOr<std::array<std::optional<double>, 2>>
+getClipBounds(NodeImporter &node);
 /// Clip of a quantized tensor (true), of a float one (false, not handled).
 mlir::FailureOr<bool> importQuantizedClip(NodeImporter &node);
 

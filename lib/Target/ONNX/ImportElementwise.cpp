@@ -12,6 +12,8 @@
 
 #include "GraphImporter.h"
 
+#include <array>
+
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Dialect/Accel/IR/ShapeUtils.h"
 
@@ -293,15 +295,10 @@ LogicalResult importClip(NodeImporter &node) {
     if (*quantized)
       return success();
   }
-  std::optional<double> bounds[2];
-  for (unsigned i : {1u, 2u}) {
-    if (!node.hasInput(i))
-      continue;
-    auto bound = node.getConstantScalar(i, i == 1 ? "min" : "max");
-    if (failed(bound))
-      return failure();
-    bounds[i - 1] = *bound;
-  }
+  auto read = getClipBounds(node);
+  if (failed(read))
+    return failure();
+  std::array<std::optional<double>, 2> bounds = *read;
   double lo = bounds[0].value_or(-std::numeric_limits<double>::infinity());
   double hi = bounds[1].value_or(std::numeric_limits<double>::infinity());
   return importUnary(
@@ -316,6 +313,20 @@ LogicalResult importClip(NodeImporter &node) {
 }
 
 } // namespace
+
+FailureOr<std::array<std::optional<double>, 2>>
+getClipBounds(NodeImporter &node) {
+  std::array<std::optional<double>, 2> bounds;
+  for (unsigned i : {1u, 2u}) {
+    if (!node.hasInput(i))
+      continue;
+    auto bound = node.getConstantScalar(i, i == 1 ? "min" : "max");
+    if (failed(bound))
+      return failure();
+    bounds[i - 1] = *bound;
+  }
+  return bounds;
+}
 
 void addElementwiseHandlers(HandlerTable &table) {
   table["Add"] = importAdd;

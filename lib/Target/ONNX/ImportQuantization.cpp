@@ -191,17 +191,20 @@ FailureOr<bool> importQuantizedClip(NodeImporter &node) {
   auto q = dyn_cast<quant::QuantizedType>(xType.getElementType());
   if (!q)
     return false;
-  int64_t lo = q.getStorageTypeMin(), hi = q.getStorageTypeMax();
-  for (unsigned i : {1u, 2u}) {
-    if (!node.hasInput(i))
-      continue;
-    auto bound = node.getConstantScalar(i, i == 1 ? "min" : "max");
-    if (failed(bound))
-      return failure();
-    (i == 1 ? lo : hi) = static_cast<int64_t>(*bound);
-  }
-  lo = std::max(lo, q.getStorageTypeMin());
-  hi = std::min(hi, q.getStorageTypeMax());
+  auto bounds = getClipBounds(node);
+  if (failed(bounds))
+    return failure();
+  // Clamped to the storage range before converting (a NaN bound clips
+  // nothing).
+  auto bound = [&](std::optional<double> v, int64_t fallback) {
+    if (!v || std::isnan(*v))
+      return fallback;
+    return static_cast<int64_t>(std::clamp(std::round(*v),
+                                           double(q.getStorageTypeMin()),
+                                           double(q.getStorageTypeMax())));
+  };
+  int64_t lo = bound((*bounds)[0], q.getStorageTypeMin());
+  int64_t hi = bound((*bounds)[1], q.getStorageTypeMax());
   if (lo > hi)
     return node.emitError()
            << "clips to an empty range [" << lo << ", " << hi << "]";
