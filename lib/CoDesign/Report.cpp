@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/CoDesign/Report.h"
+#include "tandem/Support/Plot.h"
 
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
@@ -184,71 +185,9 @@ std::string codesign::getCandidatesCSV(const DesignSpace &space,
 // report.html
 //===----------------------------------------------------------------------===//
 
-static std::string escapeHTML(StringRef text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '&':
-      out += "&amp;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
-
-namespace {
-
-/// One plot axis: linear, or logarithmic when the values span more than a
-/// factor of 20.
-struct Axis {
-  double lo = 0, hi = 1;
-  bool log = false;
-
-  Axis(ArrayRef<double> values) {
-    if (values.empty())
-      return;
-    lo = *std::min_element(values.begin(), values.end());
-    hi = *std::max_element(values.begin(), values.end());
-    log = lo > 0 && hi / lo > 20;
-    if (log) {
-      lo = std::log10(lo);
-      hi = std::log10(hi);
-    }
-    double pad =
-        hi > lo ? (hi - lo) * 0.04 : (lo != 0 ? std::abs(lo) * 0.1 : 1);
-    lo -= pad;
-    hi += pad;
-  }
-  /// Position in [0, 1].
-  double place(double v) const {
-    double t = log ? std::log10(v) : v;
-    return (t - lo) / (hi - lo);
-  }
-  double valueAt(double fraction) const {
-    double t = lo + fraction * (hi - lo);
-    return log ? std::pow(10, t) : t;
-  }
-};
-
-} // namespace
-
 static std::string getScatterSVG(const Archive &archive,
                                  ArrayRef<FrontDesign> front, Metric mx,
                                  Metric my) {
-  const double width = 720, height = 480, left = 80, right = 20, top = 20,
-               bottom = 60;
-  const double plotW = width - left - right, plotH = height - top - bottom;
   // Plotted in the units people read.
   const double sx = getMetricTextScale(mx), sy = getMetricTextScale(my);
   std::vector<double> xs, ys;
@@ -257,63 +196,23 @@ static std::string getScatterSVG(const Archive &archive,
       xs.push_back(c.metrics.get(mx) * sx);
       ys.push_back(c.metrics.get(my) * sy);
     }
-  Axis ax(xs), ay(ys);
-  auto px = [&](double v) { return left + ax.place(v) * plotW; };
-  auto py = [&](double v) { return top + (1 - ay.place(v)) * plotH; };
-
-  std::string svg;
-  raw_string_ostream os(svg);
-  // Inline SVG in HTML needs no namespace declaration.
-  os << formatv("<svg width=\"{0}\" "
-                "height=\"{1}\" viewBox=\"0 0 {0} {1}\" role=\"img\">\n",
-                width, height);
-  os << formatv("<rect x=\"{0}\" y=\"{1}\" width=\"{2}\" height=\"{3}\" "
-                "fill=\"#fff\" stroke=\"#888\"/>\n",
-                left, top, plotW, plotH);
-  for (int i = 0; i <= 4; ++i) {
-    double f = i / 4.0;
-    double x = left + f * plotW, y = top + (1 - f) * plotH;
-    os << formatv("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" "
-                  "stroke=\"#eee\"/>\n",
-                  x, top, top + plotH);
-    os << formatv("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" "
-                  "stroke=\"#eee\"/>\n",
-                  left, y, left + plotW);
-    os << formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\" "
-                  "class=\"tick\">{2}</text>\n",
-                  x, top + plotH + 16, format("%.3g", ax.valueAt(f)));
-    os << formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"end\" "
-                  "class=\"tick\">{2}</text>\n",
-                  left - 6, y + 4, format("%.3g", ay.valueAt(f)));
-  }
-  os << formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\">{2} ({3}"
-                "{4})</text>\n",
-                left + plotW / 2, height - 16, stringifyMetric(mx),
-                escapeHTML(getMetricTextUnit(mx)), ax.log ? ", log scale" : "");
-  os << formatv("<text x=\"16\" y=\"{0}\" text-anchor=\"middle\" "
-                "transform=\"rotate(-90 16 {0})\">{1} ({2}{3})</text>\n",
-                top + plotH / 2, stringifyMetric(my),
-                escapeHTML(getMetricTextUnit(my)), ay.log ? ", log scale" : "");
+  auto title = [](Metric m) {
+    return formatv("{0} ({1})", stringifyMetric(m), getMetricTextUnit(m))
+        .str();
+  };
+  ScatterSVG plot(xs, ys, title(mx), title(my));
   // All candidates first, the front on top of them.
-  for (const Candidate &c : archive.getCandidates()) {
-    if (!c.metrics.invalid.empty())
-      continue;
-    bool feasible = c.metrics.isFeasible();
-    os << formatv("<circle cx=\"{0}\" cy=\"{1}\" r=\"2.5\" class=\"{2}\"/>\n",
-                  format("%.1f", px(c.metrics.get(mx) * sx)),
-                  format("%.1f", py(c.metrics.get(my) * sy)),
-                  feasible ? "cand" : "over");
-  }
+  for (const Candidate &c : archive.getCandidates())
+    if (c.metrics.invalid.empty())
+      plot.point(c.metrics.get(mx) * sx, c.metrics.get(my) * sy, 2.5,
+                 c.metrics.isFeasible() ? "cand" : "over");
   for (const FrontDesign &d : front) {
     const Metrics &m = d.candidate->metrics;
-    os << formatv("<circle cx=\"{0}\" cy=\"{1}\" r=\"{2}\" class=\"{3}\">"
-                  "<title>design {4}</title></circle>\n",
-                  format("%.1f", px(m.get(mx) * sx)),
-                  format("%.1f", py(m.get(my) * sy)), d.preferred ? 7 : 4,
-                  d.preferred ? "best" : "front", d.candidate->id);
+    plot.point(m.get(mx) * sx, m.get(my) * sy, d.preferred ? 7 : 4,
+               d.preferred ? "best" : "front",
+               "design " + std::to_string(d.candidate->id));
   }
-  os << "</svg>\n";
-  return svg;
+  return plot.finish();
 }
 
 std::string codesign::getReportHTML(const DesignSpace &space,

@@ -7,6 +7,8 @@
 #ifndef TANDEM_QUANTIZATION_PASSES_H
 #define TANDEM_QUANTIZATION_PASSES_H
 
+#include "tandem/Quantization/MixedPrecision.h"
+
 #include "mlir/Pass/Pass.h"
 
 namespace tandem {

@@ -108,4 +108,78 @@ def FoldQDQPass : Pass<"accel-fold-qdq", "::mlir::func::FuncOp"> {
   ];
 }
 
+def MixedPrecisionPass : Pass<"accel-mixed-precision", "::mlir::ModuleOp"> {
+  let summary = "Choose each layer's widths under hardware budgets (HAQ) and quantize";
+  let description = [{
+    Runs the mixed-precision search of `tandem-quantize` on an fp32 module
+    and quantizes it by the chosen policy (as `--accel-quantize` would).
+    The module is calibrated on `data` unless it carries
+    `accel.calibration` statistics; per-layer cost tables come from the
+    cost model with the mapper on `target`; accuracy is measured by running
+    the quantized model on the first `validation-samples` of `data`
+    (top-1 with `labels`, else agreement with the fp32 model).
+
+    `budget` is a comma-separated list of `KIND:VALUE` (or `KIND=VALUE`):
+    `latency`, `energy`, `size` or `bitops`, a fraction of W8A8 on the same
+    target (`0.6`, `60%`) or absolute (`1.5ms`, `20uJ`, `40kB`, `2.5G`).
+    `search` is `ilp` (GLPK integer program over the measured per-layer
+    sensitivity), `evolution` or `ddpg` (HAQ's agent, libtorch), both
+    scored by measured accuracy and deterministic for a `seed`.
+
+    Before (fp32, calibrated or not):
+
+    ```mlir
+    %y = accel.conv2d %x, %w, %b ... : (tensor<64x32x14x14xf32>, ...) -> ...
+    ```
+
+    After (`target=bitfusion budget=latency:0.6 search=ilp`), e.g. that
+    layer at W4A4:
+
+    ```mlir
+    %y = accel.conv2d %x, %w, %b ... : (tensor<64x32x14x14x!quant.uniform<i4:f32, ...>>,
+        tensor<64x32x3x3x!quant.uniform<i4<-7:7>:f32:0, {...}>>, ...) -> ...
+    ```
+
+    ```
+    tandem-opt cnn.mlir --accel-mixed-precision="target=bitfusion budget=latency:0.6 search=ilp data=train-images-idx3-ubyte.gz labels=train-labels-idx1-ubyte.gz policy-out=policy.json"
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "Target: preset name or YAML file">,
+    ListOption<"budgets", "budget", "std::string",
+               "Budgets KIND:VALUE (latency, energy, size, bitops)">,
+    Option<"search", "search", "::tandem::quant::SearchKind",
+           /*default=*/"::tandem::quant::SearchKind::ILP", "The search",
+           [{::llvm::cl::values(
+               clEnumValN(::tandem::quant::SearchKind::ILP, "ilp",
+                          "integer program over the measured sensitivity"),
+               clEnumValN(::tandem::quant::SearchKind::Evolution, "evolution",
+                          "evolution scored by measured accuracy"),
+               clEnumValN(::tandem::quant::SearchKind::DDPG, "ddpg",
+                          "HAQ's DDPG agent (libtorch)"))}]>,
+    Option<"data", "data", "std::string", /*default=*/"\"\"",
+           "Validation data: IDX file, .npy directory or test_data_set_* directory">,
+    Option<"labels", "labels", "std::string", /*default=*/"\"\"",
+           "Labels of data (else agreement with fp32 is measured)">,
+    Option<"calibrationSamples", "calibration-samples", "int64_t",
+           /*default=*/"512", "Calibrate on this many samples of data">,
+    Option<"validationSamples", "validation-samples", "int64_t",
+           /*default=*/"2000", "Measure policies on this many samples (0: all)">,
+    Option<"seed", "seed", "uint64_t", /*default=*/"1",
+           "Seed of the evolution and DDPG">,
+    Option<"episodes", "episodes", "unsigned", /*default=*/"600",
+           "DDPG episodes; policies the evolution measures">,
+    ListOption<"pin", "pin", "std::string",
+               "Layers kept at W8A8: first, last">,
+    Option<"policyOut", "policy-out", "std::string", /*default=*/"\"\"",
+           "Write the chosen policy JSON here">,
+    Option<"threads", "threads", "unsigned", /*default=*/"2",
+           "Threads for mapping and scoring">,
+  ];
+  let dependentDialects = [
+    "::mlir::quant::QuantDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
 #endif // TANDEM_QUANTIZATION_PASSES_TD

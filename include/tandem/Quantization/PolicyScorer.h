@@ -24,6 +24,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <map>
+
 namespace tandem::quant {
 
 struct PolicyScore {
@@ -46,6 +48,7 @@ public:
                                     exec::Executable *reference = nullptr,
                                     unsigned threads = 1);
 
+  /// Seconds spent compiling (all programs so far).
   double getCompileSeconds() const { return compileSeconds; }
 
 private:
@@ -55,8 +58,15 @@ private:
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
   lower(const Policy &policy, std::vector<exec::Tensor> &runtimeInputs);
 
+  /// The program of `lowered`, compiled on first use of its argument
+  /// shapes.
+  llvm::Expected<exec::Executable *>
+  getProgram(mlir::ModuleOp lowered, llvm::ArrayRef<exec::Tensor> runtimeInputs);
+
   mlir::OwningOpRef<mlir::ModuleOp> calibrated;
-  std::unique_ptr<exec::Executable> program;
+  exec::CompileOptions options;
+  /// By the shapes of their run-time arguments.
+  std::map<std::string, std::unique_ptr<exec::Executable>> programs;
   double compileSeconds = 0;
 };
 

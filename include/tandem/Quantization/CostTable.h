@@ -1,0 +1,152 @@
+//===- CostTable.h - Per-layer latency and energy at every width -*- C++ -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// HAQ's "hardware simulator" is a lookup table [layers, 8, 8] of each
+// layer's latency at w x a bits. Tandem builds it for any model and target:
+// the calibrated model is quantized uniformly at every (w, a) pair the
+// target supports, costed through the workload model with every array
+// problem mapped by the mapper at those widths (the best mapping depends on
+// them), and each compute layer's row (its contraction and fused output
+// stage) becomes one entry. Rows outside the searched layers (pooling on
+// the vector unit, host ops) are the table's constant remainder, taken at
+// W8A8.
+//
+// The table is an estimate of a mixed policy's cost: in a mixed model a
+// layer's output is requantized to its reader's width, not its own. A
+// search's chosen policy is always costed again on its own quantized IR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_QUANTIZATION_COSTTABLE_H
+#define TANDEM_QUANTIZATION_COSTTABLE_H
+
+#include "tandem/Analysis/CostModel.h"
+#include "tandem/Hardware/Target.h"
+#include "tandem/Mapping/Mapper.h"
+#include "tandem/Quantization/Policy.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <array>
+#include <cmath>
+#include <future>
+#include <mutex>
+#include <unordered_map>
+
+namespace tandem::quant {
+
+/// Widest width a table holds (HAQ's layout: [layer, w - 1, a - 1]).
+constexpr int64_t kMaxTableBits = 8;
+
+/// What HAQ's agent sees of a layer, and what size and bit-operation
+/// budgets count.
+struct LayerInfo {
+  std::string name;
+  /// "conv2d" or "matmul".
+  std::string kind;
+  bool depthwise = false;
+  int64_t inChannels = 0, outChannels = 0;
+  /// Matrix products: stride 0 and kernel 1 (HAQ's convention).
+  int64_t stride = 0, kernel = 1;
+  /// Weight elements (0 when both operands are activations).
+  int64_t params = 0;
+  /// Input feature-map size: H x W of a convolution, M of a matrix product.
+  int64_t inputSize = 0;
+  int64_t macs = 0;
+};
+
+/// The compute layers of a module in program order (one per distinct layer
+/// name, as policies name them).
+std::vector<LayerInfo> getLayerInfos(mlir::ModuleOp module);
+
+struct CostEntry {
+  double cycles = NAN, energyPJ = NAN;
+  bool isValid() const { return !std::isnan(cycles); }
+};
+using BitsGrid =
+    std::array<std::array<CostEntry, kMaxTableBits>, kMaxTableBits>;
+
+struct CostTable {
+  std::string target;
+  double clockMHz = 0;
+  std::vector<LayerInfo> layers;
+  /// The widths the target supports for both operands, ascending.
+  std::vector<int64_t> bits;
+  /// Per layer, [w - 1][a - 1]; invalid where the target lacks the pair.
+  std::vector<BitsGrid> entries;
+  /// The whole model quantized uniformly at each pair (measured).
+  BitsGrid uniform;
+  /// What the rows of no searched layer cost at W8A8.
+  CostEntry rest;
+  /// Building it: mapper searches run and seconds.
+  unsigned mapperSearches = 0;
+  double seconds = 0;
+
+  const CostEntry &at(unsigned layer, LayerBits b) const {
+    return entries[layer][b.weightBits - 1][b.activationBits - 1];
+  }
+  bool supports(LayerBits b) const;
+  double toMs(double cycles) const { return cycles / (clockMHz * 1e3); }
+};
+
+/// The mapping of every array problem on one target, each searched once
+/// (thread-safe).
+class MappingCache {
+public:
+  MappingCache(const hw::Target &target, const mapping::SearchOptions &options)
+      : target(target), options(options) {}
+  llvm::Expected<cost::Mapping> get(const cost::Problem &problem);
+  const hw::Target &getTarget() const { return target; }
+  unsigned getNumSearches() const { return searches; }
+
+private:
+  struct Entry {
+    bool found = false;
+    cost::Mapping mapping;
+    std::string why;
+  };
+  hw::Target target;
+  mapping::SearchOptions options;
+  std::mutex mutex;
+  std::unordered_map<std::string, std::shared_future<Entry>> cache;
+  unsigned searches = 0;
+};
+
+/// A module's total cost on a target, every array problem mapped by
+/// `cache`; per searched layer (index into `layers`), its rows' costs.
+struct ModelCost {
+  CostEntry total;
+  std::vector<CostEntry> perLayer;
+  CostEntry rest;
+};
+llvm::Expected<ModelCost> costModule(mlir::ModuleOp quantized,
+                                     llvm::ArrayRef<LayerInfo> layers,
+                                     MappingCache &cache);
+
+/// Quantizes a clone of `calibrated` by `policy` and costs it.
+llvm::Expected<ModelCost> costPolicy(mlir::ModuleOp calibrated,
+                                     const Policy &policy,
+                                     llvm::ArrayRef<LayerInfo> layers,
+                                     MappingCache &cache);
+
+/// The table of `calibrated` (an fp32 module with calibration statistics)
+/// on `target`. Mapper searches run on `threads` threads.
+llvm::Expected<CostTable> buildCostTable(mlir::ModuleOp calibrated,
+                                         const hw::Target &target,
+                                         MappingCache &cache,
+                                         unsigned threads);
+
+/// HAQ's layout: float64 [layers, 8, 8], [layer, w - 1, a - 1]; latency in
+/// ms or energy in uJ; 0 where the target lacks the pair.
+std::string printCostTableNpy(const CostTable &table, bool energy);
+/// One row per (layer, w, a): layer,name,w,a,cycles,latency_ms,energy_uj.
+std::string printCostTableCSV(const CostTable &table);
+/// The whole table as JSON (docs/mixed-precision.md).
+std::string printCostTableJSON(const CostTable &table);
+
+} // namespace tandem::quant
+
+#endif // TANDEM_QUANTIZATION_COSTTABLE_H

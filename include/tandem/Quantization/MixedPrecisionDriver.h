@@ -1,0 +1,120 @@
+//===- MixedPrecisionDriver.h - Model + target + budget -> policy -*- C++ -*-===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// The whole mixed-precision job, as a library (tandem-quantize and
+// --accel-mixed-precision both call it): calibrate the fp32 model (unless
+// it carries calibration statistics), build the per-layer cost tables on
+// the target, measure every layer's sensitivity on the validation samples
+// (or reuse a stored measurement of the same model, data and options), run
+// the search, then measure what it chose and the uniform baselines (W8A8,
+// W4A8, W4A4 where the target has them): accuracy on the validation and,
+// if given, test data, latency and energy by costing each policy's own
+// quantized IR. Searches estimate; everything the report calls a result is
+// measured.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_QUANTIZATION_MIXEDPRECISIONDRIVER_H
+#define TANDEM_QUANTIZATION_MIXEDPRECISIONDRIVER_H
+
+#include "tandem/Quantization/MixedPrecision.h"
+
+namespace tandem::quant {
+
+/// The mapper's constructive heuristic minimizing EDP (as tandem-codesign):
+/// milliseconds per problem, so tables of large models take seconds.
+mapping::SearchOptions getDefaultMapperOptions();
+
+struct MixedPrecisionConfig {
+  hw::Target target;
+  std::vector<Budget> budgets;
+  SearchKind search = SearchKind::ILP;
+  MixedPrecisionOptions searchOptions;
+  bool pinFirst = false, pinLast = false;
+  /// Budgets count only the searched layers (HAQ's tables), not the rest
+  /// of the model (pooling, host ops) whose cost no width changes.
+  bool layersOnly = false;
+  /// How every array problem of the cost tables is mapped.
+  mapping::SearchOptions mapper = getDefaultMapperOptions();
+  /// Clipping and granularity of every policy.
+  Policy base;
+  /// Validation data: calibration uses its first `calibrationSamples`,
+  /// sensitivity and the searches its first `validationSamples`.
+  std::string dataPath, labelsPath;
+  int64_t calibrationSamples = 512, validationSamples = 2000;
+  /// Optional held-out data the results are also measured on (0: all).
+  std::string testDataPath, testLabelsPath;
+  int64_t testSamples = 0;
+  unsigned threads = 2;
+  /// A sensitivity file to reuse when it matches, and to (re)write.
+  std::string sensitivityPath;
+  /// Progress lines (no newline).
+  std::function<void(llvm::StringRef)> log;
+};
+
+/// One policy measured on the validation data, with its estimated cost.
+struct EvaluatedPolicy {
+  BitsVector bits;
+  Quality quality;
+  double estimatedCycles = 0, estimatedEnergyPJ = 0;
+  bool meetsBudgets = false;
+};
+
+/// A policy measured in full: accuracy on validation (and test) data and
+/// the cost of its own quantized IR.
+struct MeasuredPolicy {
+  std::string name;
+  BitsVector bits;
+  Quality validation, test;
+  CostEntry cost, estimate;
+  /// Size in bytes of the searched layers' weights; bit-operations.
+  double sizeBytes = 0, bitOps = 0;
+};
+
+struct MixedPrecisionResult {
+  CostTable table;
+  Sensitivity sensitivity;
+  bool sensitivityReused = false;
+  SearchProblem problem;
+  SearchResult search;
+  /// Every policy the search measured, in order.
+  std::vector<EvaluatedPolicy> evaluated;
+  MeasuredPolicy chosen;
+  std::vector<MeasuredPolicy> baselines;
+  Quality fp32Validation, fp32Test;
+  bool hasTest = false;
+  int64_t validationSamples = 0, testSamples = 0;
+  double calibrationSeconds = 0, tableSeconds = 0, sensitivitySeconds = 0,
+         searchSeconds = 0, measureSeconds = 0;
+  /// The search's chosen policy (the problem's base plus its widths).
+  Policy policy;
+  /// The module quantized by `policy`.
+  mlir::OwningOpRef<mlir::ModuleOp> quantized;
+};
+
+/// Runs the job on `module` (an fp32 model; calibrated in place when it has
+/// no statistics).
+llvm::Expected<std::unique_ptr<MixedPrecisionResult>>
+runMixedPrecision(mlir::ModuleOp module, const MixedPrecisionConfig &config);
+
+/// The report (docs/mixed-precision.md: tandem-mixed-precision-report/1).
+std::string printMixedPrecisionJSON(const MixedPrecisionResult &result,
+                                    const MixedPrecisionConfig &config);
+/// A self-contained HTML page: per-layer widths, accuracy against latency
+/// and energy of every measured policy, the chosen one marked.
+std::string printMixedPrecisionHTML(const MixedPrecisionResult &result,
+                                    const MixedPrecisionConfig &config);
+
+/// Writes policy.json, quantized.mlir, quantized.onnx (QDQ),
+/// cost-table.{json,csv}, cost-table-{latency,energy}.npy, report.json and
+/// report.html into `dir` (created), each whole or not at all.
+llvm::Error writeMixedPrecisionOutputs(const MixedPrecisionResult &result,
+                                       const MixedPrecisionConfig &config,
+                                       llvm::StringRef dir);
+
+} // namespace tandem::quant
+
+#endif // TANDEM_QUANTIZATION_MIXEDPRECISIONDRIVER_H

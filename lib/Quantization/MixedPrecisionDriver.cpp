@@ -1,0 +1,371 @@
+//===- MixedPrecisionDriver.cpp - Model + target + budget -> policy -------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Quantization/MixedPrecisionDriver.h"
+#include "tandem/Quantization/Calibration.h"
+#include "tandem/Quantization/PolicyScorer.h"
+#include "tandem/Quantization/Quantize.h"
+#include "tandem/Support/FileIO.h"
+#include "tandem/Support/Limits.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/xxhash.h"
+
+#include <chrono>
+#include <map>
+
+using namespace mlir;
+using namespace tandem;
+using namespace tandem::quant;
+using llvm::Expected;
+
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
+}
+
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+Quality toQuality(const AccuracyResult &r, bool labels) {
+  Quality q;
+  q.accuracy = labels ? r.getAccuracy() : NAN;
+  q.agreement = r.getAgreement();
+  q.noise = r.signalPower > 0 ? r.noisePower / r.signalPower : 0;
+  return q;
+}
+
+/// Measures policies on the validation data with one compiled program,
+/// each distinct policy once.
+class ValidationOracle : public AccuracyOracle {
+public:
+  ValidationOracle(PolicyScorer &scorer, const Dataset &data,
+                   exec::Executable &reference, unsigned threads)
+      : scorer(scorer), data(data), reference(reference), threads(threads) {}
+
+  Expected<Quality> measure(const Policy &policy) override {
+    std::string key = printPolicy(policy);
+    auto it = cache.find(key);
+    if (it != cache.end())
+      return it->second;
+    auto score = scorer.score(policy, data, &reference, threads);
+    if (!score)
+      return score.takeError();
+    Quality q = toQuality(score->result, data.hasLabels());
+    cache.emplace(std::move(key), q);
+    if (onMeasured)
+      onMeasured(policy, q);
+    return q;
+  }
+  unsigned getNumMeasured() const override { return cache.size(); }
+  bool hasLabels() const override { return data.hasLabels(); }
+
+  std::function<void(const Policy &, const Quality &)> onMeasured;
+
+private:
+  PolicyScorer &scorer;
+  const Dataset &data;
+  exec::Executable &reference;
+  unsigned threads;
+  std::map<std::string, Quality> cache;
+};
+
+bool isCalibrated(ModuleOp module) {
+  bool found = false;
+  module.walk([&](Operation *op) {
+    if (op->hasAttr(kCalibrationAttr))
+      found = true;
+    return found ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return found;
+}
+
+Expected<int64_t> getSampleElements(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.getNumArguments() != 1)
+    return fail("mixed precision needs a model whose @main has one input");
+  auto type = dyn_cast<RankedTensorType>(main.getArgument(0).getType());
+  if (!type || !type.hasStaticShape() || type.getRank() < 1 ||
+      type.getDimSize(0) == 0)
+    return fail("mixed precision needs @main's input to be a static tensor "
+                "with a leading batch dimension (ONNX models: "
+                "--input-shape NAME=BATCHx...)");
+  return type.getNumElements() / type.getDimSize(0);
+}
+
+BitsVector toBits(const Policy &policy, llvm::ArrayRef<LayerInfo> layers) {
+  BitsVector bits;
+  for (const LayerInfo &l : layers)
+    bits.push_back(policy.getBits(l.name));
+  return bits;
+}
+
+/// Identifies what a sensitivity measurement depends on.
+std::string getSensitivityKey(const CostTable &table,
+                              const MixedPrecisionConfig &config,
+                              const AccuracyResult &fp32) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (const LayerInfo &l : table.layers)
+    os << l.name << ':' << l.params << ':' << l.macs << ';';
+  for (int64_t b : table.bits)
+    os << b << ',';
+  os << config.dataPath << '|' << config.labelsPath << '|'
+     << config.calibrationSamples << '|' << config.validationSamples << '|'
+     << printPolicy(config.base);
+  for (int64_t p : fp32.predictions)
+    os << char('0' + p % 64);
+  return llvm::formatv("{0:x16}", llvm::xxh3_64bits(text)).str();
+}
+
+} // namespace
+
+mapping::SearchOptions tandem::quant::getDefaultMapperOptions() {
+  mapping::SearchOptions options;
+  options.strategy = mapping::Strategy::Heuristic;
+  return options;
+}
+
+Expected<std::unique_ptr<MixedPrecisionResult>>
+tandem::quant::runMixedPrecision(ModuleOp module,
+                                 const MixedPrecisionConfig &config) {
+  auto log = [&](const llvm::Twine &line) {
+    if (config.log)
+      config.log(line.str());
+  };
+  auto result = std::make_unique<MixedPrecisionResult>();
+  if (config.budgets.empty())
+    return fail("no budget given (e.g. latency=0.6)");
+  auto perSample = getSampleElements(module);
+  if (!perSample)
+    return perSample.takeError();
+  auto data = Dataset::open(config.dataPath, config.labelsPath, *perSample,
+                            config.validationSamples);
+  if (!data)
+    return data.takeError();
+  result->validationSamples = (*data)->size();
+  std::unique_ptr<Dataset> test;
+  if (!config.testDataPath.empty()) {
+    auto t = Dataset::open(config.testDataPath, config.testLabelsPath,
+                           *perSample, config.testSamples);
+    if (!t)
+      return t.takeError();
+    test = std::move(*t);
+    result->hasTest = true;
+    result->testSamples = test->size();
+  }
+
+  exec::CompileOptions compile;
+  compile.threads = 1;
+  auto reference = exec::Executable::compile(module, compile);
+  if (!reference)
+    return reference.takeError();
+
+  // Calibration.
+  auto start = Clock::now();
+  if (!isCalibrated(module)) {
+    auto calibration =
+        Dataset::open(config.dataPath, "", *perSample, config.calibrationSamples);
+    if (!calibration)
+      return calibration.takeError();
+    log(llvm::formatv("calibrating on {0} samples of {1}",
+                      (*calibration)->size(), config.dataPath));
+    CalibrationOptions options;
+    options.threads = 1;
+    if (llvm::Error err = calibrate(module, **calibration, options))
+      return std::move(err);
+  }
+  result->calibrationSeconds = secondsSince(start);
+
+  // Cost tables.
+  start = Clock::now();
+  MappingCache cache(config.target, config.mapper);
+  auto table = buildCostTable(module, config.target, cache, config.threads);
+  if (!table)
+    return fail("cost tables on '" + config.target.name +
+                "': " + toString(table.takeError()));
+  result->table = std::move(*table);
+  const CostTable &t = result->table;
+  result->tableSeconds = secondsSince(start);
+  log(llvm::formatv("cost tables: {0} layers x {1} width pairs on '{2}', {3} "
+                    "mapper searches, {4:f2} s",
+                    t.layers.size(), t.bits.size() * t.bits.size(), t.target,
+                    t.mapperSearches, result->tableSeconds));
+
+  // Budgets no policy can meet fail here, before anything is measured.
+  auto problem =
+      makeSearchProblem(t, &result->sensitivity, config.budgets,
+                        config.pinFirst, config.pinLast, config.layersOnly,
+                        config.base);
+  if (!problem)
+    return problem.takeError();
+  result->problem = std::move(*problem);
+
+  // The compiled scorer, the fp32 reference on the validation data.
+  auto scorer = PolicyScorer::create(module, uniformPolicy(8, 8), compile);
+  if (!scorer)
+    return scorer.takeError();
+  auto fp32 = evaluate(**reference, **data, nullptr, {}, config.threads);
+  if (!fp32)
+    return fp32.takeError();
+  result->fp32Validation = toQuality(*fp32, (*data)->hasLabels());
+  result->fp32Validation.agreement = 1;
+  result->fp32Validation.noise = 0;
+  if (test) {
+    auto r = evaluate(**reference, *test, nullptr, {}, config.threads);
+    if (!r)
+      return r.takeError();
+    result->fp32Test = toQuality(*r, test->hasLabels());
+    result->fp32Test.agreement = 1;
+    result->fp32Test.noise = 0;
+  }
+  ValidationOracle oracle(**scorer, **data, **reference, config.threads);
+
+  // Sensitivity: reused when stored for the same model, data and options.
+  start = Clock::now();
+  std::string key = getSensitivityKey(t, config, *fp32);
+  bool haveSensitivity = false;
+  if (!config.sensitivityPath.empty() &&
+      llvm::sys::fs::exists(config.sensitivityPath)) {
+    auto buffer = readInputFile(config.sensitivityPath, kMaxTextFileBytes);
+    if (!buffer)
+      return buffer.takeError();
+    auto stored = parseSensitivity((*buffer)->getBuffer(),
+                                   config.sensitivityPath, key);
+    if (stored && stored->layers.size() == t.layers.size() &&
+        stored->bits == t.bits) {
+      result->sensitivity = std::move(*stored);
+      result->sensitivityReused = haveSensitivity = true;
+      log("sensitivity: reusing " + config.sensitivityPath);
+    } else {
+      log("sensitivity: not reusing " + config.sensitivityPath + " (" +
+          (stored ? std::string("other layers or widths")
+                  : toString(stored.takeError())) +
+          ")");
+    }
+  }
+  if (!haveSensitivity) {
+    auto s = measureSensitivity(
+        oracle, t.layers, t.bits, result->validationSamples,
+        [&](unsigned done, unsigned total) {
+          if (done % 8 == 0 || done == total)
+            log(llvm::formatv("sensitivity: {0}/{1} models measured", done,
+                              total));
+          return !(config.searchOptions.interrupted &&
+                   *config.searchOptions.interrupted);
+        });
+    if (!s)
+      return s.takeError();
+    result->sensitivity = std::move(*s);
+    result->sensitivity.fp32 = result->fp32Validation;
+    if (!config.sensitivityPath.empty())
+      if (llvm::Error err = writeOutputFile(
+              config.sensitivityPath, [&](llvm::raw_ostream &os) {
+                os << printSensitivity(result->sensitivity, key);
+                return llvm::Error::success();
+              }))
+        return std::move(err);
+  }
+  result->sensitivitySeconds = secondsSince(start);
+
+  // The search.
+  const SearchProblem &p = result->problem;
+  auto estimate = [&](const BitsVector &bits) {
+    BitsVector all = bits;
+    CostEntry e;
+    e.cycles = t.rest.cycles;
+    e.energyPJ = t.rest.energyPJ;
+    for (auto [i, b] : llvm::enumerate(all)) {
+      e.cycles += t.at(i, b).cycles;
+      e.energyPJ += t.at(i, b).energyPJ;
+    }
+    return e;
+  };
+  oracle.onMeasured = [&](const Policy &policy, const Quality &q) {
+    EvaluatedPolicy e;
+    e.bits = toBits(policy, t.layers);
+    e.quality = q;
+    CostEntry c = estimate(e.bits);
+    e.estimatedCycles = c.cycles;
+    e.estimatedEnergyPJ = c.energyPJ;
+    e.meetsBudgets = p.meetsBudgets(e.bits);
+    result->evaluated.push_back(std::move(e));
+  };
+  start = Clock::now();
+  MixedPrecisionOptions searchOptions = config.searchOptions;
+  std::string name = stringifySearchKind(config.search).str();
+  if (!searchOptions.progress)
+    searchOptions.progress = [&](unsigned done, unsigned total, double best) {
+      if (done % 10 == 0 || done == total)
+        log(llvm::formatv("{0}: {1}/{2}, best {3:P}", name, done, total, best));
+    };
+  auto searched = createSearch(config.search)->run(p, oracle, searchOptions);
+  if (!searched)
+    return fail(name + ": " + toString(searched.takeError()));
+  result->search = std::move(*searched);
+  result->searchSeconds = secondsSince(start);
+  oracle.onMeasured = nullptr;
+  log(llvm::formatv("{0}: done in {1:f2} s, {2} policies measured{3}", name,
+                    result->searchSeconds, result->evaluated.size(),
+                    result->search.interrupted ? " (interrupted)" : ""));
+
+  // Measure the chosen policy and the uniform baselines in full.
+  start = Clock::now();
+  auto measureOne = [&](llvm::StringRef label,
+                        const BitsVector &bits) -> Expected<MeasuredPolicy> {
+    MeasuredPolicy m;
+    m.name = label.str();
+    m.bits = bits;
+    Policy policy = p.toPolicy(bits);
+    auto q = oracle.measure(policy);
+    if (!q)
+      return q.takeError();
+    m.validation = *q;
+    if (test) {
+      auto r = (*scorer)->score(policy, *test, reference->get(), config.threads);
+      if (!r)
+        return r.takeError();
+      m.test = toQuality(r->result, test->hasLabels());
+    }
+    auto c = costPolicy(module, policy, t.layers, cache);
+    if (!c)
+      return c.takeError();
+    m.cost = c->total;
+    m.estimate = estimate(bits);
+    for (auto [i, b] : llvm::enumerate(bits)) {
+      m.sizeBytes += t.layers[i].params * b.weightBits / 8.0;
+      m.bitOps += double(t.layers[i].macs) * b.weightBits * b.activationBits;
+    }
+    return m;
+  };
+  auto chosen = measureOne(name, result->search.best);
+  if (!chosen)
+    return chosen.takeError();
+  result->chosen = std::move(*chosen);
+  for (LayerBits u : {LayerBits{8, 8}, LayerBits{4, 8}, LayerBits{4, 4}}) {
+    if (!t.supports(u))
+      continue;
+    auto m = measureOne(llvm::formatv("W{0}A{1}", u.weightBits,
+                                      u.activationBits)
+                            .str(),
+                        BitsVector(t.layers.size(), u));
+    if (!m)
+      return m.takeError();
+    result->baselines.push_back(std::move(*m));
+  }
+  result->measureSeconds = secondsSince(start);
+
+  result->policy = p.toPolicy(result->search.best);
+  result->quantized = OwningOpRef<ModuleOp>(cast<ModuleOp>(module->clone()));
+  if (failed(quantizeModule(*result->quantized, result->policy, "policy")))
+    return fail("the chosen policy cannot be applied (see the errors above)");
+  return result;
+}

@@ -1,0 +1,205 @@
+//===- Sensitivity.cpp - What quantizing one layer costs in accuracy ------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Quantization/Sensitivity.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
+#include <chrono>
+
+using namespace tandem;
+using namespace tandem::quant;
+using llvm::Expected;
+
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
+}
+
+/// The width that stands for "not quantized" while one layer is measured.
+constexpr int64_t kNearlyFloatBits = 16;
+
+} // namespace
+
+double Quality::getSQNR() const {
+  return noise > 0 ? -10 * std::log10(noise) : INFINITY;
+}
+
+double Sensitivity::estimateNoise(llvm::ArrayRef<LayerBits> bits) const {
+  double total = reference.noise;
+  for (auto [i, b] : llvm::enumerate(bits)) {
+    if (b.weightBits <= kMaxTableBits)
+      total += std::max(0.0, weight[i][b.weightBits - 1].noise -
+                                 reference.noise);
+    if (b.activationBits <= kMaxTableBits)
+      total += std::max(0.0, activation[i][b.activationBits - 1].noise -
+                                 reference.noise);
+  }
+  return total;
+}
+
+double Sensitivity::estimateScore(llvm::ArrayRef<LayerBits> bits) const {
+  double score = reference.score();
+  for (auto [i, b] : llvm::enumerate(bits)) {
+    if (b.weightBits <= kMaxTableBits)
+      score -= reference.score() - weight[i][b.weightBits - 1].score();
+    if (b.activationBits <= kMaxTableBits)
+      score -= reference.score() - activation[i][b.activationBits - 1].score();
+  }
+  return std::clamp(score, 0.0, 1.0);
+}
+
+Expected<Sensitivity> tandem::quant::measureSensitivity(
+    AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
+    llvm::ArrayRef<int64_t> bits, int64_t samples,
+    llvm::function_ref<bool(unsigned, unsigned)> progress) {
+  auto start = std::chrono::steady_clock::now();
+  Sensitivity s;
+  s.bits.assign(bits.begin(), bits.end());
+  s.samples = samples;
+  s.weight.resize(layers.size());
+  s.activation.resize(layers.size());
+  Policy base = uniformPolicy(kNearlyFloatBits, kNearlyFloatBits);
+  auto reference = oracle.measure(base);
+  if (!reference)
+    return reference.takeError();
+  s.reference = *reference;
+  unsigned total = 2 * layers.size() * bits.size(), done = 0;
+  for (auto [i, layer] : llvm::enumerate(layers)) {
+    s.layers.push_back(layer.name);
+    for (int64_t b : bits)
+      for (bool weights : {true, false}) {
+        Policy p = base;
+        p.layers[layer.name] =
+            weights ? LayerBits{b, kNearlyFloatBits}
+                    : LayerBits{kNearlyFloatBits, b};
+        auto q = oracle.measure(p);
+        if (!q)
+          return q.takeError();
+        (weights ? s.weight : s.activation)[i][b - 1] = *q;
+        if (!progress(++done, total))
+          return fail(llvm::formatv("interrupted after {0} of {1} "
+                                    "sensitivity measurements",
+                                    done, total)
+                          .str());
+      }
+  }
+  s.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return s;
+}
+
+namespace {
+
+llvm::json::Value toJSON(const Quality &q) {
+  auto number = [](double v) -> llvm::json::Value {
+    return std::isnan(v) ? llvm::json::Value(nullptr) : llvm::json::Value(v);
+  };
+  return llvm::json::Object{{"accuracy", number(q.accuracy)},
+                            {"agreement", number(q.agreement)},
+                            {"noise", number(q.noise)}};
+}
+
+bool fromJSON(const llvm::json::Value *v, Quality &q) {
+  const llvm::json::Object *o = v ? v->getAsObject() : nullptr;
+  if (!o)
+    return false;
+  auto read = [&](llvm::StringRef key, double &out) {
+    const llvm::json::Value *x = o->get(key);
+    if (!x)
+      return false;
+    if (x->getAsNull()) {
+      out = NAN;
+      return true;
+    }
+    auto d = x->getAsNumber();
+    if (d)
+      out = *d;
+    return d.has_value();
+  };
+  return read("accuracy", q.accuracy) && read("agreement", q.agreement) &&
+         read("noise", q.noise);
+}
+
+} // namespace
+
+std::string tandem::quant::printSensitivity(const Sensitivity &s,
+                                            llvm::StringRef key) {
+  llvm::json::Array layers;
+  for (auto [i, name] : llvm::enumerate(s.layers)) {
+    llvm::json::Object weights, activations;
+    for (int64_t b : s.bits) {
+      weights[std::to_string(b)] = toJSON(s.weight[i][b - 1]);
+      activations[std::to_string(b)] = toJSON(s.activation[i][b - 1]);
+    }
+    layers.push_back(llvm::json::Object{{"name", name},
+                                        {"weights", std::move(weights)},
+                                        {"activations", std::move(activations)}});
+  }
+  llvm::json::Object root{{"format", "tandem-sensitivity/1"},
+                          {"key", key},
+                          {"bits", llvm::json::Array(s.bits)},
+                          {"samples", s.samples},
+                          {"seconds", s.seconds},
+                          {"reference_w16a16", toJSON(s.reference)},
+                          {"fp32", toJSON(s.fp32)},
+                          {"layers", std::move(layers)}};
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
+  return out;
+}
+
+Expected<Sensitivity> tandem::quant::parseSensitivity(llvm::StringRef json,
+                                                      llvm::StringRef source,
+                                                      llvm::StringRef key) {
+  auto bad = [&](const llvm::Twine &what) {
+    return fail(source + ": " + what);
+  };
+  Expected<llvm::json::Value> parsed = llvm::json::parse(json);
+  if (!parsed)
+    return bad("not JSON: " + toString(parsed.takeError()));
+  const llvm::json::Object *root = parsed->getAsObject();
+  if (!root || root->getString("format") != "tandem-sensitivity/1")
+    return bad("not a tandem-sensitivity/1 file");
+  if (root->getString("key") != key)
+    return bad("measured for another model, dataset or options");
+  Sensitivity s;
+  const llvm::json::Array *bits = root->getArray("bits");
+  const llvm::json::Array *layers = root->getArray("layers");
+  if (!bits || !layers)
+    return bad("field 'bits' or 'layers' missing");
+  for (const llvm::json::Value &b : *bits) {
+    auto v = b.getAsInteger();
+    if (!v || *v < 1 || *v > kMaxTableBits)
+      return bad("field 'bits': expected widths 1..8");
+    s.bits.push_back(*v);
+  }
+  s.samples = root->getInteger("samples").value_or(0);
+  s.seconds = root->getNumber("seconds").value_or(0);
+  if (!fromJSON(root->get("reference_w16a16"), s.reference) ||
+      !fromJSON(root->get("fp32"), s.fp32))
+    return bad("field 'reference_w16a16' or 'fp32' malformed");
+  for (auto [i, l] : llvm::enumerate(*layers)) {
+    const llvm::json::Object *o = l.getAsObject();
+    auto name = o ? o->getString("name") : std::nullopt;
+    const llvm::json::Object *w = o ? o->getObject("weights") : nullptr;
+    const llvm::json::Object *a = o ? o->getObject("activations") : nullptr;
+    if (!name || !w || !a)
+      return bad(llvm::formatv("layers[{0}] malformed", i));
+    s.layers.push_back(name->str());
+    s.weight.emplace_back();
+    s.activation.emplace_back();
+    for (int64_t b : s.bits)
+      if (!fromJSON(w->get(std::to_string(b)), s.weight.back()[b - 1]) ||
+          !fromJSON(a->get(std::to_string(b)), s.activation.back()[b - 1]))
+        return bad(llvm::formatv("layers[{0}]: width {1} malformed", i, b));
+  }
+  return s;
+}
