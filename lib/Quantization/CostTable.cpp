@@ -186,7 +186,8 @@ Expected<ModelCost> tandem::quant::costPolicy(ModuleOp calibrated,
 Expected<CostTable> tandem::quant::buildCostTable(ModuleOp calibrated,
                                                   const hw::Target &target,
                                                   MappingCache &cache,
-                                                  unsigned threads) {
+                                                  unsigned threads,
+                                                  llvm::ArrayRef<int64_t> widths) {
   auto start = std::chrono::steady_clock::now();
   CostTable table;
   table.target = target.name;
@@ -195,11 +196,12 @@ Expected<CostTable> tandem::quant::buildCostTable(ModuleOp calibrated,
   if (table.layers.empty())
     return fail("the model has no convolution or matrix product to quantize");
   for (int64_t b = 2; b <= kMaxTableBits; ++b)
-    if (target.supportsBits(b, b))
+    if (target.supportsBits(b, b) &&
+        (widths.empty() || llvm::is_contained(widths, b)))
       table.bits.push_back(b);
   if (table.bits.empty())
     return fail("target '" + target.name +
-                "' supports no width from 2 to 8 bits");
+                "' supports none of the requested widths from 2 to 8 bits");
   if (!llvm::is_contained(table.bits, 8))
     return fail("target '" + target.name +
                 "' does not support 8 bits, the reference of every budget");

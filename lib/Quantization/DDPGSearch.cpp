@@ -23,7 +23,7 @@
 // and actions, 300-300) and the actor take one Adam step (lr 1e-3 / 1e-4)
 // on a batch of 64 from the replay memory; the target networks follow with
 // tau 0.01; the discount is 1. Built on libtorch (Debian's libtorch-dev),
-// in a target of its own compiled with exceptions, which stop here.
+// in a plugin of its own compiled with exceptions, which stop here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -313,6 +313,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<MixedPrecisionSearch> tandem::quant::createDDPGSearch() {
-  return std::make_unique<DDPGSearch>();
+/// The plugin's entry point (SearchFactory.cpp loads it).
+extern "C" __attribute__((visibility("default"))) MixedPrecisionSearch *
+tandemCreateDDPGSearch() {
+  return new DDPGSearch();
 }

@@ -130,7 +130,7 @@ std::string getSensitivityKey(const CostTable &table,
 
 mapping::SearchOptions tandem::quant::getDefaultMapperOptions() {
   mapping::SearchOptions options;
-  options.strategy = mapping::Strategy::Heuristic;
+  options.strategy = mapping::Strategy::Local;
   return options;
 }
 
@@ -188,7 +188,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   // Cost tables.
   start = Clock::now();
   MappingCache cache(config.target, config.mapper);
-  auto table = buildCostTable(module, config.target, cache, config.threads);
+  auto table = buildCostTable(module, config.target, cache, config.threads,
+                              config.widths);
   if (!table)
     return fail("cost tables on '" + config.target.name +
                 "': " + toString(table.takeError()));
@@ -204,7 +205,7 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   auto problem =
       makeSearchProblem(t, &result->sensitivity, config.budgets,
                         config.pinFirst, config.pinLast, config.layersOnly,
-                        config.base);
+                        config.givenPolicy ? *config.givenPolicy : config.base);
   if (!problem)
     return problem.takeError();
   result->problem = std::move(*problem);
@@ -233,8 +234,10 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   start = Clock::now();
   std::string key = getSensitivityKey(t, config, *fp32);
   bool haveSensitivity = false;
-  if (!config.sensitivityPath.empty() &&
-      llvm::sys::fs::exists(config.sensitivityPath)) {
+  if (config.givenPolicy) {
+    haveSensitivity = true; // not needed
+  } else if (!config.sensitivityPath.empty() &&
+             llvm::sys::fs::exists(config.sensitivityPath)) {
     auto buffer = readInputFile(config.sensitivityPath, kMaxTextFileBytes);
     if (!buffer)
       return buffer.takeError();
@@ -299,15 +302,32 @@ tandem::quant::runMixedPrecision(ModuleOp module,
     e.meetsBudgets = p.meetsBudgets(e.bits);
     result->evaluated.push_back(std::move(e));
   };
+  std::string name = config.givenPolicy
+                         ? std::string("given")
+                         : stringifySearchKind(config.search).str();
+  if (config.givenPolicy) {
+    result->search.best = toBits(*config.givenPolicy, t.layers);
+    for (auto [i, b] : llvm::enumerate(result->search.best))
+      if (b.weightBits > kMaxTableBits || b.activationBits > kMaxTableBits ||
+          !t.at(i, b).isValid())
+        return fail(llvm::formatv("the given policy's W{0}A{1} for layer "
+                                  "'{2}' is not a pair '{3}' supports from "
+                                  "2 to 8 bits",
+                                  b.weightBits, b.activationBits,
+                                  t.layers[i].name, t.target)
+                        .str());
+  } else {
   start = Clock::now();
   MixedPrecisionOptions searchOptions = config.searchOptions;
-  std::string name = stringifySearchKind(config.search).str();
   if (!searchOptions.progress)
     searchOptions.progress = [&](unsigned done, unsigned total, double best) {
       if (done % 10 == 0 || done == total)
         log(llvm::formatv("{0}: {1}/{2}, best {3:P}", name, done, total, best));
     };
-  auto searched = createSearch(config.search)->run(p, oracle, searchOptions);
+  auto search = createSearch(config.search);
+  if (!search)
+    return search.takeError();
+  auto searched = (*search)->run(p, oracle, searchOptions);
   if (!searched)
     return fail(name + ": " + toString(searched.takeError()));
   result->search = std::move(*searched);
@@ -316,6 +336,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   log(llvm::formatv("{0}: done in {1:f2} s, {2} policies measured{3}", name,
                     result->searchSeconds, result->evaluated.size(),
                     result->search.interrupted ? " (interrupted)" : ""));
+
+  }
 
   // Measure the chosen policy and the uniform baselines in full.
   start = Clock::now();
@@ -339,6 +361,11 @@ tandem::quant::runMixedPrecision(ModuleOp module,
     if (!c)
       return c.takeError();
     m.cost = c->total;
+    m.layersCost = {0, 0};
+    for (const CostEntry &e : c->perLayer) {
+      m.layersCost.cycles += e.cycles;
+      m.layersCost.energyPJ += e.energyPJ;
+    }
     m.estimate = estimate(bits);
     for (auto [i, b] : llvm::enumerate(bits)) {
       m.sizeBytes += t.layers[i].params * b.weightBits / 8.0;

@@ -55,6 +55,8 @@ json::Object measuredJSON(const MixedPrecisionResult &r,
                  {"validation", qualityJSON(m.validation)},
                  {"latency_ms", t.toMs(m.cost.cycles)},
                  {"energy_uj", m.cost.energyPJ * 1e-6},
+                 {"layers_latency_ms", t.toMs(m.layersCost.cycles)},
+                 {"layers_energy_uj", m.layersCost.energyPJ * 1e-6},
                  {"estimated_latency_ms", t.toMs(m.estimate.cycles)},
                  {"estimated_energy_uj", m.estimate.energyPJ * 1e-6},
                  {"size_bytes", m.sizeBytes},
@@ -68,6 +70,10 @@ json::Object measuredJSON(const MixedPrecisionResult &r,
     o["vs_w8a8"] = json::Object{
         {"latency_reduction", base->cost.cycles / m.cost.cycles},
         {"energy_reduction", base->cost.energyPJ / m.cost.energyPJ},
+        {"layers_latency_reduction",
+         base->layersCost.cycles / m.layersCost.cycles},
+        {"layers_energy_reduction",
+         base->layersCost.energyPJ / m.layersCost.energyPJ},
         {"score_change", number(q.score() - q8.score())}};
   }
   return o;
@@ -116,12 +122,14 @@ std::string tandem::quant::printMixedPrecisionJSON(
   if (r.hasTest)
     fp32["test"] = qualityJSON(r.fp32Test);
   json::Object search{
-      {"kind", stringifySearchKind(config.search)},
+      {"kind", config.givenPolicy ? llvm::StringRef("given")
+                                  : stringifySearchKind(config.search)},
       {"seed", int64_t(config.searchOptions.seed)},
       {"seconds", r.searchSeconds},
       {"policies_measured", int64_t(r.evaluated.size())},
       {"interrupted", r.search.interrupted}};
-  if (config.search == SearchKind::ILP) {
+  if (config.givenPolicy) {
+  } else if (config.search == SearchKind::ILP) {
     search["solver"] = "GLPK branch and cut";
     search["objective_noise"] = r.search.objective;
     search["optimal"] = r.search.optimal;
@@ -134,6 +142,7 @@ std::string tandem::quant::printMixedPrecisionJSON(
       {"bits", json::Array(t.bits)},
       {"budgets", std::move(budgets)},
       {"pinned", std::move(pinned)},
+      {"budget_scope", p.layersOnly ? "layers" : "model"},
       {"search", std::move(search)},
       {"samples",
        json::Object{{"validation", r.validationSamples},
@@ -255,7 +264,10 @@ std::string tandem::quant::printMixedPrecisionHTML(
         ".base{fill:#26c}.best{fill:#d22}.wbar{fill:#26c}.abar{fill:#e80}\n"
         "</style></head><body>\n";
   os << "<h1>Mixed precision on " << escapeHTML(t.target) << "</h1>\n<p>"
-     << "Search <b>" << stringifySearchKind(config.search) << "</b> (seed "
+     << "Search <b>"
+     << (config.givenPolicy ? llvm::StringRef("given policy")
+                            : stringifySearchKind(config.search))
+     << "</b> (seed "
      << config.searchOptions.seed << "), budgets ";
   for (auto [i, b] : llvm::enumerate(r.problem.budgets))
     os << (i ? ", " : "") << "<b>" << escapeHTML(stringifyBudget(b)) << "</b>";

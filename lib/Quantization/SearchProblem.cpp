@@ -312,15 +312,3 @@ std::optional<SearchKind> tandem::quant::parseSearchKind(StringRef name) {
       .Default(std::nullopt);
 }
 
-std::unique_ptr<MixedPrecisionSearch>
-tandem::quant::createSearch(SearchKind kind) {
-  switch (kind) {
-  case SearchKind::ILP:
-    return createILPSearch();
-  case SearchKind::Evolution:
-    return createEvolutionSearch();
-  case SearchKind::DDPG:
-    return createDDPGSearch();
-  }
-  return nullptr;
-}

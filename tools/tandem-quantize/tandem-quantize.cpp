@@ -114,6 +114,16 @@ cl::opt<unsigned> population("population",
 cl::list<std::string> pin(
     "pin", cl::desc("Keep layers at W8A8: first, last (comma-separated)"),
     cl::CommaSeparated, cl::cat(category));
+cl::list<int64_t> widths(
+    "bits",
+    cl::desc("Widths a layer may take (comma-separated; default 2..8), of "
+             "those the target supports; 8 must be one"),
+    cl::CommaSeparated, cl::cat(category));
+cl::opt<std::string> givenPolicy(
+    "policy",
+    cl::desc("Measure this policy JSON on the target instead of searching "
+             "(e.g. one searched for another target)"),
+    cl::cat(category));
 cl::opt<std::string> sensitivityPath(
     "sensitivity",
     cl::desc("Sensitivity file to reuse when it matches and to write "
@@ -130,14 +140,14 @@ cl::opt<BudgetScope, false, ChoiceParser<BudgetScope>> budgetScope(
                           "only the searched layers (HAQ's tables)")),
     cl::cat(category));
 cl::opt<mapping::Strategy, false, ChoiceParser<mapping::Strategy>> mapperName(
-    "mapper", cl::init(mapping::Strategy::Heuristic),
+    "mapper", cl::init(mapping::Strategy::Local),
     cl::desc("Mapper search per problem of the cost tables"),
     cl::values(
-        clEnumValN(mapping::Strategy::Heuristic, "heuristic",
-                   "constructive, milliseconds per problem (default)"),
         clEnumValN(mapping::Strategy::Local, "local",
-                   "steepest descent from the heuristic's mapping, up to a "
-                   "fraction of a second per problem"),
+                   "steepest descent, up to a fraction of a second per "
+                   "problem (default)"),
+        clEnumValN(mapping::Strategy::Heuristic, "heuristic",
+                   "constructive, milliseconds per problem"),
         clEnumValN(mapping::Strategy::Auto, "auto",
                    "by the map space's size (exhaustive when small)")),
     cl::cat(category));
@@ -223,6 +233,17 @@ int main(int argc, char **argv) {
   if (!(percentile > 50 && percentile <= 100))
     return fail("--percentile must be in (50, 100]");
   config.search = searchKind;
+  for (int64_t w : widths) {
+    if (w < 2 || w > 8)
+      return fail("--bits: widths must be 2..8, got " + Twine(w));
+    config.widths.push_back(w);
+  }
+  if (!givenPolicy.empty()) {
+    auto policy = loadPolicy(givenPolicy);
+    if (!policy)
+      return fail("--policy: " + toString(policy.takeError()));
+    config.givenPolicy = std::move(*policy);
+  }
   config.layersOnly = budgetScope == BudgetScope::Layers;
   config.mapper.strategy = mapperName;
   config.mapper.objective = mapperObjective;

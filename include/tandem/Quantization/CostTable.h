@@ -133,11 +133,12 @@ llvm::Expected<ModelCost> costPolicy(mlir::ModuleOp calibrated,
                                      MappingCache &cache);
 
 /// The table of `calibrated` (an fp32 module with calibration statistics)
-/// on `target`. Mapper searches run on `threads` threads.
+/// on `target`, over the widths of `widths` (empty: 2..8) the target
+/// supports. Mapper searches run on `threads` threads.
 llvm::Expected<CostTable> buildCostTable(mlir::ModuleOp calibrated,
                                          const hw::Target &target,
-                                         MappingCache &cache,
-                                         unsigned threads);
+                                         MappingCache &cache, unsigned threads,
+                                         llvm::ArrayRef<int64_t> widths = {});
 
 /// HAQ's layout: float64 [layers, 8, 8], [layer, w - 1, a - 1]; latency in
 /// ms or energy in uJ; 0 where the target lacks the pair.

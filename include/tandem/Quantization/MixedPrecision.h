@@ -132,8 +132,13 @@ public:
 
 std::unique_ptr<MixedPrecisionSearch> createILPSearch();
 std::unique_ptr<MixedPrecisionSearch> createEvolutionSearch();
-std::unique_ptr<MixedPrecisionSearch> createDDPGSearch();
-std::unique_ptr<MixedPrecisionSearch> createSearch(SearchKind kind);
+/// The DDPG agent lives in a plugin, libTandemDDPG.so (libtorch takes a
+/// second to load: only processes that run the agent pay for it), found
+/// next to Tandem's libraries or at $TANDEM_DDPG_PLUGIN. An error says why
+/// it cannot be loaded.
+llvm::Expected<std::unique_ptr<MixedPrecisionSearch>> createDDPGSearch();
+llvm::Expected<std::unique_ptr<MixedPrecisionSearch>>
+createSearch(SearchKind kind);
 
 } // namespace tandem::quant
 

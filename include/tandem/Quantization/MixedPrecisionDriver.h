@@ -24,19 +24,24 @@
 
 namespace tandem::quant {
 
-/// The mapper's constructive heuristic minimizing EDP (as tandem-codesign):
-/// milliseconds per problem, so tables of large models take seconds.
+/// The mapper's local search minimizing EDP: up to a fraction of a second
+/// per problem (tables of large models take a minute or two).
 mapping::SearchOptions getDefaultMapperOptions();
 
 struct MixedPrecisionConfig {
   hw::Target target;
   std::vector<Budget> budgets;
   SearchKind search = SearchKind::ILP;
+  /// Measure this policy instead of searching (no sensitivity either):
+  /// what a policy chosen for another target costs on this one.
+  std::optional<Policy> givenPolicy;
   MixedPrecisionOptions searchOptions;
   bool pinFirst = false, pinLast = false;
   /// Budgets count only the searched layers (HAQ's tables), not the rest
   /// of the model (pooling, host ops) whose cost no width changes.
   bool layersOnly = false;
+  /// Widths a search may choose (empty: 2..8), of those the target has.
+  std::vector<int64_t> widths;
   /// How every array problem of the cost tables is mapped.
   mapping::SearchOptions mapper = getDefaultMapperOptions();
   /// Clipping and granularity of every policy.
@@ -70,6 +75,8 @@ struct MeasuredPolicy {
   BitsVector bits;
   Quality validation, test;
   CostEntry cost, estimate;
+  /// The searched layers' share of `cost` (their rows).
+  CostEntry layersCost;
   /// Size in bytes of the searched layers' weights; bit-operations.
   double sizeBytes = 0, bitOps = 0;
 };

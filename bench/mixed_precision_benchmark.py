@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Mixed-precision searches at a latency budget on BitFusion and BISMO.
+
+For each model and target, runs tandem-quantize with every search at
+`--budget latency=0.6` (a fraction of the same model at W8A8 on the same
+target) and collects from its report.json: the measured latency and energy
+reduction against W8A8 (whole model, and the searched layers alone), the
+accuracy change against W8A8 on held-out data, the search's wall time and the
+number of policies it measured. The searches of one (model, target) share one
+sensitivity measurement (the integer program needs it; the others reuse the
+cost tables only).
+
+Models: the trained Fashion-MNIST models in examples/fashion-mnist (top-1 on
+2,000 training images for the search, the 10,000 test images for the
+result) and PyTorch-exported ResNet-18 and MobileNetV2 with random weights
+(seed 0) at 3x32x32 on Fashion-MNIST images padded and tiled to 3 channels,
+where agreement with the fp32 model is the accuracy measure.
+
+With --specialization, HAQ's experiment: a policy searched (ILP) for each of
+bitfusion, bitfusion-cloud, bismo, bismo-cloud, each measured on every
+target.
+
+  /usr/bin/python3 bench/mixed_precision_benchmark.py [--build build]
+      [--models cnn,resnet,mobilenet,resnet18,mobilenet_v2]
+      [--targets bitfusion,bismo] [--searches ilp,evolution,ddpg]
+      [--episodes 200] [--cnn-ddpg-episodes 600] [--specialization MODEL]
+      [--work DIR] [--json out.json]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import fashion_mnist  # noqa: E402
+
+FASHION = ["cnn", "resnet", "mobilenet"]
+
+
+def torchvision_model(name, work):
+    """Exports a torchvision model with random weights at 3x32x32 (batch 50)
+    and writes Fashion-MNIST images as 3-channel 32x32 .npy data."""
+    import torch
+    import torchvision
+    path = work / f"{name}-32.onnx"
+    if not path.exists():
+        torch.manual_seed(0)
+        model = getattr(torchvision.models, name)().eval()
+        torch.onnx.export(model, torch.randn(50, 3, 32, 32), str(path), opset_version=17,
+                          input_names=["input"], output_names=["output"])
+    for split, directory in (("train", "val32"), ("t10k", "test32")):
+        out = work / directory
+        if out.exists():
+            continue
+        out.mkdir()
+        images = fashion_mnist.images(split)[:2000].astype(np.float32) / 255.0
+        padded = np.zeros((len(images), 3, 32, 32), np.float32)
+        padded[:, :, 2:30, 2:30] = ((images - 0.2860) / 0.3530)[:, None]
+        np.save(out / "images.npy", padded)
+    return path, ["--input-shape", "input=50x3x32x32", "--dataset", work / "val32",
+                  "--test-dataset", work / "test32"]
+
+
+def fashion_model(name):
+    d = "/usr/share/datasets/fashion-mnist"
+    return ROOT / "examples" / "fashion-mnist" / f"{name}.onnx", [
+        "--input-shape", "image=100x1x28x28",
+        "--dataset", f"{d}/train-images-idx3-ubyte.gz",
+        "--labels", f"{d}/train-labels-idx1-ubyte.gz",
+        "--test-dataset", f"{d}/t10k-images-idx3-ubyte.gz",
+        "--test-labels", f"{d}/t10k-labels-idx1-ubyte.gz"]
+
+
+def run(build, model, args, out, extra):
+    start = time.time()
+    cmd = [str(build / "bin" / "tandem-quantize"), str(model), *map(str, args), "--out", str(out),
+           "--quiet", *map(str, extra)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1], "command": " ".join(cmd)}
+    report = json.loads((out / "report.json").read_text())
+    report["wall_seconds"] = time.time() - start
+    return report
+
+
+def summarize(model, target, search, r):
+    if "error" in r:
+        return {"model": model, "target": target, "search": search, "error": r["error"]}
+    c = r["chosen"]
+    base = next(b for b in r["baselines"] if b["name"] == "W8A8")
+    split = "test" if "test" in c else "validation"
+    score = lambda q: q["accuracy"] if q["accuracy"] is not None else q["agreement"]
+    return {
+        "model": model, "target": target, "search": search,
+        "measure": "top-1" if c[split]["accuracy"] is not None else "agreement",
+        "w8a8_score": score(base[split]), "score": score(c[split]),
+        "score_change": score(c[split]) - score(base[split]),
+        "latency_reduction": c["vs_w8a8"]["latency_reduction"],
+        "energy_reduction": c["vs_w8a8"]["energy_reduction"],
+        "layers_latency_reduction": c["vs_w8a8"]["layers_latency_reduction"],
+        "layers_energy_reduction": c["vs_w8a8"]["layers_energy_reduction"],
+        "meets_budgets": c["meets_budgets"],
+        "search_seconds": r["search"]["seconds"],
+        "sensitivity_seconds": r["seconds"]["sensitivity"],
+        "policies_measured": r["search"]["policies_measured"],
+        "sensitivity_models": r["sensitivity"]["models_measured"],
+        "bits": [(l["weight_bits"], l["activation_bits"]) for l in c["layers"]],
+        "baselines": {b["name"]: {"score": score(b[split]),
+                                  "latency_reduction": base["latency_ms"] / b["latency_ms"],
+                                  "energy_reduction": base["energy_uj"] / b["energy_uj"]}
+                      for b in r["baselines"]},
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default=str(ROOT / "build"))
+    parser.add_argument("--models", default="cnn,resnet,mobilenet,resnet18,mobilenet_v2")
+    parser.add_argument("--targets", default="bitfusion,bismo")
+    parser.add_argument("--searches", default="ilp,evolution,ddpg")
+    parser.add_argument("--budget", default="latency=0.6")
+    parser.add_argument("--episodes", type=int, default=200,
+                        help="DDPG episodes and evolution evaluations")
+    parser.add_argument("--cnn-ddpg-episodes", type=int, default=600)
+    parser.add_argument("--specialization", default="",
+                        help="run HAQ's specialization experiment on this model")
+    parser.add_argument("--work", default="/tmp/tandem-mixed-precision-bench")
+    parser.add_argument("--json", default="")
+    args = parser.parse_args()
+    build = pathlib.Path(args.build)
+    work = pathlib.Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    # Search settings shared by every run: budgets over the searched layers
+    # (HAQ's tables; BISMO runs pooling on its host, which no width changes),
+    # percentile clipping of activations, 1,000 validation samples.
+    common = ["--budget", args.budget, "--budget-scope", "layers", "--activation-clipping",
+              "percentile", "--validation-samples", "1000", "--num-threads", "2"]
+
+    def model_args(name):
+        if name in FASHION:
+            return fashion_model(name)
+        return torchvision_model(name, work)
+
+    rows = []
+    for name in [m for m in args.models.split(",") if m]:
+        path, margs = model_args(name)
+        widths = [] if name in FASHION else ["--bits", "2,4,6,8"]
+        for target in args.targets.split(","):
+            sens = work / f"{name}-{target}-sensitivity.json"
+            for search in args.searches.split(","):
+                episodes = args.episodes
+                if name == "cnn" and search == "ddpg":
+                    episodes = args.cnn_ddpg_episodes
+                out = work / f"{name}-{target}-{search}"
+                r = run(build, path, margs + common + widths,
+                        out, ["--target", target, "--search", search, "--episodes", episodes,
+                              "--sensitivity", sens])
+                row = summarize(name, target, search, r)
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+
+    special = []
+    if args.specialization:
+        name = args.specialization
+        path, margs = model_args(name)
+        targets = ["bitfusion", "bitfusion-cloud", "bismo", "bismo-cloud"]
+        # Widths every target has, so that each policy runs on each target.
+        margs = margs + ["--bits", "2,4,8"]
+        for source in targets:
+            out = work / f"special-{name}-{source}"
+            r = run(build, path, margs + common, out,
+                    ["--target", source, "--search", "ilp",
+                     "--sensitivity", work / f"special-{name}-{source}-sensitivity.json"])
+            if "error" in r:
+                special.append({"searched_for": source, "error": r["error"]})
+                continue
+            policy = out / "policy.json"
+            for target in targets:
+                e = run(build, path, margs + common, work / f"special-{name}-{source}-on-{target}",
+                        ["--target", target, "--policy", policy])
+                if "error" in e:
+                    special.append({"searched_for": source, "on": target, "error": e["error"]})
+                    continue
+                c = e["chosen"]
+                base = next(b for b in e["baselines"] if b["name"] == "W8A8")
+                split = "test" if "test" in c else "validation"
+                q = c[split]["accuracy"] if c[split]["accuracy"] is not None \
+                    else c[split]["agreement"]
+                row = {"searched_for": source, "on": target, "score": q,
+                       "layers_latency_ms": c["layers_latency_ms"],
+                       "layers_latency_fraction": c["layers_latency_ms"] / base["layers_latency_ms"],
+                       "layers_energy_fraction": c["layers_energy_uj"] / base["layers_energy_uj"],
+                       "bits": [(l["weight_bits"], l["activation_bits"]) for l in c["layers"]]}
+                special.append(row)
+                print(json.dumps(row), flush=True)
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps({"runs": rows, "specialization": special},
+                                                      indent=1))
+
+
+if __name__ == "__main__":
+    main()
