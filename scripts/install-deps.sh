@@ -28,6 +28,9 @@ PACKAGES=(
   python3 pybind11-dev python3-dev python3-numpy python3-onnx python3-pytest
   # PyTorch exports the real models the importer tests and benchmarks use.
   python3-torch python3-torchvision
+  # Mixed precision: HAQ's DDPG agent on libtorch (the C++ side of
+  # python3-torch), the integer program on GLPK.
+  libtorch-dev libglpk-dev
 )
 
 if [ "${1:-}" = "--sanitizers" ]; then

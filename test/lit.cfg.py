@@ -29,5 +29,6 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tandem_tools_dir, config.llvm_tools_dir]
-tools = ["tandem-opt", "tandem-translate", "tandem-run", "tandem-codesign", "mlir-translate"]
+tools = ["tandem-opt", "tandem-translate", "tandem-run", "tandem-codesign", "tandem-quantize",
+         "mlir-translate"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -197,8 +197,7 @@ static std::string getScatterSVG(const Archive &archive,
       ys.push_back(c.metrics.get(my) * sy);
     }
   auto title = [](Metric m) {
-    return formatv("{0} ({1})", stringifyMetric(m), getMetricTextUnit(m))
-        .str();
+    return formatv("{0} ({1})", stringifyMetric(m), getMetricTextUnit(m)).str();
   };
   ScatterSVG plot(xs, ys, title(mx), title(my));
   // All candidates first, the front on top of them.

@@ -148,8 +148,7 @@ Expected<ModelCost> tandem::quant::costModule(ModuleOp quantized,
   options.useMappingAttributes = false;
   const hw::Target &target = cache.getTarget();
   workload::WorkloadCost cost = model.evaluate(
-      target, options,
-      [&](const cost::Problem &p) { return cache.get(p); });
+      target, options, [&](const cost::Problem &p) { return cache.get(p); });
   if (cost.failed())
     return fail((cost.errorOp ? accel::getDisplayName(cost.errorOp) + ": "
                               : std::string()) +
@@ -164,9 +163,10 @@ Expected<ModelCost> tandem::quant::costModule(ModuleOp quantized,
   for (const workload::Row &row : cost.rows) {
     const workload::Layer &l = model.getLayers()[row.layer];
     auto it = index.find(l.name);
-    CostEntry &e = it != index.end() && isa<accel::Conv2DOp, accel::MatmulOp>(l.op)
-                       ? result.perLayer[it->second]
-                       : result.rest;
+    CostEntry &e =
+        it != index.end() && isa<accel::Conv2DOp, accel::MatmulOp>(l.op)
+            ? result.perLayer[it->second]
+            : result.rest;
     e.cycles += row.cycles;
     e.energyPJ += row.energyPJ;
   }
@@ -183,11 +183,10 @@ Expected<ModelCost> tandem::quant::costPolicy(ModuleOp calibrated,
   return costModule(*clone, layers, cache);
 }
 
-Expected<CostTable> tandem::quant::buildCostTable(ModuleOp calibrated,
-                                                  const hw::Target &target,
-                                                  MappingCache &cache,
-                                                  unsigned threads,
-                                                  llvm::ArrayRef<int64_t> widths) {
+Expected<CostTable>
+tandem::quant::buildCostTable(ModuleOp calibrated, const hw::Target &target,
+                              MappingCache &cache, unsigned threads,
+                              llvm::ArrayRef<int64_t> widths) {
   auto start = std::chrono::steady_clock::now();
   CostTable table;
   table.target = target.name;
@@ -219,8 +218,8 @@ Expected<CostTable> tandem::quant::buildCostTable(ModuleOp calibrated,
     for (int64_t a : table.bits) {
       if (!target.supportsBits(w, a))
         continue;
-      Variant v{{w, a}, OwningOpRef<ModuleOp>(cast<ModuleOp>(
-                            calibrated->clone()))};
+      Variant v{{w, a},
+                OwningOpRef<ModuleOp>(cast<ModuleOp>(calibrated->clone()))};
       if (failed(quantizeModule(*v.module, uniformPolicy(w, a), "policy")))
         return fail(llvm::formatv("the model cannot be quantized at W{0}A{1} "
                                   "(see the errors above)",
@@ -261,9 +260,9 @@ Expected<CostTable> tandem::quant::buildCostTable(ModuleOp calibrated,
       table.rest = cost->rest;
   }
   table.mapperSearches = cache.getNumSearches();
-  table.seconds = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
+  table.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   return table;
 }
 
@@ -343,28 +342,26 @@ llvm::json::Array gridToJSON(const CostTable &table, const BitsGrid &grid) {
 std::string tandem::quant::printCostTableJSON(const CostTable &table) {
   llvm::json::Array layers;
   for (auto [info, grid] : llvm::zip(table.layers, table.entries))
-    layers.push_back(llvm::json::Object{
-        {"name", info.name},
-        {"kind", info.kind},
-        {"depthwise", info.depthwise},
-        {"in_channels", info.inChannels},
-        {"out_channels", info.outChannels},
-        {"stride", info.stride},
-        {"kernel", info.kernel},
-        {"params", info.params},
-        {"input_size", info.inputSize},
-        {"macs", info.macs},
-        {"costs", gridToJSON(table, grid)}});
-  llvm::json::Object root{
-      {"format", "tandem-cost-table/1"},
-      {"target", table.target},
-      {"clock_mhz", table.clockMHz},
-      {"bits", llvm::json::Array(table.bits)},
-      {"layers", std::move(layers)},
-      {"uniform", gridToJSON(table, table.uniform)},
-      {"rest", toJSON(table.rest)},
-      {"mapper_searches", table.mapperSearches},
-      {"seconds", table.seconds}};
+    layers.push_back(llvm::json::Object{{"name", info.name},
+                                        {"kind", info.kind},
+                                        {"depthwise", info.depthwise},
+                                        {"in_channels", info.inChannels},
+                                        {"out_channels", info.outChannels},
+                                        {"stride", info.stride},
+                                        {"kernel", info.kernel},
+                                        {"params", info.params},
+                                        {"input_size", info.inputSize},
+                                        {"macs", info.macs},
+                                        {"costs", gridToJSON(table, grid)}});
+  llvm::json::Object root{{"format", "tandem-cost-table/1"},
+                          {"target", table.target},
+                          {"clock_mhz", table.clockMHz},
+                          {"bits", llvm::json::Array(table.bits)},
+                          {"layers", std::move(layers)},
+                          {"uniform", gridToJSON(table, table.uniform)},
+                          {"rest", toJSON(table.rest)},
+                          {"mapper_searches", table.mapperSearches},
+                          {"seconds", table.seconds}};
   std::string out;
   llvm::raw_string_ostream os(out);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";

@@ -49,8 +49,7 @@ struct ActorImpl : torch::nn::Module {
         fc2(register_module("fc2", torch::nn::Linear(kHidden, kHidden))),
         fc3(register_module("fc3", torch::nn::Linear(kHidden, 1))) {}
   torch::Tensor forward(torch::Tensor s) {
-    return torch::sigmoid(
-        fc3(torch::relu(fc2(torch::relu(fc1(s))))));
+    return torch::sigmoid(fc3(torch::relu(fc2(torch::relu(fc1(s))))));
   }
   torch::nn::Linear fc1, fc2, fc3;
 };
@@ -118,9 +117,8 @@ private:
                                  torch::optim::AdamOptions(1e-3));
 
     // What the rewards are relative to: the fp32 model's score.
-    double reference = problem.sensitivity
-                           ? problem.sensitivity->fp32.score()
-                           : std::nan("");
+    double reference =
+        problem.sensitivity ? problem.sensitivity->fp32.score() : std::nan("");
     if (std::isnan(reference)) {
       auto q = oracle.measure(problem.toPolicy(BitsVector(n, {8, 8})));
       if (!q)
@@ -166,8 +164,7 @@ private:
         } else {
           torch::NoGradGuard guard;
           double mean =
-              actor->forward(torch::from_blob(s.data(), {1, kFeatures})
-                                 .clone())
+              actor->forward(torch::from_blob(s.data(), {1, kFeatures}).clone())
                   .item<double>();
           a = noisy(mean);
         }
@@ -269,11 +266,10 @@ private:
     std::vector<std::array<float, kFeatures>> states;
     for (auto [i, info] : llvm::enumerate(problem.table->layers))
       for (int weights : {1, 0})
-        states.push_back({float(i), float(info.depthwise),
-                          float(info.inChannels), float(info.outChannels),
-                          float(info.stride), float(info.kernel),
-                          float(info.params), float(info.inputSize),
-                          float(weights), 0});
+        states.push_back(
+            {float(i), float(info.depthwise), float(info.inChannels),
+             float(info.outChannels), float(info.stride), float(info.kernel),
+             float(info.params), float(info.inputSize), float(weights), 0});
     for (int f = 0; f < kFeatures - 1; ++f) {
       float lo = INFINITY, hi = -INFINITY;
       for (auto &s : states) {

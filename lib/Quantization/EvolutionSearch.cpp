@@ -46,8 +46,8 @@ public:
     unsigned measured = 0;
 
     auto pick = [&](llvm::ArrayRef<int64_t> widths) {
-      return widths[std::uniform_int_distribution<size_t>(
-          0, widths.size() - 1)(rng)];
+      return widths[std::uniform_int_distribution<size_t>(0, widths.size() -
+                                                                 1)(rng)];
     };
     // Scores `ind` once its widths fit; false when the search should stop.
     auto evaluate = [&](Individual &ind) -> llvm::Expected<bool> {

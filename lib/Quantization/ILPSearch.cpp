@@ -37,8 +37,8 @@ llvm::Error fail(const llvm::Twine &message) {
 }
 
 double getNoise(const Sensitivity &s, unsigned layer, LayerBits b) {
-  return std::max(0.0, s.weight[layer][b.weightBits - 1].noise -
-                           s.reference.noise) +
+  return std::max(0.0,
+                  s.weight[layer][b.weightBits - 1].noise - s.reference.noise) +
          std::max(0.0, s.activation[layer][b.activationBits - 1].noise -
                            s.reference.noise);
 }

@@ -172,8 +172,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   // Calibration.
   auto start = Clock::now();
   if (!isCalibrated(module)) {
-    auto calibration =
-        Dataset::open(config.dataPath, "", *perSample, config.calibrationSamples);
+    auto calibration = Dataset::open(config.dataPath, "", *perSample,
+                                     config.calibrationSamples);
     if (!calibration)
       return calibration.takeError();
     log(llvm::formatv("calibrating on {0} samples of {1}",
@@ -241,8 +241,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
     auto buffer = readInputFile(config.sensitivityPath, kMaxTextFileBytes);
     if (!buffer)
       return buffer.takeError();
-    auto stored = parseSensitivity((*buffer)->getBuffer(),
-                                   config.sensitivityPath, key);
+    auto stored =
+        parseSensitivity((*buffer)->getBuffer(), config.sensitivityPath, key);
     if (stored && stored->layers.size() == t.layers.size() &&
         stored->bits == t.bits) {
       result->sensitivity = std::move(*stored);
@@ -317,26 +317,26 @@ tandem::quant::runMixedPrecision(ModuleOp module,
                                   t.layers[i].name, t.target)
                         .str());
   } else {
-  start = Clock::now();
-  MixedPrecisionOptions searchOptions = config.searchOptions;
-  if (!searchOptions.progress)
-    searchOptions.progress = [&](unsigned done, unsigned total, double best) {
-      if (done % 10 == 0 || done == total)
-        log(llvm::formatv("{0}: {1}/{2}, best {3:P}", name, done, total, best));
-    };
-  auto search = createSearch(config.search);
-  if (!search)
-    return search.takeError();
-  auto searched = (*search)->run(p, oracle, searchOptions);
-  if (!searched)
-    return fail(name + ": " + toString(searched.takeError()));
-  result->search = std::move(*searched);
-  result->searchSeconds = secondsSince(start);
-  oracle.onMeasured = nullptr;
-  log(llvm::formatv("{0}: done in {1:f2} s, {2} policies measured{3}", name,
-                    result->searchSeconds, result->evaluated.size(),
-                    result->search.interrupted ? " (interrupted)" : ""));
-
+    start = Clock::now();
+    MixedPrecisionOptions searchOptions = config.searchOptions;
+    if (!searchOptions.progress)
+      searchOptions.progress = [&](unsigned done, unsigned total, double best) {
+        if (done % 10 == 0 || done == total)
+          log(llvm::formatv("{0}: {1}/{2}, best {3:P}", name, done, total,
+                            best));
+      };
+    auto search = createSearch(config.search);
+    if (!search)
+      return search.takeError();
+    auto searched = (*search)->run(p, oracle, searchOptions);
+    if (!searched)
+      return fail(name + ": " + toString(searched.takeError()));
+    result->search = std::move(*searched);
+    result->searchSeconds = secondsSince(start);
+    oracle.onMeasured = nullptr;
+    log(llvm::formatv("{0}: done in {1:f2} s, {2} policies measured{3}", name,
+                      result->searchSeconds, result->evaluated.size(),
+                      result->search.interrupted ? " (interrupted)" : ""));
   }
 
   // Measure the chosen policy and the uniform baselines in full.
@@ -352,7 +352,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
       return q.takeError();
     m.validation = *q;
     if (test) {
-      auto r = (*scorer)->score(policy, *test, reference->get(), config.threads);
+      auto r =
+          (*scorer)->score(policy, *test, reference->get(), config.threads);
       if (!r)
         return r.takeError();
       m.test = toQuality(r->result, test->hasLabels());
@@ -380,10 +381,9 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   for (LayerBits u : {LayerBits{8, 8}, LayerBits{4, 8}, LayerBits{4, 4}}) {
     if (!t.supports(u))
       continue;
-    auto m = measureOne(llvm::formatv("W{0}A{1}", u.weightBits,
-                                      u.activationBits)
-                            .str(),
-                        BitsVector(t.layers.size(), u));
+    auto m = measureOne(
+        llvm::formatv("W{0}A{1}", u.weightBits, u.activationBits).str(),
+        BitsVector(t.layers.size(), u));
     if (!m)
       return m.takeError();
     result->baselines.push_back(std::move(*m));

@@ -72,10 +72,11 @@ struct MixedPrecisionPass
     if (!result)
       return error(llvm::toString(result.takeError()));
     if (!policyOut.empty())
-      if (llvm::Error err = writeOutputFile(policyOut, [&](llvm::raw_ostream &os) {
-            os << printPolicy((*result)->policy);
-            return llvm::Error::success();
-          }))
+      if (llvm::Error err =
+              writeOutputFile(policyOut, [&](llvm::raw_ostream &os) {
+                os << printPolicy((*result)->policy);
+                return llvm::Error::success();
+              }))
         return error(llvm::toString(std::move(err)));
     // Replace the module's body by the quantized one.
     ModuleOp quantized = (*result)->quantized.get();

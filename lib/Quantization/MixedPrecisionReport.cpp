@@ -81,8 +81,9 @@ json::Object measuredJSON(const MixedPrecisionResult &r,
 
 } // namespace
 
-std::string tandem::quant::printMixedPrecisionJSON(
-    const MixedPrecisionResult &r, const MixedPrecisionConfig &config) {
+std::string
+tandem::quant::printMixedPrecisionJSON(const MixedPrecisionResult &r,
+                                       const MixedPrecisionConfig &config) {
   const CostTable &t = r.table;
   const SearchProblem &p = r.problem;
   json::Array budgets;
@@ -121,13 +122,13 @@ std::string tandem::quant::printMixedPrecisionJSON(
   json::Object fp32{{"validation", qualityJSON(r.fp32Validation)}};
   if (r.hasTest)
     fp32["test"] = qualityJSON(r.fp32Test);
-  json::Object search{
-      {"kind", config.givenPolicy ? llvm::StringRef("given")
-                                  : stringifySearchKind(config.search)},
-      {"seed", int64_t(config.searchOptions.seed)},
-      {"seconds", r.searchSeconds},
-      {"policies_measured", int64_t(r.evaluated.size())},
-      {"interrupted", r.search.interrupted}};
+  json::Object search{{"kind", config.givenPolicy
+                                   ? llvm::StringRef("given")
+                                   : stringifySearchKind(config.search)},
+                      {"seed", int64_t(config.searchOptions.seed)},
+                      {"seconds", r.searchSeconds},
+                      {"policies_measured", int64_t(r.evaluated.size())},
+                      {"interrupted", r.search.interrupted}};
   if (config.givenPolicy) {
   } else if (config.search == SearchKind::ILP) {
     search["solver"] = "GLPK branch and cut";
@@ -144,20 +145,18 @@ std::string tandem::quant::printMixedPrecisionJSON(
       {"pinned", std::move(pinned)},
       {"budget_scope", p.layersOnly ? "layers" : "model"},
       {"search", std::move(search)},
-      {"samples",
-       json::Object{{"validation", r.validationSamples},
-                    {"test", r.testSamples}}},
+      {"samples", json::Object{{"validation", r.validationSamples},
+                               {"test", r.testSamples}}},
       {"sensitivity",
        json::Object{{"models_measured",
                      int64_t(2 * t.layers.size() * t.bits.size() + 1)},
                     {"reused", r.sensitivityReused},
                     {"seconds", r.sensitivitySeconds}}},
-      {"seconds",
-       json::Object{{"calibration", r.calibrationSeconds},
-                    {"cost_tables", r.tableSeconds},
-                    {"sensitivity", r.sensitivitySeconds},
-                    {"search", r.searchSeconds},
-                    {"measurement", r.measureSeconds}}},
+      {"seconds", json::Object{{"calibration", r.calibrationSeconds},
+                               {"cost_tables", r.tableSeconds},
+                               {"sensitivity", r.sensitivitySeconds},
+                               {"search", r.searchSeconds},
+                               {"measurement", r.measureSeconds}}},
       {"fp32", std::move(fp32)},
       {"chosen", measuredJSON(r, r.chosen)},
       {"baselines", std::move(baselines)},
@@ -250,8 +249,9 @@ std::string getTradeOffSVG(const MixedPrecisionResult &r, bool energy) {
 
 } // namespace
 
-std::string tandem::quant::printMixedPrecisionHTML(
-    const MixedPrecisionResult &r, const MixedPrecisionConfig &config) {
+std::string
+tandem::quant::printMixedPrecisionHTML(const MixedPrecisionResult &r,
+                                       const MixedPrecisionConfig &config) {
   const CostTable &t = r.table;
   std::string html;
   llvm::raw_string_ostream os(html);
@@ -267,8 +267,7 @@ std::string tandem::quant::printMixedPrecisionHTML(
      << "Search <b>"
      << (config.givenPolicy ? llvm::StringRef("given policy")
                             : stringifySearchKind(config.search))
-     << "</b> (seed "
-     << config.searchOptions.seed << "), budgets ";
+     << "</b> (seed " << config.searchOptions.seed << "), budgets ";
   for (auto [i, b] : llvm::enumerate(r.problem.budgets))
     os << (i ? ", " : "") << "<b>" << escapeHTML(stringifyBudget(b)) << "</b>";
   os << llvm::formatv(". {0} policies measured on {1} validation samples in "
@@ -329,9 +328,10 @@ std::string tandem::quant::printMixedPrecisionHTML(
   return html;
 }
 
-llvm::Error tandem::quant::writeMixedPrecisionOutputs(
-    const MixedPrecisionResult &r, const MixedPrecisionConfig &config,
-    llvm::StringRef dir) {
+llvm::Error
+tandem::quant::writeMixedPrecisionOutputs(const MixedPrecisionResult &r,
+                                          const MixedPrecisionConfig &config,
+                                          llvm::StringRef dir) {
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
     return llvm::createStringError(ec, "cannot create '%s': %s",
                                    dir.str().c_str(), ec.message().c_str());

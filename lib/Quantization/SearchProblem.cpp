@@ -278,16 +278,17 @@ Expected<SearchProblem> tandem::quant::makeSearchProblem(
   for (unsigned b = 0; b < budgets.size(); ++b) {
     double least = p.getTotalCost(b, narrowest);
     if (least > p.limits[b] * (1 + 1e-12))
-      return fail(llvm::formatv(
-                      "budget {0} cannot be met on '{1}': even the narrowest "
-                      "widths ({2} bits{3}) need {4:P} of W8A8{5}",
-                      stringifyBudget(budgets[b]), table.target,
-                      table.bits.front(),
-                      pinFirst || pinLast ? ", pinned layers at 8" : "",
-                      least / p.getTotalCost(b, eight),
-                      layersOnly ? "" : " (the rest of the model counts too: "
-                                        "--budget-scope=layers leaves it out)")
-                      .str());
+      return fail(
+          llvm::formatv("budget {0} cannot be met on '{1}': even the narrowest "
+                        "widths ({2} bits{3}) need {4:P} of W8A8{5}",
+                        stringifyBudget(budgets[b]), table.target,
+                        table.bits.front(),
+                        pinFirst || pinLast ? ", pinned layers at 8" : "",
+                        least / p.getTotalCost(b, eight),
+                        layersOnly ? ""
+                                   : " (the rest of the model counts too: "
+                                     "--budget-scope=layers leaves it out)")
+              .str());
   }
   return p;
 }
@@ -311,4 +312,3 @@ std::optional<SearchKind> tandem::quant::parseSearchKind(StringRef name) {
       .Case("ddpg", SearchKind::DDPG)
       .Default(std::nullopt);
 }
-

@@ -34,8 +34,8 @@ double Sensitivity::estimateNoise(llvm::ArrayRef<LayerBits> bits) const {
   double total = reference.noise;
   for (auto [i, b] : llvm::enumerate(bits)) {
     if (b.weightBits <= kMaxTableBits)
-      total += std::max(0.0, weight[i][b.weightBits - 1].noise -
-                                 reference.noise);
+      total +=
+          std::max(0.0, weight[i][b.weightBits - 1].noise - reference.noise);
     if (b.activationBits <= kMaxTableBits)
       total += std::max(0.0, activation[i][b.activationBits - 1].noise -
                                  reference.noise);
@@ -75,9 +75,8 @@ Expected<Sensitivity> tandem::quant::measureSensitivity(
     for (int64_t b : bits)
       for (bool weights : {true, false}) {
         Policy p = base;
-        p.layers[layer.name] =
-            weights ? LayerBits{b, kNearlyFloatBits}
-                    : LayerBits{kNearlyFloatBits, b};
+        p.layers[layer.name] = weights ? LayerBits{b, kNearlyFloatBits}
+                                       : LayerBits{kNearlyFloatBits, b};
         auto q = oracle.measure(p);
         if (!q)
           return q.takeError();
@@ -138,9 +137,10 @@ std::string tandem::quant::printSensitivity(const Sensitivity &s,
       weights[std::to_string(b)] = toJSON(s.weight[i][b - 1]);
       activations[std::to_string(b)] = toJSON(s.activation[i][b - 1]);
     }
-    layers.push_back(llvm::json::Object{{"name", name},
-                                        {"weights", std::move(weights)},
-                                        {"activations", std::move(activations)}});
+    layers.push_back(
+        llvm::json::Object{{"name", name},
+                           {"weights", std::move(weights)},
+                           {"activations", std::move(activations)}});
   }
   llvm::json::Object root{{"format", "tandem-sensitivity/1"},
                           {"key", key},

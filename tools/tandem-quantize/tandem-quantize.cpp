@@ -58,10 +58,10 @@ cl::opt<std::string> labelsPath(
     cl::desc("Labels of --dataset (IDX or .npy); without them, agreement "
              "with the fp32 model is the accuracy measure"),
     cl::cat(category));
-cl::opt<std::string> testDatasetPath(
-    "test-dataset",
-    cl::desc("Held-out data the results are also measured on"),
-    cl::cat(category));
+cl::opt<std::string>
+    testDatasetPath("test-dataset",
+                    cl::desc("Held-out data the results are also measured on"),
+                    cl::cat(category));
 cl::opt<std::string> testLabelsPath("test-labels",
                                     cl::desc("Labels of --test-dataset"),
                                     cl::cat(category));
@@ -101,19 +101,19 @@ cl::opt<std::string> outDir("out", cl::Required,
                             cl::cat(category));
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the evolution and DDPG"),
                        cl::init(1), cl::cat(category));
-cl::opt<unsigned> episodes(
-    "episodes",
-    cl::desc("DDPG: episodes; evolution: policies to measure"),
-    cl::init(600), cl::cat(category));
+cl::opt<unsigned>
+    episodes("episodes",
+             cl::desc("DDPG: episodes; evolution: policies to measure"),
+             cl::init(600), cl::cat(category));
 cl::opt<unsigned> warmup("warmup",
                          cl::desc("DDPG: random episodes before learning"),
                          cl::init(20), cl::cat(category));
 cl::opt<unsigned> population("population",
                              cl::desc("Evolution: population size"),
                              cl::init(20), cl::cat(category));
-cl::list<std::string> pin(
-    "pin", cl::desc("Keep layers at W8A8: first, last (comma-separated)"),
-    cl::CommaSeparated, cl::cat(category));
+cl::list<std::string>
+    pin("pin", cl::desc("Keep layers at W8A8: first, last (comma-separated)"),
+        cl::CommaSeparated, cl::cat(category));
 cl::list<int64_t> widths(
     "bits",
     cl::desc("Widths a layer may take (comma-separated; default 2..8), of "
@@ -142,14 +142,13 @@ cl::opt<BudgetScope, false, ChoiceParser<BudgetScope>> budgetScope(
 cl::opt<mapping::Strategy, false, ChoiceParser<mapping::Strategy>> mapperName(
     "mapper", cl::init(mapping::Strategy::Local),
     cl::desc("Mapper search per problem of the cost tables"),
-    cl::values(
-        clEnumValN(mapping::Strategy::Local, "local",
-                   "steepest descent, up to a fraction of a second per "
-                   "problem (default)"),
-        clEnumValN(mapping::Strategy::Heuristic, "heuristic",
-                   "constructive, milliseconds per problem"),
-        clEnumValN(mapping::Strategy::Auto, "auto",
-                   "by the map space's size (exhaustive when small)")),
+    cl::values(clEnumValN(mapping::Strategy::Local, "local",
+                          "steepest descent, up to a fraction of a second per "
+                          "problem (default)"),
+               clEnumValN(mapping::Strategy::Heuristic, "heuristic",
+                          "constructive, milliseconds per problem"),
+               clEnumValN(mapping::Strategy::Auto, "auto",
+                          "by the map space's size (exhaustive when small)")),
     cl::cat(category));
 cl::opt<Metric, false, ChoiceParser<Metric>> mapperObjective(
     "mapper-objective", cl::init(Metric::EDP),
@@ -317,10 +316,10 @@ int main(int argc, char **argv) {
     for (const MeasuredPolicy &m : r.baselines)
       line(m);
     line(r.chosen);
-    errs() << format("tandem-quantize: wrote %s in %.1f s\n", outDir.c_str(),
-                     std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count());
+    errs() << format(
+        "tandem-quantize: wrote %s in %.1f s\n", outDir.c_str(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
   }
   if (r.search.interrupted) {
     errs() << "tandem-quantize: interrupted: wrote the best policy found so "

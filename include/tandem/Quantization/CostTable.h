@@ -1,4 +1,5 @@
-//===- CostTable.h - Per-layer latency and energy at every width -*- C++ -*-===//
+//===- CostTable.h - Per-layer latency and energy at every width -*- C++
+//-*-===//
 //
 // Part of Tandem: designs a neural network and its accelerator together.
 //

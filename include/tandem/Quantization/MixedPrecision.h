@@ -1,4 +1,5 @@
-//===- MixedPrecision.h - Per-layer widths under hardware budgets -*- C++ -*-===//
+//===- MixedPrecision.h - Per-layer widths under hardware budgets -*- C++
+//-*-===//
 //
 // Part of Tandem: designs a neural network and its accelerator together.
 //

@@ -1,4 +1,5 @@
-//===- MixedPrecisionDriver.h - Model + target + budget -> policy -*- C++ -*-===//
+//===- MixedPrecisionDriver.h - Model + target + budget -> policy -*- C++
+//-*-===//
 //
 // Part of Tandem: designs a neural network and its accelerator together.
 //

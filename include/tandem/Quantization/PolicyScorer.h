@@ -61,7 +61,8 @@ private:
   /// The program of `lowered`, compiled on first use of its argument
   /// shapes.
   llvm::Expected<exec::Executable *>
-  getProgram(mlir::ModuleOp lowered, llvm::ArrayRef<exec::Tensor> runtimeInputs);
+  getProgram(mlir::ModuleOp lowered,
+             llvm::ArrayRef<exec::Tensor> runtimeInputs);
 
   mlir::OwningOpRef<mlir::ModuleOp> calibrated;
   exec::CompileOptions options;

@@ -1,4 +1,5 @@
-//===- Sensitivity.h - What quantizing one layer costs in accuracy -*- C++ -*-===//
+//===- Sensitivity.h - What quantizing one layer costs in accuracy -*- C++
+//-*-===//
 //
 // Part of Tandem: designs a neural network and its accelerator together.
 //

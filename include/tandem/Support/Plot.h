@@ -1,4 +1,5 @@
-//===- Plot.h - Self-contained SVG scatter plots for HTML reports -*- C++ -*-===//
+//===- Plot.h - Self-contained SVG scatter plots for HTML reports -*- C++
+//-*-===//
 //
 // Part of Tandem: designs a neural network and its accelerator together.
 //
@@ -40,8 +41,8 @@ struct PlotAxis {
 class ScatterSVG {
 public:
   ScatterSVG(llvm::ArrayRef<double> xs, llvm::ArrayRef<double> ys,
-             llvm::StringRef xTitle, llvm::StringRef yTitle,
-             double width = 720, double height = 480);
+             llvm::StringRef xTitle, llvm::StringRef yTitle, double width = 720,
+             double height = 480);
   /// A circle of radius `r` with CSS class `cls` and an optional tooltip.
   void point(double x, double y, double r, llvm::StringRef cls,
              llvm::StringRef title = "");

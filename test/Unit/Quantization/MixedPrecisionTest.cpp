@@ -1,0 +1,302 @@
+//===- MixedPrecisionTest.cpp - Budgets, action wall, ILP, determinism ----===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Quantization/MixedPrecision.h"
+
+#include "gtest/gtest.h"
+
+#include <map>
+#include <random>
+
+using namespace tandem;
+using namespace tandem::quant;
+
+namespace {
+
+/// Three layers, widths {4, 8}; cycles per (w, a) and the noise of each
+/// layer's weights or activations at 4 bits (none at 8).
+struct HandProblem {
+  CostTable table;
+  Sensitivity sensitivity;
+
+  HandProblem() {
+    const double cycles[3][4] = {
+        // W8A8, W8A4, W4A8, W4A4
+        {100, 80, 70, 50},
+        {200, 150, 120, 60},
+        {100, 90, 60, 40},
+    };
+    const double weightNoise[3] = {0.010, 0.002, 0.005};
+    const double activationNoise[3] = {0.020, 0.030, 0.001};
+    table.target = "hand";
+    table.clockMHz = 1;
+    table.bits = {4, 8};
+    table.rest = {0, 0};
+    sensitivity.bits = {4, 8};
+    sensitivity.reference = {0.9, 1, 0};
+    for (int l = 0; l < 3; ++l) {
+      LayerInfo info;
+      info.name = "layer" + std::to_string(l);
+      info.params = 100 * (l + 1);
+      info.macs = 1000;
+      table.layers.push_back(info);
+      BitsGrid grid;
+      grid[7][7] = {cycles[l][0], 2 * cycles[l][0]};
+      grid[7][3] = {cycles[l][1], 2 * cycles[l][1]};
+      grid[3][7] = {cycles[l][2], 2 * cycles[l][2]};
+      grid[3][3] = {cycles[l][3], 2 * cycles[l][3]};
+      table.entries.push_back(grid);
+      sensitivity.layers.push_back(info.name);
+      std::array<Quality, kMaxTableBits> w, a;
+      w[7] = a[7] = {0.9, 1, 0};
+      w[3] = {0.9 - weightNoise[l], 0.99, weightNoise[l]};
+      a[3] = {0.9 - activationNoise[l], 0.99, activationNoise[l]};
+      sensitivity.weight.push_back(w);
+      sensitivity.activation.push_back(a);
+    }
+  }
+
+  SearchProblem make(llvm::ArrayRef<Budget> budgets, bool pinFirst = false) {
+    auto p = makeSearchProblem(table, &sensitivity, budgets, pinFirst, false,
+                               /*layersOnly=*/false, Policy());
+    EXPECT_TRUE(bool(p)) << llvm::toString(p.takeError());
+    return std::move(*p);
+  }
+};
+
+/// Deterministic stand-in for measuring a policy on data: the additive
+/// estimate from the hand table, so searches can be compared exactly.
+class TableOracle : public AccuracyOracle {
+public:
+  TableOracle(const SearchProblem &p) : problem(p) {}
+  llvm::Expected<Quality> measure(const Policy &policy) override {
+    BitsVector bits;
+    for (const LayerInfo &l : problem.table->layers)
+      bits.push_back(policy.getBits(l.name));
+    Quality q;
+    q.noise = problem.sensitivity->estimateNoise(bits);
+    q.accuracy = 0.9 - q.noise;
+    q.agreement = 1 - q.noise;
+    std::string key = printPolicy(policy);
+    if (seen.insert({key, seen.size()}).second)
+      order.push_back(key);
+    return q;
+  }
+  unsigned getNumMeasured() const override { return seen.size(); }
+  bool hasLabels() const override { return true; }
+
+  const SearchProblem &problem;
+  std::map<std::string, size_t> seen;
+  std::vector<std::string> order;
+};
+
+Budget latency(double fraction) {
+  return {BudgetKind::Latency, fraction, true};
+}
+
+TEST(MixedPrecisionTest, ParsesBudgets) {
+  auto b = parseBudget("latency=0.6");
+  ASSERT_TRUE(bool(b));
+  EXPECT_EQ(b->kind, BudgetKind::Latency);
+  EXPECT_TRUE(b->fraction);
+  EXPECT_DOUBLE_EQ(b->value, 0.6);
+  b = parseBudget("energy:60%");
+  ASSERT_TRUE(bool(b));
+  EXPECT_DOUBLE_EQ(b->value, 0.6);
+  b = parseBudget("latency=1.5ms");
+  ASSERT_TRUE(bool(b));
+  EXPECT_FALSE(b->fraction);
+  EXPECT_DOUBLE_EQ(b->value, 1.5);
+  b = parseBudget("size=40kB");
+  ASSERT_TRUE(bool(b));
+  EXPECT_DOUBLE_EQ(b->value, 40000);
+  b = parseBudget("bitops=2.5G");
+  ASSERT_TRUE(bool(b));
+  EXPECT_DOUBLE_EQ(b->value, 2.5e9);
+  EXPECT_EQ(stringifyBudget(*parseBudget("energy=20uJ")), "energy=20uJ");
+  for (const char *bad : {"latency", "speed=0.5", "latency=-1", "latency=0",
+                          "latency=abc", "energy=3ms", "size=2G"}) {
+    auto e = parseBudget(bad);
+    EXPECT_FALSE(bool(e)) << bad;
+    if (!e)
+      EXPECT_NE(llvm::toString(e.takeError()).find(bad), std::string::npos);
+  }
+}
+
+// Budget 0.75 of W8A8 (400 cycles): at most 300, so at least 100 cycles
+// must be saved. Savings (noise) per choice against W8A8:
+//   layer0: W8A4 20 (.020)  W4A8 30 (.010)  W4A4 50 (.030)
+//   layer1: W8A4 50 (.030)  W4A8 80 (.002)  W4A4 140 (.032)
+//   layer2: W8A4 10 (.001)  W4A8 40 (.005)  W4A4 60 (.006)
+// Without layer1 at W4 the best 100 cycles cost at least .046 of noise.
+// With layer1 W4A8 (80, .002) 20 more are needed: layer2 W4A8 (.005) beats
+// layer0 W8A4 (.020), layer0 W4A8 (.010) and layer2 W4A4 (.006). Optimum:
+// W8A8, W4A8, W4A8 at 280 cycles and noise .007.
+TEST(MixedPrecisionTest, ILPFindsTheHandWorkedOptimum) {
+  HandProblem hand;
+  SearchProblem p = hand.make({latency(0.75)});
+  EXPECT_DOUBLE_EQ(p.limits[0], 300);
+  TableOracle oracle(p);
+  auto r = createILPSearch()->run(p, oracle, {});
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  EXPECT_TRUE(r->optimal);
+  EXPECT_NEAR(r->objective, 0.007, 1e-12);
+  BitsVector expected = {{8, 8}, {4, 8}, {4, 8}};
+  EXPECT_EQ(r->best, expected);
+  EXPECT_DOUBLE_EQ(p.getTotalCost(0, r->best), 280);
+  // The integer program measures nothing.
+  EXPECT_EQ(oracle.getNumMeasured(), 0u);
+
+  // Pinning layer0 changes nothing here; a budget of 0.5 (200 cycles)
+  // needs layer1 W4A4 and more.
+  SearchProblem tight = hand.make({latency(0.5)}, /*pinFirst=*/true);
+  r = createILPSearch()->run(tight, oracle, {});
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  EXPECT_EQ(r->best[0], (LayerBits{8, 8}));
+  EXPECT_LE(tight.getTotalCost(0, r->best), 200);
+}
+
+TEST(MixedPrecisionTest, ILPMatchesBruteForceUnderTwoBudgets) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int trial = 0; trial < 40; ++trial) {
+    HandProblem hand;
+    for (int l = 0; l < 3; ++l) {
+      for (int w : {4, 8})
+        for (int a : {4, 8}) {
+          double c = 10 + 100 * u(rng) * (w / 8.0) * (a / 8.0);
+          hand.table.entries[l][w - 1][a - 1] = {c, 2 * c};
+        }
+      hand.sensitivity.weight[l][3].noise = u(rng) * 0.05;
+      hand.sensitivity.activation[l][3].noise = u(rng) * 0.05;
+    }
+    std::vector<Budget> budgets = {
+        latency(0.5 + 0.5 * u(rng)),
+        {BudgetKind::Size, 0.6 + 0.4 * u(rng), true}};
+    auto made = makeSearchProblem(hand.table, &hand.sensitivity, budgets, false,
+                                  false, false, Policy());
+    if (!made) {
+      llvm::consumeError(made.takeError());
+      continue;
+    }
+    TableOracle oracle(*made);
+    auto r = createILPSearch()->run(*made, oracle, {});
+    ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+    // Every one of the 4^3 policies.
+    double best = INFINITY;
+    for (int i = 0; i < 64; ++i) {
+      BitsVector bits;
+      for (int l = 0; l < 3; ++l) {
+        int k = (i >> (2 * l)) & 3;
+        bits.push_back({k & 2 ? 4 : 8, k & 1 ? 4 : 8});
+      }
+      if (made->meetsBudgets(bits))
+        best = std::min(best, hand.sensitivity.estimateNoise(bits));
+    }
+    EXPECT_TRUE(made->meetsBudgets(r->best));
+    EXPECT_NEAR(hand.sensitivity.estimateNoise(r->best), best, 1e-12);
+  }
+}
+
+// From W8A8 at limit 300: layer2 A4 (390), layer2 W4 (340), layer1 A4
+// (290): within the budget.
+TEST(MixedPrecisionTest, ActionWallLowersLastLayersFirst) {
+  HandProblem hand;
+  SearchProblem p = hand.make({latency(0.75)});
+  BitsVector bits(3, {8, 8});
+  ASSERT_TRUE(p.enforceBudgets(bits));
+  BitsVector expected = {{8, 8}, {8, 4}, {4, 4}};
+  EXPECT_EQ(bits, expected);
+}
+
+TEST(MixedPrecisionTest, ActionWallAlwaysMeetsTheBudget) {
+  HandProblem hand;
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int trial = 0; trial < 500; ++trial) {
+    // Any budget the narrowest widths meet: W4A4 everywhere is 150 of 400
+    // cycles, 200 with layer0 pinned at W8A8.
+    bool pin = trial % 2;
+    double least = pin ? 200.0 / 400 : 150.0 / 400;
+    double fraction = least + u(rng) * (1 - least);
+    SearchProblem p = hand.make({latency(fraction)}, pin);
+    BitsVector bits;
+    for (int l = 0; l < 3; ++l)
+      bits.push_back({u(rng) < 0.5 ? 4 : 8, u(rng) < 0.5 ? 4 : 8});
+    if (p.pinned[0])
+      bits[0] = {8, 8};
+    EXPECT_TRUE(p.enforceBudgets(bits)) << "fraction " << fraction;
+    EXPECT_TRUE(p.meetsBudgets(bits)) << "fraction " << fraction;
+    if (p.pinned[0])
+      EXPECT_EQ(bits[0], (LayerBits{8, 8}));
+  }
+}
+
+TEST(MixedPrecisionTest, InfeasibleBudgetSaysHowFarOff) {
+  HandProblem hand;
+  auto p = makeSearchProblem(hand.table, &hand.sensitivity, {latency(0.3)},
+                             false, false, false, Policy());
+  ASSERT_FALSE(bool(p));
+  std::string message = llvm::toString(p.takeError());
+  EXPECT_NE(message.find("budget latency=0.3 cannot be met"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("37.50%"), std::string::npos) << message;
+}
+
+template <typename Create>
+void expectDeterministic(Create create, unsigned episodes) {
+  HandProblem hand;
+  SearchProblem p = hand.make({latency(0.75)});
+  MixedPrecisionOptions options;
+  options.episodes = episodes;
+  options.warmupEpisodes = 5;
+  options.population = 6;
+  auto runOnce = [&](uint64_t seed) {
+    options.seed = seed;
+    TableOracle oracle(p);
+    auto search = create();
+    auto r = search->run(p, oracle, options);
+    EXPECT_TRUE(bool(r));
+    EXPECT_TRUE(p.meetsBudgets(r->best));
+    return std::make_pair(r->best, oracle.order);
+  };
+  auto a = runOnce(1), b = runOnce(1);
+  EXPECT_EQ(a.first, b.first);
+  EXPECT_EQ(a.second, b.second);
+  EXPECT_FALSE(a.second.empty());
+}
+
+TEST(MixedPrecisionTest, EvolutionIsDeterministicPerSeed) {
+  expectDeterministic([] { return createEvolutionSearch(); }, 20);
+}
+
+TEST(MixedPrecisionTest, DDPGIsDeterministicPerSeed) {
+  auto search = createDDPGSearch();
+  ASSERT_TRUE(bool(search)) << llvm::toString(search.takeError());
+  expectDeterministic([] { return std::move(*createDDPGSearch()); }, 25);
+}
+
+TEST(MixedPrecisionTest, HAQTableLayout) {
+  HandProblem hand;
+  std::string npy = printCostTableNpy(hand.table, /*energy=*/false);
+  ASSERT_EQ(npy.substr(0, 6), "\x93NUMPY");
+  size_t header = uint8_t(npy[8]) | (uint8_t(npy[9]) << 8);
+  EXPECT_EQ((10 + header) % 64, 0u);
+  EXPECT_NE(npy.find("'shape': (3, 8, 8)"), std::string::npos);
+  ASSERT_EQ(npy.size(), 10 + header + 3 * 64 * sizeof(double));
+  auto at = [&](int l, int w, int a) {
+    double v;
+    memcpy(&v, npy.data() + 10 + header + 8 * ((l * 8 + w - 1) * 8 + a - 1), 8);
+    return v;
+  };
+  // [layer, w - 1, a - 1] in ms at 1 MHz (cycles / 1000); 0 where absent.
+  EXPECT_DOUBLE_EQ(at(1, 4, 8), 0.120);
+  EXPECT_DOUBLE_EQ(at(1, 8, 4), 0.150);
+  EXPECT_DOUBLE_EQ(at(2, 8, 8), 0.100);
+  EXPECT_DOUBLE_EQ(at(0, 2, 2), 0);
+}
+
+} // namespace
