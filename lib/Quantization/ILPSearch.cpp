@@ -16,7 +16,8 @@
 // where k ranges over the layer's (weight, activation) pairs and
 // noise(l, k) is the measured output noise of quantizing only layer l's
 // weights plus only its activations at k (Sensitivity: noise powers of
-// independent errors add). GLPK's branch and cut solves it exactly; with
+// independent errors add); or, with ILPObjective::Accuracy, the measured
+// drops in score instead. GLPK's branch and cut solves it exactly; with
 // several budgets a dynamic program over one discretized budget would not
 // be exact, which is why a solver is used. Tens of layers and 49 pairs
 // each take milliseconds.
@@ -36,18 +37,25 @@ llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
 }
 
-double getNoise(const Sensitivity &s, unsigned layer, LayerBits b) {
-  return std::max(0.0,
-                  s.weight[layer][b.weightBits - 1].noise - s.reference.noise) +
-         std::max(0.0, s.activation[layer][b.activationBits - 1].noise -
-                           s.reference.noise);
+/// The objective coefficient of layer `layer` at `b`: the measured noise
+/// (or score drop) of its weights plus that of its activations, each
+/// against the reference (every layer at 16 bits), never below 0.
+double getCoefficient(const Sensitivity &s, unsigned layer, LayerBits b,
+                      ILPObjective objective) {
+  const Quality &w = s.weight[layer][b.weightBits - 1];
+  const Quality &a = s.activation[layer][b.activationBits - 1];
+  if (objective == ILPObjective::Accuracy)
+    return std::max(0.0, s.reference.score() - w.score()) +
+           std::max(0.0, s.reference.score() - a.score());
+  return std::max(0.0, w.noise - s.reference.noise) +
+         std::max(0.0, a.noise - s.reference.noise);
 }
 
 class ILPSearch : public MixedPrecisionSearch {
 public:
-  llvm::Expected<SearchResult> run(const SearchProblem &problem,
-                                   AccuracyOracle &,
-                                   const MixedPrecisionOptions &) override {
+  llvm::Expected<SearchResult>
+  run(const SearchProblem &problem, AccuracyOracle &,
+      const MixedPrecisionOptions &options) override {
     if (!problem.sensitivity)
       return fail("the integer program needs the layers' sensitivity");
     const Sensitivity &s = *problem.sensitivity;
@@ -79,7 +87,12 @@ public:
       for (auto [k, bits] : llvm::enumerate(choices[l])) {
         int j = firstColumn[l] + k;
         glp_set_col_kind(lp, j, GLP_BV);
-        glp_set_obj_coef(lp, j, getNoise(s, l, bits));
+        // Ties (choices that measure the same) go to the cheaper choice: a
+        // nudge far below any measurable difference.
+        double nudge = 1e-9 * (bits.weightBits * bits.activationBits) / 64;
+        glp_set_obj_coef(lp, j,
+                         getCoefficient(s, l, bits, options.ilpObjective) +
+                             nudge);
         rows.push_back(l + 1);
         cols.push_back(j);
         values.push_back(1);
@@ -107,12 +120,14 @@ public:
     }
     SearchResult result;
     result.optimal = mip == GLP_OPT;
-    result.objective = glp_mip_obj_val(lp);
     result.best.resize(n);
     for (unsigned l = 0; l < n; ++l)
       for (auto [k, bits] : llvm::enumerate(choices[l]))
-        if (glp_mip_col_val(lp, firstColumn[l] + k) > 0.5)
+        if (glp_mip_col_val(lp, firstColumn[l] + k) > 0.5) {
           result.best[l] = bits;
+          result.objective +=
+              getCoefficient(s, l, bits, options.ilpObjective);
+        }
     glp_delete_prob(lp);
     return result;
   }

@@ -132,7 +132,11 @@ tandem::quant::printMixedPrecisionJSON(const MixedPrecisionResult &r,
   if (config.givenPolicy) {
   } else if (config.search == SearchKind::ILP) {
     search["solver"] = "GLPK branch and cut";
-    search["objective_noise"] = r.search.objective;
+    search["objective"] =
+        config.searchOptions.ilpObjective == ILPObjective::Noise
+            ? "noise"
+            : "accuracy";
+    search["objective_value"] = r.search.objective;
     search["optimal"] = r.search.optimal;
   } else {
     search["episodes"] = int64_t(config.searchOptions.episodes);

@@ -95,6 +95,16 @@ cl::opt<SearchKind> searchKind(
                           "HAQ's DDPG agent (libtorch), reward from measured "
                           "accuracy")),
     cl::init(SearchKind::ILP), cl::cat(category));
+cl::opt<ILPObjective, false, ChoiceParser<ILPObjective>> ilpObjective(
+    "ilp-objective", cl::init(ILPObjective::Accuracy),
+    cl::desc("What the integer program minimizes over the sensitivity"),
+    cl::values(clEnumValN(ILPObjective::Accuracy, "accuracy",
+                          "summed drops in measured accuracy (or agreement; "
+                          "default)"),
+               clEnumValN(ILPObjective::Noise, "noise",
+                          "summed output noise power (noise of independent "
+                          "errors adds)")),
+    cl::cat(category));
 cl::opt<std::string> outDir("out", cl::Required,
                             cl::desc("Directory for the policy, quantized "
                                      "model, cost tables and report"),
@@ -249,6 +259,7 @@ int main(int argc, char **argv) {
   config.base.activationClipping = activationClipping;
   config.base.percentile = percentile;
   config.searchOptions.seed = seed;
+  config.searchOptions.ilpObjective = ilpObjective;
   config.searchOptions.episodes = episodes;
   config.searchOptions.warmupEpisodes = warmup;
   config.searchOptions.population = population;

@@ -95,8 +95,13 @@ enum class SearchKind { ILP, Evolution, DDPG };
 llvm::StringRef stringifySearchKind(SearchKind kind);
 std::optional<SearchKind> parseSearchKind(llvm::StringRef name);
 
+/// What the integer program minimizes: the summed output noise of the
+/// layers' measured sensitivity, or their summed measured score drops.
+enum class ILPObjective { Noise, Accuracy };
+
 struct MixedPrecisionOptions {
   uint64_t seed = 1;
+  ILPObjective ilpObjective = ILPObjective::Accuracy;
   /// DDPG: episodes (the first `warmupEpisodes` random). Evolution: stops
   /// after this many measured policies.
   unsigned episodes = 600;
