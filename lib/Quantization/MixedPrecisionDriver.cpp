@@ -134,6 +134,20 @@ mapping::SearchOptions tandem::quant::getDefaultMapperOptions() {
   return options;
 }
 
+bool tandem::quant::meetsBudgetsMeasured(const SearchProblem &problem,
+                                         const MeasuredPolicy &m) {
+  const CostEntry &c = problem.layersOnly ? m.layersCost : m.cost;
+  for (auto [b, budget] : llvm::enumerate(problem.budgets)) {
+    double value = budget.kind == BudgetKind::Latency  ? c.cycles
+                   : budget.kind == BudgetKind::Energy ? c.energyPJ
+                                                       : problem.getTotalCost(
+                                                             b, m.bits);
+    if (value > problem.limits[b] * (1 + 1e-12))
+      return false;
+  }
+  return true;
+}
+
 Expected<std::unique_ptr<MixedPrecisionResult>>
 tandem::quant::runMixedPrecision(ModuleOp module,
                                  const MixedPrecisionConfig &config) {
@@ -378,6 +392,10 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   if (!chosen)
     return chosen.takeError();
   result->chosen = std::move(*chosen);
+  if (!meetsBudgetsMeasured(p, result->chosen))
+    log("warning: the chosen policy meets the budgets by the cost tables "
+        "but not as measured on its own IR (its layers' outputs are "
+        "requantized to their readers' widths); see report.json");
   for (LayerBits u : {LayerBits{8, 8}, LayerBits{4, 8}, LayerBits{4, 4}}) {
     if (!t.supports(u))
       continue;

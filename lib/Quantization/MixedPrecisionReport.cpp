@@ -61,7 +61,8 @@ json::Object measuredJSON(const MixedPrecisionResult &r,
                  {"estimated_energy_uj", m.estimate.energyPJ * 1e-6},
                  {"size_bytes", m.sizeBytes},
                  {"bitops", m.bitOps},
-                 {"meets_budgets", r.problem.meetsBudgets(m.bits)}};
+                 {"meets_budgets", r.problem.meetsBudgets(m.bits)},
+                 {"meets_budgets_measured", meetsBudgetsMeasured(r.problem, m)}};
   if (r.hasTest)
     o["test"] = qualityJSON(m.test);
   if (const MeasuredPolicy *base = findW8A8(r)) {

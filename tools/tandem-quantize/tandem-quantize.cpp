@@ -84,7 +84,7 @@ cl::list<std::string> budgets(
              "fraction of W8A8 on the target (0.6, 60%) or absolute (1.5ms, "
              "20uJ, 40kB, 2.5G bit-operations)"),
     cl::OneOrMore, cl::cat(category));
-cl::opt<SearchKind> searchKind(
+cl::opt<SearchKind, false, ChoiceParser<SearchKind>> searchKind(
     "search", cl::desc("The search"),
     cl::values(clEnumValN(SearchKind::ILP, "ilp",
                           "Integer program over the measured sensitivity "

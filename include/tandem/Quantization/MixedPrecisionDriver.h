@@ -82,6 +82,11 @@ struct MeasuredPolicy {
   double sizeBytes = 0, bitOps = 0;
 };
 
+/// Whether `m`'s measured cost (its own IR) is within every budget of
+/// `problem` (size and bit-operations are exact in the tables).
+bool meetsBudgetsMeasured(const SearchProblem &problem,
+                          const MeasuredPolicy &m);
+
 struct MixedPrecisionResult {
   CostTable table;
   Sensitivity sensitivity;
