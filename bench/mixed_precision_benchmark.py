@@ -45,25 +45,39 @@ FASHION = ["cnn", "resnet", "mobilenet"]
 
 
 def torchvision_model(name, work):
-    """Exports a torchvision model with random weights at 3x32x32 (batch 50)
-    and writes Fashion-MNIST images as 3-channel 32x32 .npy data."""
+    """Exports a torchvision model with random weights (seed 0) at 3x32x32
+    (batch 50) and writes Fashion-MNIST images as 3-channel 32x32 .npy data.
+    Batch-norm statistics are re-estimated on 1,000 of the images (forward
+    passes only, no weight changes): with torchvision's initial statistics
+    a random network predicts one class for every input, and agreement with
+    fp32 would measure nothing."""
     import torch
     import torchvision
-    path = work / f"{name}-32.onnx"
-    if not path.exists():
-        torch.manual_seed(0)
-        model = getattr(torchvision.models, name)().eval()
-        torch.onnx.export(model, torch.randn(50, 3, 32, 32), str(path), opset_version=17,
-                          input_names=["input"], output_names=["output"])
     for split, directory in (("train", "val32"), ("t10k", "test32")):
         out = work / directory
         if out.exists():
             continue
         out.mkdir()
-        images = fashion_mnist.images(split)[:2000].astype(np.float32) / 255.0
+        images = fashion_mnist.images(split)[:2000].reshape(-1, 28, 28).astype(np.float32) / 255
         padded = np.zeros((len(images), 3, 32, 32), np.float32)
         padded[:, :, 2:30, 2:30] = ((images - 0.2860) / 0.3530)[:, None]
         np.save(out / "images.npy", padded)
+    path = work / f"{name}-32.onnx"
+    if not path.exists():
+        torch.manual_seed(0)
+        model = getattr(torchvision.models, name)()
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.reset_running_stats()
+                m.momentum = None  # a cumulative average
+        calibration = torch.from_numpy(np.load(work / "val32" / "images.npy")[1000:2000])
+        model.train()
+        with torch.no_grad():
+            for batch in calibration.split(50):
+                model(batch)
+        model.eval()
+        torch.onnx.export(model, calibration[:50], str(path), opset_version=17,
+                          input_names=["input"], output_names=["output"])
     return path, ["--input-shape", "input=50x3x32x32", "--dataset", work / "val32",
                   "--test-dataset", work / "test32"]
 
@@ -129,6 +143,9 @@ def main():
     parser.add_argument("--episodes", type=int, default=200,
                         help="DDPG episodes and evolution evaluations")
     parser.add_argument("--cnn-ddpg-episodes", type=int, default=600)
+    parser.add_argument("--torchvision-validation-samples", type=int, default=200,
+                        help="ResNet-18 and MobileNetV2: samples per measurement")
+    parser.add_argument("--torchvision-episodes", type=int, default=100)
     parser.add_argument("--specialization", default="",
                         help="run HAQ's specialization experiment on this model")
     parser.add_argument("--work", default="/tmp/tandem-mixed-precision-bench")
@@ -141,7 +158,7 @@ def main():
     # (HAQ's tables; BISMO runs pooling on its host, which no width changes),
     # percentile clipping of activations, 1,000 validation samples.
     common = ["--budget", args.budget, "--budget-scope", "layers", "--activation-clipping",
-              "percentile", "--validation-samples", "1000", "--num-threads", "2"]
+              "percentile", "--num-threads", "2"]
 
     def model_args(name):
         if name in FASHION:
@@ -151,11 +168,14 @@ def main():
     rows = []
     for name in [m for m in args.models.split(",") if m]:
         path, margs = model_args(name)
-        widths = [] if name in FASHION else ["--bits", "2,4,6,8"]
+        # The torchvision models' 21 and 53 layers: widths {2, 4, 8} (the ones
+        # BitFusion has), fewer samples and episodes, to stay under an hour.
+        widths = ["--validation-samples", 1000] if name in FASHION else [
+            "--bits", "2,4,8", "--validation-samples", args.torchvision_validation_samples]
         for target in args.targets.split(","):
             sens = work / f"{name}-{target}-sensitivity.json"
             for search in args.searches.split(","):
-                episodes = args.episodes
+                episodes = args.episodes if name in FASHION else args.torchvision_episodes
                 if name == "cnn" and search == "ddpg":
                     episodes = args.cnn_ddpg_episodes
                 out = work / f"{name}-{target}-{search}"
@@ -172,7 +192,7 @@ def main():
         path, margs = model_args(name)
         targets = ["bitfusion", "bitfusion-cloud", "bismo", "bismo-cloud"]
         # Widths every target has, so that each policy runs on each target.
-        margs = margs + ["--bits", "2,4,8"]
+        margs = margs + ["--bits", "2,4,8", "--validation-samples", 1000]
         for source in targets:
             out = work / f"special-{name}-{source}"
             r = run(build, path, margs + common, out,
