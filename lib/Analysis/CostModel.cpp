@@ -332,9 +332,8 @@ static inline double distinctTiles(const CostContext &ctx, unsigned k,
 /// loop continuing the same slide). A loop j's move shifts the tile by its
 /// own step and moves every loop inside it back to its start. Loops not
 /// indexing `k` innermost keep the tile resident (no move at all).
-static double fetchedTiles(const CostContext &ctx, const Mapping &m,
-                           unsigned k, unsigned c, double count,
-                           const TileExtents &tiles,
+static double fetchedTiles(const CostContext &ctx, const Mapping &m, unsigned k,
+                           unsigned c, double count, const TileExtents &tiles,
                            const int64_t *const *spreadAt) {
   const unsigned n = ctx.problem->numDims;
   // The innermost move slides along `slide` by `shift` (of a tile spanning

@@ -90,9 +90,8 @@ public:
         // Ties (choices that measure the same) go to the cheaper choice: a
         // nudge far below any measurable difference.
         double nudge = 1e-9 * (bits.weightBits * bits.activationBits) / 64;
-        glp_set_obj_coef(lp, j,
-                         getCoefficient(s, l, bits, options.ilpObjective) +
-                             nudge);
+        glp_set_obj_coef(
+            lp, j, getCoefficient(s, l, bits, options.ilpObjective) + nudge);
         rows.push_back(l + 1);
         cols.push_back(j);
         values.push_back(1);
@@ -125,8 +124,7 @@ public:
       for (auto [k, bits] : llvm::enumerate(choices[l]))
         if (glp_mip_col_val(lp, firstColumn[l] + k) > 0.5) {
           result.best[l] = bits;
-          result.objective +=
-              getCoefficient(s, l, bits, options.ilpObjective);
+          result.objective += getCoefficient(s, l, bits, options.ilpObjective);
         }
     glp_delete_prob(lp);
     return result;

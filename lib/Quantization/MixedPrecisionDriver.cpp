@@ -138,10 +138,10 @@ bool tandem::quant::meetsBudgetsMeasured(const SearchProblem &problem,
                                          const MeasuredPolicy &m) {
   const CostEntry &c = problem.layersOnly ? m.layersCost : m.cost;
   for (auto [b, budget] : llvm::enumerate(problem.budgets)) {
-    double value = budget.kind == BudgetKind::Latency  ? c.cycles
-                   : budget.kind == BudgetKind::Energy ? c.energyPJ
-                                                       : problem.getTotalCost(
-                                                             b, m.bits);
+    double value = budget.kind == BudgetKind::Latency ? c.cycles
+                   : budget.kind == BudgetKind::Energy
+                       ? c.energyPJ
+                       : problem.getTotalCost(b, m.bits);
     if (value > problem.limits[b] * (1 + 1e-12))
       return false;
   }

@@ -50,19 +50,20 @@ const MeasuredPolicy *findW8A8(const MixedPrecisionResult &r) {
 json::Object measuredJSON(const MixedPrecisionResult &r,
                           const MeasuredPolicy &m) {
   const CostTable &t = r.table;
-  json::Object o{{"name", m.name},
-                 {"layers", bitsJSON(t, m.bits)},
-                 {"validation", qualityJSON(m.validation)},
-                 {"latency_ms", t.toMs(m.cost.cycles)},
-                 {"energy_uj", m.cost.energyPJ * 1e-6},
-                 {"layers_latency_ms", t.toMs(m.layersCost.cycles)},
-                 {"layers_energy_uj", m.layersCost.energyPJ * 1e-6},
-                 {"estimated_latency_ms", t.toMs(m.estimate.cycles)},
-                 {"estimated_energy_uj", m.estimate.energyPJ * 1e-6},
-                 {"size_bytes", m.sizeBytes},
-                 {"bitops", m.bitOps},
-                 {"meets_budgets", r.problem.meetsBudgets(m.bits)},
-                 {"meets_budgets_measured", meetsBudgetsMeasured(r.problem, m)}};
+  json::Object o{
+      {"name", m.name},
+      {"layers", bitsJSON(t, m.bits)},
+      {"validation", qualityJSON(m.validation)},
+      {"latency_ms", t.toMs(m.cost.cycles)},
+      {"energy_uj", m.cost.energyPJ * 1e-6},
+      {"layers_latency_ms", t.toMs(m.layersCost.cycles)},
+      {"layers_energy_uj", m.layersCost.energyPJ * 1e-6},
+      {"estimated_latency_ms", t.toMs(m.estimate.cycles)},
+      {"estimated_energy_uj", m.estimate.energyPJ * 1e-6},
+      {"size_bytes", m.sizeBytes},
+      {"bitops", m.bitOps},
+      {"meets_budgets", r.problem.meetsBudgets(m.bits)},
+      {"meets_budgets_measured", meetsBudgetsMeasured(r.problem, m)}};
   if (r.hasTest)
     o["test"] = qualityJSON(m.test);
   if (const MeasuredPolicy *base = findW8A8(r)) {
@@ -134,9 +135,8 @@ tandem::quant::printMixedPrecisionJSON(const MixedPrecisionResult &r,
   } else if (config.search == SearchKind::ILP) {
     search["solver"] = "GLPK branch and cut";
     search["objective"] =
-        config.searchOptions.ilpObjective == ILPObjective::Noise
-            ? "noise"
-            : "accuracy";
+        config.searchOptions.ilpObjective == ILPObjective::Noise ? "noise"
+                                                                 : "accuracy";
     search["objective_value"] = r.search.objective;
     search["optimal"] = r.search.optimal;
   } else {
