@@ -214,13 +214,15 @@ tandem::quant::buildCostTable(ModuleOp calibrated, const hw::Target &target,
   std::vector<Variant> variants;
   std::vector<cost::Problem> problems;
   llvm::StringMap<bool> seen;
+  WeightCache weights;
   for (int64_t w : table.bits)
     for (int64_t a : table.bits) {
       if (!target.supportsBits(w, a))
         continue;
       Variant v{{w, a},
                 OwningOpRef<ModuleOp>(cast<ModuleOp>(calibrated->clone()))};
-      if (failed(quantizeModule(*v.module, uniformPolicy(w, a), "policy")))
+      if (failed(quantizeModule(*v.module, uniformPolicy(w, a), "policy",
+                                &weights)))
         return fail(llvm::formatv("the model cannot be quantized at W{0}A{1} "
                                   "(see the errors above)",
                                   w, a)

@@ -43,7 +43,7 @@ Tensor toTensor(DenseElementsAttr attr) {
 llvm::Expected<OwningOpRef<ModuleOp>>
 PolicyScorer::lower(const Policy &policy, std::vector<Tensor> &runtimeInputs) {
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(calibrated->clone()));
-  if (failed(quantizeModule(*module, policy, "policy")))
+  if (failed(quantizeModule(*module, policy, "policy", &weights)))
     return fail("the policy cannot be applied (see the errors above)");
   PassManager pm(module->getContext());
   LowerQuantizedPassOptions options;

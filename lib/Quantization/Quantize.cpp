@@ -39,8 +39,12 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 
+#include "mlir/IR/Matchers.h"
+
 #include <cmath>
 #include <limits>
+#include <map>
+#include <tuple>
 
 using namespace mlir;
 using namespace tandem;
@@ -155,10 +159,30 @@ Type getWeightType(MLIRContext *ctx, const QuantizedWeight &w, int64_t bits) {
       w.params[0].qmax);
 }
 
+} // namespace
+
+struct tandem::quant::WeightCache::Impl {
+  /// The weight's attribute, its width, the policy's weight options.
+  using Key = std::tuple<const void *, int64_t, bool, bool, int, int32_t>;
+  struct Entry {
+    DenseElementsAttr ints;
+    Type type;
+    SmallVector<QuantParams> params;
+  };
+  std::map<Key, Entry> entries;
+};
+
+WeightCache::WeightCache() : impl(std::make_unique<Impl>()) {}
+WeightCache::~WeightCache() = default;
+
+namespace {
+
 class Quantizer {
 public:
-  Quantizer(func::FuncOp main, const Policy &policy, StringRef source)
-      : main(main), policy(policy), source(source), ctx(main.getContext()) {}
+  Quantizer(func::FuncOp main, const Policy &policy, StringRef source,
+            WeightCache *cache)
+      : main(main), policy(policy), source(source), ctx(main.getContext()),
+        cache(cache) {}
 
   LogicalResult run();
 
@@ -207,11 +231,19 @@ private:
   LogicalResult chooseTypes();
   LogicalResult rewrite();
   FailureOr<QuantParams> getParams(Value group, int64_t bits);
+  /// `weight` quantized at `bits` (from the cache when there is one).
+  const WeightCache::Impl::Entry &getQuantizedWeight(Value weight,
+                                                     RankedTensorType type,
+                                                     int32_t axis,
+                                                     int64_t bits);
 
   func::FuncOp main;
   const Policy &policy;
   StringRef source;
   MLIRContext *ctx;
+  WeightCache *cache;
+  /// Without a cache: the weight being rewritten.
+  WeightCache::Impl::Entry uncached;
   DenseMap<Operation *, int64_t> order;
   llvm::SetVector<Operation *> quantized;
   /// Matrix products whose result is an i32 accumulator the bias add reads.
@@ -489,13 +521,11 @@ LogicalResult Quantizer::rewrite() {
     if (!weight)
       continue;
     auto wType = cast<RankedTensorType>(weight.getType());
-    QuantizedWeight qw =
-        quantizeWeight(*getConstantF32Values(weight), wType.getShape(), axis,
-                       layerBits.weightBits, policy);
-    Value raw = createIntConstant(
-        b, loc, wType.clone(b.getIntegerType(layerBits.weightBits)), qw.values);
-    Value w = mlir::quant::StorageCastOp::create(
-        b, loc, wType.clone(getWeightType(ctx, qw, layerBits.weightBits)), raw);
+    const WeightCache::Impl::Entry &qw =
+        getQuantizedWeight(weight, wType, axis, layerBits.weightBits);
+    Value raw = arith::ConstantOp::create(b, loc, qw.ints);
+    Value w =
+        mlir::quant::StorageCastOp::create(b, loc, wType.clone(qw.type), raw);
     op->setOperand(1, w);
     // The accumulator's scale per output channel.
     SmallVector<double> accScales;
@@ -586,15 +616,45 @@ LogicalResult Quantizer::run() {
   return success();
 }
 
+const WeightCache::Impl::Entry &
+Quantizer::getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
+                              int64_t bits) {
+  auto compute = [&](WeightCache::Impl::Entry &e) {
+    QuantizedWeight qw = quantizeWeight(*getConstantF32Values(weight),
+                                        type.getShape(), axis, bits, policy);
+    SmallVector<APInt> ints;
+    ints.reserve(qw.values.size());
+    for (int64_t v : qw.values)
+      ints.push_back(APInt(bits, v, /*isSigned=*/true));
+    e.ints =
+        DenseElementsAttr::get(type.clone(IntegerType::get(ctx, bits)), ints);
+    e.type = getWeightType(ctx, qw, bits);
+    e.params = std::move(qw.params);
+  };
+  Attribute attr;
+  if (!cache || !matchPattern(weight, m_Constant(&attr))) {
+    compute(uncached);
+    return uncached;
+  }
+  WeightCache::Impl::Key key{attr.getAsOpaquePointer(),  bits,
+                             policy.weightPerChannel,    policy.weightSymmetric,
+                             int(policy.weightClipping), axis};
+  auto [it, inserted] = cache->impl->entries.try_emplace(key);
+  if (inserted)
+    compute(it->second);
+  return it->second;
+}
+
 } // namespace
 
 LogicalResult tandem::quant::quantizeModule(ModuleOp module,
                                             const Policy &policy,
-                                            StringRef policySource) {
+                                            StringRef policySource,
+                                            WeightCache *cache) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.isExternal())
     return module.emitError("expects a function @main with a body");
   if (!main.getBody().hasOneBlock())
     return main.emitError("expects @main to have a single block");
-  return Quantizer(main, policy, policySource).run();
+  return Quantizer(main, policy, policySource, cache).run();
 }

@@ -20,6 +20,7 @@
 #include "tandem/Execution/Executable.h"
 #include "tandem/Quantization/Accuracy.h"
 #include "tandem/Quantization/Policy.h"
+#include "tandem/Quantization/Quantize.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -65,6 +66,8 @@ private:
              llvm::ArrayRef<exec::Tensor> runtimeInputs);
 
   mlir::OwningOpRef<mlir::ModuleOp> calibrated;
+  /// Each weight quantized once per width over all policies.
+  WeightCache weights;
   exec::CompileOptions options;
   /// By the shapes of their run-time arguments.
   std::map<std::string, std::unique_ptr<exec::Executable>> programs;
