@@ -50,9 +50,9 @@ def torchvision_model(name, work):
     Batch-norm statistics are re-estimated on 1,000 of the images (forward
     passes only, no weight changes): with torchvision's initial statistics
     a random network predicts one class for every input, and agreement with
-    fp32 would measure nothing."""
+    fp32 would measure nothing. (With these statistics the networks are
+    chaotic instead: see bench/random_network_chaos.py.)"""
     import torch
-    import torchvision
     for split, directory in (("train", "val32"), ("t10k", "test32")):
         out = work / directory
         if out.exists():
@@ -64,22 +64,31 @@ def torchvision_model(name, work):
         np.save(out / "images.npy", padded)
     path = work / f"{name}-32.onnx"
     if not path.exists():
-        torch.manual_seed(0)
-        model = getattr(torchvision.models, name)()
-        for m in model.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.reset_running_stats()
-                m.momentum = None  # a cumulative average
-        calibration = torch.from_numpy(np.load(work / "val32" / "images.npy")[1000:2000])
-        model.train()
-        with torch.no_grad():
-            for batch in calibration.split(50):
-                model(batch)
-        model.eval()
-        torch.onnx.export(model, calibration[:50], str(path), opset_version=17,
+        model = random_network(name, work)
+        example = torch.from_numpy(np.load(work / "val32" / "images.npy")[:50])
+        torch.onnx.export(model, example, str(path), opset_version=17,
                           input_names=["input"], output_names=["output"])
     return path, ["--input-shape", "input=50x3x32x32", "--dataset", work / "val32",
                   "--test-dataset", work / "test32"]
+
+
+def random_network(name, work):
+    """torchvision's `name` with random weights (seed 0) and batch-norm
+    statistics from images 1000-1999 of the validation data, in eval mode."""
+    import torch
+    import torchvision
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)()
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.reset_running_stats()
+            m.momentum = None  # a cumulative average
+    calibration = torch.from_numpy(np.load(work / "val32" / "images.npy")[1000:2000])
+    model.train()
+    with torch.no_grad():
+        for batch in calibration.split(50):
+            model(batch)
+    return model.eval()
 
 
 def fashion_model(name):
