@@ -157,6 +157,7 @@ def main():
     parser.add_argument("--torchvision-episodes", type=int, default=100)
     parser.add_argument("--specialization", default="",
                         help="run HAQ's specialization experiment on this model")
+    parser.add_argument("--specialization-budget", default="latency=0.6")
     parser.add_argument("--work", default="/tmp/tandem-mixed-precision-bench")
     parser.add_argument("--json", default="")
     args = parser.parse_args()
@@ -200,11 +201,15 @@ def main():
         name = args.specialization
         path, margs = model_args(name)
         targets = ["bitfusion", "bitfusion-cloud", "bismo", "bismo-cloud"]
-        # Widths every target has, so that each policy runs on each target.
-        margs = margs + ["--bits", "2,4,8", "--validation-samples", 1000]
+        # Widths every target has, so that each policy runs on each target;
+        # 2,000 test images and the mapper's heuristic keep 20 runs short.
+        margs = margs + ["--bits", "2,4,8", "--validation-samples", 1000, "--test-samples",
+                         2000, "--mapper", "heuristic"]
         for source in targets:
             out = work / f"special-{name}-{source}"
-            r = run(build, path, margs + common, out,
+            special_common = [c if c != args.budget else args.specialization_budget
+                              for c in common]
+            r = run(build, path, margs + special_common, out,
                     ["--target", source, "--search", "ilp",
                      "--sensitivity", work / f"special-{name}-{source}-sensitivity.json"])
             if "error" in r:
@@ -212,7 +217,8 @@ def main():
                 continue
             policy = out / "policy.json"
             for target in targets:
-                e = run(build, path, margs + common, work / f"special-{name}-{source}-on-{target}",
+                e = run(build, path, margs + special_common,
+                        work / f"special-{name}-{source}-on-{target}",
                         ["--target", target, "--policy", policy])
                 if "error" in e:
                     special.append({"searched_for": source, "on": target, "error": e["error"]})

@@ -392,6 +392,45 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   if (!chosen)
     return chosen.takeError();
   result->chosen = std::move(*chosen);
+  // The tables estimate: in a mixed policy a layer's output is stored at
+  // its reader's width. When the measured cost overshoots a latency or
+  // energy budget, tighten that limit by the overshoot and choose again
+  // (the integer program re-solves, other searches apply the action wall
+  // to their policy), at most three times.
+  for (int round = 0; round < 3 && !config.givenPolicy &&
+                      !meetsBudgetsMeasured(p, result->chosen);
+       ++round) {
+    SearchProblem tightened = p;
+    const MeasuredPolicy &m = result->chosen;
+    const CostEntry &c = p.layersOnly ? m.layersCost : m.cost;
+    for (auto [b, budget] : llvm::enumerate(p.budgets)) {
+      double value = budget.kind == BudgetKind::Latency  ? c.cycles
+                     : budget.kind == BudgetKind::Energy ? c.energyPJ
+                                                         : 0;
+      if (value > p.limits[b])
+        tightened.limits[b] = p.limits[b] * p.limits[b] / value;
+    }
+    BitsVector bits = m.bits;
+    if (config.search == SearchKind::ILP) {
+      auto again =
+          createILPSearch()->run(tightened, oracle, config.searchOptions);
+      if (!again) {
+        consumeError(again.takeError());
+        break;
+      }
+      bits = again->best;
+    } else if (!tightened.enforceBudgets(bits)) {
+      break;
+    }
+    log(llvm::formatv("the measured cost exceeds a budget; choosing again "
+                      "under limits tightened by the overshoot (round {0})",
+                      round + 1));
+    auto repaired = measureOne(name, bits);
+    if (!repaired)
+      return repaired.takeError();
+    result->chosen = std::move(*repaired);
+    result->search.best = bits;
+  }
   if (!meetsBudgetsMeasured(p, result->chosen))
     log("warning: the chosen policy meets the budgets by the cost tables "
         "but not as measured on its own IR (its layers' outputs are "
