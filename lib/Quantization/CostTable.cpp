@@ -176,9 +176,10 @@ Expected<ModelCost> tandem::quant::costModule(ModuleOp quantized,
 Expected<ModelCost> tandem::quant::costPolicy(ModuleOp calibrated,
                                               const Policy &policy,
                                               llvm::ArrayRef<LayerInfo> layers,
-                                              MappingCache &cache) {
+                                              MappingCache &cache,
+                                              WeightCache *weights) {
   OwningOpRef<ModuleOp> clone(cast<ModuleOp>(calibrated->clone()));
-  if (failed(quantizeModule(*clone, policy, "policy")))
+  if (failed(quantizeModule(*clone, policy, "policy", weights)))
     return fail("the policy cannot be applied (see the errors above)");
   return costModule(*clone, layers, cache);
 }

@@ -202,6 +202,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   // Cost tables.
   start = Clock::now();
   MappingCache cache(config.target, config.mapper);
+  // The measured policies' weights, each quantized once per width.
+  WeightCache weights;
   auto table = buildCostTable(module, config.target, cache, config.threads,
                               config.widths);
   if (!table)
@@ -372,7 +374,7 @@ tandem::quant::runMixedPrecision(ModuleOp module,
         return r.takeError();
       m.test = toQuality(r->result, test->hasLabels());
     }
-    auto c = costPolicy(module, policy, t.layers, cache);
+    auto c = costPolicy(module, policy, t.layers, cache, &weights);
     if (!c)
       return c.takeError();
     m.cost = c->total;

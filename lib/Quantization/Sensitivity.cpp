@@ -43,17 +43,6 @@ double Sensitivity::estimateNoise(llvm::ArrayRef<LayerBits> bits) const {
   return total;
 }
 
-double Sensitivity::estimateScore(llvm::ArrayRef<LayerBits> bits) const {
-  double score = reference.score();
-  for (auto [i, b] : llvm::enumerate(bits)) {
-    if (b.weightBits <= kMaxTableBits)
-      score -= reference.score() - weight[i][b.weightBits - 1].score();
-    if (b.activationBits <= kMaxTableBits)
-      score -= reference.score() - activation[i][b.activationBits - 1].score();
-  }
-  return std::clamp(score, 0.0, 1.0);
-}
-
 Expected<Sensitivity> tandem::quant::measureSensitivity(
     AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
     llvm::ArrayRef<int64_t> bits, int64_t samples,

@@ -28,6 +28,7 @@
 #include "tandem/Hardware/Target.h"
 #include "tandem/Mapping/Mapper.h"
 #include "tandem/Quantization/Policy.h"
+#include "tandem/Quantization/Quantize.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -127,11 +128,13 @@ llvm::Expected<ModelCost> costModule(mlir::ModuleOp quantized,
                                      llvm::ArrayRef<LayerInfo> layers,
                                      MappingCache &cache);
 
-/// Quantizes a clone of `calibrated` by `policy` and costs it.
+/// Quantizes a clone of `calibrated` by `policy` (weights through
+/// `weights`, if given) and costs it.
 llvm::Expected<ModelCost> costPolicy(mlir::ModuleOp calibrated,
                                      const Policy &policy,
                                      llvm::ArrayRef<LayerInfo> layers,
-                                     MappingCache &cache);
+                                     MappingCache &cache,
+                                     WeightCache *weights = nullptr);
 
 /// The table of `calibrated` (an fp32 module with calibration statistics)
 /// on `target`, over the widths of `widths` (empty: 2..8) the target

@@ -61,9 +61,9 @@ struct Sensitivity {
   int64_t samples = 0;
   double seconds = 0;
 
-  /// The additive estimates of a policy that gives layer i `bits[i]`.
+  /// The additive estimate of the output noise of a policy that gives
+  /// layer i `bits[i]`.
   double estimateNoise(llvm::ArrayRef<LayerBits> bits) const;
-  double estimateScore(llvm::ArrayRef<LayerBits> bits) const;
 };
 
 /// Measures every layer at every width of `bits` (2 x layers x widths
