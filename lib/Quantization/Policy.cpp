@@ -90,6 +90,19 @@ public:
     return true;
   }
 
+  bool readEncoding(StringRef key, EncodingKind &kind, int64_t &maxDigits) {
+    const json::Value *v = object.get(key);
+    if (!v)
+      return true;
+    std::optional<StringRef> s = v->getAsString();
+    if (!s)
+      return fail(field(key), "expected a string such as \"csd-2\", got " +
+                                  describe(*v));
+    if (Error err = parseEncodingChoice(*s, kind, maxDigits))
+      return fail(field(key), toString(std::move(err)));
+    return true;
+  }
+
   bool readBool(StringRef key, bool &out) {
     const json::Value *v = object.get(key);
     if (!v)
@@ -180,9 +193,16 @@ private:
 bool readLayerBits(const json::Object &object, const std::string &path,
                    StringRef source, std::string &error, LayerBits &bits) {
   ObjectReader r(object, path, source, error);
-  return r.checkKeys({"weight_bits", "activation_bits"}) &&
-         r.readBits("weight_bits", bits.weightBits) &&
-         r.readBits("activation_bits", bits.activationBits);
+  if (!r.checkKeys({"weight_bits", "activation_bits", "encoding"}) ||
+      !r.readBits("weight_bits", bits.weightBits) ||
+      !r.readBits("activation_bits", bits.activationBits) ||
+      !r.readEncoding("encoding", bits.encoding, bits.maxDigits))
+    return false;
+  if (Error err = checkEncoding(bits.getWeightEncoding()))
+    return r.fail(r.field("encoding"), "with weight_bits " +
+                                           std::to_string(bits.weightBits) +
+                                           ": " + toString(std::move(err)));
+  return true;
 }
 
 } // namespace
@@ -255,6 +275,20 @@ Expected<Policy> quant::parsePolicy(StringRef text, StringRef source) {
       }
     }
   }
+  // A shift-add product has no zero point to subtract.
+  auto asymmetricShiftAdd = [&](const LayerBits &bits, StringRef path) {
+    if (policy.weightSymmetric || bits.encoding == EncodingKind::Multiply)
+      return false;
+    ok = r.fail(path, "the shift-add encoding '" +
+                          printEncodingChoice(bits.encoding, bits.maxDigits) +
+                          "' needs symmetric weights (weights.symmetric: "
+                          "true)");
+    return true;
+  };
+  if (ok && !asymmetricShiftAdd(policy.defaults, "default.encoding"))
+    for (const auto &[name, bits] : policy.layers)
+      if (asymmetricShiftAdd(bits, "layers." + name + ".encoding"))
+        break;
   if (!ok)
     return createStringError(inconvertibleErrorCode(), error);
   return policy;
@@ -269,8 +303,10 @@ Expected<Policy> quant::loadPolicy(StringRef path) {
 
 std::string quant::printPolicy(const Policy &policy) {
   auto bits = [](const LayerBits &b) {
-    return json::Object{{"weight_bits", b.weightBits},
-                        {"activation_bits", b.activationBits}};
+    return json::Object{
+        {"weight_bits", b.weightBits},
+        {"activation_bits", b.activationBits},
+        {"encoding", printEncodingChoice(b.encoding, b.maxDigits)}};
   };
   json::Object layers;
   for (const auto &[name, b] : policy.layers)

@@ -29,6 +29,7 @@
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Dialect/Accel/IR/ConstantUtils.h"
 #include "tandem/Quantization/Calibration.h"
+#include "tandem/Quantization/ShiftAdd.h"
 #include "tandem/Quantization/Statistics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -84,10 +85,10 @@ UniformQuantizedType getTensorType(MLIRContext *ctx, const QuantParams &p,
       Float32Type::get(ctx), p.scale, p.zeroPoint, p.qmin, p.qmax);
 }
 
-/// The i32 type of an accumulator (or bias) whose scale per channel along
-/// `axis` is `scales` (one scale: per tensor).
-Type getAccumulatorType(MLIRContext *ctx, ArrayRef<double> scales,
-                        int32_t axis) {
+} // namespace
+
+Type tandem::quant::getAccumulatorType(MLIRContext *ctx,
+                                       ArrayRef<double> scales, int32_t axis) {
   auto i32 = IntegerType::get(ctx, 32);
   auto f32 = Float32Type::get(ctx);
   int64_t lo = std::numeric_limits<int32_t>::min(),
@@ -100,9 +101,9 @@ Type getAccumulatorType(MLIRContext *ctx, ArrayRef<double> scales,
                                           scales, zeros, axis, lo, hi);
 }
 
-/// An integer constant of `type` (signless iN elements) holding `values`.
-Value createIntConstant(OpBuilder &b, Location loc, RankedTensorType type,
-                        ArrayRef<int64_t> values) {
+Value tandem::quant::createIntConstant(OpBuilder &b, Location loc,
+                                      RankedTensorType type,
+                                      ArrayRef<int64_t> values) {
   unsigned width = type.getElementTypeBitWidth();
   SmallVector<APInt> ints;
   ints.reserve(values.size());
@@ -111,13 +112,7 @@ Value createIntConstant(OpBuilder &b, Location loc, RankedTensorType type,
   return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, ints));
 }
 
-/// A weight quantized per channel along `axis` (or per tensor): the integer
-/// values and the parameters of each channel.
-struct QuantizedWeight {
-  SmallVector<int64_t> values;
-  SmallVector<QuantParams> params;
-  int32_t axis = 0;
-};
+namespace {
 
 QuantizedWeight quantizeWeight(ArrayRef<float> values, ArrayRef<int64_t> shape,
                                int32_t axis, int64_t bits,
@@ -144,7 +139,10 @@ QuantizedWeight quantizeWeight(ArrayRef<float> values, ArrayRef<int64_t> shape,
   return w;
 }
 
-Type getWeightType(MLIRContext *ctx, const QuantizedWeight &w, int64_t bits) {
+} // namespace
+
+Type tandem::quant::getWeightType(MLIRContext *ctx, const QuantizedWeight &w,
+                                  int64_t bits) {
   if (w.params.size() == 1)
     return getTensorType(ctx, w.params[0], bits);
   SmallVector<double> scales;
@@ -159,15 +157,53 @@ Type getWeightType(MLIRContext *ctx, const QuantizedWeight &w, int64_t bits) {
       w.params[0].qmax);
 }
 
-} // namespace
+FailureOr<Value> tandem::quant::createBias(OpBuilder &b, Location loc,
+                                           ArrayRef<float> values,
+                                           RankedTensorType type,
+                                           ArrayRef<double> accScales,
+                                           int32_t axis, Operation *layer) {
+  MLIRContext *ctx = b.getContext();
+  int64_t channels = type.getShape().back();
+  auto scaleOf = [&](int64_t i) {
+    return accScales[accScales.size() == 1 ? 0 : i % channels];
+  };
+  // On the accumulator's grid; wide layers' biases may not fit i32 there,
+  // so they go on a grid 2^shift times coarser (the integer lowering shifts
+  // them back).
+  int64_t shift = 0;
+  for (int64_t i = 0, e = values.size(); i < e; ++i)
+    while (shift <= 30 &&
+           std::fabs(values[i] / std::ldexp(scaleOf(i), shift)) >
+               double(std::numeric_limits<int32_t>::max()))
+      ++shift;
+  if (shift > 30)
+    return layer->emitError("bias does not fit the i32 accumulator: quantize "
+                            "this layer to fewer bits");
+  SmallVector<double> biasScales;
+  for (double s : accScales)
+    biasScales.push_back(std::ldexp(s, shift));
+  SmallVector<int64_t> ints;
+  for (int64_t i = 0, e = values.size(); i < e; ++i)
+    ints.push_back(static_cast<int64_t>(
+        std::nearbyint(values[i] / std::ldexp(scaleOf(i), shift))));
+  Value rawBias = createIntConstant(b, loc, type.clone(b.getI32Type()), ints);
+  return mlir::quant::StorageCastOp::create(
+             b, loc, type.clone(getAccumulatorType(ctx, biasScales, axis)),
+             rawBias)
+      .getResult();
+}
 
 struct tandem::quant::WeightCache::Impl {
-  /// The weight's attribute, its width, the policy's weight options.
-  using Key = std::tuple<const void *, int64_t, bool, bool, int, int32_t>;
+  /// The weight's attribute, its width and encoding, the policy's weight
+  /// options.
+  using Key = std::tuple<const void *, int64_t, int, int64_t, bool, bool, int,
+                         int32_t>;
   struct Entry {
     DenseElementsAttr ints;
     Type type;
     SmallVector<QuantParams> params;
+    /// Shift-add encoded weights: the integers, for the terms they cost.
+    SmallVector<int64_t> encoded;
   };
   std::map<Key, Entry> entries;
 };
@@ -235,7 +271,7 @@ private:
   const WeightCache::Impl::Entry &getQuantizedWeight(Value weight,
                                                      RankedTensorType type,
                                                      int32_t axis,
-                                                     int64_t bits);
+                                                     const LayerBits &bits);
 
   func::FuncOp main;
   const Policy &policy;
@@ -325,7 +361,8 @@ void Quantizer::chooseQuantizedOps() {
       // bias in f32 (quantized types have at most 32 storage bits).
       LayerBits mmBits =
           mm ? policy.getBits(getDisplayName(mm)) : policy.defaults;
-      bool narrow = mmBits.weightBits <= 8 && mmBits.activationBits <= 8;
+      bool narrow = getValueBits(mmBits.getWeightEncoding()) <= 8 &&
+                    mmBits.activationBits <= 8;
       if (mm && quantized.contains(mm) && lhs.hasOneUse() && narrow &&
           getConstantF32Values(mm.getRhs()) && getConstantF32Values(rhs) &&
           biasShape && isF32Tensor(rhs)) {
@@ -522,11 +559,13 @@ LogicalResult Quantizer::rewrite() {
       continue;
     auto wType = cast<RankedTensorType>(weight.getType());
     const WeightCache::Impl::Entry &qw =
-        getQuantizedWeight(weight, wType, axis, layerBits.weightBits);
+        getQuantizedWeight(weight, wType, axis, layerBits);
     Value raw = arith::ConstantOp::create(b, loc, qw.ints);
     Value w =
         mlir::quant::StorageCastOp::create(b, loc, wType.clone(qw.type), raw);
     op->setOperand(1, w);
+    if (layerBits.encoding != EncodingKind::Multiply)
+      setWeightEncoding(op, layerBits.getWeightEncoding(), qw.encoded);
     // The accumulator's scale per output channel.
     SmallVector<double> accScales;
     // Rounded to float like every scale, so that the types survive the f32
@@ -534,39 +573,10 @@ LogicalResult Quantizer::rewrite() {
     for (const QuantParams &p : qw.params)
       accScales.push_back(static_cast<float>(inputScale * p.scale));
     auto quantizeBias = [&](Value bias, int32_t biasAxis) -> Value {
-      auto bType = cast<RankedTensorType>(bias.getType());
-      SmallVector<float> values = *getConstantF32Values(bias);
-      int64_t channels = bType.getShape().back();
-      auto scaleOf = [&](int64_t i) {
-        return accScales[accScales.size() == 1 ? 0 : i % channels];
-      };
-      // On the accumulator's grid; wide layers' biases may not fit i32
-      // there, so they go on a grid 2^shift times coarser (the integer
-      // lowering shifts them back).
-      int64_t shift = 0;
-      for (int64_t i = 0, e = values.size(); i < e; ++i)
-        while (shift <= 30 &&
-               std::fabs(values[i] / std::ldexp(scaleOf(i), shift)) >
-                   double(std::numeric_limits<int32_t>::max()))
-          ++shift;
-      if (shift > 30) {
-        op->emitError("bias does not fit the i32 accumulator (W")
-            << layerBits.weightBits << "A" << layerBits.activationBits
-            << "): quantize this layer to fewer bits";
-        return Value();
-      }
-      SmallVector<double> biasScales;
-      for (double s : accScales)
-        biasScales.push_back(std::ldexp(s, shift));
-      SmallVector<int64_t> ints;
-      for (int64_t i = 0, e = values.size(); i < e; ++i)
-        ints.push_back(static_cast<int64_t>(
-            std::nearbyint(values[i] / std::ldexp(scaleOf(i), shift))));
-      Value rawBias = createIntConstant(b, bias.getLoc(),
-                                        bType.clone(b.getI32Type()), ints);
-      return mlir::quant::StorageCastOp::create(
-          b, bias.getLoc(),
-          bType.clone(getAccumulatorType(ctx, biasScales, biasAxis)), rawBias);
+      FailureOr<Value> q = createBias(
+          b, bias.getLoc(), *getConstantF32Values(bias),
+          cast<RankedTensorType>(bias.getType()), accScales, biasAxis, op);
+      return succeeded(q) ? *q : Value();
     };
     if (auto conv = dyn_cast<Conv2DOp>(op)) {
       if (conv.getBias()) {
@@ -618,10 +628,21 @@ LogicalResult Quantizer::run() {
 
 const WeightCache::Impl::Entry &
 Quantizer::getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
-                              int64_t bits) {
+                              const LayerBits &layerBits) {
+  WeightEncoding encoding = layerBits.getWeightEncoding();
+  // Encoded integers may be wider than their code (PoT-5 up to 2^15).
+  int64_t bits = encoding.isShiftAdd() ? getValueBits(encoding)
+                                       : layerBits.weightBits;
   auto compute = [&](WeightCache::Impl::Entry &e) {
-    QuantizedWeight qw = quantizeWeight(*getConstantF32Values(weight),
-                                        type.getShape(), axis, bits, policy);
+    QuantizedWeight qw =
+        encoding.isShiftAdd()
+            ? encodeWeights(*getConstantF32Values(weight), type.getShape(),
+                            axis, encoding, policy.weightPerChannel,
+                            policy.weightClipping)
+            : quantizeWeight(*getConstantF32Values(weight), type.getShape(),
+                             axis, bits, policy);
+    if (encoding.isShiftAdd())
+      e.encoded = qw.values;
     SmallVector<APInt> ints;
     ints.reserve(qw.values.size());
     for (int64_t v : qw.values)
@@ -636,9 +657,14 @@ Quantizer::getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
     compute(uncached);
     return uncached;
   }
-  WeightCache::Impl::Key key{attr.getAsOpaquePointer(),  bits,
-                             policy.weightPerChannel,    policy.weightSymmetric,
-                             int(policy.weightClipping), axis};
+  WeightCache::Impl::Key key{attr.getAsOpaquePointer(),
+                             layerBits.weightBits,
+                             int(encoding.kind),
+                             encoding.maxDigits,
+                             policy.weightPerChannel,
+                             policy.weightSymmetric,
+                             int(policy.weightClipping),
+                             axis};
   auto [it, inserted] = cache->impl->entries.try_emplace(key);
   if (inserted)
     compute(it->second);

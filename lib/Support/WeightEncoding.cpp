@@ -163,7 +163,14 @@ int64_t getLargestMagnitude(const WeightEncoding &e) {
     return int64_t(1) << ((int64_t(1) << (e.bits - 1)) - 1);
   case EncodingKind::APoT:
     return lookupAPoTMagnitudes(e.bits).back();
-  case EncodingKind::CSD:
+  case EncodingKind::CSD: {
+    // The largest b-bit integer with few enough digits (int8, one digit:
+    // 64, since 128 is out of range).
+    int64_t top = (int64_t(1) << (e.bits - 1)) - 1;
+    while (e.maxDigits > 0 && countCSDDigits(top) > e.maxDigits)
+      --top;
+    return top;
+  }
   case EncodingKind::Multiply:
     return (int64_t(1) << (e.bits - 1)) - 1;
   }
@@ -191,7 +198,10 @@ SmallVector<int8_t, 20> getCSDDigits(int64_t v) {
 }
 
 int64_t countCSDDigits(int64_t v) {
-  return llvm::count_if(getCSDDigits(v), [](int8_t d) { return d != 0; });
+  // The non-adjacent form's digits are where x/2 and 3x/2 differ (Hacker's
+  // Delight's NAF construction); checked against getCSDDigits in tests.
+  uint64_t x = uint64_t(v < 0 ? -v : v);
+  return int64_t(llvm::popcount((x >> 1) ^ (x + (x >> 1))));
 }
 
 int64_t roundToCSDDigits(int64_t v, int64_t maxDigits, int64_t limit) {

@@ -182,4 +182,65 @@ def MixedPrecisionPass : Pass<"accel-mixed-precision", "::mlir::ModuleOp"> {
   ];
 }
 
+def ShiftAddPass : Pass<"accel-shift-add", "::mlir::ModuleOp"> {
+  let summary = "Encode layers' weights as powers of two, APoT or CSD (shifts and adds)";
+  let description = [{
+    Rewrites the weights of quantized convolutions and matrix products so
+    that each product is a few shifts and adds (docs/shift-add.md):
+
+    - `encoding=pot bits=5`: w = scale * s * 2^p, s in {-1, 0, +1}, p in
+      [-15, 0] (DeepShift-Q: nearest power of two in the log domain);
+    - `encoding=apot bits=5`: w = scale * (sum of APoT terms);
+    - `encoding=csd` / `csd-T`: integers (of the weights' width unless
+      `bits` says otherwise), each rounded to the nearest with at most T
+      non-zero canonical-signed-digit digits.
+
+    The weights' real values are encoded afresh with a new per-channel
+    scale (the largest magnitude, or with `clipping=mse` the clip with the
+    least squared error: a digit limit or a power-of-two grid wants its own
+    scale) and the layer's bias is re-gridded to the new accumulator
+    scale. Each encoded layer
+    gets `accel.weight_encoding` with the non-zero terms its weights hold,
+    which the cost model charges as shifts and adds.
+
+    `layers` names the layers (their ONNX node names); without it every
+    convolution and matrix product by quantized constant weights is
+    encoded. A named layer that cannot be encoded is an error that says why
+    (not quantized, no constant weights, asymmetric weights); so is a module
+    that was not quantized.
+
+    Before (`--accel-quantize`, W8A8):
+
+    ```mlir
+    %w = quant.scast %c : tensor<2x1x1x2xi8> to tensor<2x1x1x2x!quant.uniform<i8<-127:127>:f32:0, {...}>>
+    %y = accel.conv2d %x, %w, %b : ...
+    ```
+
+    After (`encoding=pot bits=5`):
+
+    ```mlir
+    %w = quant.scast %c : tensor<2x1x1x2xi17> to tensor<2x1x1x2x!quant.uniform<i17<-32768:32768>:f32:0, {...}>>
+    %y = accel.conv2d %x, %w, %b {accel.weight_encoding = #accel.weight_encoding<pot, bits = 5, terms = 4>} : ...
+    ```
+
+    ```
+    tandem-opt quantized.mlir --accel-shift-add="encoding=csd-2 layers=/conv2/Conv,/fc/Gemm"
+    ```
+  }];
+  let options = [
+    Option<"encoding", "encoding", "std::string", /*default=*/"\"\"",
+           "pot, apot, csd or csd-T (at most T non-zero digits)">,
+    Option<"bits", "bits", "int64_t", /*default=*/"0",
+           "Code width of pot (2-5, default 5), apot (3-8, default 5) or csd "
+           "(2-16, default: the weights' width)">,
+    ListOption<"layers", "layers", "std::string",
+               "Layers to encode (default: every quantized layer with weights)">,
+    Option<"clipping", "clipping", "std::string", /*default=*/"\"mse\"",
+           "Scale of pot and apot weights: mse or minmax">,
+  ];
+  let dependentDialects = [
+    "::mlir::quant::QuantDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
 #endif // TANDEM_QUANTIZATION_PASSES_TD

@@ -6,7 +6,8 @@
 //
 // A policy says how each layer (convolution or matrix product, named as in
 // the ONNX model) is quantized: weight bits, activation bits (the bits of the
-// tensors the layer reads), and how ranges are clipped. It is plain JSON
+// tensors the layer reads), the weights' shift-add encoding if any, and how
+// ranges are clipped. It is plain JSON
 // (docs/quantization.md), parsed strictly (an unknown field is an error that
 // names it) and printed canonically, so that every tool that chooses a policy
 // writes one that can be diffed and re-applied.
@@ -15,6 +16,8 @@
 
 #ifndef TANDEM_QUANTIZATION_POLICY_H
 #define TANDEM_QUANTIZATION_POLICY_H
+
+#include "tandem/Support/WeightEncoding.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -38,9 +41,19 @@ bool isSupportedBits(int64_t bits);
 struct LayerBits {
   int64_t weightBits = 8;
   int64_t activationBits = 8;
+  /// How the weights multiply (docs/shift-add.md): plain integers, or
+  /// shift-add encoded at `weightBits` (pot, apot: the code's width; csd:
+  /// the integer's, with at most `maxDigits` non-zero digits if set).
+  EncodingKind encoding = EncodingKind::Multiply;
+  int64_t maxDigits = 0;
+
+  WeightEncoding getWeightEncoding() const {
+    return {encoding, weightBits, maxDigits};
+  }
   bool operator==(const LayerBits &other) const {
     return weightBits == other.weightBits &&
-           activationBits == other.activationBits;
+           activationBits == other.activationBits &&
+           encoding == other.encoding && maxDigits == other.maxDigits;
   }
 };
 

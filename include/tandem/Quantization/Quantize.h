@@ -18,7 +18,9 @@
 #define TANDEM_QUANTIZATION_QUANTIZE_H
 
 #include "tandem/Quantization/Policy.h"
+#include "tandem/Quantization/Statistics.h"
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include <memory>
@@ -48,6 +50,35 @@ public:
   struct Impl;
   std::unique_ptr<Impl> impl;
 };
+
+/// A weight quantized per channel along `axis` (or per tensor): the integer
+/// values and the parameters of each channel.
+struct QuantizedWeight {
+  llvm::SmallVector<int64_t> values;
+  llvm::SmallVector<QuantParams> params;
+  int32_t axis = 0;
+};
+
+/// The `!quant.uniform` type of `weight` with `bits`-bit storage (per axis
+/// when it has several channels).
+mlir::Type getWeightType(mlir::MLIRContext *ctx, const QuantizedWeight &weight,
+                         int64_t bits);
+/// The i32 type of an accumulator (or bias) whose scale per channel along
+/// `axis` is `scales` (one scale: per tensor).
+mlir::Type getAccumulatorType(mlir::MLIRContext *ctx,
+                              llvm::ArrayRef<double> scales, int32_t axis);
+/// An integer constant of `type` (signless iN elements) holding `values`.
+mlir::Value createIntConstant(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::RankedTensorType type,
+                              llvm::ArrayRef<int64_t> values);
+/// A bias of real `values` (shape `type`, channels last) on the grid of an
+/// accumulator with `accScales`, or 2^shift times coarser when it would not
+/// fit i32: a quant.scast of an i32 constant. Fails, with an error on
+/// `layer`, when no shift up to 30 fits.
+mlir::FailureOr<mlir::Value>
+createBias(mlir::OpBuilder &b, mlir::Location loc, llvm::ArrayRef<float> values,
+           mlir::RankedTensorType type, llvm::ArrayRef<double> accScales,
+           int32_t axis, mlir::Operation *layer);
 
 /// Rewrites @main of a calibrated module by `policy`. `policySource` names
 /// the policy in errors (a layer the model does not have). Errors are

@@ -77,7 +77,8 @@ std::string getEncodingLabel(const WeightEncoding &encoding);
 llvm::Error checkEncoding(const WeightEncoding &encoding);
 
 /// The largest |q| the encoding holds (its code's top level): pot 2^P, apot
-/// the top level, csd and multiply 2^(b-1) - 1.
+/// the top level, multiply 2^(b-1) - 1, csd the largest integer up to that
+/// with at most maxDigits digits (int8, one digit: 64).
 int64_t getLargestMagnitude(const WeightEncoding &encoding);
 /// Width of a signed integer that holds every q (the multiplier a target
 /// without shifters needs).

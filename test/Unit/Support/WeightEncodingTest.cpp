@@ -40,6 +40,9 @@ TEST(WeightEncodingTest, CSDIsNonAdjacentExactAndAtMostFourForInt8) {
       }
     }
     EXPECT_EQ(sum, v);
+    EXPECT_EQ(countCSDDigits(v), llvm::count_if(d, [](int8_t x) {
+                return x != 0;
+              })) << v;
     most = std::max(most, countCSDDigits(v));
   }
   EXPECT_EQ(most, 4);
@@ -107,6 +110,11 @@ TEST(WeightEncodingTest, CSDEncodingClampsRoundsAndLimits) {
   EXPECT_TRUE(isRepresentable(csd, 48));
   EXPECT_FALSE(isRepresentable(csd, 45));
   EXPECT_EQ(countTerms(csd, 45), 4);
+  // One digit: 128 is out of range, so 64 is the top and the clamp.
+  WeightEncoding csd1{EncodingKind::CSD, 8, 1};
+  EXPECT_EQ(getLargestMagnitude(csd1), 64);
+  EXPECT_EQ(encodeReal(csd1, 127.0), 64);
+  EXPECT_EQ(encodeReal(csd1, -40.0), -32);
 }
 
 TEST(WeightEncodingTest, ChoicesParseAndWidthsAreChecked) {

@@ -6,6 +6,7 @@
 
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
+#include "tandem/Dialect/Accel/IR/EncodedWeights.h"
 
 using namespace mlir;
 using namespace tandem::accel;
@@ -248,6 +249,8 @@ std::string MappingAttr::getBody() const {
 
 LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
+  if (attr.getName() == kWeightEncodingAttr)
+    return verifyWeightEncoding(op, attr.getValue());
   if (attr.getName() != "accel.mapping")
     return success();
   auto mapping = dyn_cast<MappingAttr>(attr.getValue());

@@ -12,6 +12,10 @@
 
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 
+#include "tandem/Dialect/Accel/IR/ConstantUtils.h"
+#include "tandem/Dialect/Accel/IR/EncodedWeights.h"
+#include "tandem/Dialect/Accel/IR/ShapeUtils.h"
+
 #include "mlir/IR/AffineExpr.h"
 #include "mlir/IR/Matchers.h"
 
@@ -49,7 +53,7 @@ public:
   void addOperand(StringRef name, Value value, ArrayRef<AffineExpr> exprs,
                   Use use = Use::Other) {
     OperandRole role;
-    if (matchPattern(value, m_Constant()))
+    if (isConstantTensor(value))
       role = use == Use::Multiplicand ? OperandRole::Weight
                                       : OperandRole::Parameter;
     else
@@ -171,6 +175,22 @@ std::pair<AffineExpr, AffineExpr> windowExprs(AffineExpr p, AffineExpr q,
           q * strides[1] + s * dilations[1] - pads[1]};
 }
 
+/// A contraction whose weights carry accel.weight_encoding multiplies by
+/// shifts and adds: records the encoding and its terms per iteration (each
+/// weight is used equally often, so the average over the weights is the
+/// average over the iterations).
+LoopNest withWeightEncoding(LoopNest nest, Operation *op) {
+  auto attr = op->getAttrOfType<WeightEncodingAttr>(kWeightEncodingAttr);
+  std::optional<unsigned> weight = nest.lookupRole(OperandRole::Weight);
+  if (!attr || !weight)
+    return nest;
+  int64_t weights = getNumElements(nest.tensors[*weight].shape);
+  nest.shiftAdd = LoopNest::ShiftAdd{
+      attr.getEncoding(),
+      weights > 0 ? double(attr.getTerms()) / double(weights) : 0.0};
+  return nest;
+}
+
 } // namespace
 
 LoopNest Conv2DOp::getLoopNest() {
@@ -196,8 +216,10 @@ LoopNest Conv2DOp::getLoopNest() {
   if (getBias())
     b.addOperand("bias", getBias(), {outChannel});
   b.addResult(getOutput(), {n, outChannel, p, q});
-  return b.finish(counts(1, 0, 0, 0, 0, 0),
-                  counts(0, getBias() ? 1 : 0, 0, 0, 0, 0));
+  return withWeightEncoding(
+      b.finish(counts(1, 0, 0, 0, 0, 0),
+               counts(0, getBias() ? 1 : 0, 0, 0, 0, 0)),
+      getOperation());
 }
 
 LoopNest MatmulOp::getLoopNest() {
@@ -221,7 +243,8 @@ LoopNest MatmulOp::getLoopNest() {
   b.addOperand("lhs", getLhs(), lhsExprs, Use::Multiplicand);
   b.addOperand("rhs", getRhs(), rhsExprs, Use::Multiplicand);
   b.addResult(getOutput(), outExprs);
-  return b.finish(counts(1, 0, 0, 0, 0, 0));
+  return withWeightEncoding(b.finish(counts(1, 0, 0, 0, 0, 0)),
+                            getOperation());
 }
 
 LoopNest Pool2DOp::getLoopNest() {

@@ -6,6 +6,7 @@
 
 #include "tandem/Dialect/Accel/IR/ConstantUtils.h"
 
+#include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
@@ -30,6 +31,13 @@ std::optional<SmallVector<float>> getConstantF32Values(Value value) {
       return SmallVector<float>(values->begin(), values->end());
   }
   return std::nullopt;
+}
+
+bool isConstantTensor(Value value) {
+  if (matchPattern(value, m_Constant()))
+    return true;
+  auto scast = value.getDefiningOp<quant::StorageCastOp>();
+  return scast && matchPattern(scast.getInput(), m_Constant());
 }
 
 ElementsAttr createF32Elements(RankedTensorType type, ArrayRef<float> values,

@@ -102,4 +102,47 @@ def Accel_CostAttr : AttrDef<Accel_Dialect, "Cost"> {
   let hasCustomAssemblyFormat = 1;
 }
 
+def Accel_WeightEncodingAttr : AttrDef<Accel_Dialect, "WeightEncoding"> {
+  let mnemonic = "weight_encoding";
+  let summary = "How a layer's weights replace multiplications by shifts and adds";
+  let description = [{
+    Attached to a convolution or matrix product as `accel.weight_encoding`
+    (by `--accel-shift-add`, or by `--accel-quantize` from a policy that
+    names an encoding). The layer's weights stay quantized integers q with
+    per-channel scales; the encoding says which integers they may be and
+    how the hardware multiplies by them (docs/shift-add.md):
+
+    ```mlir
+    %y = accel.conv2d %x, %w {accel.weight_encoding =
+           #accel.weight_encoding<csd, bits = 8, digits = 2, terms = 52>} : ...
+    ```
+
+    - `pot, bits = b`: q = s * 2^k, s in {-1, 0, +1}, k in [0, 2^(b-1) - 1]
+      (DeepShift-Q's p = k - (2^(b-1) - 1) in [-(2^(b-1) - 1), 0]);
+    - `apot, bits = b`: |q| a sum of one level from each of APoT's
+      ceil((b - 1) / 2) term sets;
+    - `csd, bits = b[, digits = T]`: any b-bit integer, with at most T
+      non-zero canonical-signed-digit digits when `digits` is given.
+
+    `bits` is the stored code's width (pot, apot: sign included), which the
+    cost model moves through memory; the integers themselves may be wider
+    (a 5-bit PoT code stands for up to 2^15). `terms` is the number of
+    non-zero power-of-two terms over all of the layer's weights: the shifts
+    (and adds) the layer's products cost, measured from its own weights.
+
+    The verifier checks the width, that the op's weight is a quantized
+    integer constant, that every integer is one the encoding holds, and
+    that `terms` is what the weights hold.
+  }];
+  let parameters = (ins "::tandem::EncodingKind":$kind, "int64_t":$bits,
+                        "int64_t":$digits, "int64_t":$terms);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    ::tandem::WeightEncoding getEncoding() const {
+      return {getKind(), getBits(), getDigits()};
+    }
+  }];
+}
+
 #endif // TANDEM_DIALECT_ACCEL_IR_ACCELATTRS_TD

@@ -13,6 +13,7 @@
 #include "mlir/IR/DialectImplementation.h"
 
 #include "tandem/Dialect/Accel/IR/MappingLevel.h"
+#include "tandem/Support/WeightEncoding.h"
 
 #include "tandem/Dialect/Accel/IR/AccelDialect.h.inc"
 #include "tandem/Dialect/Accel/IR/AccelEnums.h.inc"

@@ -26,6 +26,10 @@ namespace tandem::accel {
 /// elements (dense or dense_resource, splats expanded), else nullopt.
 std::optional<llvm::SmallVector<float>> getConstantF32Values(mlir::Value value);
 
+/// Whether `value` is a constant: a constant op, or quantized weights (a
+/// quant.scast of one).
+bool isConstantTensor(mlir::Value value);
+
 /// An f32 elements attribute of `type` holding `values`: a splat or a small
 /// tensor as a DenseElementsAttr, a larger one as a dense_resource blob
 /// named `blobName` (uniqued if taken).

@@ -14,6 +14,8 @@
 #ifndef TANDEM_DIALECT_ACCEL_IR_LOOPNEST_H
 #define TANDEM_DIALECT_ACCEL_IR_LOOPNEST_H
 
+#include "tandem/Support/WeightEncoding.h"
+
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Types.h"
 #include "llvm/ADT/SmallVector.h"
@@ -190,6 +192,15 @@ struct LoopNest {
   /// Work done a fixed number of times for the whole op (a layer norm's
   /// reciprocal square root per normalized row).
   OpCounts perOp;
+  /// A contraction whose weights are shift-add encoded
+  /// (accel.weight_encoding): each iteration's product (its MAC's multiply)
+  /// is `termsPerIteration` shifts of the input on average, combined and
+  /// accumulated by as many adds; the average is over the op's own weights.
+  struct ShiftAdd {
+    WeightEncoding encoding;
+    double termsPerIteration = 0;
+  };
+  std::optional<ShiftAdd> shiftAdd;
 
   /// Product of all loop extents.
   int64_t getNumIterations() const;
