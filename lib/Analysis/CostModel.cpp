@@ -84,6 +84,19 @@ LoopClasses cost::classifyLoops(const Problem &p) {
   return c;
 }
 
+hw::MacOperands Problem::getMacOperands() const {
+  hw::MacOperands mac;
+  mac.activationBits = tensors[hw::Input].bits;
+  mac.weightBits = tensors[hw::Weight].present ? tensors[hw::Weight].bits
+                                               : mac.activationBits;
+  if (shiftAdd) {
+    mac.encoded = true;
+    mac.terms = shiftAdd->terms;
+    mac.valueBits = shiftAdd->valueBits;
+  }
+  return mac;
+}
+
 Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
                                      int64_t inputBits, int64_t weightBits,
                                      int64_t outputBits) {
@@ -130,6 +143,10 @@ Expected<Problem> cost::buildProblem(const accel::LoopNest &nest,
   const accel::OpCounts &it = nest.perIteration;
   p.macsPerIteration = it.macs;
   p.aluOpsPerIteration = it.adds + it.muls + it.compares;
+  if (nest.shiftAdd && p.tensors[hw::Weight].present)
+    p.shiftAdd =
+        Problem::ShiftAddWeights{nest.shiftAdd->termsPerIteration,
+                                 getValueBits(nest.shiftAdd->encoding)};
   return p;
 }
 
@@ -245,17 +262,17 @@ CostContext::CostContext(const Problem &p, const hw::Target &t)
     readsPerCycle[c] = 1.0 / level.readBandwidth;
     writesPerCycle[c] = 1.0 / level.writeBandwidth;
   }
-  const int64_t wBits = p.tensors[hw::Weight].present
-                            ? p.tensors[hw::Weight].bits
-                            : p.tensors[hw::Input].bits;
-  const int64_t aBits = p.tensors[hw::Input].bits;
-  macsPerCycle = t.getMacsPerCycle(wBits, aBits);
+  const hw::MacOperands mac = p.getMacOperands();
+  macsPerCycle = t.getMacsPerCycle(mac);
   opsPerIteration = double(std::max<int64_t>(1, p.getOpsPerIteration()));
-  computeEnergyPJ =
-      double(p.iterations) *
-      (double(p.macsPerIteration) * t.getMacEnergyPJ(wBits, aBits) +
-       double(p.aluOpsPerIteration) *
-           t.getAluEnergyPJ(p.tensors[hw::Output].bits));
+  const hw::MacEnergy perMac = t.getMacEnergy(mac);
+  const double macs = double(p.iterations) * double(p.macsPerIteration);
+  multiplyEnergyPJ = macs * perMac.multiplyPJ;
+  shiftEnergyPJ = macs * perMac.shiftPJ;
+  addEnergyPJ = macs * perMac.addPJ +
+                double(p.iterations) * double(p.aluOpsPerIteration) *
+                    t.getAluEnergyPJ(p.tensors[hw::Output].bits);
+  computeEnergyPJ = multiplyEnergyPJ + shiftEnergyPJ + addEnergyPJ;
   networkEnergyPJ = t.getNetworkEnergyPJ();
   arrayBits = double(t.array.bits);
   numPEs = double(t.array.getNumPEs());
@@ -651,6 +668,9 @@ Cost cost::evaluate(const CostContext &ctx, const Mapping &m) {
   }
   cost.networkEnergyPJ = cost.networkWords * ctx.networkEnergyPJ;
   cost.computeEnergyPJ = ctx.computeEnergyPJ;
+  cost.multiplyEnergyPJ = ctx.multiplyEnergyPJ;
+  cost.shiftEnergyPJ = ctx.shiftEnergyPJ;
+  cost.addEnergyPJ = ctx.addEnergyPJ;
   cost.energyPJ += cost.networkEnergyPJ + cost.computeEnergyPJ;
   double capacity = cost.cycles * ctx.numPEs * ctx.macsPerCycle;
   cost.utilization =

@@ -315,6 +315,17 @@ struct CostReportPass
       };
       if (r.unit == Unit::Array) {
         const cost::Problem &p = *r.problem;
+        row["arithmetic_pj"] = Object{{"multiply", r.array.multiplyEnergyPJ},
+                                      {"shift", r.array.shiftEnergyPJ},
+                                      {"add", r.array.addEnergyPJ}};
+        if (l.nest->shiftAdd) {
+          const WeightEncoding &e = l.nest->shiftAdd->encoding;
+          row["weight_encoding"] =
+              Object{{"encoding", printEncodingChoice(e.kind, e.maxDigits)},
+                     {"bits", e.bits},
+                     {"label", getEncodingLabel(e)},
+                     {"average_terms", l.nest->shiftAdd->termsPerIteration}};
+        }
         row["bits"] = Object{{"input", p.tensors[hw::Input].bits},
                              {"weight", p.tensors[hw::Weight].bits},
                              {"output", p.tensors[hw::Output].bits}};
@@ -338,6 +349,30 @@ struct CostReportPass
       }
       ops.push_back(std::move(row));
     }
+    // The whole model's energy by what spends it.
+    double multiply = 0, shift = 0, add = 0, memory = 0, network = 0,
+           postProcessing = 0, host = 0;
+    for (const Row &r : result.rows) {
+      if (r.unit == Unit::Host) {
+        host += r.energyPJ;
+        continue;
+      }
+      memory += r.dramEnergyPJ;
+      postProcessing += r.vectorEnergyPJ + r.accumulatorInitEnergyPJ;
+      if (r.unit != Unit::Array)
+        continue;
+      for (unsigned lv = 0; lv < t.levels.size(); ++lv)
+        memory += r.array.levelEnergyPJ[lv];
+      network += r.array.networkEnergyPJ;
+      multiply += r.array.multiplyEnergyPJ;
+      shift += r.array.shiftEnergyPJ;
+      add += r.array.addEnergyPJ;
+    }
+    Object components{
+        {"multiply", multiply}, {"shift", shift},
+        {"add", add},           {"memory", memory},
+        {"network", network},   {"post_processing", postProcessing},
+        {"host", host}};
     Object parts;
     for (unsigned p = 0; p < WorkloadCost::kNumParts; ++p)
       parts[kPartNames[p]] = Object{{"cycles", int64_t(result.partCycles[p])},
@@ -371,7 +406,8 @@ struct CostReportPass
                          {"energy_pj", result.energyPJ},
                          {"edp_pj_ms", result.energyPJ * ms},
                          {"area_mm2", t.getAreaMM2()},
-                         {"by_part", std::move(parts)}}},
+                         {"by_part", std::move(parts)},
+                         {"energy_by_component_pj", std::move(components)}}},
     };
     os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
   }

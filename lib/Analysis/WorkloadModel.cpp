@@ -129,8 +129,12 @@ void WorkloadModel::build(Operation *root) {
       for (auto [i, t] : llvm::enumerate(l.nest->tensors)) {
         Value v =
             i < op->getNumOperands() ? op->getOperand(i) : op->getResult(0);
-        l.operands.push_back({t.role, getOperandFormat(t.elementType),
-                              accel::getNumElements(t.shape), v});
+        OperandFormat format = getOperandFormat(t.elementType);
+        // Encoded weights move through memory as their codes.
+        if (l.nest->shiftAdd && t.role == OperandRole::Weight)
+          format.bits = l.nest->shiftAdd->encoding.bits;
+        l.operands.push_back(
+            {t.role, format, accel::getNumElements(t.shape), v});
       }
       if (l.isContraction()) {
         auto problem = cost::buildProblem(*l.nest, 8, 8, 8);
@@ -312,25 +316,16 @@ WorkloadModel::getArrayProblem(unsigned index, const hw::Target &target,
   cost::Problem p = *l.problem;
   for (unsigned k = 0; k < cost::kNumTensorKinds; ++k)
     p.tensors[k].bits = l.spaceFormats[k].getCostedBits(floatWidth);
-  int64_t a = p.tensors[hw::Input].bits;
   bool secondIsWeight = true;
   if (auto spaces = cost::getDataSpaces(*l.nest); spaces[hw::Weight])
     secondIsWeight =
         l.nest->tensors[*spaces[hw::Weight]].role == OperandRole::Weight;
-  int64_t w = p.tensors[hw::Weight].present ? p.tensors[hw::Weight].bits : a;
-  if (!target.supportsBits(w, a))
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        secondIsWeight
-            ? llvm::formatv("{0}-bit weights x {1}-bit activations are not "
-                            "supported by the {2} MAC units",
-                            w, a, hw::stringifyMacKind(target.array.mac))
-                  .str()
-            : llvm::formatv("{0}-bit x {1}-bit activations (a product of two "
-                            "activations) are not supported by the {2} MAC "
-                            "units",
-                            w, a, hw::stringifyMacKind(target.array.mac))
-                  .str());
+  std::string what =
+      l.nest->shiftAdd
+          ? getEncodingLabel(l.nest->shiftAdd->encoding) + " weights"
+          : (secondIsWeight ? "weights" : "");
+  if (auto why = target.explainUnsupported(p.getMacOperands(), what))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), *why);
   return cost::prepareProblem(p, target);
 }
 

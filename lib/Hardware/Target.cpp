@@ -140,6 +140,15 @@ Error Target::validate() const {
     return fieldError("array.bits", "must be between 1 and 64");
   if (array.mac == MacKind::BitSerial && array.lanes < 1)
     return fieldError("array.lanes", "must be at least 1");
+  if (array.multipliers < 0 || array.multipliers > 64)
+    return fieldError("array.multipliers", "must be between 0 and 64");
+  if (array.shifters < 0 || array.shifters > 64)
+    return fieldError("array.shifters", "must be between 0 and 64");
+  if (array.mac == MacKind::ShiftAdd && array.multipliers == 0 &&
+      array.shifters == 0)
+    return fieldError("array.shifters",
+                      "and array.multipliers are both 0: the PEs compute "
+                      "nothing");
   for (auto [i, b] : llvm::enumerate(array.supportedBits))
     if (b < 1 || b > array.bits)
       return fieldError("array.supported_bits[" + Twine(i) + "]",
@@ -276,53 +285,128 @@ bool Target::supportsBits(int64_t w, int64_t a) const {
   return ok(w) && ok(a);
 }
 
-double Target::getMacsPerCycle(int64_t w, int64_t a) const {
+std::optional<std::string> Target::explainUnsupported(const MacOperands &mac,
+                                                      StringRef what) const {
+  const int64_t a = mac.activationBits;
+  if (array.mac == MacKind::ShiftAdd && mac.encoded && array.shifters > 0) {
+    if (supportsBits(1, a))
+      return std::nullopt;
+    return formatv("{0}-bit activations are not supported by the shift-add "
+                   "units",
+                   a)
+        .str();
+  }
+  if (array.mac == MacKind::ShiftAdd && array.multipliers == 0)
+    return formatv("{0} need multipliers, which the shift-add PEs of target "
+                   "'{1}' do not have (encode the weights with "
+                   "--accel-shift-add to run on its shifters)",
+                   what, name)
+        .str();
+  if (array.mac == MacKind::BitSerial && mac.encoded) {
+    // A term-serial unit takes the codes as they are.
+    if (supportsBits(1, a))
+      return std::nullopt;
+    return formatv("{0}-bit activations are not supported by the bit-serial "
+                   "MAC units",
+                   a)
+        .str();
+  }
+  // Multipliers: encoded weights at the width of their integers.
+  int64_t w = mac.encoded ? mac.valueBits : mac.weightBits;
+  if (supportsBits(w, a))
+    return std::nullopt;
+  if (mac.encoded)
+    return formatv("{0} stand for {1}-bit integers; {1}-bit x {2}-bit "
+                   "products are not supported by the {3} MAC units",
+                   what, w, a, stringifyMacKind(array.mac))
+        .str();
+  if (what.empty())
+    return formatv("{0}-bit x {1}-bit activations (a product of two "
+                   "activations) are not supported by the {2} MAC units",
+                   w, a, stringifyMacKind(array.mac))
+        .str();
+  return formatv("{0}-bit {1} x {2}-bit activations are not supported by "
+                 "the {3} MAC units",
+                 w, what, a, stringifyMacKind(array.mac))
+      .str();
+}
+
+/// Steps a term-serial unit takes per weight: one per non-zero term, at
+/// least one (it moves on to the next weight).
+static double termSteps(double terms) { return std::max(terms, 1.0); }
+
+double Target::getMacsPerCycle(const MacOperands &mac) const {
+  const int64_t a = mac.activationBits;
+  const int64_t w = mac.encoded ? mac.valueBits : mac.weightBits;
   switch (array.mac) {
   case MacKind::BitFusion:
     return 16.0 / bitFusionBricks(w, a);
   case MacKind::BitSerial:
-    return double(array.lanes) / double(w * a);
+    return double(array.lanes) /
+           (mac.encoded ? termSteps(mac.terms) * double(a) : double(w * a));
+  case MacKind::ShiftAdd:
+    // Each shifter takes one term per cycle; a PE takes at most one weight
+    // per cycle.
+    if (mac.encoded && array.shifters > 0)
+      return std::min(1.0, double(array.shifters) / termSteps(mac.terms));
+    return double(std::max<int64_t>(array.multipliers, 1));
   case MacKind::Integer:
   case MacKind::Float:
-  case MacKind::ShiftAdd:
     return 1.0;
   }
   return 1.0;
 }
 
-double Target::getMacEnergyPJ(int64_t w, int64_t a) const {
-  double full = double(array.bits);
-  // An override is the energy at the array's full width; narrower operands
+MacEnergy Target::getMacEnergy(const MacOperands &mac) const {
+  const double full = double(array.bits);
+  const int64_t a = mac.activationBits;
+  const int64_t w = mac.encoded ? mac.valueBits : mac.weightBits;
+  // An override is the energy at the array's full width; other widths
   // scale it like the default model does.
-  auto scaled = [&](double atFull, double atWidths) {
-    if (!compute.macEnergyPJ)
-      return atWidths;
-    return *compute.macEnergyPJ * atWidths / atFull;
+  auto scaled = [&](double atFull, MacEnergy e) {
+    if (compute.macEnergyPJ) {
+      double f = *compute.macEnergyPJ / atFull;
+      e.multiplyPJ *= f;
+      e.shiftPJ *= f;
+      e.addPJ *= f;
+    }
+    return e;
+  };
+  // Bit-level units: an 8 x 8 MAC's multiply and add, scaled by `share`.
+  auto eightBitShare = [&](double share) {
+    return scaled(intMulPJ(8, 8) + intAddPJ(8),
+                  MacEnergy{intMulPJ(8, 8) * share, 0, intAddPJ(8) * share});
   };
   switch (array.mac) {
-  case MacKind::Integer: {
-    double acc = double(std::max(w, a));
+  case MacKind::Integer:
     return scaled(intMulPJ(full, full) + intAddPJ(full),
-                  intMulPJ(w, a) + intAddPJ(acc));
-  }
+                  MacEnergy{intMulPJ(w, a), 0, intAddPJ(std::max(w, a))});
   case MacKind::Float:
-    return scaled(floatMacPJ(full), floatMacPJ(full));
+    return scaled(floatMacPJ(full),
+                  MacEnergy{floatMacPJ(full) - (full <= 16 ? 0.4 : 0.9), 0,
+                            full <= 16 ? 0.4 : 0.9});
   case MacKind::ShiftAdd: {
-    double acc = double(std::max(w, a));
-    return scaled(shiftPJ(full) + intAddPJ(full), shiftPJ(acc) + intAddPJ(acc));
+    if (mac.encoded && array.shifters > 0) {
+      // Each term: the activation shifted, then added (the terms combined
+      // and accumulated); adds at the operands' width, as ShiftAddNet
+      // counts them.
+      double acc = double(std::max(mac.weightBits, a));
+      return scaled(shiftPJ(full) + intAddPJ(full),
+                    MacEnergy{0, mac.terms * shiftPJ(double(a)),
+                              mac.terms * intAddPJ(acc)});
+    }
+    return scaled(intMulPJ(full, full) + intAddPJ(full),
+                  MacEnergy{intMulPJ(w, a), 0, intAddPJ(std::max(w, a))});
   }
-  case MacKind::BitFusion: {
-    // Energy in proportion to the bricks a multiply occupies; 16 bricks
-    // make one 8 x 8 MAC.
-    double eightBit = intMulPJ(8, 8) + intAddPJ(8);
-    return scaled(eightBit, eightBit * bitFusionBricks(w, a) / 16.0);
+  case MacKind::BitFusion:
+    // In proportion to the bricks a multiply occupies; 16 bricks make one
+    // 8 x 8 MAC.
+    return eightBitShare(bitFusionBricks(w, a) / 16.0);
+  case MacKind::BitSerial:
+    return eightBitShare((mac.encoded ? mac.terms * double(a) : double(w * a)) /
+                         64.0);
   }
-  case MacKind::BitSerial: {
-    double eightBit = intMulPJ(8, 8) + intAddPJ(8);
-    return scaled(eightBit, eightBit * double(w * a) / 64.0);
-  }
-  }
-  return 0;
+  return {};
 }
 
 double Target::getAluEnergyPJ(int64_t bits) const {
@@ -398,8 +482,10 @@ double Target::getAreaMM2() const {
       um2 = b <= 16 ? 1640 + 1360 : 7700 + 4184;
       break;
     case MacKind::ShiftAdd:
-      // A barrel shifter is about an adder per log2(width) stage.
-      um2 = 36 * b / 8 * (std::log2(b) + 1);
+      // Each shift-add unit: a barrel shifter (34 um^2 at 8 bits,
+      // Horowitz) and an adder; each multiplier with its adder.
+      um2 = double(array.shifters) * (34 * b / 8 + intAddUm2(b)) +
+            double(array.multipliers) * (intMulUm2(b) + intAddUm2(b));
       break;
     case MacKind::BitSerial:
       // `lanes` AND gates and a popcount tree: about one adder bit each.

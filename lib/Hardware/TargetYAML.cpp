@@ -73,6 +73,8 @@ template <> struct MappingTraits<PEArray> {
     io.mapRequired("bits", a.bits);
     io.mapOptional("supported_bits", a.supportedBits);
     io.mapOptional("lanes", a.lanes, int64_t(64));
+    io.mapOptional("multipliers", a.multipliers, int64_t(1));
+    io.mapOptional("shifters", a.shifters, int64_t(1));
     io.mapRequired("dataflow", a.dataflow);
     io.mapOptional("flexible_dataflow", a.flexibleDataflow, false);
     io.mapOptional("systolic", a.systolic, false);

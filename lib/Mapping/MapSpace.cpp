@@ -9,6 +9,7 @@
 
 #include "llvm/Support/MathExtras.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -288,5 +289,9 @@ std::string mapping::getProblemKey(const Problem &p) {
     }
   }
   os << "|" << p.macsPerIteration << ":" << p.aluOpsPerIteration;
+  // Encoded weights change the MAC's speed and energy, so the best mapping.
+  if (p.shiftAdd)
+    os << "|terms" << llvm::format("%.17g", p.shiftAdd->terms) << ":"
+       << p.shiftAdd->valueBits;
   return key;
 }

@@ -31,10 +31,10 @@ using namespace tandem;
 using namespace tandem::accel;
 using namespace tandem::quant;
 
-QuantizedWeight tandem::quant::encodeWeights(ArrayRef<float> values,
-                                     ArrayRef<int64_t> shape, int32_t axis,
-                                     const WeightEncoding &encoding,
-                                     bool perChannel, Clipping clipping) {
+QuantizedWeight
+tandem::quant::encodeWeights(ArrayRef<float> values, ArrayRef<int64_t> shape,
+                             int32_t axis, const WeightEncoding &encoding,
+                             bool perChannel, Clipping clipping) {
   QuantizedWeight w;
   w.axis = axis;
   int64_t channels = perChannel ? shape[axis] : 1;
@@ -86,8 +86,9 @@ QuantizedWeight tandem::quant::encodeWeights(ArrayRef<float> values,
   return w;
 }
 
-void tandem::quant::setWeightEncoding(Operation *layer, const WeightEncoding &encoding,
-                              ArrayRef<int64_t> values) {
+void tandem::quant::setWeightEncoding(Operation *layer,
+                                      const WeightEncoding &encoding,
+                                      ArrayRef<int64_t> values) {
   WeightTerms counts = countWeightTerms(values, encoding);
   layer->setAttr(kWeightEncodingAttr,
                  WeightEncodingAttr::get(layer->getContext(), encoding.kind,
@@ -163,8 +164,8 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
     auto cannot = [&](const Twine &why) -> FailureOr<bool> {
       if (!explicitlyNamed)
         return false;
-      op->emitError("layer '") << getDisplayName(op)
-                               << "' cannot be encoded: " << why;
+      op->emitError("layer '")
+          << getDisplayName(op) << "' cannot be encoded: " << why;
       return failure();
     };
     std::string why;
@@ -231,8 +232,8 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
   /// add after a matrix product whose result is its accumulator) moves to
   /// the new accumulator scales.
   LogicalResult regridBias(Operation *op, const QuantizedWeight &w) {
-    std::optional<Grid> input = getGrid(
-        getElementTypeOrSelf(op->getOperand(0).getType()));
+    std::optional<Grid> input =
+        getGrid(getElementTypeOrSelf(op->getOperand(0).getType()));
     if (!input)
       return success(); // a float layer has no integer bias
     SmallVector<double> accScales;
@@ -243,8 +244,7 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
       Value bias = user->getOperand(operand);
       auto type = cast<RankedTensorType>(bias.getType());
       std::optional<Grid> g = getGrid(type.getElementType());
-      std::optional<SmallVector<int64_t>> ints =
-          getConstantStorageValues(bias);
+      std::optional<SmallVector<int64_t>> ints = getConstantStorageValues(bias);
       if (!g || !ints)
         return op->emitError("layer '")
                << getDisplayName(op)
@@ -254,8 +254,8 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
       for (auto [i, q] : llvm::enumerate(*ints))
         reals.push_back(float(double(q) * g->scale(i % channels)));
       OpBuilder b(user);
-      FailureOr<Value> newBias = createBias(b, bias.getLoc(), reals,
-                                            type, accScales, axis, op);
+      FailureOr<Value> newBias =
+          createBias(b, bias.getLoc(), reals, type, accScales, axis, op);
       if (failed(newBias))
         return failure();
       user->setOperand(operand, *newBias);

@@ -78,6 +78,17 @@ struct Problem {
   /// MACs per iteration (1 for conv and matmul).
   int64_t macsPerIteration = 0;
   int64_t aluOpsPerIteration = 0;
+  /// Shift-add encoded weights (accel::LoopNest::shiftAdd): the average
+  /// non-zero power-of-two terms per weight, and the width of the integers
+  /// the codes stand for. The weight data space's bits are the codes'.
+  struct ShiftAddWeights {
+    double terms = 0;
+    int64_t valueBits = 8;
+  };
+  std::optional<ShiftAddWeights> shiftAdd;
+
+  /// What each MAC multiplies, at the data spaces' widths.
+  hw::MacOperands getMacOperands() const;
 
   int64_t getMacs() const { return iterations * macsPerIteration; }
   /// The work the PEs do per iteration (a MAC or an ALU operation).
@@ -285,6 +296,9 @@ struct Cost {
   std::array<double, kMaxLevels> levelEnergyPJ;
   double networkEnergyPJ = 0;
   double computeEnergyPJ = 0;
+  /// The arithmetic by component: multiplies, shifts, adds (accumulation
+  /// and ALU work included); they sum to computeEnergyPJ.
+  double multiplyEnergyPJ = 0, shiftEnergyPJ = 0, addEnergyPJ = 0;
   double energyPJ = 0;
   /// Useful MACs (or ops) over what the array could do in `cycles`.
   double utilization = 0;
@@ -353,7 +367,9 @@ struct CostContext {
   /// Cycles per word read or written (one over the bandwidth).
   std::array<double, kMaxLevels> readsPerCycle{}, writesPerCycle{};
   double macsPerCycle = 1, opsPerIteration = 1;
-  /// The arithmetic's energy (it depends on no mapping), per network word.
+  /// The arithmetic's energy (it depends on no mapping), by component and
+  /// in total; energy per network word.
+  double multiplyEnergyPJ = 0, shiftEnergyPJ = 0, addEnergyPJ = 0;
   double computeEnergyPJ = 0, networkEnergyPJ = 0;
   double arrayBits = 8, numPEs = 1;
   bool multicast = true, spatialReduction = true, systolic = false;

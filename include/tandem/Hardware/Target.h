@@ -37,8 +37,9 @@ enum class MacKind {
   /// BISMO-style bit-serial: `lanes` 1-bit products per cycle; a w x a-bit
   /// MAC needs w * a of them.
   BitSerial,
-  /// Shift-and-add PEs: a multiply by a power of two is a shift; one MAC
-  /// (shift + add) per cycle.
+  /// Shift-and-add PEs (NASA-like): per PE `shifters` shift-and-add units,
+  /// each one power-of-two term of an encoded weight per cycle, and
+  /// `multipliers` for layers whose weights are not encoded.
   ShiftAdd,
 };
 
@@ -71,6 +72,10 @@ struct PEArray {
   int64_t bits = 8;
   /// Bit-serial: 1-bit products per PE per cycle.
   int64_t lanes = 64;
+  /// Shift-add: multipliers per PE (0: layers must be encoded to run here)
+  /// and shift-and-add units per PE.
+  int64_t multipliers = 1;
+  int64_t shifters = 1;
   /// Operand widths the unit supports (empty: 1..bits).
   std::vector<int64_t> supportedBits;
   Dataflow dataflow = Dataflow::WeightStationary;
@@ -119,6 +124,23 @@ struct MemoryLevel {
   std::optional<double> areaMM2;
 
   bool holdsKind(TensorKind kind) const { return holds & (1u << kind); }
+};
+
+/// What one MAC multiplies: weights of `weightBits` (encoded weights: the
+/// code's width) by activations of `activationBits`. For shift-add encoded
+/// weights, `terms` non-zero power-of-two terms on average and `valueBits`
+/// the width of the integers the codes stand for (what a multiplier needs).
+struct MacOperands {
+  int64_t weightBits = 8, activationBits = 8;
+  bool encoded = false;
+  double terms = 0;
+  int64_t valueBits = 8;
+};
+
+/// Energy of one MAC by component (pJ); ALU work counts as adds.
+struct MacEnergy {
+  double multiplyPJ = 0, shiftPJ = 0, addPJ = 0;
+  double getTotal() const { return multiplyPJ + shiftPJ + addPJ; }
 };
 
 /// Per-operation energy (pJ) at the array's operand width, overriding the
@@ -209,11 +231,23 @@ struct Target {
 
   /// Whether the MAC unit takes weight and activation widths `w` and `a`.
   bool supportsBits(int64_t w, int64_t a) const;
-  /// MACs one PE finishes per cycle at widths `w` x `a` (fractional for
-  /// bit-serial units).
-  double getMacsPerCycle(int64_t w, int64_t a) const;
-  /// Energy of one MAC at widths `w` x `a` (pJ).
-  double getMacEnergyPJ(int64_t w, int64_t a) const;
+  /// Why the PEs cannot do such MACs, or nullopt when they can. `what`
+  /// names the weights in the message ("weights", "PoT-5 weights"; empty:
+  /// a product of two activations).
+  std::optional<std::string> explainUnsupported(const MacOperands &mac,
+                                                llvm::StringRef what) const;
+  /// MACs one PE finishes per cycle (fractional for bit-serial units and
+  /// for shift-add units with several terms per weight).
+  double getMacsPerCycle(const MacOperands &mac) const;
+  double getMacsPerCycle(int64_t w, int64_t a) const {
+    return getMacsPerCycle(MacOperands{w, a});
+  }
+  /// Energy of one MAC, by component.
+  MacEnergy getMacEnergy(const MacOperands &mac) const;
+  /// Energy of one plain MAC at widths `w` x `a` (pJ).
+  double getMacEnergyPJ(int64_t w, int64_t a) const {
+    return getMacEnergy(MacOperands{w, a}).getTotal();
+  }
   /// Energy of one other arithmetic operation (add, compare) at width `bits`.
   double getAluEnergyPJ(int64_t bits) const;
   double getReadEnergyPJ(unsigned level) const;

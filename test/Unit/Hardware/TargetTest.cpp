@@ -54,9 +54,47 @@ TEST(TargetTest, HorowitzArithmeticEnergies) {
               1e-12);
   EXPECT_NEAR(makeTarget(MacKind::Float, 16).getMacEnergyPJ(16, 16), 1.5,
               1e-12);
-  // Shift + add at 8 bits: 0.024 + 0.03.
-  EXPECT_NEAR(makeTarget(MacKind::ShiftAdd, 8).getMacEnergyPJ(8, 8), 0.054,
+  // A shift-add PE multiplies weights that are not encoded on its
+  // multiplier: 0.2 + 0.03.
+  EXPECT_NEAR(makeTarget(MacKind::ShiftAdd, 8).getMacEnergyPJ(8, 8), 0.23,
               1e-12);
+}
+
+TEST(TargetTest, ShiftAddUnitsChargeEachTerm) {
+  Target t = makeTarget(MacKind::ShiftAdd, 8);
+  t.array.shifters = 2;
+  // PoT-5: one term, a shift of the 8-bit activation (0.024 pJ) and an
+  // 8-bit add (0.03 pJ); the codes stand for 17-bit integers.
+  MacOperands pot{5, 8, true, 1.0, 17};
+  MacEnergy e = t.getMacEnergy(pot);
+  EXPECT_NEAR(e.multiplyPJ, 0.0, 1e-12);
+  EXPECT_NEAR(e.shiftPJ, 0.024, 1e-12);
+  EXPECT_NEAR(e.addPJ, 0.03, 1e-12);
+  // CSD with 2.5 terms on average: 2.5 shifts and adds.
+  MacOperands csd{8, 8, true, 2.5, 8};
+  EXPECT_NEAR(t.getMacEnergy(csd).getTotal(), 2.5 * 0.054, 1e-12);
+  // Two shifters: 2.5 terms take 1.25 cycles; one term still a whole
+  // cycle (one weight per cycle), and so do all-zero weights.
+  EXPECT_NEAR(t.getMacsPerCycle(csd), 0.8, 1e-12);
+  EXPECT_NEAR(t.getMacsPerCycle(pot), 1.0, 1e-12);
+  EXPECT_NEAR(t.getMacsPerCycle(MacOperands{5, 8, true, 0.3, 17}), 1.0, 1e-12);
+  EXPECT_FALSE(t.explainUnsupported(pot, "PoT-5 weights"));
+  // Without multipliers, plain weights cannot run.
+  t.array.multipliers = 0;
+  auto why = t.explainUnsupported(MacOperands{8, 8}, "weights");
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("need multipliers"), std::string::npos) << *why;
+  // An int8 array multiplies PoT-5's 17-bit integers: it cannot.
+  Target int8 = makeTarget(MacKind::Integer, 8);
+  EXPECT_EQ(int8.explainUnsupported(pot, "PoT-5 weights").value_or(""),
+            "PoT-5 weights stand for 17-bit integers; 17-bit x 8-bit "
+            "products are not supported by the int MAC units");
+  // A term-serial (bit-serial) unit: terms x activation bits products:
+  // 64 lanes / (2 x 8) = 4 MACs per cycle, 0.23 pJ x 16 / 64.
+  Target serial = makeTarget(MacKind::BitSerial, 8);
+  MacOperands two{8, 8, true, 2.0, 8};
+  EXPECT_NEAR(serial.getMacsPerCycle(two), 4.0, 1e-12);
+  EXPECT_NEAR(serial.getMacEnergy(two).getTotal(), 0.23 * 16 / 64, 1e-12);
 }
 
 TEST(TargetTest, SramEnergyFollowsHorowitz) {

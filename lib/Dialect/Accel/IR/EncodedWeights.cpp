@@ -53,8 +53,8 @@ Attribute WeightEncodingAttr::parse(AsmParser &parser, Type) {
 }
 
 void WeightEncodingAttr::print(AsmPrinter &printer) const {
-  printer << "<" << stringifyEncodingKind(getKind()) << ", bits = "
-          << getBits();
+  printer << "<" << stringifyEncodingKind(getKind())
+          << ", bits = " << getBits();
   if (getDigits() > 0)
     printer << ", digits = " << getDigits();
   printer << ", terms = " << getTerms() << ">";
@@ -186,14 +186,13 @@ LogicalResult verifyWeightEncoding(Operation *op, Attribute value) {
   if (auto t = dyn_cast<quant::UniformQuantizedType>(quantized))
     zeroPoints = t.getZeroPoint() != 0;
   else if (auto t = dyn_cast<quant::UniformQuantizedPerAxisType>(quantized))
-    zeroPoints = llvm::any_of(t.getZeroPoints(),
-                              [](int64_t z) { return z != 0; });
+    zeroPoints =
+        llvm::any_of(t.getZeroPoints(), [](int64_t z) { return z != 0; });
   if (zeroPoints)
     return op->emitOpError("'accel.weight_encoding' needs symmetric weights "
                            "(zero point 0): a shift-add product has no "
                            "offset");
-  std::optional<SmallVector<int64_t>> values =
-      getConstantStorageValues(weight);
+  std::optional<SmallVector<int64_t>> values = getConstantStorageValues(weight);
   if (!values)
     return op->emitOpError("'accel.weight_encoding' needs the weights as a "
                            "constant (quant.scast of an integer "

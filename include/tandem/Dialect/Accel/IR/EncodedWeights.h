@@ -29,8 +29,7 @@ constexpr llvm::StringLiteral kWeightEncodingAttr = "accel.weight_encoding";
 /// The operand index of `op`'s weights, if it is a contraction that
 /// multiplies by a constant (a Weight-role data space); otherwise `why`
 /// says what it is instead.
-std::optional<unsigned> getWeightOperand(mlir::Operation *op,
-                                         std::string &why);
+std::optional<unsigned> getWeightOperand(mlir::Operation *op, std::string &why);
 
 /// The storage integers of a quantized constant: a quant.scast of an integer
 /// arith.constant (inline or as a resource).
