@@ -6,6 +6,9 @@
   NAME cycles C (compute C, post-processing C, bound by L) energy E pJ
        (LEVEL E ... network E compute E post_processing E) utilization U
        [fused NAME ...]
+  NAME arithmetic multiply E shift E add E weight bits B [LABEL terms T]
+    (the arithmetic's energy by component; an encoded layer's encoding and
+    its average non-zero terms per weight)
   fallback NAME (KIND): REASON; cycles C energy E pJ
 """
 
@@ -39,6 +42,15 @@ for op in report["ops"]:
           f"post-processing {op['post_processing_cycles']}, bound by "
           f"{op['bound_by']}) energy {number(op['energy_pj'])} pJ ({energy}) "
           f"utilization {op['utilization']:.4g}{fused}")
+    if "arithmetic_pj" in op:
+        a = op["arithmetic_pj"]
+        line = (f"{op['name']} arithmetic multiply {number(a['multiply'])} shift "
+                f"{number(a['shift'])} add {number(a['add'])} weight bits "
+                f"{op['bits']['weight']}")
+        if "weight_encoding" in op:
+            e = op["weight_encoding"]
+            line += f" {e['label']} terms {number(e['average_terms'])}"
+        print(line)
 for op in report["host_fallback"]["ops"]:
     print(f"fallback {op['name']} ({op['kind']}): {op['reason']}; "
           f"cycles {op['cycles']} energy {number(op['energy_pj'])} pJ")
