@@ -106,21 +106,23 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
     EncodingKind kind;
     int64_t maxDigits = 0;
     if (encoding.empty()) {
-      module.emitError("--accel-shift-add needs encoding=pot, apot, csd or "
-                       "csd-T");
+      emitError(module.getLoc(),
+                "--accel-shift-add needs encoding=pot, apot, csd or "
+                "csd-T");
       return signalPassFailure();
     }
     if (llvm::Error err = parseEncodingChoice(encoding, kind, maxDigits)) {
-      module.emitError(llvm::toString(std::move(err)));
+      emitError(module.getLoc(), llvm::toString(std::move(err)));
       return signalPassFailure();
     }
     if (kind == EncodingKind::Multiply) {
-      module.emitError("encoding=multiply encodes nothing: give pot, apot, "
-                       "csd or csd-T");
+      emitError(module.getLoc(),
+                "encoding=multiply encodes nothing: give pot, apot, "
+                "csd or csd-T");
       return signalPassFailure();
     }
     if (clipping != "mse" && clipping != "minmax") {
-      module.emitError("clipping must be 'mse' or 'minmax', got '")
+      emitError(module.getLoc(), "clipping must be 'mse' or 'minmax', got '")
           << clipping << "'";
       return signalPassFailure();
     }
@@ -134,12 +136,16 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
       std::string name = getDisplayName(op);
       if (!named.empty() && !named.contains(name))
         return;
+      // Without names: the layers not encoded yet (a second run after a
+      // first that named some completes the model).
+      if (named.empty() && op->hasAttr(kWeightEncodingAttr))
+        return;
       found.insert(name);
       candidates.push_back(op);
     });
     for (const std::string &name : layers)
       if (!found.contains(name)) {
-        module.emitError("layer '")
+        emitError(module.getLoc(), "layer '")
             << name << "' is not a convolution or matrix product of the model";
         return signalPassFailure();
       }
@@ -151,9 +157,10 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
       encoded += *done;
     }
     if (encoded == 0) {
-      module.emitError("no layer to encode: --accel-shift-add needs "
-                       "convolutions or matrix products with quantized "
-                       "constant weights (run --accel-quantize first)");
+      emitError(module.getLoc(),
+                "no layer to encode: --accel-shift-add needs "
+                "convolutions or matrix products with quantized "
+                "constant weights (run --accel-quantize first)");
       return signalPassFailure();
     }
   }
@@ -164,7 +171,7 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
     auto cannot = [&](const Twine &why) -> FailureOr<bool> {
       if (!explicitlyNamed)
         return false;
-      op->emitError("layer '")
+      emitError(op->getLoc(), "layer '")
           << getDisplayName(op) << "' cannot be encoded: " << why;
       return failure();
     };
@@ -190,7 +197,7 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
     if (bits == 0)
       e.bits = kind == EncodingKind::CSD ? int64_t(grid->bits) : 5;
     if (llvm::Error err = checkEncoding(e)) {
-      op->emitError("layer '")
+      emitError(op->getLoc(), "layer '")
           << getDisplayName(op)
           << "' cannot be encoded: " << llvm::toString(std::move(err));
       return failure();
@@ -246,7 +253,7 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
       std::optional<Grid> g = getGrid(type.getElementType());
       std::optional<SmallVector<int64_t>> ints = getConstantStorageValues(bias);
       if (!g || !ints)
-        return op->emitError("layer '")
+        return emitError(op->getLoc(), "layer '")
                << getDisplayName(op)
                << "' has a bias that is not a quantized constant";
       int64_t channels = type.getShape().back();
@@ -254,6 +261,9 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
       for (auto [i, q] : llvm::enumerate(*ints))
         reals.push_back(float(double(q) * g->scale(i % channels)));
       OpBuilder b(user);
+      // A matrix product's bias: channels along its own last axis.
+      if (axis < 0)
+        axis = type.getRank() - 1;
       FailureOr<Value> newBias =
           createBias(b, bias.getLoc(), reals, type, accScales, axis, op);
       if (failed(newBias))
@@ -275,7 +285,8 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
         getAccumulatorType(op->getContext(), accScales, axis)));
     for (OpOperand &use : llvm::make_early_inc_range(result.getUses()))
       if (isa<AddOp>(use.getOwner()) &&
-          failed(regrid(use.getOwner(), 1 - use.getOperandNumber(), axis)))
+          failed(regrid(use.getOwner(), 1 - use.getOperandNumber(),
+                        /*axis: the bias's last*/ -1)))
         return failure();
     return success();
   }

@@ -251,9 +251,67 @@ def windows(x, kernel, strides, dilations, out_hw):
                     j * dilations[1]: j * dilations[1] + strides[1] * (q - 1) + 1: strides[1]]
 
 
+# ----------------------------------------------------------------------------
+# Shift-add weights (docs/shift-add.md)
+# ----------------------------------------------------------------------------
+
+
+def weight_encoding(props):
+    """(kind, bits, digits, terms) of an op's #accel.weight_encoding, or None."""
+    m = re.search(r"#accel\.weight_encoding<(\w+), bits = (\d+)(?:, digits = (\d+))?, "
+                  r"terms = (\d+)>", props)
+    if not m:
+        return None
+    return m.group(1), int(m.group(2)), int(m.group(3) or 0), int(m.group(4))
+
+
+def term_planes(w, kind):
+    """Signed power-of-two planes of integer weights: w = sum_k 2^k planes[k],
+    every plane in {-1, 0, +1}. PoT and APoT weights are sums of distinct
+    powers of two (their binary ones, with the weight's sign); CSD weights
+    their non-adjacent form, built digit by digit from the least
+    significant: an odd v gets digit 2 - (v mod 4), so the next is 0."""
+    planes = []
+    if kind == "csd":
+        v = w.astype(np.int64).copy()
+        while np.any(v != 0):
+            d = np.where(v & 1, 2 - np.mod(v, 4), 0)
+            planes.append(d)
+            v = (v - d) >> 1
+    else:
+        sign, mag = np.sign(w).astype(np.int64), np.abs(w).astype(np.int64)
+        while np.any(mag != 0):
+            planes.append(sign * (mag & 1))
+            mag >>= 1
+    return planes
+
+
+def shift_add(contract, x, w, encoding):
+    """contract(x, w) computed as shifts and adds: per power of two, the
+    activations added or subtracted where the weights have that term
+    (contract on a {-1, 0, +1} plane), shifted left by the power. Checks the
+    planes against the weights and the attribute's term count."""
+    kind, bits, digits, terms = encoding
+    planes = term_planes(w, kind)
+    rebuilt = sum((p << k for k, p in enumerate(planes)), np.zeros_like(w))
+    assert np.array_equal(rebuilt, w), "term planes do not rebuild the weights"
+    per_weight = sum((p != 0).astype(np.int64) for p in planes) if planes else np.zeros_like(w)
+    assert int(per_weight.sum()) == terms, (int(per_weight.sum()), terms)
+    if kind == "pot":
+        assert per_weight.max(initial=0) <= 1
+    if kind == "csd" and digits:
+        assert per_weight.max(initial=0) <= digits
+    acc = None
+    for k, p in enumerate(planes):
+        part = contract(x, p) << k
+        acc = part if acc is None else acc + part
+    return acc if acc is not None else contract(x, np.zeros_like(w))
+
+
 def run(text, inputs):
     """Executes @main on float32 `inputs`; returns the float32 outputs."""
     args, ops = parse_module(text)
+    resources = dict(re.findall(r'^\s*([\w.]+): "0x([0-9A-Fa-f]+)"', text, re.M))
     env = {name: np.asarray(value, dtype=np.float32) for (name, _), value in zip(args, inputs)}
     for op in ops:
         name, props = op["name"], op["props"]
@@ -264,7 +322,21 @@ def run(text, inputs):
             return [env[o] for o in op["operands"]]
         if name == "arith.constant":
             m = re.search(r"value = dense<(.*)> : tensor<", props)
-            env[op["result"]] = _parse_dense(m.group(1), out_shape, out_t)
+            if m:
+                env[op["result"]] = _parse_dense(m.group(1), out_shape, out_t)
+            else:  # a blob: 4 bytes of alignment, then little-endian f32
+                blob = re.search(r"value = dense_resource<([\w.]+)>", props).group(1)
+                raw = bytes.fromhex(resources[blob][8:])
+                env[op["result"]] = np.frombuffer(raw, dtype="<f4").astype(
+                    np.float64).reshape(out_shape)
+            continue
+        if out_t == "f32" and name in ("accel.add", "accel.relu"):
+            # Float ops outside the quantized region (the bias add of a
+            # layer whose weights are wider than 8 bits), in float32 as the
+            # JIT computes them.
+            a = [np.asarray(v, dtype=np.float32) for v in vals]
+            env[op["result"]] = a[0] + a[1] if name == "accel.add" else np.maximum(
+                a[0], np.float32(0))
             continue
         if name == "quant.scast":
             env[op["result"]] = vals[0]
@@ -282,8 +354,11 @@ def run(text, inputs):
             tx, tw = in_t[0], in_t[1]
             xs = x - tx.zeros[0]
             ws = w - _channel(tw.zeros, 0, w.ndim)
-            acc = conv2d(xs, ws, _prop_array(props, "strides"), _prop_array(props, "pads"),
-                         _prop_array(props, "dilations"), _prop_int(props, "groups", 1))
+            def conv(a, b):
+                return conv2d(a, b, _prop_array(props, "strides"), _prop_array(props, "pads"),
+                              _prop_array(props, "dilations"), _prop_int(props, "groups", 1))
+            encoding = weight_encoding(props)
+            acc = shift_add(conv, xs, ws, encoding) if encoding else conv(xs, ws)
             k = acc.shape[1]
             if len(vals) > 2:
                 # The bias grid may be 2^shift times the accumulator's.
@@ -296,7 +371,8 @@ def run(text, inputs):
             tl, tr = in_t
             ls = vals[0] - tl.zeros[0]
             rs = vals[1] - _channel(tr.zeros, vals[1].ndim - 1, vals[1].ndim)
-            acc = np.matmul(ls, rs)
+            encoding = weight_encoding(props)
+            acc = shift_add(np.matmul, ls, rs, encoding) if encoding else np.matmul(ls, rs)
             n = acc.shape[-1]
             products = [tl.scales[0] * tr.scales[c if len(tr.scales) > 1 else 0] for c in range(n)]
             outs = [out_t.scales[c if len(out_t.scales) > 1 else 0] for c in range(n)]

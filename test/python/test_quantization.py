@@ -86,6 +86,61 @@ def test_integer_execution_matches_numpy_reference(name, bits, calibrated, test_
         f"{name} W{bits}A{bits}: max difference {np.abs(produced - expected).max()}")
 
 
+SHIFT_ADD = {"pot5": (5, "pot"), "apot5": (5, "apot"), "csd8": (8, "csd"),
+             "csd8-2": (8, "csd-2")}
+
+
+@pytest.mark.parametrize("encoding", sorted(SHIFT_ADD))
+@pytest.mark.parametrize("name", ["cnn", "resnet", "mobilenet"])
+def test_shift_add_execution_matches_numpy_shifts_and_adds(name, encoding, calibrated,
+                                                           test_images, build_dir, tmp_path):
+    """Every layer's weights encoded (docs/shift-add.md): tandem-run's
+    integer products against the reference computing each layer as
+    shifted sums of its term planes, bit for bit; the planes rebuild the
+    weights and hold the attribute's term count."""
+    if name not in calibrated:
+        pytest.skip(f"examples/fashion-mnist/{name}.onnx is missing")
+    images, image_path = test_images
+    bits, choice = SHIFT_ADD[encoding]
+    policy = tmp_path / "policy.json"
+    policy.write_text(f'{{"default": {{"weight_bits": {bits}, "activation_bits": 8,'
+                      f' "encoding": "{choice}"}}}}')
+    quantized = tmp_path / "q.mlir"
+    tool(build_dir, "tandem-opt", calibrated[name], f"--accel-quantize=policy={policy}",
+         "--mlir-print-op-generic", "--mlir-print-elementsattrs-with-hex-if-larger=-1",
+         "-o", quantized)
+    text = quantized.read_text()
+    layers = text.count('"accel.conv2d"') + text.count('"accel.matmul"')
+    assert text.count("#accel.weight_encoding<") == layers
+    tool(build_dir, "tandem-run", quantized, image_path, "--output-dir", tmp_path / "out")
+    (expected,) = quant_reference.run(text, [images])
+    assert np.array_equal(np.load(tmp_path / "out" / "logits.npy"), expected)
+
+
+def test_shift_add_pass_on_a_quantized_model_stays_bit_exact(calibrated, test_images,
+                                                             build_dir, tmp_path):
+    """The pass route: W8A8, then two layers re-encoded as PoT-4 and the
+    rest as CSD with at most 2 digits (biases re-gridded)."""
+    if "resnet" not in calibrated:
+        pytest.skip("examples/fashion-mnist/resnet.onnx is missing")
+    images, image_path = test_images
+    w8 = tmp_path / "w8.mlir"
+    tool(build_dir, "tandem-opt", calibrated["resnet"],
+         "--accel-quantize=weight-bits=8 activation-bits=8", "--mlir-print-debuginfo",
+         "-o", w8)
+    quantized = tmp_path / "q.mlir"
+    tool(build_dir, "tandem-opt", w8,
+         "--accel-shift-add=encoding=pot bits=4 layers=/stem/stem.0/Conv,/fc/Gemm",
+         "--accel-shift-add=encoding=csd-2", "--mlir-print-op-generic",
+         "--mlir-print-elementsattrs-with-hex-if-larger=-1", "-o", quantized)
+    text = quantized.read_text()
+    assert text.count("weight_encoding<pot, bits = 4") == 2
+    assert "weight_encoding<csd, bits = 8, digits = 2" in text
+    tool(build_dir, "tandem-run", quantized, image_path, "--output-dir", tmp_path / "out")
+    (expected,) = quant_reference.run(text, [images])
+    assert np.array_equal(np.load(tmp_path / "out" / "logits.npy"), expected)
+
+
 def test_op_kinds_of_the_trained_models(calibrated, build_dir, tmp_path):
     """Between them the three models quantize conv, depthwise conv, Gemm
     (matmul + bias add), max and average pooling, residual add, relu and

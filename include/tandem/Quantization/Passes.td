@@ -204,8 +204,9 @@ def ShiftAddPass : Pass<"accel-shift-add", "::mlir::ModuleOp"> {
     which the cost model charges as shifts and adds.
 
     `layers` names the layers (their ONNX node names); without it every
-    convolution and matrix product by quantized constant weights is
-    encoded. A named layer that cannot be encoded is an error that says why
+    convolution and matrix product by quantized constant weights that is
+    not encoded yet is encoded (so a second run completes a first that
+    named some). A named layer that cannot be encoded is an error that says why
     (not quantized, no constant weights, asymmetric weights); so is a module
     that was not quantized.
 

@@ -7,8 +7,8 @@
        (LEVEL E ... network E compute E post_processing E) utilization U
        [fused NAME ...]
   NAME arithmetic multiply E shift E add E weight bits B [LABEL terms T]
-    (the arithmetic's energy by component; an encoded layer's encoding and
-    its average non-zero terms per weight)
+    (with --arithmetic: the arithmetic's energy by component; an encoded
+    layer's encoding and its average non-zero terms per weight)
   fallback NAME (KIND): REASON; cycles C energy E pJ
 """
 
@@ -42,7 +42,7 @@ for op in report["ops"]:
           f"post-processing {op['post_processing_cycles']}, bound by "
           f"{op['bound_by']}) energy {number(op['energy_pj'])} pJ ({energy}) "
           f"utilization {op['utilization']:.4g}{fused}")
-    if "arithmetic_pj" in op:
+    if "--arithmetic" in sys.argv and "arithmetic_pj" in op:
         a = op["arithmetic_pj"]
         line = (f"{op['name']} arithmetic multiply {number(a['multiply'])} shift "
                 f"{number(a['shift'])} add {number(a['add'])} weight bits "
