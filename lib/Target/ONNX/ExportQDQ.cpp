@@ -20,6 +20,7 @@
 #include "tandem/Target/ONNX/ExportQDQ.h"
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
+#include "tandem/Dialect/Accel/IR/ConstantUtils.h"
 #include "tandem/InitAll.h"
 #include "tandem/Quantization/Grid.h"
 
@@ -174,12 +175,15 @@ LogicalResult Exporter::exportOp(Operation *op) {
     auto type = cast<RankedTensorType>(c.getType());
     if (!type.getElementType().isF32())
       return success();
-    DenseElementsAttr attr;
-    if (!matchPattern(c.getResult(), m_Constant(&attr)))
-      return op->emitError("cannot export a non-dense f32 constant");
-    SmallVector<float> values(attr.getValues<float>());
+    // Inline or a resource blob (large biases of layers whose bias add
+    // stays in f32).
+    std::optional<SmallVector<float>> values =
+        accel::getConstantF32Values(c.getResult());
+    if (!values)
+      return op->emitError("cannot export an f32 constant whose values are "
+                           "not available");
     names[c.getResult()] = initializer<float>("const", onnx::TensorProto::FLOAT,
-                                              type.getShape(), values);
+                                              type.getShape(), *values);
     return success();
   }
   if (auto q = dyn_cast<mlir::quant::QuantizeCastOp>(op)) {
@@ -236,6 +240,12 @@ LogicalResult Exporter::exportOp(Operation *op) {
     }
     std::string real = initializer<float>(
         hint + "_real", onnx::TensorProto::FLOAT, shape, reals);
+    // Wider than int8 (16-bit weights, a PoT-5 code's 2^15): QuantizeLinear
+    // cannot hold them, so they travel as their exact real values.
+    if (g->bits > 8) {
+      names[s.getResult()] = real;
+      return success();
+    }
     return quantize(op, real, *g, out, hint);
   }
   if (isa<func::ReturnOp>(op))
