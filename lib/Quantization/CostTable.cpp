@@ -187,7 +187,8 @@ Expected<ModelCost> tandem::quant::costPolicy(ModuleOp calibrated,
 Expected<CostTable>
 tandem::quant::buildCostTable(ModuleOp calibrated, const hw::Target &target,
                               MappingCache &cache, unsigned threads,
-                              llvm::ArrayRef<int64_t> widths) {
+                              llvm::ArrayRef<int64_t> widths,
+                              llvm::ArrayRef<WeightEncoding> encodings) {
   auto start = std::chrono::steady_clock::now();
   CostTable table;
   table.target = target.name;
@@ -216,25 +217,36 @@ tandem::quant::buildCostTable(ModuleOp calibrated, const hw::Target &target,
   std::vector<cost::Problem> problems;
   llvm::StringMap<bool> seen;
   WeightCache weights;
+  // The pairs: multiply widths, then each encoding at every activation
+  // width its units take.
+  table.encodings.assign(encodings.begin(), encodings.end());
+  std::vector<LayerBits> pairs;
   for (int64_t w : table.bits)
-    for (int64_t a : table.bits) {
-      if (!target.supportsBits(w, a))
-        continue;
-      Variant v{{w, a},
-                OwningOpRef<ModuleOp>(cast<ModuleOp>(calibrated->clone()))};
-      if (failed(quantizeModule(*v.module, uniformPolicy(w, a), "policy",
-                                &weights)))
-        return fail(llvm::formatv("the model cannot be quantized at W{0}A{1} "
-                                  "(see the errors above)",
-                                  w, a)
-                        .str());
-      workload::WorkloadModel model(*v.module);
-      for (const workload::Row &row : model.place(target, {}))
-        if (row.problem &&
-            seen.try_emplace(mapping::getProblemKey(*row.problem)).second)
-          problems.push_back(*row.problem);
-      variants.push_back(std::move(v));
-    }
+    for (int64_t a : table.bits)
+      if (target.supportsBits(w, a))
+        pairs.push_back({w, a});
+  for (const WeightEncoding &e : encodings)
+    for (int64_t a : table.bits)
+      if (!target.explainUnsupported(
+              hw::MacOperands{e.bits, a, true, 1.0, getValueBits(e)}, ""))
+        pairs.push_back(LayerBits::get(e, a));
+  for (LayerBits bits : pairs) {
+    Policy policy = uniformPolicy(bits.weightBits, bits.activationBits);
+    policy.defaults = bits;
+    Variant v{bits, OwningOpRef<ModuleOp>(cast<ModuleOp>(calibrated->clone()))};
+    if (failed(quantizeModule(*v.module, policy, "policy", &weights)))
+      return fail(llvm::formatv("the model cannot be quantized at {0}A{1} "
+                                "(see the errors above)",
+                                getEncodingLabel(bits.getWeightEncoding()),
+                                bits.activationBits)
+                      .str());
+    workload::WorkloadModel model(*v.module);
+    for (const workload::Row &row : model.place(target, {}))
+      if (row.problem &&
+          seen.try_emplace(mapping::getProblemKey(*row.problem)).second)
+        problems.push_back(*row.problem);
+    variants.push_back(std::move(v));
+  }
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i; (i = next++) < problems.size();)
@@ -248,14 +260,23 @@ tandem::quant::buildCostTable(ModuleOp calibrated, const hw::Target &target,
     t.join();
 
   table.entries.assign(table.layers.size(), BitsGrid());
+  table.encoded.assign(
+      table.layers.size(),
+      std::vector<std::array<CostEntry, kMaxTableBits>>(encodings.size()));
   for (Variant &v : variants) {
     auto cost = costModule(*v.module, table.layers, cache);
     if (!cost)
-      return fail(llvm::formatv("W{0}A{1} on '{2}': {3}", v.bits.weightBits,
+      return fail(llvm::formatv("{0}A{1} on '{2}': {3}",
+                                getEncodingLabel(v.bits.getWeightEncoding()),
                                 v.bits.activationBits, target.name,
                                 toString(cost.takeError()))
                       .str());
     int64_t w = v.bits.weightBits - 1, a = v.bits.activationBits - 1;
+    if (std::optional<unsigned> e = table.findEncoding(v.bits)) {
+      for (auto [i, entry] : llvm::enumerate(cost->perLayer))
+        table.encoded[i][*e][a] = entry;
+      continue;
+    }
     table.uniform[w][a] = cost->total;
     for (auto [i, e] : llvm::enumerate(cost->perLayer))
       table.entries[i][w][a] = e;

@@ -171,8 +171,17 @@ private:
         actions[t] = a;
         previous = a;
         unsigned l = t / 2;
-        int64_t width = toBits(problem.getBits(l), a);
-        (t % 2 == 0 ? bits[l].weightBits : bits[l].activationBits) = width;
+        if (t % 2 == 0 && !problem.table->encodings.empty()) {
+          // Weights: the action picks among the layer's options, costliest
+          // at 1, cheapest at 0.
+          llvm::ArrayRef<LayerBits> options = problem.getWeightOptions(l);
+          size_t i = size_t(std::lround((1 - a) * double(options.size() - 1)));
+          bits[l] = LayerBits::get(options[i].getWeightEncoding(),
+                                   bits[l].activationBits);
+        } else {
+          int64_t width = toBits(problem.getBits(l), a);
+          (t % 2 == 0 ? bits[l].weightBits : bits[l].activationBits) = width;
+        }
       }
       for (unsigned l = 0; l < n; ++l)
         bits[l] = snapPair(problem, l, bits[l]);
@@ -300,8 +309,18 @@ private:
                             LayerBits b) {
     if (problem.table->at(l, b).isValid())
       return b;
+    if (b.encoding != EncodingKind::Multiply) {
+      // Encoded weights: the nearest wider activation width they run at.
+      for (int64_t a : problem.getBits(l))
+        if (a >= b.activationBits &&
+            problem.table->at(l, LayerBits::get(b.getWeightEncoding(), a))
+                .isValid())
+          return LayerBits::get(b.getWeightEncoding(), a);
+      return {8, 8};
+    }
     for (LayerBits c : llvm::reverse(problem.getChoices(l)))
-      if (c.weightBits >= b.weightBits && c.activationBits >= b.activationBits)
+      if (c.encoding == EncodingKind::Multiply &&
+          c.weightBits >= b.weightBits && c.activationBits >= b.activationBits)
         return c;
     return {8, 8};
   }

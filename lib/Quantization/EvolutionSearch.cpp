@@ -49,6 +49,13 @@ public:
       return widths[std::uniform_int_distribution<size_t>(0, widths.size() -
                                                                  1)(rng)];
     };
+    auto pickOption = [&](llvm::ArrayRef<LayerBits> options) {
+      return options[std::uniform_int_distribution<size_t>(0, options.size() -
+                                                                  1)(rng)];
+    };
+    // Shift-add encodings offered: weights move along each layer's options
+    // (without them, along the widths, as before).
+    const bool encoded = !problem.table->encodings.empty();
     // Scores `ind` once its widths fit; false when the search should stop.
     auto evaluate = [&](Individual &ind) -> llvm::Expected<bool> {
       problem.enforceBudgets(ind.bits);
@@ -72,10 +79,19 @@ public:
     for (unsigned i = 0; i < popSize && go; ++i) {
       Individual ind;
       ind.bits.resize(n);
-      for (unsigned l = 0; l < n; ++l)
-        ind.bits[l] = i == 0 ? LayerBits{8, 8}
-                             : LayerBits{pick(problem.getBits(l)),
-                                         pick(problem.getBits(l))};
+      for (unsigned l = 0; l < n; ++l) {
+        if (i == 0) {
+          ind.bits[l] = {8, 8};
+        } else if (encoded) {
+          // Any weight option, widths and encodings alike.
+          LayerBits w = pickOption(problem.getWeightOptions(l));
+          ind.bits[l] =
+              LayerBits::get(w.getWeightEncoding(), pick(problem.getBits(l)));
+        } else {
+          ind.bits[l] =
+              LayerBits{pick(problem.getBits(l)), pick(problem.getBits(l))};
+        }
+      }
       // Widths the target lacks together fall back to W8A8 of the layer.
       for (unsigned l = 0; l < n; ++l)
         if (!problem.table->at(l, ind.bits[l]).isValid())
@@ -105,10 +121,25 @@ public:
         child.bits.resize(n);
         for (unsigned l = 0; l < n; ++l) {
           child.bits[l] = unit(rng) < 0.5 ? p1.bits[l] : p2.bits[l];
-          for (int64_t *w :
-               {&child.bits[l].weightBits, &child.bits[l].activationBits})
+          LayerBits &b = child.bits[l];
+          if (encoded) {
+            // Weights: one step along the layer's options (cost order).
+            if (unit(rng) < mutation) {
+              llvm::ArrayRef<LayerBits> options = problem.getWeightOptions(l);
+              int i = int(problem.findWeightOption(l, b).value_or(0));
+              i = std::clamp<int>(i + (unit(rng) < 0.5 ? -1 : 1), 0,
+                                  int(options.size()) - 1);
+              b = LayerBits::get(options[i].getWeightEncoding(),
+                                 b.activationBits);
+            }
             if (unit(rng) < mutation)
-              *w = step(problem.getBits(l), *w, unit(rng) < 0.5 ? -1 : 1);
+              b.activationBits = step(problem.getBits(l), b.activationBits,
+                                      unit(rng) < 0.5 ? -1 : 1);
+          } else {
+            for (int64_t *w : {&b.weightBits, &b.activationBits})
+              if (unit(rng) < mutation)
+                *w = step(problem.getBits(l), *w, unit(rng) < 0.5 ? -1 : 1);
+          }
           if (!problem.table->at(l, child.bits[l]).isValid())
             child.bits[l] = p1.bits[l];
         }
@@ -143,6 +174,7 @@ private:
     for (const LayerBits &b : bits) {
       k.push_back(b.weightBits);
       k.push_back(b.activationBits);
+      k.push_back(int64_t(b.encoding) * 100 + b.maxDigits);
     }
     return k;
   }

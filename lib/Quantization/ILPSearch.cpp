@@ -42,7 +42,7 @@ llvm::Error fail(const llvm::Twine &message) {
 /// against the reference (every layer at 16 bits), never below 0.
 double getCoefficient(const Sensitivity &s, unsigned layer, LayerBits b,
                       ILPObjective objective) {
-  const Quality &w = s.weight[layer][b.weightBits - 1];
+  const Quality &w = *s.getWeightQuality(layer, b);
   const Quality &a = s.activation[layer][b.activationBits - 1];
   if (objective == ILPObjective::Accuracy)
     return std::max(0.0, s.reference.score() - w.score()) +

@@ -118,6 +118,8 @@ std::string getSensitivityKey(const CostTable &table,
     os << l.name << ':' << l.params << ':' << l.macs << ';';
   for (int64_t b : table.bits)
     os << b << ',';
+  for (const WeightEncoding &e : table.encodings)
+    os << getEncodingLabel(e) << ',';
   os << config.dataPath << '|' << config.labelsPath << '|'
      << config.calibrationSamples << '|' << config.validationSamples << '|'
      << printPolicy(config.base);
@@ -204,18 +206,33 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   MappingCache cache(config.target, config.mapper);
   // The measured policies' weights, each quantized once per width.
   WeightCache weights;
+  // A given policy's encodings are tabled too, so that it can be costed.
+  std::vector<WeightEncoding> encodings = config.encodings;
+  if (config.givenPolicy) {
+    std::vector<LayerBits> used = {config.givenPolicy->defaults};
+    for (const auto &[name, bits] : config.givenPolicy->layers)
+      used.push_back(bits);
+    for (const LayerBits &b : used)
+      if (b.encoding != EncodingKind::Multiply &&
+          !llvm::is_contained(encodings, b.getWeightEncoding()))
+        encodings.push_back(b.getWeightEncoding());
+  }
   auto table = buildCostTable(module, config.target, cache, config.threads,
-                              config.widths);
+                              config.widths, encodings);
   if (!table)
     return fail("cost tables on '" + config.target.name +
                 "': " + toString(table.takeError()));
   result->table = std::move(*table);
   const CostTable &t = result->table;
   result->tableSeconds = secondsSince(start);
-  log(llvm::formatv("cost tables: {0} layers x {1} width pairs on '{2}', {3} "
-                    "mapper searches, {4:f2} s",
-                    t.layers.size(), t.bits.size() * t.bits.size(), t.target,
-                    t.mapperSearches, result->tableSeconds));
+  log(llvm::formatv(
+      "cost tables: {0} layers x {1} width pairs{2} on '{3}', "
+      "{4} mapper searches, {5:f2} s",
+      t.layers.size(), t.bits.size() * t.bits.size(),
+      t.encodings.empty()
+          ? std::string()
+          : llvm::formatv(" and {0} encodings", t.encodings.size()).str(),
+      t.target, t.mapperSearches, result->tableSeconds));
 
   // Budgets no policy can meet fail here, before anything is measured.
   auto problem =
@@ -257,8 +274,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
     auto buffer = readInputFile(config.sensitivityPath, kMaxTextFileBytes);
     if (!buffer)
       return buffer.takeError();
-    auto stored =
-        parseSensitivity((*buffer)->getBuffer(), config.sensitivityPath, key);
+    auto stored = parseSensitivity((*buffer)->getBuffer(),
+                                   config.sensitivityPath, key, t.encodings);
     if (stored && stored->layers.size() == t.layers.size() &&
         stored->bits == t.bits) {
       result->sensitivity = std::move(*stored);
@@ -273,7 +290,7 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   }
   if (!haveSensitivity) {
     auto s = measureSensitivity(
-        oracle, t.layers, t.bits, result->validationSamples,
+        oracle, t.layers, t.bits, t.encodings, result->validationSamples,
         [&](unsigned done, unsigned total) {
           if (done % 8 == 0 || done == total)
             log(llvm::formatv("sensitivity: {0}/{1} models measured", done,
@@ -326,11 +343,11 @@ tandem::quant::runMixedPrecision(ModuleOp module,
     for (auto [i, b] : llvm::enumerate(result->search.best))
       if (b.weightBits > kMaxTableBits || b.activationBits > kMaxTableBits ||
           !t.at(i, b).isValid())
-        return fail(llvm::formatv("the given policy's W{0}A{1} for layer "
+        return fail(llvm::formatv("the given policy's {0}A{1} for layer "
                                   "'{2}' is not a pair '{3}' supports from "
                                   "2 to 8 bits",
-                                  b.weightBits, b.activationBits,
-                                  t.layers[i].name, t.target)
+                                  getEncodingLabel(b.getWeightEncoding()),
+                                  b.activationBits, t.layers[i].name, t.target)
                         .str());
   } else {
     start = Clock::now();

@@ -57,6 +57,12 @@ struct MixedPrecisionPass
         return error("pin: expected 'first' or 'last', got '" + p + "'");
       (p == "first" ? config.pinFirst : config.pinLast) = true;
     }
+    for (const std::string &text : encodings) {
+      auto e = parseEncodingOption(text);
+      if (!e)
+        return error("encodings: " + llvm::toString(e.takeError()));
+      config.encodings.push_back(*e);
+    }
     if (calibrationSamples < 0 || validationSamples < 0)
       return error("sample counts must be >= 0");
     config.search = search;

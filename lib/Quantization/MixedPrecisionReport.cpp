@@ -34,9 +34,11 @@ json::Object qualityJSON(const Quality &q) {
 json::Array bitsJSON(const CostTable &table, const BitsVector &bits) {
   json::Array out;
   for (auto [info, b] : llvm::zip(table.layers, bits))
-    out.push_back(json::Object{{"name", info.name},
-                               {"weight_bits", b.weightBits},
-                               {"activation_bits", b.activationBits}});
+    out.push_back(json::Object{
+        {"name", info.name},
+        {"weight_bits", b.weightBits},
+        {"activation_bits", b.activationBits},
+        {"encoding", printEncodingChoice(b.encoding, b.maxDigits)}});
   return out;
 }
 
@@ -112,8 +114,13 @@ tandem::quant::printMixedPrecisionJSON(const MixedPrecisionResult &r,
   json::Array evaluated;
   for (const EvaluatedPolicy &e : r.evaluated) {
     json::Array bits;
+    // [w, a], and the encoding when the weights are shift-add encoded.
     for (const LayerBits &b : e.bits)
-      bits.push_back(json::Array{b.weightBits, b.activationBits});
+      bits.push_back(
+          b.encoding == EncodingKind::Multiply
+              ? json::Array{b.weightBits, b.activationBits}
+              : json::Array{b.weightBits, b.activationBits,
+                            printEncodingChoice(b.encoding, b.maxDigits)});
     json::Object o = qualityJSON(e.quality);
     o["bits"] = std::move(bits);
     o["estimated_latency_ms"] = t.toMs(e.estimatedCycles);
@@ -196,9 +203,9 @@ std::string getBitsSVG(const CostTable &t, const BitsVector &bits) {
     double hw = plotH * b.weightBits / 8.0, ha = plotH * b.activationBits / 8.0;
     os << llvm::formatv(
         "<rect x=\"{0}\" y=\"{1}\" width=\"{2}\" height=\"{3}\" "
-        "class=\"wbar\"><title>{4}: W{5}</title></rect>\n",
+        "class=\"wbar\"><title>{4}: {5}</title></rect>\n",
         x, top + plotH - hw, barW, hw, escapeHTML(t.layers[i].name),
-        b.weightBits);
+        getEncodingLabel(b.getWeightEncoding()));
     os << llvm::formatv(
         "<rect x=\"{0}\" y=\"{1}\" width=\"{2}\" height=\"{3}\" "
         "class=\"abar\"><title>{4}: A{5}</title></rect>\n",
@@ -322,10 +329,11 @@ tandem::quant::printMixedPrecisionHTML(const MixedPrecisionResult &r,
     os << "<tr><td class=\"l\">" << escapeHTML(info.name) << "</td><td "
        << "class=\"l\">" << info.kind << (info.depthwise ? " (depthwise)" : "")
        << "</td>"
-       << llvm::format("<td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td>"
+       << llvm::format("<td>%lld</td><td>%lld</td><td>%s</td><td>%lld</td>"
                        "<td>%.4g</td><td>%.4g</td></tr>\n",
                        (long long)info.macs, (long long)info.params,
-                       (long long)b.weightBits, (long long)b.activationBits,
+                       getEncodingLabel(b.getWeightEncoding()).c_str(),
+                       (long long)b.activationBits,
                        t.toMs(t.at(i, {8, 8}).cycles),
                        t.toMs(t.at(i, b).cycles));
   }

@@ -138,12 +138,22 @@ llvm::ArrayRef<int64_t> SearchProblem::getBits(unsigned layer) const {
   return table->bits;
 }
 
+std::optional<unsigned> SearchProblem::findWeightOption(unsigned layer,
+                                                        LayerBits bits) const {
+  for (auto [i, o] : llvm::enumerate(weightOptions[layer]))
+    if (o.getWeightEncoding() == bits.getWeightEncoding())
+      return i;
+  return std::nullopt;
+}
+
 std::vector<LayerBits> SearchProblem::getChoices(unsigned layer) const {
   std::vector<LayerBits> out;
-  for (int64_t w : llvm::reverse(getBits(layer)))
-    for (int64_t a : llvm::reverse(getBits(layer)))
-      if (table->at(layer, {w, a}).isValid())
-        out.push_back({w, a});
+  for (LayerBits w : getWeightOptions(layer))
+    for (int64_t a : llvm::reverse(getBits(layer))) {
+      LayerBits pair = LayerBits::get(w.getWeightEncoding(), a);
+      if (table->at(layer, pair).isValid())
+        out.push_back(pair);
+    }
   return out;
 }
 
@@ -193,17 +203,28 @@ bool SearchProblem::meetsBudgets(llvm::ArrayRef<LayerBits> bits) const {
 }
 
 bool SearchProblem::enforceBudgets(BitsVector &bits) const {
-  auto lower = [&](unsigned layer, int64_t &width, LayerBits other,
-                   bool weights) {
-    llvm::ArrayRef<int64_t> allowed = getBits(layer);
-    for (int64_t w : llvm::reverse(allowed)) {
-      if (w >= width)
+  // One step down: the next narrower activation width, or the next weight
+  // option (narrower, or cheaper when encodings are offered).
+  auto lowerActivation = [&](unsigned layer, LayerBits &bits) {
+    for (int64_t a : llvm::reverse(getBits(layer))) {
+      LayerBits candidate = bits;
+      candidate.activationBits = a;
+      if (a >= bits.activationBits || !table->at(layer, candidate).isValid())
         continue;
-      LayerBits candidate = weights ? LayerBits{w, other.activationBits}
-                                    : LayerBits{other.weightBits, w};
+      bits = candidate;
+      return true;
+    }
+    return false;
+  };
+  auto lowerWeights = [&](unsigned layer, LayerBits &bits) {
+    llvm::ArrayRef<LayerBits> options = getWeightOptions(layer);
+    std::optional<unsigned> at = findWeightOption(layer, bits);
+    for (unsigned i = at ? *at + 1 : 0; i < options.size(); ++i) {
+      LayerBits candidate =
+          LayerBits::get(options[i].getWeightEncoding(), bits.activationBits);
       if (!table->at(layer, candidate).isValid())
         continue;
-      width = w;
+      bits = candidate;
       return true;
     }
     return false;
@@ -213,12 +234,12 @@ bool SearchProblem::enforceBudgets(BitsVector &bits) const {
     for (unsigned l = bits.size(); l-- > 0;) {
       if (pinned[l])
         continue;
-      if (lower(l, bits[l].activationBits, bits[l], false)) {
+      if (lowerActivation(l, bits[l])) {
         changed = true;
         if (meetsBudgets(bits))
           return true;
       }
-      if (lower(l, bits[l].weightBits, bits[l], true)) {
+      if (lowerWeights(l, bits[l])) {
         changed = true;
         if (meetsBudgets(bits))
           return true;
@@ -255,6 +276,29 @@ Expected<SearchProblem> tandem::quant::makeSearchProblem(
     p.pinned.front() = true;
   if (n && pinLast)
     p.pinned.back() = true;
+  // Weight options: widths widest first, then encodings; with encodings,
+  // ordered by what they cost under the first budget (stable: equal costs
+  // keep that order), so that "one step down" is cheaper.
+  p.weightOptions.resize(n);
+  for (unsigned l = 0; l < n; ++l) {
+    std::vector<LayerBits> &options = p.weightOptions[l];
+    for (int64_t w : llvm::reverse(p.getBits(l)))
+      options.push_back({w, 8});
+    if (p.pinned[l] || table.encodings.empty() || budgets.empty())
+      continue;
+    for (const WeightEncoding &e : table.encodings)
+      options.push_back(LayerBits::get(e, 8));
+    auto cost = [&](LayerBits o) {
+      for (int64_t a : llvm::reverse(table.bits)) {
+        LayerBits pair = LayerBits::get(o.getWeightEncoding(), a);
+        if (table.at(l, pair).isValid())
+          return p.getLayerCost(0, l, pair);
+      }
+      return -1.0; // never valid: last
+    };
+    llvm::stable_sort(
+        options, [&](LayerBits x, LayerBits y) { return cost(x) > cost(y); });
+  }
   BitsVector eight(n, LayerBits{8, 8});
   for (auto [b, budget] : llvm::enumerate(budgets)) {
     double limit = budget.value;

@@ -30,12 +30,23 @@ double Quality::getSQNR() const {
   return noise > 0 ? -10 * std::log10(noise) : INFINITY;
 }
 
+const Quality *Sensitivity::getWeightQuality(unsigned layer,
+                                             LayerBits bits) const {
+  if (bits.encoding == EncodingKind::Multiply)
+    return bits.weightBits <= kMaxTableBits
+               ? &weight[layer][bits.weightBits - 1]
+               : nullptr;
+  for (auto [e, encoding] : llvm::enumerate(encodings))
+    if (encoding == bits.getWeightEncoding())
+      return &encodedWeight[layer][e];
+  return nullptr;
+}
+
 double Sensitivity::estimateNoise(llvm::ArrayRef<LayerBits> bits) const {
   double total = reference.noise;
   for (auto [i, b] : llvm::enumerate(bits)) {
-    if (b.weightBits <= kMaxTableBits)
-      total +=
-          std::max(0.0, weight[i][b.weightBits - 1].noise - reference.noise);
+    if (const Quality *w = getWeightQuality(i, b))
+      total += std::max(0.0, w->noise - reference.noise);
     if (b.activationBits <= kMaxTableBits)
       total += std::max(0.0, activation[i][b.activationBits - 1].noise -
                                  reference.noise);
@@ -45,22 +56,46 @@ double Sensitivity::estimateNoise(llvm::ArrayRef<LayerBits> bits) const {
 
 Expected<Sensitivity> tandem::quant::measureSensitivity(
     AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
-    llvm::ArrayRef<int64_t> bits, int64_t samples,
-    llvm::function_ref<bool(unsigned, unsigned)> progress) {
+    llvm::ArrayRef<int64_t> bits, llvm::ArrayRef<WeightEncoding> encodings,
+    int64_t samples, llvm::function_ref<bool(unsigned, unsigned)> progress) {
   auto start = std::chrono::steady_clock::now();
   Sensitivity s;
   s.bits.assign(bits.begin(), bits.end());
+  s.encodings.assign(encodings.begin(), encodings.end());
   s.samples = samples;
   s.weight.resize(layers.size());
   s.activation.resize(layers.size());
+  s.encodedWeight.assign(layers.size(), std::vector<Quality>(encodings.size()));
   Policy base = uniformPolicy(kNearlyFloatBits, kNearlyFloatBits);
   auto reference = oracle.measure(base);
   if (!reference)
     return reference.takeError();
   s.reference = *reference;
-  unsigned total = 2 * layers.size() * bits.size(), done = 0;
+  unsigned total = layers.size() * (2 * bits.size() + encodings.size()),
+           done = 0;
+  auto interrupted = [&] {
+    return fail(llvm::formatv("interrupted after {0} of {1} sensitivity "
+                              "measurements",
+                              done, total)
+                    .str());
+  };
   for (auto [i, layer] : llvm::enumerate(layers)) {
     s.layers.push_back(layer.name);
+    // Only the weights encoded (layers without weights cannot be).
+    for (auto [e, encoding] : llvm::enumerate(encodings)) {
+      Policy p = base;
+      if (layer.params > 0) {
+        p.layers[layer.name] = LayerBits::get(encoding, kNearlyFloatBits);
+        auto q = oracle.measure(p);
+        if (!q)
+          return q.takeError();
+        s.encodedWeight[i][e] = *q;
+      } else {
+        s.encodedWeight[i][e] = s.reference;
+      }
+      if (!progress(++done, total))
+        return interrupted();
+    }
     for (int64_t b : bits)
       for (bool weights : {true, false}) {
         Policy p = base;
@@ -71,10 +106,7 @@ Expected<Sensitivity> tandem::quant::measureSensitivity(
           return q.takeError();
         (weights ? s.weight : s.activation)[i][b - 1] = *q;
         if (!progress(++done, total))
-          return fail(llvm::formatv("interrupted after {0} of {1} "
-                                    "sensitivity measurements",
-                                    done, total)
-                          .str());
+          return interrupted();
       }
   }
   s.seconds =
@@ -126,6 +158,9 @@ std::string tandem::quant::printSensitivity(const Sensitivity &s,
       weights[std::to_string(b)] = toJSON(s.weight[i][b - 1]);
       activations[std::to_string(b)] = toJSON(s.activation[i][b - 1]);
     }
+    // Encoded weights under their labels ("PoT-5", "CSD8-2").
+    for (auto [e, encoding] : llvm::enumerate(s.encodings))
+      weights[getEncodingLabel(encoding)] = toJSON(s.encodedWeight[i][e]);
     layers.push_back(
         llvm::json::Object{{"name", name},
                            {"weights", std::move(weights)},
@@ -145,9 +180,10 @@ std::string tandem::quant::printSensitivity(const Sensitivity &s,
   return out;
 }
 
-Expected<Sensitivity> tandem::quant::parseSensitivity(llvm::StringRef json,
-                                                      llvm::StringRef source,
-                                                      llvm::StringRef key) {
+Expected<Sensitivity>
+tandem::quant::parseSensitivity(llvm::StringRef json, llvm::StringRef source,
+                                llvm::StringRef key,
+                                llvm::ArrayRef<WeightEncoding> encodings) {
   auto bad = [&](const llvm::Twine &what) {
     return fail(source + ": " + what);
   };
@@ -160,6 +196,7 @@ Expected<Sensitivity> tandem::quant::parseSensitivity(llvm::StringRef json,
   if (root->getString("key") != key)
     return bad("measured for another model, dataset or options");
   Sensitivity s;
+  s.encodings.assign(encodings.begin(), encodings.end());
   const llvm::json::Array *bits = root->getArray("bits");
   const llvm::json::Array *layers = root->getArray("layers");
   if (!bits || !layers)
@@ -189,6 +226,12 @@ Expected<Sensitivity> tandem::quant::parseSensitivity(llvm::StringRef json,
       if (!fromJSON(w->get(std::to_string(b)), s.weight.back()[b - 1]) ||
           !fromJSON(a->get(std::to_string(b)), s.activation.back()[b - 1]))
         return bad(llvm::formatv("layers[{0}]: width {1} malformed", i, b));
+    s.encodedWeight.emplace_back(encodings.size());
+    for (auto [e, encoding] : llvm::enumerate(encodings))
+      if (!fromJSON(w->get(getEncodingLabel(encoding)),
+                    s.encodedWeight.back()[e]))
+        return bad(llvm::formatv("layers[{0}]: {1} missing or malformed", i,
+                                 getEncodingLabel(encoding)));
   }
   return s;
 }

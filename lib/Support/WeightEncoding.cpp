@@ -62,6 +62,25 @@ Error parseEncodingChoice(StringRef text, EncodingKind &kind,
   return Error::success();
 }
 
+Expected<WeightEncoding> parseEncodingOption(StringRef text) {
+  auto [choice, width] = text.split(':');
+  WeightEncoding e;
+  if (Error err = parseEncodingChoice(choice, e.kind, e.maxDigits))
+    return std::move(err);
+  if (e.kind == EncodingKind::Multiply)
+    return createStringError(inconvertibleErrorCode(),
+                             "'multiply' is not an encoding: the widths are "
+                             "the multiply choices");
+  e.bits = e.kind == EncodingKind::CSD ? 8 : 5;
+  if (text.contains(':') && width.getAsInteger(10, e.bits))
+    return createStringError(inconvertibleErrorCode(),
+                             "'%s': expected ENCODING[:BITS], e.g. pot:4",
+                             text.str().c_str());
+  if (Error err = checkEncoding(e))
+    return std::move(err);
+  return e;
+}
+
 std::string getEncodingLabel(const WeightEncoding &e) {
   switch (e.kind) {
   case EncodingKind::Multiply:

@@ -129,6 +129,12 @@ cl::list<int64_t> widths(
     cl::desc("Widths a layer may take (comma-separated; default 2..8), of "
              "those the target supports; 8 must be one"),
     cl::CommaSeparated, cl::cat(category));
+cl::list<std::string> encodings(
+    "encodings",
+    cl::desc("Shift-add encodings a layer's weights may take beside the "
+             "widths (comma-separated ENCODING[:BITS]: pot, apot (5 bits), "
+             "csd, csd-T (8 bits); docs/shift-add.md)"),
+    cl::CommaSeparated, cl::cat(category));
 cl::opt<std::string> givenPolicy(
     "policy",
     cl::desc("Measure this policy JSON on the target instead of searching "
@@ -246,6 +252,12 @@ int main(int argc, char **argv) {
     if (w < 2 || w > 8)
       return fail("--bits: widths must be 2..8, got " + Twine(w));
     config.widths.push_back(w);
+  }
+  for (const std::string &text : encodings) {
+    auto e = parseEncodingOption(text);
+    if (!e)
+      return fail("--encodings: " + toString(e.takeError()));
+    config.encodings.push_back(*e);
   }
   if (!givenPolicy.empty()) {
     auto policy = loadPolicy(givenPolicy);

@@ -79,6 +79,11 @@ struct CostTable {
   std::vector<int64_t> bits;
   /// Per layer, [w - 1][a - 1]; invalid where the target lacks the pair.
   std::vector<BitsGrid> entries;
+  /// Shift-add encodings offered beside the multiply widths (each at its
+  /// own code width), and per layer, per encoding, the cost at [a - 1] with
+  /// the layer's weights so encoded (their terms measured on them).
+  std::vector<WeightEncoding> encodings;
+  std::vector<std::vector<std::array<CostEntry, kMaxTableBits>>> encoded;
   /// The whole model quantized uniformly at each pair (measured).
   BitsGrid uniform;
   /// What the rows of no searched layer cost at W8A8.
@@ -88,7 +93,18 @@ struct CostTable {
   double seconds = 0;
 
   const CostEntry &at(unsigned layer, LayerBits b) const {
-    return entries[layer][b.weightBits - 1][b.activationBits - 1];
+    if (b.encoding == EncodingKind::Multiply)
+      return entries[layer][b.weightBits - 1][b.activationBits - 1];
+    std::optional<unsigned> e = findEncoding(b);
+    static const CostEntry invalid;
+    return e ? encoded[layer][*e][b.activationBits - 1] : invalid;
+  }
+  /// The index in `encodings` of b's weight encoding.
+  std::optional<unsigned> findEncoding(LayerBits b) const {
+    for (unsigned i = 0; i < encodings.size(); ++i)
+      if (encodings[i] == b.getWeightEncoding())
+        return i;
+    return std::nullopt;
   }
   bool supports(LayerBits b) const;
   double toMs(double cycles) const { return cycles / (clockMHz * 1e3); }
@@ -139,10 +155,11 @@ llvm::Expected<ModelCost> costPolicy(mlir::ModuleOp calibrated,
 /// The table of `calibrated` (an fp32 module with calibration statistics)
 /// on `target`, over the widths of `widths` (empty: 2..8) the target
 /// supports. Mapper searches run on `threads` threads.
-llvm::Expected<CostTable> buildCostTable(mlir::ModuleOp calibrated,
-                                         const hw::Target &target,
-                                         MappingCache &cache, unsigned threads,
-                                         llvm::ArrayRef<int64_t> widths = {});
+llvm::Expected<CostTable>
+buildCostTable(mlir::ModuleOp calibrated, const hw::Target &target,
+               MappingCache &cache, unsigned threads,
+               llvm::ArrayRef<int64_t> widths = {},
+               llvm::ArrayRef<WeightEncoding> encodings = {});
 
 /// HAQ's layout: float64 [layers, 8, 8], [layer, w - 1, a - 1]; latency in
 /// ms or energy in uJ; 0 where the target lacks the pair.

@@ -66,8 +66,19 @@ struct SearchProblem {
   Policy base;
 
   unsigned getNumLayers() const { return table->layers.size(); }
+  /// Per layer, the weight options: multiply widths and the table's
+  /// shift-add encodings (activationBits unused), most costly first by the
+  /// first budget (widths alone: widest first); W8 alone when pinned.
+  std::vector<std::vector<LayerBits>> weightOptions;
+
   /// The widths a layer may take (table bits; only 8 when pinned).
   llvm::ArrayRef<int64_t> getBits(unsigned layer) const;
+  llvm::ArrayRef<LayerBits> getWeightOptions(unsigned layer) const {
+    return weightOptions[layer];
+  }
+  /// The index of `bits`' weight option for `layer`, if it is one.
+  std::optional<unsigned> findWeightOption(unsigned layer,
+                                           LayerBits bits) const;
   /// The pairs a layer may take, widest first.
   std::vector<LayerBits> getChoices(unsigned layer) const;
   /// Budget `b`'s quantity for layer `layer` at `bits`; the constant the

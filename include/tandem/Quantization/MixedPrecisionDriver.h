@@ -43,6 +43,9 @@ struct MixedPrecisionConfig {
   bool layersOnly = false;
   /// Widths a search may choose (empty: 2..8), of those the target has.
   std::vector<int64_t> widths;
+  /// Shift-add encodings a search may choose for a layer's weights beside
+  /// the widths (docs/shift-add.md), each at its own width.
+  std::vector<WeightEncoding> encodings;
   /// How every array problem of the cost tables is mapped.
   mapping::SearchOptions mapper = getDefaultMapperOptions();
   /// Clipping and granularity of every policy.

@@ -172,6 +172,9 @@ def MixedPrecisionPass : Pass<"accel-mixed-precision", "::mlir::ModuleOp"> {
            "DDPG episodes; policies the evolution measures">,
     ListOption<"pin", "pin", "std::string",
                "Layers kept at W8A8: first, last">,
+    ListOption<"encodings", "encodings", "std::string",
+               "Shift-add encodings weights may take beside the widths: "
+               "ENCODING[:BITS] (pot, apot, csd, csd-T)">,
     Option<"policyOut", "policy-out", "std::string", /*default=*/"\"\"",
            "Write the chosen policy JSON here">,
     Option<"threads", "threads", "unsigned", /*default=*/"2",

@@ -50,6 +50,10 @@ struct LayerBits {
   WeightEncoding getWeightEncoding() const {
     return {encoding, weightBits, maxDigits};
   }
+  /// Widths `activationBits` with weights as `weights` says.
+  static LayerBits get(const WeightEncoding &weights, int64_t activationBits) {
+    return {weights.bits, activationBits, weights.kind, weights.maxDigits};
+  }
   bool operator==(const LayerBits &other) const {
     return weightBits == other.weightBits &&
            activationBits == other.activationBits &&

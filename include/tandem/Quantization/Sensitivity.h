@@ -58,8 +58,16 @@ struct Sensitivity {
   Quality reference, fp32;
   /// Per layer, [b - 1]: only its weights (activations) at b bits.
   std::vector<std::array<Quality, kMaxTableBits>> weight, activation;
+  /// Shift-add encodings measured, and per layer, per encoding: only its
+  /// weights so encoded.
+  std::vector<WeightEncoding> encodings;
+  std::vector<std::vector<Quality>> encodedWeight;
   int64_t samples = 0;
   double seconds = 0;
+
+  /// Only layer `layer`'s weights as `bits` says (a width, or an
+  /// encoding); null when not measured.
+  const Quality *getWeightQuality(unsigned layer, LayerBits bits) const;
 
   /// The additive estimate of the output noise of a policy that gives
   /// layer i `bits[i]`.
@@ -71,16 +79,17 @@ struct Sensitivity {
 /// the measurement (an error) by returning false.
 llvm::Expected<Sensitivity>
 measureSensitivity(AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
-                   llvm::ArrayRef<int64_t> bits, int64_t samples,
+                   llvm::ArrayRef<int64_t> bits,
+                   llvm::ArrayRef<WeightEncoding> encodings, int64_t samples,
                    llvm::function_ref<bool(unsigned, unsigned)> progress);
 
 /// JSON (docs/mixed-precision.md); `key` identifies the model, data and
 /// options it was measured with: parseSensitivity refuses a file with
 /// another key (a stale measurement).
 std::string printSensitivity(const Sensitivity &s, llvm::StringRef key);
-llvm::Expected<Sensitivity> parseSensitivity(llvm::StringRef json,
-                                             llvm::StringRef source,
-                                             llvm::StringRef key);
+llvm::Expected<Sensitivity>
+parseSensitivity(llvm::StringRef json, llvm::StringRef source,
+                 llvm::StringRef key, llvm::ArrayRef<WeightEncoding> encodings);
 
 } // namespace tandem::quant
 

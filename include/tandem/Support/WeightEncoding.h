@@ -67,6 +67,11 @@ std::string printEncodingChoice(EncodingKind kind, int64_t maxDigits);
 /// Parses printEncodingChoice's form; the error lists the forms.
 llvm::Error parseEncodingChoice(llvm::StringRef text, EncodingKind &kind,
                                 int64_t &maxDigits);
+/// An encoding with its width as options write it: CHOICE[:BITS] ("pot",
+/// "apot:6", "csd-2"); without BITS, pot and apot take 5 bits and csd 8.
+/// Checked by checkEncoding; multiply is refused (it is not an encoding).
+llvm::Expected<WeightEncoding> parseEncodingOption(llvm::StringRef text);
+
 /// A short name with the width, for reports: "W8", "PoT-5", "APoT-5",
 /// "CSD8-2".
 std::string getEncodingLabel(const WeightEncoding &encoding);
