@@ -256,9 +256,65 @@ TEST(MixedPrecisionTest, InfeasibleBudgetSaysHowFarOff) {
   EXPECT_NE(message.find("37.50%"), std::string::npos) << message;
 }
 
-template <typename Create>
-void expectDeterministic(Create create, unsigned episodes) {
+/// The hand problem with PoT-5 weights offered beside W8 and W4: cycles
+/// at A8 and A4, and the noise of only that layer's weights so encoded.
+void addPowerOfTwo(HandProblem &hand) {
+  const double cycles[3][2] = {{60, 45}, {110, 55}, {65, 45}};
+  const double noise[3] = {0.004, 0.001, 0.008};
+  WeightEncoding pot{EncodingKind::PowerOfTwo, 5, 0};
+  hand.table.encodings = {pot};
+  hand.sensitivity.encodings = {pot};
+  for (int l = 0; l < 3; ++l) {
+    std::array<CostEntry, kMaxTableBits> row;
+    row[7] = {cycles[l][0], 2 * cycles[l][0]};
+    row[3] = {cycles[l][1], 2 * cycles[l][1]};
+    hand.table.encoded.push_back({row});
+    hand.sensitivity.encodedWeight.push_back(
+        {Quality{0.9 - noise[l], 0.99, noise[l]}});
+  }
+}
+
+// With PoT-5 offered, at 300 of 400 cycles: the least noise is 0.002, only
+// from W8A8 (100), PoT-5 A8 (110, noise 0.001) and W8A4 (90, 0.001); no
+// policy with 0.001 or less fits (the cheapest, layer1 PoT-5, needs 310).
+TEST(MixedPrecisionTest, ILPChoosesAnEncodingWhenItIsCheaper) {
   HandProblem hand;
+  addPowerOfTwo(hand);
+  SearchProblem p = hand.make({latency(0.75)});
+  TableOracle oracle(p);
+  auto r = createILPSearch()->run(p, oracle, {});
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  LayerBits pot8{5, 8, EncodingKind::PowerOfTwo, 0};
+  BitsVector expected = {{8, 8}, pot8, {8, 4}};
+  EXPECT_EQ(r->best, expected);
+  EXPECT_NEAR(r->objective, 0.002, 1e-12);
+  // The policy says so.
+  Policy policy = p.toPolicy(r->best);
+  EXPECT_EQ(policy.getBits("layer1"), pot8);
+}
+
+// Weight options by cost at A8 (stable): layer0 W8 100, W4 70, PoT 60;
+// layer2 W8 100, PoT 65, W4 60. From W8A8 at 300: layer2 A4 (390), layer2
+// to the next option, PoT-5 A4 (345), layer1 A4 (295).
+TEST(MixedPrecisionTest, ActionWallStepsThroughEncodingsByCost) {
+  HandProblem hand;
+  addPowerOfTwo(hand);
+  SearchProblem p = hand.make({latency(0.75)});
+  LayerBits pot8{5, 8, EncodingKind::PowerOfTwo, 0};
+  EXPECT_EQ(p.getWeightOptions(0).back(), pot8);
+  EXPECT_EQ(p.getWeightOptions(2)[1], pot8);
+  BitsVector bits(3, {8, 8});
+  ASSERT_TRUE(p.enforceBudgets(bits));
+  BitsVector expected = {{8, 8}, {8, 4}, {5, 4, EncodingKind::PowerOfTwo, 0}};
+  EXPECT_EQ(bits, expected);
+}
+
+template <typename Create>
+void expectDeterministic(Create create, unsigned episodes,
+                         bool encodings = false) {
+  HandProblem hand;
+  if (encodings)
+    addPowerOfTwo(hand);
   SearchProblem p = hand.make({latency(0.75)});
   MixedPrecisionOptions options;
   options.episodes = episodes;
@@ -281,12 +337,16 @@ void expectDeterministic(Create create, unsigned episodes) {
 
 TEST(MixedPrecisionTest, EvolutionIsDeterministicPerSeed) {
   expectDeterministic([] { return createEvolutionSearch(); }, 20);
+  expectDeterministic([] { return createEvolutionSearch(); }, 20,
+                      /*encodings=*/true);
 }
 
 TEST(MixedPrecisionTest, DDPGIsDeterministicPerSeed) {
   auto search = createDDPGSearch();
   ASSERT_TRUE(bool(search)) << llvm::toString(search.takeError());
   expectDeterministic([] { return std::move(*createDDPGSearch()); }, 25);
+  expectDeterministic([] { return std::move(*createDDPGSearch()); }, 25,
+                      /*encodings=*/true);
 }
 
 TEST(MixedPrecisionTest, HAQTableLayout) {
