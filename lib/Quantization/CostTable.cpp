@@ -325,18 +325,26 @@ std::string tandem::quant::printCostTableNpy(const CostTable &table,
 std::string tandem::quant::printCostTableCSV(const CostTable &table) {
   std::string out;
   llvm::raw_string_ostream os(out);
-  os << "layer,name,weight_bits,activation_bits,cycles,latency_ms,energy_uj\n";
-  for (auto [i, grid] : llvm::enumerate(table.entries))
+  os << "layer,name,weight_bits,activation_bits,cycles,latency_ms,energy_uj,"
+        "encoding\n";
+  auto row = [&](size_t i, LayerBits b) {
+    const CostEntry &e = table.at(i, b);
+    if (!e.isValid())
+      return;
+    os << i << ",\"" << table.layers[i].name << "\"," << b.weightBits << ","
+       << b.activationBits << "," << llvm::format("%.0f", e.cycles) << ","
+       << llvm::format("%.9g", table.toMs(e.cycles)) << ","
+       << llvm::format("%.9g", e.energyPJ * 1e-6) << ","
+       << printEncodingChoice(b.encoding, b.maxDigits) << "\n";
+  };
+  for (size_t i = 0; i < table.layers.size(); ++i) {
     for (int64_t w : table.bits)
-      for (int64_t a : table.bits) {
-        const CostEntry &e = grid[w - 1][a - 1];
-        if (!e.isValid())
-          continue;
-        os << i << ",\"" << table.layers[i].name << "\"," << w << "," << a
-           << "," << llvm::format("%.0f", e.cycles) << ","
-           << llvm::format("%.9g", table.toMs(e.cycles)) << ","
-           << llvm::format("%.9g", e.energyPJ * 1e-6) << "\n";
-      }
+      for (int64_t a : table.bits)
+        row(i, {w, a});
+    for (const WeightEncoding &e : table.encodings)
+      for (int64_t a : table.bits)
+        row(i, LayerBits::get(e, a));
+  }
   return out;
 }
 
@@ -377,10 +385,31 @@ std::string tandem::quant::printCostTableJSON(const CostTable &table) {
                                         {"input_size", info.inputSize},
                                         {"macs", info.macs},
                                         {"costs", gridToJSON(table, grid)}});
+  // Encoded weights: the same entries with the encoding named.
+  for (auto [i, layer] : llvm::enumerate(layers)) {
+    llvm::json::Array encoded;
+    for (const WeightEncoding &e : table.encodings)
+      for (int64_t a : table.bits) {
+        const CostEntry &c = table.at(i, LayerBits::get(e, a));
+        if (!c.isValid())
+          continue;
+        encoded.push_back(llvm::json::Object{
+            {"encoding", printEncodingChoice(e.kind, e.maxDigits)},
+            {"weight_bits", e.bits},
+            {"activation_bits", a},
+            {"cycles", c.cycles},
+            {"energy_pj", c.energyPJ}});
+      }
+    layer.getAsObject()->try_emplace("encoded_costs", std::move(encoded));
+  }
+  llvm::json::Array encodingLabels;
+  for (const WeightEncoding &e : table.encodings)
+    encodingLabels.push_back(getEncodingLabel(e));
   llvm::json::Object root{{"format", "tandem-cost-table/1"},
                           {"target", table.target},
                           {"clock_mhz", table.clockMHz},
                           {"bits", llvm::json::Array(table.bits)},
+                          {"encodings", std::move(encodingLabels)},
                           {"layers", std::move(layers)},
                           {"uniform", gridToJSON(table, table.uniform)},
                           {"rest", toJSON(table.rest)},

@@ -15,6 +15,16 @@ out = pathlib.Path(sys.argv[1])
 # layer of M MACs takes ceil(M * w * a / 64) cycles.
 macs = {"fc1": 4 * 16 * 8, "fc2": 4 * 8 * 4}
 rows = list(csv.DictReader(open(out / "cost-table.csv")))
+# With --encodings pot:4: a term-serial unit takes one step per PoT weight
+# (at most one non-zero term), a products per step: ceil(M * a / 64).
+pot = [r for r in rows if r["encoding"] == "pot"]
+if pot:
+    assert len(pot) == 2 * 7, len(pot)
+    for r in pot:
+        a = int(r["activation_bits"])
+        assert float(r["cycles"]) == math.ceil(macs[r["name"]] * a / 64), r
+    print("pot: 14 entries match M*a/64")
+rows = [r for r in rows if r["encoding"] == "multiply"]
 assert len(rows) == 2 * 49, len(rows)
 for r in rows:
     w, a = int(r["weight_bits"]), int(r["activation_bits"])
