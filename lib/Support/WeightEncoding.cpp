@@ -216,10 +216,15 @@ SmallVector<int8_t, 20> getCSDDigits(int64_t v) {
   return digits;
 }
 
+/// |v| without overflow (a crafted i64 constant may hold INT64_MIN).
+static uint64_t magnitude(int64_t v) {
+  return v < 0 ? 0 - uint64_t(v) : uint64_t(v);
+}
+
 int64_t countCSDDigits(int64_t v) {
   // The non-adjacent form's digits are where x/2 and 3x/2 differ (Hacker's
   // Delight's NAF construction); checked against getCSDDigits in tests.
-  uint64_t x = uint64_t(v < 0 ? -v : v);
+  uint64_t x = magnitude(v);
   return int64_t(llvm::popcount((x >> 1) ^ (x + (x >> 1))));
 }
 
@@ -237,13 +242,14 @@ int64_t roundToCSDDigits(int64_t v, int64_t maxDigits, int64_t limit) {
 
 bool isRepresentable(const WeightEncoding &e, int64_t q) {
   int64_t limit = getLargestMagnitude(e);
-  if (std::abs(q) > limit)
+  if (magnitude(q) > uint64_t(limit))
     return false;
   switch (e.kind) {
   case EncodingKind::PowerOfTwo:
-    return q == 0 || isPowerOf2_64(uint64_t(std::abs(q)));
+    return q == 0 || isPowerOf2_64(magnitude(q));
   case EncodingKind::APoT:
-    return llvm::is_contained(lookupAPoTMagnitudes(e.bits), std::abs(q));
+    return llvm::is_contained(lookupAPoTMagnitudes(e.bits),
+                              int64_t(magnitude(q)));
   case EncodingKind::CSD:
     return e.maxDigits <= 0 || countCSDDigits(q) <= e.maxDigits;
   case EncodingKind::Multiply:
@@ -259,7 +265,7 @@ int64_t countTerms(const WeightEncoding &e, int64_t q) {
   case EncodingKind::APoT:
     // Every term's powers are distinct from every other's: a level's terms
     // are its binary ones.
-    return int64_t(llvm::popcount(uint64_t(std::abs(q))));
+    return int64_t(llvm::popcount(magnitude(q)));
   case EncodingKind::CSD:
   case EncodingKind::Multiply:
     return countCSDDigits(q);
