@@ -18,8 +18,8 @@ using namespace tandem::codesign;
 Evaluator::Evaluator(const DesignSpace &space, ArrayRef<Workload> workloads,
                      const mapping::SearchOptions &mapperOptions,
                      const workload::CostOptions &costOptions)
-    : space(space), workloads(workloads), mapperOptions(mapperOptions),
-      costOptions(costOptions) {
+    : space(space), workloads(workloads), costOptions(costOptions),
+      mappings(mapperOptions) {
   // The mapper decides every mapping: a model's own attributes were chosen
   // for another target.
   this->costOptions.useMappingAttributes = false;
@@ -41,42 +41,6 @@ unsigned Evaluator::getMappingClass(const hw::Target &target) {
       .first->second;
 }
 
-Evaluator::Entry Evaluator::getMapping(const cost::Problem &problem,
-                                       const hw::Target &target,
-                                       unsigned mappingClass) {
-  std::string key =
-      mapping::getProblemKey(problem) + "#" + std::to_string(mappingClass);
-  std::promise<Entry> promise;
-  std::shared_future<Entry> future;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto [it, inserted] = cache.try_emplace(std::move(key));
-    if (!inserted) {
-      future = it->second;
-    } else {
-      // This thread searches; others that need the same mapping meanwhile
-      // (points differing only in clock are evaluated side by side) wait.
-      it->second = promise.get_future().share();
-      ++searches;
-    }
-  }
-  if (future.valid())
-    return future.get();
-  Entry entry;
-  if (auto why = mapping::explainNoMapping(problem, target)) {
-    entry.why = *why;
-  } else {
-    mapping::MapSpace mapSpace(problem, target);
-    mapping::SearchResult result = mapping::search(mapSpace, mapperOptions);
-    entry.found = result.found;
-    entry.mapping = result.mapping;
-    if (!result.found)
-      entry.why = "the mapper found no valid mapping";
-  }
-  promise.set_value(entry);
-  return entry;
-}
-
 Metrics Evaluator::evaluate(const hw::Target &target, unsigned mappingClass,
                             std::vector<ModelCost> *breakdown) {
   using workload::Row;
@@ -84,7 +48,8 @@ Metrics Evaluator::evaluate(const hw::Target &target, unsigned mappingClass,
   Metrics metrics;
   double latency = 0, energy = 0, power = 0, worstLatency = 0;
   auto provider = [&](const cost::Problem &problem) -> Expected<cost::Mapping> {
-    Entry entry = getMapping(problem, target, mappingClass);
+    mapping::MappingCache::Entry entry =
+        getMapping(problem, target, mappingClass);
     if (!entry.found)
       return createStringError(inconvertibleErrorCode(), entry.why);
     return entry.mapping;
@@ -182,7 +147,8 @@ void Evaluator::attachMappings(const hw::Target &target) {
     for (const workload::Row &row : w.model->place(target, costOptions)) {
       if (row.unit != workload::Unit::Array)
         continue;
-      Entry entry = getMapping(*row.problem, target, mappingClass);
+      mapping::MappingCache::Entry entry =
+          getMapping(*row.problem, target, mappingClass);
       Operation *op = w.model->getLayers()[row.layer].op;
       if (entry.found)
         op->setAttr("accel.mapping",

@@ -106,35 +106,7 @@ bool CostTable::supports(LayerBits b) const {
 }
 
 Expected<cost::Mapping> MappingCache::get(const cost::Problem &problem) {
-  std::string key = mapping::getProblemKey(problem);
-  std::promise<Entry> promise;
-  std::shared_future<Entry> future;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto [it, inserted] = cache.try_emplace(std::move(key));
-    if (!inserted) {
-      future = it->second;
-    } else {
-      it->second = promise.get_future().share();
-      ++searches;
-    }
-  }
-  Entry entry;
-  if (future.valid()) {
-    entry = future.get();
-  } else {
-    if (auto why = mapping::explainNoMapping(problem, target)) {
-      entry.why = *why;
-    } else {
-      mapping::MapSpace space(problem, target);
-      mapping::SearchResult result = mapping::search(space, options);
-      entry.found = result.found;
-      entry.mapping = result.mapping;
-      if (!result.found)
-        entry.why = "the mapper found no valid mapping";
-    }
-    promise.set_value(entry);
-  }
+  mapping::MappingCache::Entry entry = cache.get(problem, target);
   if (!entry.found)
     return fail(entry.why);
   return entry.mapping;

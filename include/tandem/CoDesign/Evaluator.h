@@ -17,13 +17,12 @@
 
 #include "tandem/Analysis/WorkloadModel.h"
 #include "tandem/CoDesign/DesignSpace.h"
-#include "tandem/Mapping/Mapper.h"
+#include "tandem/Mapping/MappingCache.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
 #include <array>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -99,27 +98,23 @@ public:
   void attachMappings(const hw::Target &target);
 
   /// Mapper searches run so far (cache misses).
-  uint64_t getNumSearches() const { return searches; }
+  uint64_t getNumSearches() const { return mappings.getNumSearches(); }
 
 private:
-  struct Entry {
-    bool found = false;
-    cost::Mapping mapping;
-    std::string why;
-  };
   /// The mapping of `problem` on `target` (of class `mappingClass`),
   /// searched once.
-  Entry getMapping(const cost::Problem &problem, const hw::Target &target,
-                   unsigned mappingClass);
+  mapping::MappingCache::Entry getMapping(const cost::Problem &problem,
+                                          const hw::Target &target,
+                                          unsigned mappingClass) {
+    return mappings.get(problem, target, std::to_string(mappingClass));
+  }
 
   const DesignSpace &space;
   llvm::ArrayRef<Workload> workloads;
-  mapping::SearchOptions mapperOptions;
   workload::CostOptions costOptions;
   std::mutex mutex;
   std::unordered_map<std::string, unsigned> mappingClasses;
-  std::unordered_map<std::string, std::shared_future<Entry>> cache;
-  uint64_t searches = 0;
+  mapping::MappingCache mappings;
 };
 
 } // namespace tandem::codesign

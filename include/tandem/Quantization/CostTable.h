@@ -26,7 +26,7 @@
 
 #include "tandem/Analysis/CostModel.h"
 #include "tandem/Hardware/Target.h"
-#include "tandem/Mapping/Mapper.h"
+#include "tandem/Mapping/MappingCache.h"
 #include "tandem/Quantization/Policy.h"
 #include "tandem/Quantization/Quantize.h"
 
@@ -34,9 +34,6 @@
 
 #include <array>
 #include <cmath>
-#include <future>
-#include <mutex>
-#include <unordered_map>
 
 namespace tandem::quant {
 
@@ -111,26 +108,18 @@ struct CostTable {
 };
 
 /// The mapping of every array problem on one target, each searched once
-/// (thread-safe).
+/// (thread-safe; mapping::MappingCache bound to the target).
 class MappingCache {
 public:
   MappingCache(const hw::Target &target, const mapping::SearchOptions &options)
-      : target(target), options(options) {}
+      : target(target), cache(options) {}
   llvm::Expected<cost::Mapping> get(const cost::Problem &problem);
   const hw::Target &getTarget() const { return target; }
-  unsigned getNumSearches() const { return searches; }
+  unsigned getNumSearches() const { return cache.getNumSearches(); }
 
 private:
-  struct Entry {
-    bool found = false;
-    cost::Mapping mapping;
-    std::string why;
-  };
   hw::Target target;
-  mapping::SearchOptions options;
-  std::mutex mutex;
-  std::unordered_map<std::string, std::shared_future<Entry>> cache;
-  unsigned searches = 0;
+  mapping::MappingCache cache;
 };
 
 /// A module's total cost on a target, every array problem mapped by
