@@ -141,6 +141,10 @@ Expected<ModelCost> tandem::quant::costModule(ModuleOp quantized,
             : result.rest;
     e.cycles += row.cycles;
     e.energyPJ += row.energyPJ;
+    if (row.unit == workload::Unit::Array) {
+      e.arithmeticPJ += row.array.computeEnergyPJ;
+      result.total.arithmeticPJ += row.array.computeEnergyPJ;
+    }
   }
   return result;
 }

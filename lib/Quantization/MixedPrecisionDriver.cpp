@@ -136,17 +136,30 @@ mapping::SearchOptions tandem::quant::getDefaultMapperOptions() {
   return options;
 }
 
+/// Budget `b`'s quantity for `m` as measured on its own IR (size and
+/// bit-operations are exact in the tables).
+static double getMeasuredValue(const SearchProblem &problem, unsigned b,
+                               const MeasuredPolicy &m) {
+  const CostEntry &c = problem.layersOnly ? m.layersCost : m.cost;
+  switch (problem.budgets[b].kind) {
+  case BudgetKind::Latency:
+    return c.cycles;
+  case BudgetKind::Energy:
+    return c.energyPJ;
+  case BudgetKind::Arithmetic:
+    return c.arithmeticPJ;
+  case BudgetKind::Size:
+  case BudgetKind::BitOps:
+    break;
+  }
+  return problem.getTotalCost(b, m.bits);
+}
+
 bool tandem::quant::meetsBudgetsMeasured(const SearchProblem &problem,
                                          const MeasuredPolicy &m) {
-  const CostEntry &c = problem.layersOnly ? m.layersCost : m.cost;
-  for (auto [b, budget] : llvm::enumerate(problem.budgets)) {
-    double value = budget.kind == BudgetKind::Latency ? c.cycles
-                   : budget.kind == BudgetKind::Energy
-                       ? c.energyPJ
-                       : problem.getTotalCost(b, m.bits);
-    if (value > problem.limits[b] * (1 + 1e-12))
+  for (unsigned b = 0; b < problem.budgets.size(); ++b)
+    if (getMeasuredValue(problem, b, m) > problem.limits[b] * (1 + 1e-12))
       return false;
-  }
   return true;
 }
 
@@ -399,6 +412,7 @@ tandem::quant::runMixedPrecision(ModuleOp module,
     for (const CostEntry &e : c->perLayer) {
       m.layersCost.cycles += e.cycles;
       m.layersCost.energyPJ += e.energyPJ;
+      m.layersCost.arithmeticPJ += e.arithmeticPJ;
     }
     m.estimate = estimate(bits);
     for (auto [i, b] : llvm::enumerate(bits)) {
@@ -421,11 +435,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
        ++round) {
     SearchProblem tightened = p;
     const MeasuredPolicy &m = result->chosen;
-    const CostEntry &c = p.layersOnly ? m.layersCost : m.cost;
-    for (auto [b, budget] : llvm::enumerate(p.budgets)) {
-      double value = budget.kind == BudgetKind::Latency  ? c.cycles
-                     : budget.kind == BudgetKind::Energy ? c.energyPJ
-                                                         : 0;
+    for (unsigned b = 0; b < p.budgets.size(); ++b) {
+      double value = getMeasuredValue(p, b, m);
       if (value > p.limits[b])
         tightened.limits[b] = p.limits[b] * p.limits[b] / value;
     }

@@ -60,6 +60,7 @@ json::Object measuredJSON(const MixedPrecisionResult &r,
       {"energy_uj", m.cost.energyPJ * 1e-6},
       {"layers_latency_ms", t.toMs(m.layersCost.cycles)},
       {"layers_energy_uj", m.layersCost.energyPJ * 1e-6},
+      {"arithmetic_uj", m.cost.arithmeticPJ * 1e-6},
       {"estimated_latency_ms", t.toMs(m.estimate.cycles)},
       {"estimated_energy_uj", m.estimate.energyPJ * 1e-6},
       {"size_bytes", m.sizeBytes},
@@ -100,10 +101,12 @@ tandem::quant::printMixedPrecisionJSON(const MixedPrecisionResult &r,
         {"limit", p.limits[b]},
         {"w8a8", p.getTotalCost(b, eight)},
         {"chosen_estimate", p.getTotalCost(b, r.chosen.bits)},
-        {"unit", budget.kind == BudgetKind::Latency  ? "cycles"
-                 : budget.kind == BudgetKind::Energy ? "pJ"
-                 : budget.kind == BudgetKind::Size   ? "bits"
-                                                     : "bit-operations"}});
+        {"unit", budget.kind == BudgetKind::Latency ? "cycles"
+                 : budget.kind == BudgetKind::Energy ||
+                         budget.kind == BudgetKind::Arithmetic
+                     ? "pJ"
+                 : budget.kind == BudgetKind::Size ? "bits"
+                                                   : "bit-operations"}});
   json::Array pinned;
   for (auto [info, pin] : llvm::zip(t.layers, p.pinned))
     if (pin)

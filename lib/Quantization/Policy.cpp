@@ -96,8 +96,8 @@ public:
       return true;
     std::optional<StringRef> s = v->getAsString();
     if (!s)
-      return fail(field(key), "expected a string such as \"csd-2\", got " +
-                                  describe(*v));
+      return fail(field(key),
+                  "expected a string such as \"csd-2\", got " + describe(*v));
     if (Error err = parseEncodingChoice(*s, kind, maxDigits))
       return fail(field(key), toString(std::move(err)));
     return true;

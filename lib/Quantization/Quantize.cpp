@@ -102,8 +102,8 @@ Type tandem::quant::getAccumulatorType(MLIRContext *ctx,
 }
 
 Value tandem::quant::createIntConstant(OpBuilder &b, Location loc,
-                                      RankedTensorType type,
-                                      ArrayRef<int64_t> values) {
+                                       RankedTensorType type,
+                                       ArrayRef<int64_t> values) {
   unsigned width = type.getElementTypeBitWidth();
   SmallVector<APInt> ints;
   ints.reserve(values.size());
@@ -172,9 +172,8 @@ FailureOr<Value> tandem::quant::createBias(OpBuilder &b, Location loc,
   // them back).
   int64_t shift = 0;
   for (int64_t i = 0, e = values.size(); i < e; ++i)
-    while (shift <= 30 &&
-           std::fabs(values[i] / std::ldexp(scaleOf(i), shift)) >
-               double(std::numeric_limits<int32_t>::max()))
+    while (shift <= 30 && std::fabs(values[i] / std::ldexp(scaleOf(i), shift)) >
+                              double(std::numeric_limits<int32_t>::max()))
       ++shift;
   if (shift > 30)
     return layer->emitError("bias does not fit the i32 accumulator: quantize "
@@ -196,8 +195,8 @@ FailureOr<Value> tandem::quant::createBias(OpBuilder &b, Location loc,
 struct tandem::quant::WeightCache::Impl {
   /// The weight's attribute, its width and encoding, the policy's weight
   /// options.
-  using Key = std::tuple<const void *, int64_t, int, int64_t, bool, bool, int,
-                         int32_t>;
+  using Key =
+      std::tuple<const void *, int64_t, int, int64_t, bool, bool, int, int32_t>;
   struct Entry {
     DenseElementsAttr ints;
     Type type;
@@ -631,8 +630,8 @@ Quantizer::getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
                               const LayerBits &layerBits) {
   WeightEncoding encoding = layerBits.getWeightEncoding();
   // Encoded integers may be wider than their code (PoT-5 up to 2^15).
-  int64_t bits = encoding.isShiftAdd() ? getValueBits(encoding)
-                                       : layerBits.weightBits;
+  int64_t bits =
+      encoding.isShiftAdd() ? getValueBits(encoding) : layerBits.weightBits;
   auto compute = [&](WeightCache::Impl::Entry &e) {
     QuantizedWeight qw =
         encoding.isShiftAdd()
@@ -657,14 +656,10 @@ Quantizer::getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
     compute(uncached);
     return uncached;
   }
-  WeightCache::Impl::Key key{attr.getAsOpaquePointer(),
-                             layerBits.weightBits,
-                             int(encoding.kind),
-                             encoding.maxDigits,
-                             policy.weightPerChannel,
-                             policy.weightSymmetric,
-                             int(policy.weightClipping),
-                             axis};
+  WeightCache::Impl::Key key{attr.getAsOpaquePointer(),  layerBits.weightBits,
+                             int(encoding.kind),         encoding.maxDigits,
+                             policy.weightPerChannel,    policy.weightSymmetric,
+                             int(policy.weightClipping), axis};
   auto [it, inserted] = cache->impl->entries.try_emplace(key);
   if (inserted)
     compute(it->second);

@@ -35,6 +35,8 @@ StringRef tandem::quant::stringifyBudgetKind(BudgetKind kind) {
     return "size";
   case BudgetKind::BitOps:
     return "bitops";
+  case BudgetKind::Arithmetic:
+    return "arithmetic";
   }
   return "?";
 }
@@ -43,9 +45,9 @@ Expected<Budget> tandem::quant::parseBudget(StringRef text) {
   size_t split = text.find_first_of("=:");
   auto usage = [&](const llvm::Twine &why) {
     return fail("budget '" + text + "': " + why +
-                " (expected KIND=VALUE with KIND latency, energy, size or "
-                "bitops and VALUE a fraction of W8A8 such as 0.6 or 60%, or "
-                "an absolute value: 1.5ms, 20uJ, 40kB, 2.5G)");
+                " (expected KIND=VALUE with KIND latency, energy, size, "
+                "bitops or arithmetic and VALUE a fraction of W8A8 such as "
+                "0.6 or 60%, or an absolute value: 1.5ms, 20uJ, 40kB, 2.5G)");
   };
   if (split == StringRef::npos)
     return usage("no '='");
@@ -56,6 +58,7 @@ Expected<Budget> tandem::quant::parseBudget(StringRef text) {
                   .Case("energy", BudgetKind::Energy)
                   .Case("size", BudgetKind::Size)
                   .Case("bitops", BudgetKind::BitOps)
+                  .Case("arithmetic", BudgetKind::Arithmetic)
                   .Default(std::nullopt);
   if (!kind)
     return usage("unknown quantity '" + name + "'");
@@ -92,6 +95,7 @@ Expected<Budget> tandem::quant::parseBudget(StringRef text) {
                 .Default(0);
     break;
   case BudgetKind::Energy:
+  case BudgetKind::Arithmetic:
     scale = llvm::StringSwitch<double>(unit)
                 .Case("uJ", 1)
                 .Case("nJ", 1e-3)
@@ -125,7 +129,7 @@ Expected<Budget> tandem::quant::parseBudget(StringRef text) {
 }
 
 std::string tandem::quant::stringifyBudget(const Budget &budget) {
-  static const char *units[] = {"ms", "uJ", "B", ""};
+  static const char *units[] = {"ms", "uJ", "B", "", "uJ"};
   return (stringifyBudgetKind(budget.kind) + "=" +
           llvm::formatv("{0}", llvm::format("%g", budget.value)) +
           (budget.fraction ? "" : units[unsigned(budget.kind)]))
@@ -169,6 +173,8 @@ double SearchProblem::getLayerCost(unsigned b, unsigned layer,
     return double(info.params) * bits.weightBits;
   case BudgetKind::BitOps:
     return double(info.macs) * bits.weightBits * bits.activationBits;
+  case BudgetKind::Arithmetic:
+    return table->at(layer, bits).arithmeticPJ;
   }
   return 0;
 }
@@ -306,7 +312,8 @@ Expected<SearchProblem> tandem::quant::makeSearchProblem(
       limit *= p.getTotalCost(b, eight);
     } else if (budget.kind == BudgetKind::Latency) {
       limit *= table.clockMHz * 1e3; // ms -> cycles
-    } else if (budget.kind == BudgetKind::Energy) {
+    } else if (budget.kind == BudgetKind::Energy ||
+               budget.kind == BudgetKind::Arithmetic) {
       limit *= 1e6; // uJ -> pJ
     } else if (budget.kind == BudgetKind::Size) {
       limit *= 8; // bytes -> bits

@@ -80,7 +80,8 @@ cl::opt<int64_t> validationSamples(
     cl::init(2000), cl::cat(category));
 cl::list<std::string> budgets(
     "budget",
-    cl::desc("KIND=VALUE, repeatable: latency, energy, size or bitops; a "
+    cl::desc("KIND=VALUE, repeatable: latency, energy, size, bitops or "
+             "arithmetic (the array's multiplies, shifts and adds); a "
              "fraction of W8A8 on the target (0.6, 60%) or absolute (1.5ms, "
              "20uJ, 40kB, 2.5G bit-operations)"),
     cl::OneOrMore, cl::cat(category));

@@ -63,6 +63,8 @@ std::vector<LayerInfo> getLayerInfos(mlir::ModuleOp module);
 
 struct CostEntry {
   double cycles = NAN, energyPJ = NAN;
+  /// The array's multiplies, shifts and adds alone (part of energyPJ).
+  double arithmeticPJ = 0;
   bool isValid() const { return !std::isnan(cycles); }
 };
 using BitsGrid =

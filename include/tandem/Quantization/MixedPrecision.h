@@ -28,8 +28,10 @@
 
 namespace tandem::quant {
 
-enum class BudgetKind { Latency, Energy, Size, BitOps };
-constexpr unsigned kNumBudgetKinds = 4;
+/// Arithmetic: the energy of the array's multiplies, shifts and adds alone
+/// (what shift-add encodings change; memory traffic is not in it).
+enum class BudgetKind { Latency, Energy, Size, BitOps, Arithmetic };
+constexpr unsigned kNumBudgetKinds = 5;
 
 /// A limit on one quantity: a fraction of the same model at W8A8 on the
 /// same target, or an absolute value (latency in ms, energy in uJ, size in

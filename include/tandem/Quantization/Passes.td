@@ -148,7 +148,7 @@ def MixedPrecisionPass : Pass<"accel-mixed-precision", "::mlir::ModuleOp"> {
     Option<"target", "target", "std::string", /*default=*/"\"\"",
            "Target: preset name or YAML file">,
     ListOption<"budgets", "budget", "std::string",
-               "Budgets KIND:VALUE (latency, energy, size, bitops)">,
+               "Budgets KIND:VALUE (latency, energy, size, bitops, arithmetic)">,
     Option<"search", "search", "::tandem::quant::SearchKind",
            /*default=*/"::tandem::quant::SearchKind::ILP", "The search",
            [{::llvm::cl::values(

@@ -75,10 +75,11 @@ mlir::Value createIntConstant(mlir::OpBuilder &b, mlir::Location loc,
 /// accumulator with `accScales`, or 2^shift times coarser when it would not
 /// fit i32: a quant.scast of an i32 constant. Fails, with an error on
 /// `layer`, when no shift up to 30 fits.
-mlir::FailureOr<mlir::Value>
-createBias(mlir::OpBuilder &b, mlir::Location loc, llvm::ArrayRef<float> values,
-           mlir::RankedTensorType type, llvm::ArrayRef<double> accScales,
-           int32_t axis, mlir::Operation *layer);
+mlir::FailureOr<mlir::Value> createBias(mlir::OpBuilder &b, mlir::Location loc,
+                                        llvm::ArrayRef<float> values,
+                                        mlir::RankedTensorType type,
+                                        llvm::ArrayRef<double> accScales,
+                                        int32_t axis, mlir::Operation *layer);
 
 /// Rewrites @main of a calibrated module by `policy`. `policySource` names
 /// the policy in errors (a layer the model does not have). Errors are
