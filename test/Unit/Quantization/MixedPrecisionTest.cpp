@@ -117,6 +117,11 @@ TEST(MixedPrecisionTest, ParsesBudgets) {
   ASSERT_TRUE(bool(b));
   EXPECT_DOUBLE_EQ(b->value, 2.5e9);
   EXPECT_EQ(stringifyBudget(*parseBudget("energy=20uJ")), "energy=20uJ");
+  b = parseBudget("arithmetic=0.33");
+  ASSERT_TRUE(bool(b));
+  EXPECT_EQ(b->kind, BudgetKind::Arithmetic);
+  EXPECT_EQ(stringifyBudget(*parseBudget("arithmetic=50uJ")),
+            "arithmetic=50uJ");
   for (const char *bad : {"latency", "speed=0.5", "latency=-1", "latency=0",
                           "latency=abc", "energy=3ms", "size=2G"}) {
     auto e = parseBudget(bad);
