@@ -130,6 +130,7 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
     for (const std::string &name : layers)
       named.insert(name);
     SmallVector<Operation *> candidates;
+    unsigned alreadyEncoded = 0;
     module.walk([&](Operation *op) {
       if (!isa<Conv2DOp, MatmulOp>(op))
         return;
@@ -138,8 +139,10 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
         return;
       // Without names: the layers not encoded yet (a second run after a
       // first that named some completes the model).
-      if (named.empty() && op->hasAttr(kWeightEncodingAttr))
+      if (named.empty() && op->hasAttr(kWeightEncodingAttr)) {
+        ++alreadyEncoded;
         return;
+      }
       found.insert(name);
       candidates.push_back(op);
     });
@@ -156,7 +159,7 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
         return signalPassFailure();
       encoded += *done;
     }
-    if (encoded == 0) {
+    if (encoded == 0 && alreadyEncoded == 0) {
       emitError(module.getLoc(),
                 "no layer to encode: --accel-shift-add needs "
                 "convolutions or matrix products with quantized "
