@@ -58,6 +58,33 @@ SmallVector<std::pair<std::string, double>> getBreakdown(const Row &row,
   return parts;
 }
 
+/// The whole model's energy by what spends it (pJ); sums to the total.
+struct EnergyComponents {
+  double multiply = 0, shift = 0, add = 0, memory = 0, network = 0,
+         postProcessing = 0, host = 0;
+};
+EnergyComponents getEnergyComponents(const WorkloadCost &result,
+                                     const hw::Target &t) {
+  EnergyComponents c;
+  for (const Row &r : result.rows) {
+    if (r.unit == Unit::Host) {
+      c.host += r.energyPJ;
+      continue;
+    }
+    c.memory += r.dramEnergyPJ;
+    c.postProcessing += r.vectorEnergyPJ + r.accumulatorInitEnergyPJ;
+    if (r.unit != Unit::Array)
+      continue;
+    for (unsigned lv = 0; lv < t.levels.size(); ++lv)
+      c.memory += r.array.levelEnergyPJ[lv];
+    c.network += r.array.networkEnergyPJ;
+    c.multiply += r.array.multiplyEnergyPJ;
+    c.shift += r.array.shiftEnergyPJ;
+    c.add += r.array.addEnergyPJ;
+  }
+  return c;
+}
+
 struct CostReportPass
     : public tandem::impl::CostReportPassBase<CostReportPass> {
   using CostReportPassBase::CostReportPassBase;
@@ -203,6 +230,15 @@ struct CostReportPass
             int64_t(c.sramOfmapWrites), int64_t(c.dramIfmapReads),
             int64_t(c.dramFilterReads), int64_t(c.dramOfmapWrites));
       }
+      if (r.unit == Unit::Array && layers[r.layer].nest->shiftAdd) {
+        const auto &sa = *layers[r.layer].nest->shiftAdd;
+        os << llvm::formatv("    weights: {0}, {1:F2} non-zero terms per "
+                            "weight; arithmetic: shift {2:F3} uJ, add {3:F3} "
+                            "uJ\n",
+                            getEncodingLabel(sa.encoding), sa.termsPerIteration,
+                            r.array.shiftEnergyPJ * 1e-6,
+                            r.array.addEnergyPJ * 1e-6);
+      }
       if (!r.fused.empty()) {
         os << "    fused:";
         for (auto [i, f] : llvm::enumerate(r.fused))
@@ -246,6 +282,13 @@ struct CostReportPass
           result.energyPJ > 0 ? 100 * result.partEnergyPJ[p] / result.energyPJ
                               : 0.0);
     os << "\n";
+    EnergyComponents e = getEnergyComponents(result, t);
+    os << llvm::formatv("energy by component: multiply {0:F3} uJ, shift {1:F3} "
+                        "uJ, add {2:F3} uJ, memory {3:F3} uJ, network {4:F3} "
+                        "uJ, post-processing {5:F3} uJ, host {6:F3} uJ\n",
+                        e.multiply * 1e-6, e.shift * 1e-6, e.add * 1e-6,
+                        e.memory * 1e-6, e.network * 1e-6,
+                        e.postProcessing * 1e-6, e.host * 1e-6);
   }
 
   void printJson(llvm::raw_ostream &os, const WorkloadModel &model,
@@ -349,30 +392,12 @@ struct CostReportPass
       }
       ops.push_back(std::move(row));
     }
-    // The whole model's energy by what spends it.
-    double multiply = 0, shift = 0, add = 0, memory = 0, network = 0,
-           postProcessing = 0, host = 0;
-    for (const Row &r : result.rows) {
-      if (r.unit == Unit::Host) {
-        host += r.energyPJ;
-        continue;
-      }
-      memory += r.dramEnergyPJ;
-      postProcessing += r.vectorEnergyPJ + r.accumulatorInitEnergyPJ;
-      if (r.unit != Unit::Array)
-        continue;
-      for (unsigned lv = 0; lv < t.levels.size(); ++lv)
-        memory += r.array.levelEnergyPJ[lv];
-      network += r.array.networkEnergyPJ;
-      multiply += r.array.multiplyEnergyPJ;
-      shift += r.array.shiftEnergyPJ;
-      add += r.array.addEnergyPJ;
-    }
+    EnergyComponents e = getEnergyComponents(result, t);
     Object components{
-        {"multiply", multiply}, {"shift", shift},
-        {"add", add},           {"memory", memory},
-        {"network", network},   {"post_processing", postProcessing},
-        {"host", host}};
+        {"multiply", e.multiply}, {"shift", e.shift},
+        {"add", e.add},           {"memory", e.memory},
+        {"network", e.network},   {"post_processing", e.postProcessing},
+        {"host", e.host}};
     Object parts;
     for (unsigned p = 0; p < WorkloadCost::kNumParts; ++p)
       parts[kPartNames[p]] = Object{{"cycles", int64_t(result.partCycles[p])},

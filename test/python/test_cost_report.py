@@ -7,6 +7,7 @@ fallback rather than dropped.
 """
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -88,8 +89,13 @@ def test_text_report(target, resnet18_mlir, build_dir, tmp_path):
     lines = text.splitlines()
     assert lines[0].startswith(f"target {target}:")
     assert any(line.startswith("/layer4/layer4.1/conv2/Conv ") for line in lines)
-    assert lines[-2].startswith("total: ")
-    assert lines[-1].startswith("by part: array ")
+    assert lines[-3].startswith("total: ")
+    assert lines[-2].startswith("by part: array ")
+    # The components sum to the total (as printed, to rounding).
+    assert lines[-1].startswith("energy by component: multiply ")
+    parts = [float(x) for x in re.findall(r" ([\d.]+) uJ", lines[-1])]
+    total = float(re.search(r" ([\d.]+) uJ, EDP", lines[-3]).group(1))
+    assert sum(parts) == pytest.approx(total, rel=1e-5, abs=0.01)
     host = any(line.startswith("host: ") for line in lines)
     assert host == (target in ("eyeriss", "bismo"))
 
