@@ -7,6 +7,9 @@
 #include "tandem/Analysis/Passes.h"
 #include "tandem/Analysis/WorkloadModel.h"
 
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 
@@ -36,6 +39,18 @@ struct TestWorkloadPass
       for (const Operand &o : l.operands)
         roles.push_back(b.getStringAttr(accel::stringifyOperandRole(o.role)));
       l.op->setAttr("accel.roles", b.getArrayAttr(roles));
+      // The weights' format when they are shift-add encoded.
+      for (const Operand &o : l.operands)
+        if (o.format.encoding)
+          l.op->setAttr(
+              "accel.weight_format",
+              b.getStringAttr(
+                  llvm::formatv("{0}: {1} bits, {2} terms per "
+                                "weight",
+                                getEncodingLabel(*o.format.encoding),
+                                o.format.bits,
+                                llvm::format("%g", o.format.termsPerWeight))
+                      .str()));
     }
     for (const FusionGroup &g : model.getGroups(fuse))
       for (auto [f, folded] : llvm::zip(g.fused, g.folded)) {

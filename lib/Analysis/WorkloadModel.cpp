@@ -131,8 +131,11 @@ void WorkloadModel::build(Operation *root) {
             i < op->getNumOperands() ? op->getOperand(i) : op->getResult(0);
         OperandFormat format = getOperandFormat(t.elementType);
         // Encoded weights move through memory as their codes.
-        if (l.nest->shiftAdd && t.role == OperandRole::Weight)
+        if (l.nest->shiftAdd && t.role == OperandRole::Weight) {
           format.bits = l.nest->shiftAdd->encoding.bits;
+          format.encoding = l.nest->shiftAdd->encoding;
+          format.termsPerWeight = l.nest->shiftAdd->termsPerIteration;
+        }
         l.operands.push_back(
             {t.role, format, accel::getNumElements(t.shape), v});
       }

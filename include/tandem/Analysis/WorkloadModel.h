@@ -40,8 +40,13 @@ namespace tandem::workload {
 /// Weight encodings (powers of two, CSD terms) will extend this struct.
 struct OperandFormat {
   bool isFloat = true;
-  /// The element type's width (a quantized type's storage width).
+  /// The element type's width (a quantized type's storage width); for
+  /// shift-add encoded weights, the code's width (what memory moves).
   int64_t bits = 32;
+  /// Shift-add encoded weights (accel.weight_encoding): the encoding and
+  /// the measured non-zero terms per weight.
+  std::optional<WeightEncoding> encoding;
+  double termsPerWeight = 0;
 
   /// The width the cost model uses on a target where floats are
   /// `floatWidth` bits.
