@@ -28,6 +28,7 @@
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Dialect/Accel/IR/ConstantUtils.h"
+#include "tandem/Dialect/Accel/IR/EncodedWeights.h"
 #include "tandem/Quantization/Calibration.h"
 #include "tandem/Quantization/ShiftAdd.h"
 #include "tandem/Quantization/Statistics.h"
@@ -201,8 +202,8 @@ struct tandem::quant::WeightCache::Impl {
     DenseElementsAttr ints;
     Type type;
     SmallVector<QuantParams> params;
-    /// Shift-add encoded weights: the integers, for the terms they cost.
-    SmallVector<int64_t> encoded;
+    /// Shift-add encoded weights: the non-zero terms they hold.
+    int64_t terms = 0;
   };
   std::map<Key, Entry> entries;
 };
@@ -554,8 +555,20 @@ LogicalResult Quantizer::rewrite() {
         axis = cast<RankedTensorType>(weight.getType()).getRank() - 1;
       }
     }
-    if (!weight)
+    if (!weight) {
+      // A layer the policy names with an encoding must have weights to
+      // encode (a default encoding skips products of two activations).
+      std::string name = getDisplayName(op);
+      auto named = policy.layers.find(name);
+      if (named != policy.layers.end() &&
+          named->second.encoding != EncodingKind::Multiply)
+        return op->emitError()
+               << source << ": field 'layers." << name << ".encoding': layer '"
+               << name
+               << "' multiplies two activations; it has no constant weights "
+                  "to encode";
       continue;
+    }
     auto wType = cast<RankedTensorType>(weight.getType());
     const WeightCache::Impl::Entry &qw =
         getQuantizedWeight(weight, wType, axis, layerBits);
@@ -564,7 +577,7 @@ LogicalResult Quantizer::rewrite() {
         mlir::quant::StorageCastOp::create(b, loc, wType.clone(qw.type), raw);
     op->setOperand(1, w);
     if (layerBits.encoding != EncodingKind::Multiply)
-      setWeightEncoding(op, layerBits.getWeightEncoding(), qw.encoded);
+      setWeightEncoding(op, layerBits.getWeightEncoding(), qw.terms);
     // The accumulator's scale per output channel.
     SmallVector<double> accScales;
     // Rounded to float like every scale, so that the types survive the f32
@@ -641,7 +654,7 @@ Quantizer::getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
             : quantizeWeight(*getConstantF32Values(weight), type.getShape(),
                              axis, bits, policy);
     if (encoding.isShiftAdd())
-      e.encoded = qw.values;
+      e.terms = countWeightTerms(qw.values, encoding).terms;
     SmallVector<APInt> ints;
     ints.reserve(qw.values.size());
     for (int64_t v : qw.values)

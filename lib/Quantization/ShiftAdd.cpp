@@ -88,12 +88,11 @@ tandem::quant::encodeWeights(ArrayRef<float> values, ArrayRef<int64_t> shape,
 
 void tandem::quant::setWeightEncoding(Operation *layer,
                                       const WeightEncoding &encoding,
-                                      ArrayRef<int64_t> values) {
-  WeightTerms counts = countWeightTerms(values, encoding);
+                                      int64_t terms) {
   layer->setAttr(kWeightEncodingAttr,
                  WeightEncodingAttr::get(layer->getContext(), encoding.kind,
                                          encoding.bits, encoding.maxDigits,
-                                         counts.terms));
+                                         terms));
 }
 
 namespace {
@@ -233,7 +232,7 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
     op->setOperand(*index, newWeight);
     if (failed(regridBias(op, w)))
       return failure();
-    setWeightEncoding(op, e, w.values);
+    setWeightEncoding(op, e, countWeightTerms(w.values, e).terms);
     eraseIfDead(weight);
     return true;
   }

@@ -30,10 +30,10 @@ QuantizedWeight encodeWeights(llvm::ArrayRef<float> values,
                               const WeightEncoding &encoding, bool perChannel,
                               Clipping clipping);
 
-/// Sets `accel.weight_encoding` on `layer` with the terms of its weights
-/// (integers `values`).
+/// Sets `accel.weight_encoding` on `layer`: its weights hold `terms`
+/// non-zero terms (accel::countWeightTerms).
 void setWeightEncoding(mlir::Operation *layer, const WeightEncoding &encoding,
-                       llvm::ArrayRef<int64_t> values);
+                       int64_t terms);
 
 } // namespace tandem::quant
 
