@@ -12,6 +12,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace tandem;
 using namespace tandem::quant;
@@ -19,11 +21,18 @@ using namespace tandem::quant;
 DictionaryAttr tandem::quant::getStatisticsAttr(MLIRContext *ctx,
                                                 const TensorStatistics &stats) {
   Builder b(ctx);
-  return b.getDictionaryAttr({
+  SmallVector<NamedAttribute> fields{
       b.getNamedAttr("min", b.getF64FloatAttr(stats.min)),
       b.getNamedAttr("max", b.getF64FloatAttr(stats.max)),
       b.getNamedAttr("histogram", b.getDenseI64ArrayAttr(stats.histogram)),
-  });
+  };
+  if (!stats.channelMeans.empty()) {
+    fields.push_back(
+        b.getNamedAttr("channel_axis", b.getI64IntegerAttr(stats.channelAxis)));
+    fields.push_back(b.getNamedAttr(
+        "channel_means", b.getDenseF64ArrayAttr(stats.channelMeans)));
+  }
+  return b.getDictionaryAttr(fields);
 }
 
 std::optional<TensorStatistics>
@@ -43,6 +52,17 @@ tandem::quant::parseStatisticsAttr(Attribute attr) {
   stats.max = max.getValueAsDouble();
   stats.histogram.assign(histogram.asArrayRef().begin(),
                          histogram.asArrayRef().end());
+  // Channel means are optional (hand-written statistics may omit them);
+  // malformed ones are dropped, which only turns bias correction off.
+  auto axis = dict.getAs<IntegerAttr>("channel_axis");
+  auto means = dict.getAs<DenseF64ArrayAttr>("channel_means");
+  if (axis && means && !means.empty() && axis.getInt() >= 0 &&
+      llvm::all_of(means.asArrayRef(),
+                   [](double m) { return std::isfinite(m); })) {
+    stats.channelAxis = axis.getInt();
+    stats.channelMeans.assign(means.asArrayRef().begin(),
+                              means.asArrayRef().end());
+  }
   return stats;
 }
 
@@ -147,10 +167,15 @@ llvm::Error tandem::quant::calibrate(ModuleOp module, Dataset &data,
                          reinterpret_cast<const float *>(
                              (*outputs)[originalResults + v - 1].data()),
                          (*outputs)[originalResults + v - 1].getNumElements());
-        if (pass == 0)
+        if (pass == 0) {
           builders[v].observeRange(x);
-        else
+          builders[v].observeChannels(
+              x, v == 0 ? inputType.getShape()
+                        : llvm::ArrayRef<int64_t>(
+                              (*outputs)[originalResults + v - 1].shape));
+        } else {
           builders[v].observeHistogram(x);
+        }
       }
     }
   }

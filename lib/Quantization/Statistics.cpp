@@ -54,6 +54,37 @@ void StatisticsBuilder::observeHistogram(llvm::ArrayRef<float> values) {
   }
 }
 
+int64_t quant::getChannelAxis(int64_t rank) {
+  if (rank < 2)
+    return -1;
+  return rank == 4 ? 1 : rank - 1;
+}
+
+void StatisticsBuilder::observeChannels(llvm::ArrayRef<float> values,
+                                        llvm::ArrayRef<int64_t> shape) {
+  int64_t axis = getChannelAxis(shape.size());
+  if (axis < 0)
+    return;
+  int64_t channels = shape[axis], inner = 1;
+  for (size_t d = axis + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+  if (channels <= 0 || inner <= 0)
+    return;
+  stats.channelAxis = axis;
+  channelSums.resize(channels, 0);
+  for (size_t i = 0; i < values.size(); ++i)
+    if (std::isfinite(values[i]))
+      channelSums[(i / inner) % channels] += values[i];
+  channelCount += static_cast<int64_t>(values.size()) / channels;
+}
+
+TensorStatistics StatisticsBuilder::take() {
+  if (channelCount > 0)
+    for (double sum : channelSums)
+      stats.channelMeans.push_back(sum / channelCount);
+  return std::move(stats);
+}
+
 int64_t QuantParams::quantize(double x) const {
   double q = std::nearbyint(x / scale) + zeroPoint;
   return static_cast<int64_t>(

@@ -11,9 +11,10 @@
 // RUN: not tandem-opt %s --accel-calibrate="data=%t/data samples=-1" 2>&1 | FileCheck %s --check-prefix=SAMPLES
 
 // Four samples -1.5, -0.5, 0.5, 1.5 in batches of 2: the input's range, and
-// relu's (its negative half is 0).
-// CHECK: func.func @main(%{{.*}}: tensor<2x4xf32> {accel.calibration = {histogram = array<i64: 4, {{.*}}>, max = 1.500000e+00 : f64, min = -1.500000e+00 : f64}})
-// CHECK: accel.relu {{.*}}{accel.calibration = {histogram = array<i64: {{.*}}>, max = 1.500000e+00 : f64, min = 0.000000e+00 : f64}}
+// relu's (its negative half is 0); the means of the last axis's 4 channels
+// (0, and relu's (0 + 0 + 0.5 + 1.5) / 4 = 0.5).
+// CHECK: func.func @main(%{{.*}}: tensor<2x4xf32> {accel.calibration = {channel_axis = 1 : i64, channel_means = array<f64: 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00>, histogram = array<i64: 4, {{.*}}>, max = 1.500000e+00 : f64, min = -1.500000e+00 : f64}})
+// CHECK: accel.relu {{.*}}{accel.calibration = {channel_axis = 1 : i64, channel_means = array<f64: 5.000000e-01, 5.000000e-01, 5.000000e-01, 5.000000e-01>, histogram = array<i64: {{.*}}>, max = 1.500000e+00 : f64, min = 0.000000e+00 : f64}}
 // NODATA: --accel-calibrate needs data=PATH
 // MISSING: error: cannot read '{{.*}}missing': No such file or directory
 // SHAPE: odd.npy: holds 3 elements, not a multiple of the model input's 4 per sample

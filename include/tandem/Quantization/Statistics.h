@@ -32,6 +32,11 @@ constexpr int64_t kHistogramBins = 1024;
 struct TensorStatistics {
   double min = 0, max = 0;
   std::vector<int64_t> histogram;
+  /// The mean of each channel along `channelAxis` (axis 1 of a 4-D NCHW
+  /// tensor, else the last axis; empty below rank 2): the E[x] of bias
+  /// correction.
+  std::vector<double> channelMeans;
+  int64_t channelAxis = -1;
 
   int64_t getCount() const;
   /// The value at the centre of bin `i`.
@@ -46,12 +51,22 @@ public:
   /// Switches to histogram counting (call after every observeRange).
   void startHistogram();
   void observeHistogram(llvm::ArrayRef<float> values);
-  TensorStatistics take() { return std::move(stats); }
+  /// Adds `values`, of `shape`, to the channel means (call in one of the
+  /// two passes only).
+  void observeChannels(llvm::ArrayRef<float> values,
+                       llvm::ArrayRef<int64_t> shape);
+  TensorStatistics take();
 
 private:
   TensorStatistics stats;
   bool seen = false;
+  std::vector<double> channelSums;
+  int64_t channelCount = 0;
 };
+
+/// The axis whose channel means calibration records for a tensor of `rank`
+/// (-1: none).
+int64_t getChannelAxis(int64_t rank);
 
 /// The integer grid of a quantized tensor and where real 0 lies on it.
 struct QuantParams {
