@@ -11,12 +11,15 @@ The reference is W8A8 with multipliers on a same-sized int8 array (the
 preset with `mac: int`). The average non-zero terms per weight come from
 each layer's #accel.weight_encoding (measured on its own weights).
 
-With --search, also the per-layer mix the ILP of tandem-quantize finds with
-the encodings offered beside W8 (--bits 8) under a budget on the shift-add
-target (default: arithmetic energy at most a third of W8A8's).
+With --search, also the per-layer mix a search of tandem-quantize (the ILP,
+or --search-kind evolution) finds with the encodings offered beside W8
+(--bits 8) under a budget on the shift-add target (default: arithmetic
+energy at most a third of W8A8's). --bias-correction quantizes every model
+with bias correction (docs/quantization.md).
 
   /usr/bin/python3 bench/shift_add_benchmark.py [--build build]
-      [--models cnn,resnet,mobilenet] [--search] [--json out.json]
+      [--models cnn,resnet,mobilenet] [--bias-correction]
+      [--search [--search-kind ilp|evolution --episodes N]] [--json out.json]
 """
 
 import argparse
@@ -90,6 +93,10 @@ def main():
     parser.add_argument("--search-budget", default="arithmetic=0.33",
                         help="the search's budget (default: 3x lower arithmetic energy "
                              "than W8A8)")
+    parser.add_argument("--search-kind", default="ilp", choices=["ilp", "evolution"])
+    parser.add_argument("--episodes", type=int, default=100,
+                        help="policies the evolution measures")
+    parser.add_argument("--bias-correction", action="store_true")
     parser.add_argument("--work", default="/tmp/tandem-shift-add-bench")
     parser.add_argument("--json")
     args = parser.parse_args()
@@ -109,8 +116,9 @@ def main():
         for name in filter(None, args.encodings.split(",")):
             bits, encoding = ENCODINGS[name]
             policy = work / f"{model}-{name}.json"
-            policy.write_text(json.dumps({"default": {
-                "weight_bits": bits, "activation_bits": 8, "encoding": encoding}}))
+            policy.write_text(json.dumps({
+                "default": {"weight_bits": bits, "activation_bits": 8, "encoding": encoding},
+                "weights": {"bias_correction": args.bias_correction}}))
             quantized = work / f"{model}-{name}.mlir"
             start = time.time()
             run([build / "bin" / "tandem-opt", calibrated, f"--accel-quantize=policy={policy}",
@@ -131,10 +139,13 @@ def main():
                  "--test-dataset", DATA / "t10k-images-idx3-ubyte.gz",
                  "--test-labels", DATA / "t10k-labels-idx1-ubyte.gz", "--bits", "8",
                  "--encodings", "pot,apot,csd,csd-2,csd-1", "--budget", args.search_budget,
-                 "--budget-scope", "layers", "--search", "ilp", "--quiet", "--out", out])
+                 "--budget-scope", "layers", "--search", args.search_kind,
+                 "--episodes", args.episodes, "--quiet", "--out", out]
+                + (["--bias-correction"] if args.bias_correction else []))
             report = json.loads((out / "report.json").read_text())
             chosen = report["chosen"]
-            row = {"model": model, "encoding": "ILP mix", "target": "shiftadd",
+            row = {"model": model, "target": "shiftadd",
+                   "encoding": ("ILP" if args.search_kind == "ilp" else "evolution") + " mix",
                    "top1": chosen["test"]["accuracy"],
                    "mix": [(l["weight_bits"], l["encoding"]) for l in chosen["layers"]]}
             row.update(cost(build, out / "quantized.mlir", "shiftadd",

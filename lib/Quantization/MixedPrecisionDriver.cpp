@@ -303,8 +303,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   }
   if (!haveSensitivity) {
     auto s = measureSensitivity(
-        oracle, t.layers, t.bits, t.encodings, result->validationSamples,
-        [&](unsigned done, unsigned total) {
+        oracle, t.layers, t.bits, t.encodings, config.base,
+        result->validationSamples, [&](unsigned done, unsigned total) {
           if (done % 8 == 0 || done == total)
             log(llvm::formatv("sensitivity: {0}/{1} models measured", done,
                               total));

@@ -73,6 +73,7 @@ struct MixedPrecisionPass
     config.calibrationSamples = calibrationSamples;
     config.validationSamples = validationSamples;
     config.threads = std::max(1u, unsigned(threads));
+    config.base.biasCorrection = biasCorrection;
 
     auto result = runMixedPrecision(module, config);
     if (!result)

@@ -239,10 +239,12 @@ Expected<Policy> quant::parsePolicy(StringRef text, StringRef source) {
   if (ok) {
     if (const json::Object *w = r.getObject("weights", ok)) {
       ObjectReader wr(*w, "weights", source, error);
-      ok = wr.checkKeys({"granularity", "symmetric", "clipping"}) &&
+      ok = wr.checkKeys(
+               {"granularity", "symmetric", "clipping", "bias_correction"}) &&
            wr.readGranularity("granularity", policy.weightPerChannel) &&
            wr.readBool("symmetric", policy.weightSymmetric) &&
-           wr.readClipping("clipping", policy.weightClipping);
+           wr.readClipping("clipping", policy.weightClipping) &&
+           wr.readBool("bias_correction", policy.biasCorrection);
       if (ok && (policy.weightClipping == Clipping::Percentile ||
                  policy.weightClipping == Clipping::KL))
         ok = wr.fail("weights.clipping",
@@ -319,7 +321,8 @@ std::string quant::printPolicy(const Policy &policy) {
        json::Object{{"granularity",
                      policy.weightPerChannel ? "per-channel" : "per-tensor"},
                     {"symmetric", policy.weightSymmetric},
-                    {"clipping", stringifyClipping(policy.weightClipping)}}},
+                    {"clipping", stringifyClipping(policy.weightClipping)},
+                    {"bias_correction", policy.biasCorrection}}},
       {"activations",
        json::Object{{"symmetric", policy.activationSymmetric},
                     {"clipping", stringifyClipping(policy.activationClipping)},

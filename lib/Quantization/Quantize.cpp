@@ -29,6 +29,7 @@
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Dialect/Accel/IR/ConstantUtils.h"
 #include "tandem/Dialect/Accel/IR/EncodedWeights.h"
+#include "tandem/Quantization/BiasCorrection.h"
 #include "tandem/Quantization/Calibration.h"
 #include "tandem/Quantization/ShiftAdd.h"
 #include "tandem/Quantization/Statistics.h"
@@ -212,6 +213,34 @@ WeightCache::WeightCache() : impl(std::make_unique<Impl>()) {}
 WeightCache::~WeightCache() = default;
 
 namespace {
+
+/// The real values of quantized weights (channels along `axis`, or one
+/// channel).
+SmallVector<double> dequantize(const WeightCache::Impl::Entry &qw,
+                               ArrayRef<int64_t> shape, int32_t axis) {
+  int64_t channels = qw.params.size(), inner = 1;
+  if (channels > 1)
+    for (size_t d = axis + 1; d < shape.size(); ++d)
+      inner *= shape[d];
+  SmallVector<double> reals;
+  reals.reserve(qw.ints.getNumElements());
+  int64_t i = 0;
+  for (const APInt &v : qw.ints.getValues<APInt>())
+    reals.push_back(
+        qw.params[channels > 1 ? (i++ / inner) % channels : 0].dequantize(
+            v.getSExtValue()));
+  return reals;
+}
+
+/// Whether `v` is an argument of @main, or one reshaped or transposed.
+bool readsModelInput(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<ReshapeOp, TransposeOp>(def))
+      return false;
+    v = def->getOperand(0);
+  }
+  return true;
+}
 
 class Quantizer {
 public:
@@ -471,6 +500,18 @@ LogicalResult Quantizer::chooseTypes() {
 
 LogicalResult Quantizer::rewrite() {
   OpBuilder b(ctx);
+  // Bias correction reads each layer's input statistics, which the casts
+  // inserted below hide. Layers reading the model's input are left alone:
+  // a constant per channel is a poor model of the mean error on raw data
+  // whose zeros (an image's background) carry the information, and
+  // correcting them costs accuracy (docs/quantization.md).
+  DenseMap<Operation *, TensorStatistics> layerInputs;
+  if (policy.biasCorrection)
+    for (Operation *op : quantized)
+      if (isLayer(op) && !readsModelInput(op->getOperand(0)))
+        if (std::optional<TensorStatistics> s =
+                getStatistics(op->getOperand(0)))
+          layerInputs[op] = std::move(*s);
   auto typeOf = [&](Value v) -> Type {
     Value root = find(v);
     return getTensorType(ctx, params.lookup(root), bits.lookup(root));
@@ -572,6 +613,11 @@ LogicalResult Quantizer::rewrite() {
     auto wType = cast<RankedTensorType>(weight.getType());
     const WeightCache::Impl::Entry &qw =
         getQuantizedWeight(weight, wType, axis, layerBits);
+    std::optional<SmallVector<double>> correction;
+    if (auto it = layerInputs.find(op); it != layerInputs.end())
+      correction =
+          getBiasCorrection(op, *getConstantF32Values(weight),
+                            dequantize(qw, wType.getShape(), axis), it->second);
     Value raw = arith::ConstantOp::create(b, loc, qw.ints);
     Value w =
         mlir::quant::StorageCastOp::create(b, loc, wType.clone(qw.type), raw);
@@ -584,19 +630,35 @@ LogicalResult Quantizer::rewrite() {
     // scales of a QDQ ONNX export.
     for (const QuantParams &p : qw.params)
       accScales.push_back(static_cast<float>(inputScale * p.scale));
-    auto quantizeBias = [&](Value bias, int32_t biasAxis) -> Value {
-      FailureOr<Value> q = createBias(
-          b, bias.getLoc(), *getConstantF32Values(bias),
-          cast<RankedTensorType>(bias.getType()), accScales, biasAxis, op);
+    // A bias of `type` with real `values`, plus the correction if any.
+    auto quantizeBias = [&](Location biasLoc, SmallVector<float> values,
+                            RankedTensorType type, int32_t biasAxis) -> Value {
+      if (correction && correction->size() == values.size())
+        for (size_t i = 0; i < values.size(); ++i)
+          values[i] += static_cast<float>((*correction)[i]);
+      FailureOr<Value> q =
+          createBias(b, biasLoc, values, type, accScales, biasAxis, op);
       return succeeded(q) ? *q : Value();
     };
+    auto quantizeBiasOperand = [&](Value bias, int32_t biasAxis) -> Value {
+      return quantizeBias(bias.getLoc(), *getConstantF32Values(bias),
+                          cast<RankedTensorType>(bias.getType()), biasAxis);
+    };
     if (auto conv = dyn_cast<Conv2DOp>(op)) {
-      if (conv.getBias()) {
-        Value bias = quantizeBias(conv.getBias(), 0);
-        if (!bias)
-          return failure();
-        conv.getBiasMutable().assign(bias);
-      }
+      Value bias;
+      if (conv.getBias())
+        bias = quantizeBiasOperand(conv.getBias(), 0);
+      else if (correction) // the correction is a bias of its own
+        bias = quantizeBias(
+            loc, SmallVector<float>(correction->size(), 0),
+            RankedTensorType::get({static_cast<int64_t>(correction->size())},
+                                  b.getF32Type()),
+            0);
+      else
+        continue;
+      if (!bias)
+        return failure();
+      conv.getBiasMutable().assign(bias);
     } else if (Operation *add = biasAddOf.lookup(op)) {
       Value result = op->getResult(0);
       int32_t resultAxis =
@@ -605,7 +667,7 @@ LogicalResult Quantizer::rewrite() {
           withElement(result, getAccumulatorType(ctx, accScales, resultAxis)));
       b.setInsertionPoint(add);
       Value bias = add->getOperand(1);
-      Value quantizedBias = quantizeBias(
+      Value quantizedBias = quantizeBiasOperand(
           bias, cast<RankedTensorType>(bias.getType()).getRank() - 1);
       if (!quantizedBias)
         return failure();

@@ -57,7 +57,8 @@ double Sensitivity::estimateNoise(llvm::ArrayRef<LayerBits> bits) const {
 Expected<Sensitivity> tandem::quant::measureSensitivity(
     AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
     llvm::ArrayRef<int64_t> bits, llvm::ArrayRef<WeightEncoding> encodings,
-    int64_t samples, llvm::function_ref<bool(unsigned, unsigned)> progress) {
+    const Policy &options, int64_t samples,
+    llvm::function_ref<bool(unsigned, unsigned)> progress) {
   auto start = std::chrono::steady_clock::now();
   Sensitivity s;
   s.bits.assign(bits.begin(), bits.end());
@@ -66,7 +67,9 @@ Expected<Sensitivity> tandem::quant::measureSensitivity(
   s.weight.resize(layers.size());
   s.activation.resize(layers.size());
   s.encodedWeight.assign(layers.size(), std::vector<Quality>(encodings.size()));
-  Policy base = uniformPolicy(kNearlyFloatBits, kNearlyFloatBits);
+  Policy base = options;
+  base.layers.clear();
+  base.defaults = LayerBits{kNearlyFloatBits, kNearlyFloatBits};
   auto reference = oracle.measure(base);
   if (!reference)
     return reference.takeError();

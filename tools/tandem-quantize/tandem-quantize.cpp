@@ -187,6 +187,11 @@ cl::opt<double> percentile("percentile",
                            cl::desc("Share of values kept by percentile "
                                     "clipping, in percent"),
                            cl::init(99.99), cl::cat(category));
+cl::opt<bool> biasCorrection(
+    "bias-correction",
+    cl::desc("Fold each layer's mean weight-rounding error into its bias, "
+             "from the calibrated input channel means (every policy)"),
+    cl::cat(category));
 cl::opt<unsigned> threads("num-threads",
                           cl::desc("Threads for mapping and scoring"),
                           cl::init(2), cl::cat(category));
@@ -271,6 +276,7 @@ int main(int argc, char **argv) {
   config.mapper.objective = mapperObjective;
   config.base.activationClipping = activationClipping;
   config.base.percentile = percentile;
+  config.base.biasCorrection = biasCorrection;
   config.searchOptions.seed = seed;
   config.searchOptions.ilpObjective = ilpObjective;
   config.searchOptions.episodes = episodes;

@@ -175,6 +175,8 @@ def MixedPrecisionPass : Pass<"accel-mixed-precision", "::mlir::ModuleOp"> {
     ListOption<"encodings", "encodings", "std::string",
                "Shift-add encodings weights may take beside the widths: "
                "ENCODING[:BITS] (pot, apot, csd, csd-T)">,
+    Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
+           "Fold each layer's mean weight-rounding error into its bias">,
     Option<"policyOut", "policy-out", "std::string", /*default=*/"\"\"",
            "Write the chosen policy JSON here">,
     Option<"threads", "threads", "unsigned", /*default=*/"2",

@@ -75,6 +75,10 @@ struct Policy {
   bool weightPerChannel = true;
   bool weightSymmetric = true;
   Clipping weightClipping = Clipping::MSE;
+  /// Bias correction (Nagel et al., ICCV 2019): each output channel's bias
+  /// absorbs the mean error the weights' rounding adds to it, from the
+  /// calibrated channel means of the layer's input (docs/quantization.md).
+  bool biasCorrection = false;
 
   /// Activations: one scale per tensor, asymmetric (a zero point) or
   /// symmetric; clipped as `activationClipping` says.

@@ -75,12 +75,14 @@ struct Sensitivity {
 };
 
 /// Measures every layer at every width of `bits` (2 x layers x widths
-/// models); `progress` is called after each with (done, total) and stops
+/// models) with the quantization options (clipping, bias correction) of
+/// `options`; `progress` is called after each with (done, total) and stops
 /// the measurement (an error) by returning false.
 llvm::Expected<Sensitivity>
 measureSensitivity(AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
                    llvm::ArrayRef<int64_t> bits,
-                   llvm::ArrayRef<WeightEncoding> encodings, int64_t samples,
+                   llvm::ArrayRef<WeightEncoding> encodings,
+                   const Policy &options, int64_t samples,
                    llvm::function_ref<bool(unsigned, unsigned)> progress);
 
 /// JSON (docs/mixed-precision.md); `key` identifies the model, data and

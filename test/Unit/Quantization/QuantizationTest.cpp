@@ -104,6 +104,26 @@ TEST(Clipping, PercentileAndErrorMinimizationIgnoreOutliers) {
   EXPECT_GT(kl.second, 0.0);
 }
 
+TEST(Statistics, ChannelMeansAlongTheChannelAxis) {
+  // NCHW: axis 1. Two batches of 1x2x1x2: channel 0 holds 1, 3 then 5, 7;
+  // channel 1 holds -2, -2 then 0, 0.
+  StatisticsBuilder nchw;
+  nchw.observeChannels({1, 3, -2, -2}, {1, 2, 1, 2});
+  nchw.observeChannels({5, 7, 0, 0}, {1, 2, 1, 2});
+  TensorStatistics s = nchw.take();
+  EXPECT_EQ(s.channelAxis, 1);
+  EXPECT_EQ(s.channelMeans, (std::vector<double>{4, -1}));
+  // Other ranks: the last axis; vectors have none.
+  StatisticsBuilder rows;
+  rows.observeChannels({1, 2, 3, 4, 5, 6}, {2, 3});
+  s = rows.take();
+  EXPECT_EQ(s.channelAxis, 1);
+  EXPECT_EQ(s.channelMeans, (std::vector<double>{2.5, 3.5, 4.5}));
+  StatisticsBuilder vector;
+  vector.observeChannels({1, 2}, {2});
+  EXPECT_TRUE(vector.take().channelMeans.empty());
+}
+
 TEST(Clipping, WeightsByMSE) {
   // One large weight among small ones: MSE clips it at 4 bits.
   std::vector<float> w(63, 0.01f);
@@ -117,9 +137,11 @@ TEST(Clipping, WeightsByMSE) {
 TEST(Policy, ParsesAndPrintsCanonically) {
   auto policy = parsePolicy(R"({"default": {"weight_bits": 4},
       "layers": {"conv": {"activation_bits": 2}},
-      "activations": {"clipping": "percentile", "percentile": 99.9}})",
+      "activations": {"clipping": "percentile", "percentile": 99.9},
+      "weights": {"bias_correction": true}})",
                             "p.json");
   ASSERT_TRUE(bool(policy)) << llvm::toString(policy.takeError());
+  EXPECT_TRUE(policy->biasCorrection);
   EXPECT_EQ(policy->getBits("other"), (LayerBits{4, 8}));
   // A layer entry starts from the defaults.
   EXPECT_EQ(policy->getBits("conv"), (LayerBits{4, 2}));
@@ -128,6 +150,7 @@ TEST(Policy, ParsesAndPrintsCanonically) {
   auto again = parsePolicy(text, "printed");
   ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
   EXPECT_EQ(printPolicy(*again), text);
+  EXPECT_TRUE(again->biasCorrection);
 }
 
 TEST(Policy, ErrorsNameTheFileAndField) {
