@@ -139,13 +139,16 @@ double squaredError(const TensorStatistics &stats, const QuantParams &p) {
   return err;
 }
 
-/// KL(P || Q): P is the histogram with the mass outside the grid's range
-/// moved to the outermost bins inside it; Q spreads each grid level's mass
-/// evenly over that level's non-empty bins.
+/// KL(P || Q) as TensorRT's entropy calibration measures it: P is the
+/// histogram with the mass outside the grid's range moved to the outermost
+/// bins inside it; Q is the histogram inside the range alone, each grid
+/// level's mass spread evenly over that level's non-empty bins. Q leaves
+/// out the clipped mass, so clipping costs: built from P instead, Q equals
+/// P as soon as a level covers at most one bin, and a narrow grid (16
+/// levels at 4 bits) would clip every tensor to a sliver of its range.
 double klDivergence(const TensorStatistics &stats, const QuantParams &p) {
   int64_t bins = stats.histogram.size();
   double lo = p.dequantize(p.qmin), hi = p.dequantize(p.qmax);
-  std::vector<double> mass(bins, 0);
   int64_t first = bins, last = -1;
   for (int64_t i = 0; i < bins; ++i) {
     double v = stats.getBinCentre(i);
@@ -156,28 +159,38 @@ double klDivergence(const TensorStatistics &stats, const QuantParams &p) {
   }
   if (last < 0)
     return std::numeric_limits<double>::infinity();
+  std::vector<double> mass(bins, 0);
   for (int64_t i = 0; i < bins; ++i)
     mass[std::clamp(i, first, last)] += stats.histogram[i];
-  // Per level: total mass and non-empty bins.
+  // Per level: the mass inside the range and its non-empty bins.
   std::vector<double> levelMass(p.qmax - p.qmin + 1, 0);
   std::vector<int64_t> levelBins(p.qmax - p.qmin + 1, 0);
+  double total = 0, inside = 0;
   for (int64_t i = first; i <= last; ++i) {
-    if (mass[i] == 0)
+    total += mass[i];
+    if (stats.histogram[i] == 0)
       continue;
     int64_t level = p.quantize(stats.getBinCentre(i)) - p.qmin;
-    levelMass[level] += mass[i];
+    levelMass[level] += stats.histogram[i];
     levelBins[level] += 1;
+    inside += stats.histogram[i];
   }
-  double total = 0;
-  for (int64_t i = first; i <= last; ++i)
-    total += mass[i];
+  if (inside == 0)
+    return std::numeric_limits<double>::infinity();
+  // A bin P has and Q lacks (clipped mass landing on an empty edge bin)
+  // gets a small Q instead of an infinite divergence.
+  const double floor = 1e-4 / bins;
   double kl = 0;
   for (int64_t i = first; i <= last; ++i) {
     if (mass[i] == 0)
       continue;
-    int64_t level = p.quantize(stats.getBinCentre(i)) - p.qmin;
-    double q = levelMass[level] / levelBins[level];
-    kl += mass[i] / total * std::log(mass[i] / q);
+    double q = 0;
+    if (stats.histogram[i] != 0) {
+      int64_t level = p.quantize(stats.getBinCentre(i)) - p.qmin;
+      q = levelMass[level] / levelBins[level] / inside;
+    }
+    double pi = mass[i] / total;
+    kl += pi * std::log(pi / std::max(q, floor));
   }
   return kl;
 }

@@ -99,9 +99,14 @@ TEST(Clipping, PercentileAndErrorMinimizationIgnoreOutliers) {
   EXPECT_GT(mse.second, 0.9);
   // At 8 bits rounding is cheap: the full range is best.
   EXPECT_GT(clipRange(stats, Clipping::MSE, 8, false, 99.99).second, 2.5);
+  // KL compares shapes, not rounding error: inside [0, 3] every 4-bit level
+  // is evenly filled or holds one non-empty bin, so nothing beats the full
+  // range; above all it never clips the bulk of the values (it once
+  // clipped to a sliver: a level covering one bin costs nothing when the
+  // clipped mass is counted in Q).
   auto kl = clipRange(stats, Clipping::KL, 4, false, 99.99);
   EXPECT_LE(kl.second, 3.0);
-  EXPECT_GT(kl.second, 0.0);
+  EXPECT_GT(kl.second, 0.99);
 }
 
 TEST(Statistics, ChannelMeansAlongTheChannelAxis) {
