@@ -506,12 +506,24 @@ LogicalResult Quantizer::rewrite() {
   // whose zeros (an image's background) carry the information, and
   // correcting them costs accuracy (docs/quantization.md).
   DenseMap<Operation *, TensorStatistics> layerInputs;
+  Operation *withoutMeans = nullptr;
   if (policy.biasCorrection)
     for (Operation *op : quantized)
-      if (isLayer(op) && !readsModelInput(op->getOperand(0)))
-        if (std::optional<TensorStatistics> s =
-                getStatistics(op->getOperand(0)))
+      if (isLayer(op) && !readsModelInput(op->getOperand(0))) {
+        std::optional<TensorStatistics> s = getStatistics(op->getOperand(0));
+        if (s && !s->channelMeans.empty())
           layerInputs[op] = std::move(*s);
+        else if (!withoutMeans)
+          withoutMeans = op;
+      }
+  // Statistics from before channel means were recorded: say so rather than
+  // quietly correct nothing.
+  if (withoutMeans && layerInputs.empty())
+    return withoutMeans->emitError()
+           << source
+           << ": bias correction needs the channel means of each layer's "
+              "input, and the calibration statistics have none: calibrate "
+              "again with --accel-calibrate";
   auto typeOf = [&](Value v) -> Type {
     Value root = find(v);
     return getTensorType(ctx, params.lookup(root), bits.lookup(root));

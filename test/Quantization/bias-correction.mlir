@@ -6,6 +6,9 @@
 // RUN: echo '{"default": {"weight_bits": 2}, "weights": {"clipping": "minmax"}}' > %t.off.json
 // RUN: tandem-opt %s --accel-quantize="policy=%t.on.json" | FileCheck %s
 // RUN: tandem-opt %s --accel-quantize="policy=%t.off.json" | FileCheck %s --check-prefix=OFF
+// Statistics without channel means (an older calibration):
+// RUN: sed -e 's/, channel_axis = 1 : i64, channel_means = array<f64: [0-9., ]*>//' %s > %t.nomeans.mlir
+// RUN: not tandem-opt %t.nomeans.mlir --accel-quantize="policy=%t.on.json" 2>&1 | FileCheck %s --check-prefix=NOMEANS
 // RUN: echo '{"weights": {"bias_correction": 1}}' > %t.bad.json
 // RUN: not tandem-opt %s --accel-quantize="policy=%t.bad.json" 2>&1 | FileCheck %s --check-prefix=BAD
 
@@ -35,6 +38,7 @@
 // OFF: arith.constant dense<50> : tensor<1xi32>
 // OFF: arith.constant dense<150> : tensor<1x1xi32>
 // OFF: arith.constant dense<150> : tensor<1xi32>
+// NOMEANS: .on.json: bias correction needs the channel means of each layer's input, and the calibration statistics have none: calibrate again with --accel-calibrate
 // BAD: .bad.json: field 'weights.bias_correction': expected true or false, got
 
 func.func @main(%a: tensor<1x2x2x2xf32>, %c: tensor<1x1x1x2xf32>, %e: tensor<1x2xf32>,
