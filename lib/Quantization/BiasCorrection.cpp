@@ -9,6 +9,8 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace tandem;
 using namespace tandem::quant;
@@ -102,9 +104,17 @@ tandem::quant::getBiasCorrection(Operation *layer, ArrayRef<float> weights,
                                  const TensorStatistics &input) {
   if (weights.size() != rounded.size() || input.channelMeans.empty())
     return std::nullopt;
+  std::optional<SmallVector<double>> correction;
   if (auto conv = dyn_cast<Conv2DOp>(layer))
-    return correctConv(conv, weights, rounded, input);
-  if (auto mm = dyn_cast<MatmulOp>(layer))
-    return correctMatmul(mm, weights, rounded, input);
-  return std::nullopt;
+    correction = correctConv(conv, weights, rounded, input);
+  else if (auto mm = dyn_cast<MatmulOp>(layer))
+    correction = correctMatmul(mm, weights, rounded, input);
+  // Means are within the calibrated range (parseStatisticsAttr checks), so
+  // a correction is small unless the weights are absurd; never pass on one
+  // a float bias cannot hold.
+  if (correction && llvm::any_of(*correction, [](double c) {
+        return !std::isfinite(c) || std::fabs(c) > 1e30;
+      }))
+    return std::nullopt;
+  return correction;
 }

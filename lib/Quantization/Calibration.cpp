@@ -56,9 +56,12 @@ tandem::quant::parseStatisticsAttr(Attribute attr) {
   // malformed ones are dropped, which only turns bias correction off.
   auto axis = dict.getAs<IntegerAttr>("channel_axis");
   auto means = dict.getAs<DenseF64ArrayAttr>("channel_means");
+  // A mean lies within the tensor's range.
+  auto inRange = [&](double m) {
+    return std::isfinite(m) && m >= stats.min && m <= stats.max;
+  };
   if (axis && means && !means.empty() && axis.getInt() >= 0 &&
-      llvm::all_of(means.asArrayRef(),
-                   [](double m) { return std::isfinite(m); })) {
+      llvm::all_of(means.asArrayRef(), inRange)) {
     stats.channelAxis = axis.getInt();
     stats.channelMeans.assign(means.asArrayRef().begin(),
                               means.asArrayRef().end());

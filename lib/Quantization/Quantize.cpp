@@ -232,12 +232,23 @@ SmallVector<double> dequantize(const WeightCache::Impl::Entry &qw,
   return reals;
 }
 
-/// Whether `v` is an argument of @main, or one reshaped or transposed.
+/// Whether `v` is computed from an argument of @main alone, with no layer
+/// in between (reshaped, padded, normalized by constants, ...).
 bool readsModelInput(Value v) {
   while (Operation *def = v.getDefiningOp()) {
-    if (!isa<ReshapeOp, TransposeOp>(def))
+    if (isa<Conv2DOp, MatmulOp>(def))
       return false;
-    v = def->getOperand(0);
+    Value computed;
+    for (Value operand : def->getOperands()) {
+      if (isConstantTensor(operand))
+        continue;
+      if (computed)
+        return false; // it joins two computed tensors
+      computed = operand;
+    }
+    if (!computed)
+      return false; // a constant
+    v = computed;
   }
   return true;
 }

@@ -6,6 +6,8 @@
 
 #include "tandem/Quantization/Statistics.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -72,16 +74,23 @@ void StatisticsBuilder::observeChannels(llvm::ArrayRef<float> values,
     return;
   stats.channelAxis = axis;
   channelSums.resize(channels, 0);
-  for (size_t i = 0; i < values.size(); ++i)
-    if (std::isfinite(values[i]))
-      channelSums[(i / inner) % channels] += values[i];
-  channelCount += static_cast<int64_t>(values.size()) / channels;
+  channelCounts.resize(channels, 0);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i]))
+      continue;
+    int64_t c = (i / inner) % channels;
+    channelSums[c] += values[i];
+    channelCounts[c] += 1;
+  }
 }
 
 TensorStatistics StatisticsBuilder::take() {
-  if (channelCount > 0)
-    for (double sum : channelSums)
-      stats.channelMeans.push_back(sum / channelCount);
+  // A channel with no finite value has no mean, and then neither has the
+  // tensor.
+  if (!channelCounts.empty() &&
+      llvm::all_of(channelCounts, [](int64_t n) { return n > 0; }))
+    for (size_t c = 0; c < channelSums.size(); ++c)
+      stats.channelMeans.push_back(channelSums[c] / channelCounts[c]);
   return std::move(stats);
 }
 
@@ -162,35 +171,37 @@ double klDivergence(const TensorStatistics &stats, const QuantParams &p) {
   std::vector<double> mass(bins, 0);
   for (int64_t i = 0; i < bins; ++i)
     mass[std::clamp(i, first, last)] += stats.histogram[i];
-  // Per level: the mass inside the range and its non-empty bins.
-  std::vector<double> levelMass(p.qmax - p.qmin + 1, 0);
-  std::vector<int64_t> levelBins(p.qmax - p.qmin + 1, 0);
   double total = 0, inside = 0;
   for (int64_t i = first; i <= last; ++i) {
     total += mass[i];
-    if (stats.histogram[i] == 0)
-      continue;
-    int64_t level = p.quantize(stats.getBinCentre(i)) - p.qmin;
-    levelMass[level] += stats.histogram[i];
-    levelBins[level] += 1;
     inside += stats.histogram[i];
   }
   if (inside == 0)
     return std::numeric_limits<double>::infinity();
   // A bin P has and Q lacks (clipped mass landing on an empty edge bin)
-  // gets a small Q instead of an infinite divergence.
+  // costs as if Q held `floor` there, never less than nothing.
   const double floor = 1e-4 / bins;
   double kl = 0;
-  for (int64_t i = first; i <= last; ++i) {
-    if (mass[i] == 0)
-      continue;
-    double q = 0;
-    if (stats.histogram[i] != 0) {
-      int64_t level = p.quantize(stats.getBinCentre(i)) - p.qmin;
-      q = levelMass[level] / levelBins[level] / inside;
+  // Levels are non-decreasing in the bin index: a level's bins are
+  // consecutive, so each group is summed and then scored.
+  for (int64_t start = first; start <= last;) {
+    int64_t level = p.quantize(stats.getBinCentre(start)), end = start;
+    double levelMass = 0;
+    int64_t levelBins = 0;
+    for (; end <= last && p.quantize(stats.getBinCentre(end)) == level; ++end) {
+      levelMass += stats.histogram[end];
+      levelBins += stats.histogram[end] != 0;
     }
-    double pi = mass[i] / total;
-    kl += pi * std::log(pi / std::max(q, floor));
+    for (int64_t i = start; i < end; ++i) {
+      if (mass[i] == 0)
+        continue;
+      double pi = mass[i] / total;
+      if (stats.histogram[i] != 0)
+        kl += pi * std::log(pi / (levelMass / levelBins / inside));
+      else
+        kl += pi * std::max(0.0, std::log(pi / floor));
+    }
+    start = end;
   }
   return kl;
 }

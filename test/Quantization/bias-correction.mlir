@@ -1,7 +1,8 @@
 // Bias correction (docs/quantization.md) on layers whose weights round
 // badly at 2 bits (min-max: scale = the largest weight, integers -1..1).
 // The relus' statistics give the layers' input ranges [0, 2.55] (scale
-// 0.01) and the input channel means.
+// 0.01) and the input channel means. The relus read sums of two computed
+// tensors (`%a + %a`), not the model's input alone, which "first" reads.
 // RUN: echo '{"default": {"weight_bits": 2}, "weights": {"clipping": "minmax", "bias_correction": true}}' > %t.on.json
 // RUN: echo '{"default": {"weight_bits": 2}, "weights": {"clipping": "minmax"}}' > %t.off.json
 // RUN: tandem-opt %s --accel-quantize="policy=%t.on.json" | FileCheck %s
@@ -44,17 +45,20 @@
 func.func @main(%a: tensor<1x2x2x2xf32>, %c: tensor<1x1x1x2xf32>, %e: tensor<1x2xf32>,
                 %x: tensor<1x2x2x2xf32> {accel.calibration = {min = 0.0 : f64, max = 2.55 : f64, histogram = array<i64: 1>, channel_axis = 1 : i64, channel_means = array<f64: 2.0, 1.0>}})
     -> (tensor<1x1x2x2xf32>, tensor<1x1x1x2xf32>, tensor<1x1xf32>, tensor<1x1x2x2xf32>) {
-  %ra = accel.relu %a {accel.calibration = {min = 0.0 : f64, max = 2.55 : f64, histogram = array<i64: 1>, channel_axis = 1 : i64, channel_means = array<f64: 2.0, 1.0>}} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %sa = accel.add %a, %a : (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %ra = accel.relu %sa {accel.calibration = {min = 0.0 : f64, max = 2.55 : f64, histogram = array<i64: 1>, channel_axis = 1 : i64, channel_means = array<f64: 2.0, 1.0>}} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
   %w1 = arith.constant dense<[[[[0.3]], [[0.1]]]]> : tensor<1x2x1x1xf32>
   %b1 = arith.constant dense<[0.45]> : tensor<1xf32>
   %y1 = accel.conv2d %ra, %w1, %b1 {accel.calibration = {min = -1.0 : f64, max = 3.0 : f64, histogram = array<i64: 1>}} : (tensor<1x2x2x2xf32>, tensor<1x2x1x1xf32>, tensor<1xf32>) -> tensor<1x1x2x2xf32> loc("pointwise")
 
-  %rc = accel.relu %c {accel.calibration = {min = 0.0 : f64, max = 2.55 : f64, histogram = array<i64: 1>, channel_axis = 1 : i64, channel_means = array<f64: 2.0>}} : (tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32>
+  %sc = accel.add %c, %c : (tensor<1x1x1x2xf32>, tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32>
+  %rc = accel.relu %sc {accel.calibration = {min = 0.0 : f64, max = 2.55 : f64, histogram = array<i64: 1>, channel_axis = 1 : i64, channel_means = array<f64: 2.0>}} : (tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32>
   %w2 = arith.constant dense<[[[[0.4, 0.1, 0.1]]]]> : tensor<1x1x1x3xf32>
   %b2 = arith.constant dense<[0.2]> : tensor<1xf32>
   %y2 = accel.conv2d %rc, %w2, %b2 pads [0, 1, 0, 1] {accel.calibration = {min = -1.0 : f64, max = 3.0 : f64, histogram = array<i64: 1>}} : (tensor<1x1x1x2xf32>, tensor<1x1x1x3xf32>, tensor<1xf32>) -> tensor<1x1x1x2xf32> loc("padded")
 
-  %re = accel.relu %e {accel.calibration = {min = 0.0 : f64, max = 2.55 : f64, histogram = array<i64: 1>, channel_axis = 1 : i64, channel_means = array<f64: 2.0, 1.0>}} : (tensor<1x2xf32>) -> tensor<1x2xf32>
+  %se = accel.add %e, %e : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  %re = accel.relu %se {accel.calibration = {min = 0.0 : f64, max = 2.55 : f64, histogram = array<i64: 1>, channel_axis = 1 : i64, channel_means = array<f64: 2.0, 1.0>}} : (tensor<1x2xf32>) -> tensor<1x2xf32>
   %w3 = arith.constant dense<[[0.3], [0.1]]> : tensor<2x1xf32>
   %b3 = arith.constant dense<[[0.45]]> : tensor<1x1xf32>
   %m3 = accel.matmul %re, %w3 {accel.calibration = {min = -1.0 : f64, max = 3.0 : f64, histogram = array<i64: 1>}} : (tensor<1x2xf32>, tensor<2x1xf32>) -> tensor<1x1xf32> loc("fc")

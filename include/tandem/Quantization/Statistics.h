@@ -61,7 +61,7 @@ private:
   TensorStatistics stats;
   bool seen = false;
   std::vector<double> channelSums;
-  int64_t channelCount = 0;
+  std::vector<int64_t> channelCounts;
 };
 
 /// The axis whose channel means calibration records for a tensor of `rank`
