@@ -10,6 +10,9 @@
 // Statistics without channel means (an older calibration):
 // RUN: sed -e 's/, channel_axis = 1 : i64, channel_means = array<f64: [0-9., ]*>//' %s > %t.nomeans.mlir
 // RUN: not tandem-opt %t.nomeans.mlir --accel-quantize="policy=%t.on.json" 2>&1 | FileCheck %s --check-prefix=NOMEANS
+// Means outside the tensor's range are not means (dropped, as if absent):
+// RUN: sed -e 's/channel_means = array<f64: 2.0/channel_means = array<f64: 1.0e+308/' %s > %t.huge.mlir
+// RUN: not tandem-opt %t.huge.mlir --accel-quantize="policy=%t.on.json" 2>&1 | FileCheck %s --check-prefix=NOMEANS
 // RUN: echo '{"weights": {"bias_correction": 1}}' > %t.bad.json
 // RUN: not tandem-opt %s --accel-quantize="policy=%t.bad.json" 2>&1 | FileCheck %s --check-prefix=BAD
 
