@@ -75,8 +75,8 @@ struct Sensitivity {
 };
 
 /// Measures every layer at every width of `bits` (2 x layers x widths
-/// models) with the quantization options (clipping, bias correction) of
-/// `options`; `progress` is called after each with (done, total) and stops
+/// models), with bias correction if `options` has it (clipping at its
+/// defaults); `progress` is called after each with (done, total) and stops
 /// the measurement (an error) by returning false.
 llvm::Expected<Sensitivity>
 measureSensitivity(AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
