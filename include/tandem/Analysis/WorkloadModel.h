@@ -37,7 +37,7 @@ namespace tandem::workload {
 /// How a tensor's elements are stored. Integers and quantized types have
 /// their storage width; floats are costed at a width the caller picks (the
 /// array's, or --float-bits), as an accelerator computes in its own format.
-/// Weight encodings (powers of two, CSD terms) will extend this struct.
+/// Shift-add encoded weights also carry their encoding and measured terms.
 struct OperandFormat {
   bool isFloat = true;
   /// The element type's width (a quantized type's storage width); for
