@@ -19,7 +19,8 @@ with bias correction (docs/quantization.md).
 
   /usr/bin/python3 bench/shift_add_benchmark.py [--build build]
       [--models cnn,resnet,mobilenet] [--bias-correction]
-      [--search [--search-kind ilp|evolution --episodes N]] [--json out.json]
+      [--search [--search-kind ilp|evolution --episodes N
+                 --validation-samples N]] [--json out.json]
 """
 
 import argparse
@@ -94,6 +95,8 @@ def main():
                         help="the search's budget (default: 3x lower arithmetic energy "
                              "than W8A8)")
     parser.add_argument("--search-kind", default="ilp", choices=["ilp", "evolution"])
+    parser.add_argument("--validation-samples", default="1000",
+                        help="training images the search measures policies on")
     parser.add_argument("--episodes", type=int, default=100,
                         help="policies the evolution measures")
     parser.add_argument("--bias-correction", action="store_true")
@@ -135,7 +138,7 @@ def main():
             start = time.time()
             run([build / "bin" / "tandem-quantize", onnx, "--input-shape", "image=100x1x28x28",
                  "--target", "shiftadd", "--dataset", DATA / "train-images-idx3-ubyte.gz",
-                 "--labels", DATA / "train-labels-idx1-ubyte.gz", "--validation-samples", "1000",
+                 "--labels", DATA / "train-labels-idx1-ubyte.gz", "--validation-samples", args.validation_samples,
                  "--test-dataset", DATA / "t10k-images-idx3-ubyte.gz",
                  "--test-labels", DATA / "t10k-labels-idx1-ubyte.gz", "--bits", "8",
                  "--encodings", "pot,apot,csd,csd-2,csd-1", "--budget", args.search_budget,
