@@ -24,6 +24,8 @@ StringRef tandem::stringifyMetric(Metric metric) {
     return "area";
   case Metric::Power:
     return "power";
+  case Metric::AccuracyLoss:
+    return "accuracy_loss";
   }
   llvm_unreachable("unknown metric");
 }
@@ -35,6 +37,7 @@ std::optional<Metric> tandem::parseMetric(StringRef name) {
       .Case("edp", Metric::EDP)
       .Case("area", Metric::Area)
       .Case("power", Metric::Power)
+      .Case("accuracy_loss", Metric::AccuracyLoss)
       .Default(std::nullopt);
 }
 
@@ -50,6 +53,8 @@ StringRef tandem::getMetricKey(Metric metric) {
     return "area_mm2";
   case Metric::Power:
     return "power_mw";
+  case Metric::AccuracyLoss:
+    return "accuracy_loss_pct";
   }
   llvm_unreachable("unknown metric");
 }
@@ -66,6 +71,8 @@ StringRef tandem::getMetricTextUnit(Metric metric) {
     return "mm^2";
   case Metric::Power:
     return "mW";
+  case Metric::AccuracyLoss:
+    return "%";
   }
   llvm_unreachable("unknown metric");
 }

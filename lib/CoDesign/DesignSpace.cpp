@@ -13,9 +13,11 @@
 #include "tandem/CoDesign/DesignSpace.h"
 #include "tandem/Support/FileIO.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/GlobPattern.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -40,6 +42,8 @@ size_t Parameter::size() const {
     return macs.size();
   case Kind::SupportedBits:
     return bitLists.size();
+  case Kind::Layer:
+    return choices.size();
   default:
     return numbers.size();
   }
@@ -57,6 +61,8 @@ json::Value Parameter::getValue(size_t i) const {
       list.push_back(b);
     return list;
   }
+  case Kind::Layer:
+    return getChoiceLabel(choices[i]);
   case Kind::Clock:
   case Kind::ReadBandwidth:
   case Kind::WriteBandwidth:
@@ -78,9 +84,16 @@ std::string Parameter::getLabel(size_t i) const {
       text += (text.empty() ? "" : " ") + std::to_string(b);
     return text;
   }
+  case Kind::Layer:
+    return getChoiceLabel(choices[i]);
   default:
     return formatv("{0}", format("%g", numbers[i])).str();
   }
+}
+
+std::string codesign::getChoiceLabel(const quant::LayerBits &bits) {
+  return getEncodingLabel(bits.getWeightEncoding()) + "/A" +
+         std::to_string(bits.activationBits);
 }
 
 uint64_t DesignSpace::size() const {
@@ -97,6 +110,90 @@ Point DesignSpace::getPoint(uint64_t id) const {
     id /= parameters[i].size();
   }
   return point;
+}
+
+std::vector<quant::LayerBits>
+DesignSpace::getLayerBits(const Point &point) const {
+  std::vector<quant::LayerBits> bits;
+  for (const NetworkLayer &l : layers)
+    bits.push_back(l.parameter < 0
+                       ? l.fixed
+                       : parameters[l.parameter].choices[point[l.parameter]]);
+  return bits;
+}
+
+/// Whether `selector` picks layer `index` of `all`.
+static Expected<bool> selects(StringRef selector, ArrayRef<NetworkLayer> all,
+                              size_t index) {
+  const NetworkLayer &l = all[index];
+  std::optional<bool> kind =
+      StringSwitch<std::optional<bool>>(selector)
+          .Case("all", true)
+          .Case("first", index == 0)
+          .Case("last", index + 1 == all.size())
+          .Case("conv", l.kind == "conv2d")
+          .Case("matmul", l.kind == "matmul")
+          .Case("depthwise", l.depthwise)
+          .Case("pointwise", l.pointwise)
+          .Case("attention", l.kind == "matmul" && l.params == 0)
+          .Default(std::nullopt);
+  if (kind)
+    return *kind;
+  auto pattern = GlobPattern::create(selector);
+  if (!pattern)
+    return pattern.takeError();
+  return pattern->match(l.name);
+}
+
+Error DesignSpace::bindNetwork(ArrayRef<NetworkLayer> modelLayers,
+                               StringRef modelName) {
+  layers.assign(modelLayers.begin(), modelLayers.end());
+  parameters.resize(numHardwareParameters);
+  std::vector<const NetworkGroup *> chosen(layers.size(), nullptr);
+  for (const NetworkGroup &g : networkGroups) {
+    bool any = false;
+    for (size_t i = 0; i < layers.size(); ++i) {
+      bool hit = false;
+      for (const std::string &selector : g.selectors) {
+        auto match = selects(selector, layers, i);
+        if (!match)
+          return createStringError(inconvertibleErrorCode(),
+                                   file + ": " + g.where + ": layers: '" +
+                                       selector + "' is not a selector (" +
+                                       toString(match.takeError()) + ")");
+        hit |= *match;
+      }
+      if (hit)
+        chosen[i] = &g;
+      any |= hit;
+    }
+    if (!any)
+      return createStringError(
+          inconvertibleErrorCode(),
+          file + ": " + g.where + ": layers: '" + join(g.selectors, ", ") +
+              "' selects no compute layer of model '" + modelName +
+              "' (selectors: all, first, last, conv, matmul, depthwise, "
+              "pointwise, attention, or a pattern on layer names such as "
+              "'/layer1/*')");
+  }
+  for (auto [i, l] : llvm::enumerate(layers)) {
+    l.parameter = -1;
+    l.fixed = quant::LayerBits{8, 8};
+    if (!chosen[i])
+      continue;
+    if (chosen[i]->choices.size() == 1) {
+      l.fixed = chosen[i]->choices.front();
+      continue;
+    }
+    Parameter p;
+    p.kind = Parameter::Kind::Layer;
+    p.name = "network." + l.name;
+    p.level = i;
+    p.choices = chosen[i]->choices;
+    l.parameter = parameters.size();
+    parameters.push_back(std::move(p));
+  }
+  return Error::success();
 }
 
 uint64_t DesignSpace::getId(const Point &point) const {
@@ -148,11 +245,14 @@ Expected<hw::Target> DesignSpace::instantiate(const Point &point,
     case Parameter::Kind::WriteBandwidth:
       t.levels[p.level].writeBandwidth = p.numbers[v];
       break;
+    case Parameter::Kind::Layer:
+      break;
     }
   }
   if (Error err = t.validate()) {
     std::string values;
-    for (auto [p, v] : llvm::zip(parameters, point))
+    for (auto [p, v] : llvm::zip(
+             ArrayRef(parameters).take_front(numHardwareParameters), point))
       values += (values.empty() ? "" : ", ") + p.name + "=" + p.getLabel(v);
     return createStringError(
         inconvertibleErrorCode(),
@@ -238,6 +338,12 @@ private:
   bool parsePrefer(yaml::Node *node, DesignSpace &space);
   bool parseLevels(yaml::Node *node, DesignSpace &space);
   bool parseConstraints(yaml::Node *node, DesignSpace &space);
+  bool parseNetwork(yaml::Node *node, DesignSpace &space);
+  bool parseNetworkGroup(yaml::Node *node, const std::string &where,
+                         NetworkGroup &group);
+  /// A list of scalars, or one.
+  std::optional<std::vector<std::pair<std::string, yaml::Node *>>>
+  scalars(yaml::Node *node, const Twine &field);
 
   std::string fileName, error;
   StringRef yaml;
@@ -474,16 +580,11 @@ bool SpaceParser::parseParameters(yaml::Node *node, DesignSpace &space) {
                      [&](const Parameter &q) { return q.name == p.name; }))
       return fail(kv.getKey(), field, "is given twice");
     if (p.kind == Parameter::Kind::Dataflow || p.kind == Parameter::Kind::Mac) {
-      SmallVector<yaml::Node *> items;
-      if (auto *seq = dyn_cast_or_null<yaml::SequenceNode>(value))
-        for (yaml::Node &item : *seq)
-          items.push_back(&item);
-      else
-        items.push_back(value);
-      for (yaml::Node *item : items) {
-        auto text = scalar(item, field);
-        if (!text)
-          return false;
+      auto values = scalars(value, field);
+      if (!values)
+        return false;
+      for (auto &[name, item] : *values) {
+        const std::string *text = &name;
         bool known = false, twice = false;
         if (p.kind == Parameter::Kind::Dataflow) {
           for (hw::Dataflow d :
@@ -514,8 +615,6 @@ bool SpaceParser::parseParameters(yaml::Node *node, DesignSpace &space) {
         if (twice)
           return fail(item, field, "lists '" + *text + "' twice");
       }
-      if (p.size() == 0)
-        return fail(value, field, "the list of values is empty");
     } else if (p.kind == Parameter::Kind::SupportedBits) {
       if (!parseBitLists(value, field, p.bitLists))
         return false;
@@ -540,7 +639,8 @@ bool SpaceParser::parseConstraints(yaml::Node *node, DesignSpace &space) {
   auto *map = dyn_cast_or_null<yaml::MappingNode>(node);
   if (!map)
     return fail(node, "constraints",
-                "expected a map (max_area_mm2, max_power_mw, max_latency_ms)");
+                "expected a map (max_area_mm2, max_power_mw, max_latency_ms, "
+                "max_accuracy_loss, max_model_size_bytes)");
   for (yaml::KeyValueNode &kv : *map) {
     auto key = scalar(kv.getKey(), "constraints");
     if (!key)
@@ -551,16 +651,23 @@ bool SpaceParser::parseConstraints(yaml::Node *node, DesignSpace &space) {
             .Case("max_area_mm2", &space.maxAreaMM2)
             .Case("max_power_mw", &space.maxPowerMW)
             .Case("max_latency_ms", &space.maxLatencyMs)
+            .Case("max_accuracy_loss", &space.maxAccuracyLoss)
+            .Case("max_model_size_bytes", &space.maxModelSizeBytes)
             .Default(nullptr);
     if (!slot)
       return fail(kv.getKey(), field,
-                  "unknown constraint (expected max_area_mm2, max_power_mw "
-                  "or max_latency_ms)");
+                  "unknown constraint (expected max_area_mm2, max_power_mw, "
+                  "max_latency_ms, max_accuracy_loss or "
+                  "max_model_size_bytes)");
     auto v = number(kv.getValue(), field);
     if (!v)
       return false;
-    if (!(*v > 0))
-      return fail(kv.getValue(), field, "must be positive");
+    // No accuracy lost is a limit; no area is not.
+    if (slot == &space.maxAccuracyLoss ? !(*v >= 0) : !(*v > 0))
+      return fail(kv.getValue(), field,
+                  slot == &space.maxAccuracyLoss
+                      ? "must be at least 0 (percentage points)"
+                      : "must be positive");
     *slot = *v;
   }
   return true;
@@ -618,7 +725,7 @@ Expected<DesignSpace> SpaceParser::parse() {
     fail(nullptr, "space", "the document changed between two parses");
     return failure();
   }
-  bool seen[4] = {false, false, false, false};
+  bool seen[5] = {false, false, false, false, false};
   for (yaml::KeyValueNode &kv : *root) {
     auto key = scalar(kv.getKey(), "space");
     if (!key)
@@ -628,16 +735,26 @@ Expected<DesignSpace> SpaceParser::parse() {
                    .Case("constraints", 1)
                    .Case("objectives", 2)
                    .Case("prefer", 3)
+                   .Case("network", 5)
                    .Case("base", 4)
                    .Default(-1);
     if (slot < 0) {
       fail(kv.getKey(), *key,
-           "unknown key (expected base, parameters, constraints, objectives, "
-           "prefer)");
+           "unknown key (expected base, parameters, network, constraints, "
+           "objectives, prefer)");
       return failure();
     }
     if (slot == 4) {
       kv.skip();
+      continue;
+    }
+    if (slot == 5) {
+      if (space.hasNetwork()) {
+        fail(kv.getKey(), *key, "is given twice");
+        return failure();
+      }
+      if (!parseNetwork(kv.getValue(), space))
+        return failure();
       continue;
     }
     if (seen[slot]) {
@@ -662,7 +779,136 @@ Expected<DesignSpace> SpaceParser::parse() {
   if (!seen[3])
     space.prefer =
         space.objectives.size() == 1 ? space.objectives.front() : Metric::EDP;
+  space.numHardwareParameters = space.parameters.size();
+  // What only a network section gives meaning to.
+  if (!space.hasNetwork()) {
+    const char *needs =
+        "needs a network section (the choices that change the model)";
+    if (llvm::is_contained(space.objectives, Metric::AccuracyLoss))
+      fail(root, "objectives", Twine("accuracy_loss ") + needs);
+    else if (space.prefer == Metric::AccuracyLoss)
+      fail(root, "prefer", Twine("accuracy_loss ") + needs);
+    else if (space.maxAccuracyLoss)
+      fail(root, "constraints.max_accuracy_loss", needs);
+    else if (space.maxModelSizeBytes)
+      fail(root, "constraints.max_model_size_bytes", needs);
+    if (!error.empty())
+      return failure();
+  }
   return space;
+}
+
+std::optional<std::vector<std::pair<std::string, yaml::Node *>>>
+SpaceParser::scalars(yaml::Node *node, const Twine &field) {
+  SmallVector<yaml::Node *> items;
+  if (auto *seq = dyn_cast_or_null<yaml::SequenceNode>(node))
+    for (yaml::Node &item : *seq)
+      items.push_back(&item);
+  else
+    items.push_back(node);
+  std::vector<std::pair<std::string, yaml::Node *>> out;
+  for (yaml::Node *item : items) {
+    auto text = scalar(item, field);
+    if (!text)
+      return std::nullopt;
+    out.push_back({*text, item});
+  }
+  if (out.empty()) {
+    fail(node, field, "the list is empty");
+    return std::nullopt;
+  }
+  return out;
+}
+
+bool SpaceParser::parseNetwork(yaml::Node *node, DesignSpace &space) {
+  auto *list = dyn_cast_or_null<yaml::SequenceNode>(node);
+  if (!list)
+    return fail(node, "network",
+                "expected a list of groups, each with layers, weight_bits, "
+                "activation_bits and encodings");
+  for (yaml::Node &item : *list) {
+    NetworkGroup group;
+    group.where = formatv("network[{0}]", space.networkGroups.size()).str();
+    if (!parseNetworkGroup(&item, group.where, group))
+      return false;
+    space.networkGroups.push_back(std::move(group));
+  }
+  if (space.networkGroups.empty())
+    return fail(node, "network", "the list is empty");
+  return true;
+}
+
+bool SpaceParser::parseNetworkGroup(yaml::Node *node, const std::string &where,
+                                    NetworkGroup &group) {
+  auto *map = dyn_cast_or_null<yaml::MappingNode>(node);
+  if (!map)
+    return fail(node, where,
+                "expected a map with layers, weight_bits, activation_bits "
+                "and encodings");
+  std::vector<int64_t> weightBits = {8}, activationBits = {8};
+  std::vector<WeightEncoding> encodings;
+  bool multiply = true, haveLayers = false, haveWeightBits = false;
+  for (yaml::KeyValueNode &kv : *map) {
+    auto key = scalar(kv.getKey(), where);
+    if (!key)
+      return false;
+    std::string field = where + "." + *key;
+    auto values = scalars(kv.getValue(), field);
+    if (!values)
+      return false;
+    if (*key == "layers") {
+      haveLayers = true;
+      for (auto &[text, item] : *values)
+        group.selectors.push_back(text);
+    } else if (*key == "weight_bits" || *key == "activation_bits") {
+      std::vector<int64_t> &bits =
+          *key == "weight_bits" ? weightBits : activationBits;
+      haveWeightBits |= *key == "weight_bits";
+      bits.clear();
+      for (auto &[text, item] : *values) {
+        int64_t b;
+        if (StringRef(text).trim().getAsInteger(10, b) || b < 2 || b > 8)
+          return fail(item, field,
+                      "'" + text + "' is not a width from 2 to 8 bits");
+        if (llvm::is_contained(bits, b))
+          return fail(item, field, "lists " + text + " twice");
+        bits.push_back(b);
+      }
+    } else if (*key == "encodings") {
+      multiply = false;
+      for (auto &[text, item] : *values) {
+        if (text == "multiply") {
+          multiply = true;
+          continue;
+        }
+        auto e = parseEncodingOption(text);
+        if (!e)
+          return fail(item, field, toString(e.takeError()));
+        if (llvm::is_contained(encodings, *e))
+          return fail(item, field, "lists '" + text + "' twice");
+        encodings.push_back(*e);
+      }
+    } else {
+      return fail(kv.getKey(), field,
+                  "unknown key (expected layers, weight_bits, "
+                  "activation_bits, encodings)");
+    }
+  }
+  if (!haveLayers)
+    return fail(node, where + ".layers",
+                "is required (all, first, last, conv, matmul, depthwise, "
+                "pointwise, attention, or a pattern on layer names)");
+  if (haveWeightBits && !multiply)
+    return fail(node, where + ".weight_bits",
+                "has no effect: encodings does not list 'multiply'");
+  for (int64_t a : activationBits) {
+    if (multiply)
+      for (int64_t w : weightBits)
+        group.choices.push_back({w, a});
+    for (const WeightEncoding &e : encodings)
+      group.choices.push_back(quant::LayerBits::get(e, a));
+  }
+  return true;
 }
 
 bool SpaceParser::loadBase(yaml::Node *baseNode, DesignSpace &space) {
@@ -700,7 +946,7 @@ bool SpaceParser::parseObjectives(yaml::Node *node, DesignSpace &space) {
       return fail(&item, "objectives",
                   "'" + *text +
                       "' is not an objective (latency, energy, area, edp, "
-                      "power)");
+                      "power, accuracy_loss)");
     if (llvm::is_contained(space.objectives, *metric))
       return fail(&item, "objectives", "lists '" + *text + "' twice");
     space.objectives.push_back(*metric);
@@ -718,7 +964,8 @@ bool SpaceParser::parsePrefer(yaml::Node *node, DesignSpace &space) {
   if (!metric)
     return fail(node, "prefer",
                 "'" + *text +
-                    "' is not a metric (latency, energy, area, edp, power)");
+                    "' is not a metric (latency, energy, area, edp, power, "
+                    "accuracy_loss)");
   space.prefer = *metric;
   return true;
 }

@@ -6,6 +6,7 @@
 
 #include "tandem/CoDesign/Evaluator.h"
 #include "tandem/Analysis/MappingAttrConversion.h"
+#include "tandem/CoDesign/Network.h"
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -41,20 +42,27 @@ unsigned Evaluator::getMappingClass(const hw::Target &target) {
       .first->second;
 }
 
+Expected<cost::Mapping> Evaluator::provide(const cost::Problem &problem,
+                                           const hw::Target &target,
+                                           unsigned mappingClass) {
+  mapping::MappingCache::Entry entry =
+      getMapping(problem, target, mappingClass);
+  if (!entry.found)
+    return createStringError(inconvertibleErrorCode(), entry.why);
+  return entry.mapping;
+}
+
 Metrics Evaluator::evaluate(const hw::Target &target, unsigned mappingClass,
-                            std::vector<ModelCost> *breakdown) {
+                            std::vector<ModelCost> *breakdown,
+                            ArrayRef<Workload> models) {
   using workload::Row;
   using workload::Unit;
   Metrics metrics;
   double latency = 0, energy = 0, power = 0, worstLatency = 0;
-  auto provider = [&](const cost::Problem &problem) -> Expected<cost::Mapping> {
-    mapping::MappingCache::Entry entry =
-        getMapping(problem, target, mappingClass);
-    if (!entry.found)
-      return createStringError(inconvertibleErrorCode(), entry.why);
-    return entry.mapping;
+  auto provider = [&](const cost::Problem &problem) {
+    return provide(problem, target, mappingClass);
   };
-  for (const Workload &w : workloads) {
+  for (const Workload &w : models.empty() ? workloads : models) {
     workload::WorkloadCost result =
         w.model->evaluate(target, costOptions, provider);
     ArrayRef<workload::Layer> layers = w.model->getLayers();
@@ -131,19 +139,63 @@ Metrics Evaluator::evaluate(const hw::Target &target, unsigned mappingClass,
   metrics.set(Metric::EDP, energy * latency);
   metrics.set(Metric::Power, power);
   metrics.set(Metric::Area, target.getAreaMM2());
+  addBudgetViolation(metrics, worstLatency);
+  return metrics;
+}
+
+Metrics Evaluator::evaluatePoint(const hw::Target &target,
+                                 unsigned mappingClass, uint64_t id) {
+  if (!network)
+    return evaluate(target, mappingClass);
+  std::vector<tandem::quant::LayerBits> bits =
+      space.getLayerBits(space.getPoint(id));
+  auto provider = [&](const cost::Problem &problem) {
+    return provide(problem, target, mappingClass);
+  };
+  NetworkCost cost = network->getCost(bits, target, costOptions, provider);
+  Metrics metrics;
+  metrics.set(Metric::Area, target.getAreaMM2());
+  if (!cost.invalid.empty()) {
+    metrics.invalid = workloads.front().name + ": " + cost.invalid;
+    return metrics;
+  }
+  double latency = cost.cycles / (target.clockMHz * 1e3);
+  metrics.hostOps = cost.hostOps;
+  metrics.set(Metric::Latency, latency);
+  metrics.set(Metric::Energy, cost.energyPJ);
+  metrics.set(Metric::EDP, cost.energyPJ * latency);
+  metrics.set(Metric::Power, latency > 0 ? cost.energyPJ * 1e-6 / latency : 0);
+  metrics.set(Metric::AccuracyLoss, network->estimateAccuracyLoss(bits));
+  addBudgetViolation(metrics, latency);
+  addNetworkViolation(metrics, network->getSizeBytes(bits));
+  return metrics;
+}
+
+void Evaluator::addBudgetViolation(Metrics &metrics,
+                                   double worstLatency) const {
   auto over = [&](std::optional<double> budget, double value) {
     if (budget && value > *budget)
       metrics.violation += value / *budget - 1;
   };
   over(space.maxAreaMM2, metrics.get(Metric::Area));
-  over(space.maxPowerMW, power);
+  over(space.maxPowerMW, metrics.get(Metric::Power));
   over(space.maxLatencyMs, worstLatency);
-  return metrics;
 }
 
-void Evaluator::attachMappings(const hw::Target &target) {
+void Evaluator::addNetworkViolation(Metrics &metrics, double sizeBytes) const {
+  // Points over a limit of 0 points count as fractions of one point.
+  double loss = metrics.get(Metric::AccuracyLoss);
+  if (space.maxAccuracyLoss && loss > *space.maxAccuracyLoss)
+    metrics.violation +=
+        (loss - *space.maxAccuracyLoss) / std::max(1.0, *space.maxAccuracyLoss);
+  if (space.maxModelSizeBytes && sizeBytes > *space.maxModelSizeBytes)
+    metrics.violation += sizeBytes / *space.maxModelSizeBytes - 1;
+}
+
+void Evaluator::attachMappings(const hw::Target &target,
+                               ArrayRef<Workload> models) {
   unsigned mappingClass = getMappingClass(target);
-  for (const Workload &w : workloads)
+  for (const Workload &w : models.empty() ? workloads : models)
     for (const workload::Row &row : w.model->place(target, costOptions)) {
       if (row.unit != workload::Unit::Array)
         continue;

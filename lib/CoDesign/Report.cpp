@@ -25,10 +25,26 @@ static StringRef getStatus(const Metrics &m) {
                             : "feasible";
 }
 
-static json::Object getMetricsJSON(const Metrics &m) {
+SmallVector<Metric, kNumMetrics>
+codesign::getReportedMetrics(const DesignSpace &space) {
+  SmallVector<Metric, kNumMetrics> metrics(std::begin(kHardwareMetrics),
+                                           std::end(kHardwareMetrics));
+  if (space.hasNetwork())
+    metrics.push_back(Metric::AccuracyLoss);
+  return metrics;
+}
+
+static json::Object getMetricsJSON(const DesignSpace &space, const Metrics &m) {
   json::Object o;
-  for (Metric metric : kAllMetrics)
+  for (Metric metric : getReportedMetrics(space))
     o[getMetricKey(metric)] = m.get(metric);
+  return o;
+}
+
+static json::Object getQualityJSON(const quant::Quality &q) {
+  json::Object o{{"agreement", q.agreement}};
+  if (!std::isnan(q.accuracy))
+    o["accuracy"] = q.accuracy;
   return o;
 }
 
@@ -97,14 +113,29 @@ json::Value codesign::getParetoJSON(const DesignSpace &space,
                                         {"layers", std::move(layers)},
                                         {"host_ops", std::move(host)}});
     }
-    designs.push_back(
-        json::Object{{"id", int64_t(d.candidate->id)},
-                     {"preferred", d.preferred},
-                     {"parameters", getParametersJSON(space, d.candidate->id)},
-                     {"metrics", getMetricsJSON(d.candidate->metrics)},
-                     {"models", std::move(modelCosts)}});
+    json::Object design{
+        {"id", int64_t(d.candidate->id)},
+        {"preferred", d.preferred},
+        {"parameters", getParametersJSON(space, d.candidate->id)},
+        {"metrics", getMetricsJSON(space, d.metrics)},
+        {"models", std::move(modelCosts)}};
+    if (d.network) {
+      json::Object policy;
+      for (auto [l, b] : llvm::zip(space.layers, d.network->bits))
+        policy[l.name] = getChoiceLabel(b);
+      design["network"] = json::Object{
+          {"policy", std::move(policy)},
+          {"validation", getQualityJSON(d.network->quality)},
+          {"size_bytes", d.network->sizeBytes},
+          {"estimated_metrics", getMetricsJSON(space, d.candidate->metrics)}};
+    }
+    designs.push_back(std::move(design));
   }
-  return json::Object{
+  if (space.maxAccuracyLoss)
+    constraints["max_accuracy_loss"] = *space.maxAccuracyLoss;
+  if (space.maxModelSizeBytes)
+    constraints["max_model_size_bytes"] = *space.maxModelSizeBytes;
+  json::Object result{
       {"tool", "tandem-codesign"},
       {"version", getToolVersion()},
       {"schema_version", 2},
@@ -131,6 +162,18 @@ json::Value codesign::getParetoJSON(const DesignSpace &space,
       {"constraints", std::move(constraints)},
       {"prefer", stringifyMetric(space.prefer)},
       {"designs", std::move(designs)}};
+  if (run.network) {
+    json::Array estimated;
+    for (uint64_t id : run.network->estimatedFront)
+      estimated.push_back(int64_t(id));
+    result["network"] =
+        json::Object{{"data", run.network->data},
+                     {"labels", run.network->labels},
+                     {"samples", run.network->samples},
+                     {"fp32", getQualityJSON(run.network->fp32)},
+                     {"estimated_front", std::move(estimated)}};
+  }
+  return result;
 }
 
 /// RFC 4180 quoting where needed.
@@ -162,8 +205,9 @@ std::string codesign::getCandidatesCSV(const DesignSpace &space,
   for (const Parameter &p : space.parameters)
     os << "," << csvField(p.name);
   os << ",status";
-  // Column names carry the unit, in the order of kAllMetrics.
-  for (Metric m : kAllMetrics)
+  // Column names carry the unit, in the order of getReportedMetrics.
+  SmallVector<Metric, kNumMetrics> metrics = getReportedMetrics(space);
+  for (Metric m : metrics)
     os << "," << getMetricKey(m);
   os << ",violation,host_ops,pareto,note\n";
   for (const Candidate &c : archive.getCandidates()) {
@@ -172,7 +216,7 @@ std::string codesign::getCandidatesCSV(const DesignSpace &space,
     for (auto [p, v] : llvm::zip(space.parameters, point))
       os << "," << csvField(p.getLabel(v));
     os << "," << getStatus(c.metrics);
-    for (Metric m : kAllMetrics)
+    for (Metric m : metrics)
       os << "," << formatNumber(c.metrics.get(m));
     os << "," << formatNumber(c.metrics.violation) << "," << c.metrics.hostOps
        << "," << (onFront.contains(c.id) ? 1 : 0) << ","
@@ -206,7 +250,7 @@ static std::string getScatterSVG(const Archive &archive,
       plot.point(c.metrics.get(mx) * sx, c.metrics.get(my) * sy, 2.5,
                  c.metrics.isFeasible() ? "cand" : "over");
   for (const FrontDesign &d : front) {
-    const Metrics &m = d.candidate->metrics;
+    const Metrics &m = d.metrics;
     plot.point(m.get(mx) * sx, m.get(my) * sy, d.preferred ? 7 : 4,
                d.preferred ? "best" : "front",
                "design " + std::to_string(d.candidate->id));
@@ -258,11 +302,23 @@ std::string codesign::getReportHTML(const DesignSpace &space,
      << getScatterSVG(archive, front, mx, my)
      << "<p>Filled blue: feasible designs; hollow grey: over a budget; red: "
         "Pareto-optimal; orange: preferred.</p>\n";
+  if (run.network) {
+    // Accuracy beside the first axis, unless an axis shows it already.
+    if (mx != Metric::AccuracyLoss && my != Metric::AccuracyLoss)
+      os << getScatterSVG(archive, front, mx, Metric::AccuracyLoss);
+    os << "<p>Joint space: every candidate is placed by its estimated cost "
+          "and accuracy (per-layer cost tables and sensitivity); the front's "
+          "designs by their measured ones (their own quantized IR costed, "
+          "the model run on "
+       << run.network->samples << " validation samples; fp32: "
+       << format("%.2f%%", 100 * run.network->fp32.score()) << ").</p>\n";
+  }
 
   os << "<table>\n<tr><th>id</th>";
   for (const Parameter &p : space.parameters)
     os << "<th>" << escapeHTML(p.name) << "</th>";
-  for (Metric m : kAllMetrics)
+  SmallVector<Metric, kNumMetrics> metrics = getReportedMetrics(space);
+  for (Metric m : metrics)
     os << "<th>" << stringifyMetric(m) << " ("
        << escapeHTML(getMetricTextUnit(m)) << ")</th>";
   os << "</tr>\n";
@@ -272,9 +328,8 @@ std::string codesign::getReportHTML(const DesignSpace &space,
     Point point = space.getPoint(d.candidate->id);
     for (auto [p, v] : llvm::zip(space.parameters, point))
       os << "<td>" << escapeHTML(p.getLabel(v)) << "</td>";
-    for (Metric m : kAllMetrics)
-      os << "<td>"
-         << format("%.4g", d.candidate->metrics.get(m) * getMetricTextScale(m))
+    for (Metric m : metrics)
+      os << "<td>" << format("%.4g", d.metrics.get(m) * getMetricTextScale(m))
          << "</td>";
     os << "</tr>\n";
   }
@@ -283,6 +338,20 @@ std::string codesign::getReportHTML(const DesignSpace &space,
     os << "<details id=\"d" << d.candidate->id << "\""
        << (d.preferred ? " open" : "") << "><summary>design " << d.candidate->id
        << (d.preferred ? " (preferred)" : "") << "</summary>\n";
+    if (d.network) {
+      os << "<p>Policy (measured accuracy loss "
+         << format("%.2f", d.metrics.get(Metric::AccuracyLoss))
+         << " points, estimated "
+         << format("%.2f", d.candidate->metrics.get(Metric::AccuracyLoss))
+         << "; weights " << format("%.0f", d.network->sizeBytes)
+         << " bytes):</p>\n<table>\n<tr><th class=\"l\">layer</th>"
+            "<th class=\"l\">weights / activations</th></tr>\n";
+      for (auto [l, b] : llvm::zip(space.layers, d.network->bits))
+        os << "<tr><td class=\"l\">" << escapeHTML(l.name)
+           << "</td><td class=\"l\">" << escapeHTML(getChoiceLabel(b))
+           << "</td></tr>\n";
+      os << "</table>\n";
+    }
     for (const ModelCost &mc : d.models) {
       os << "<p><b>" << escapeHTML(mc.model)
          << "</b>: " << format("%.0f", mc.cycles) << " cycles, "

@@ -7,9 +7,11 @@
 #include "tandem/CoDesign/Session.h"
 #include "tandem/CoDesign/Checkpoint.h"
 #include "tandem/Support/FileIO.h"
+#include "tandem/Target/ONNX/ExportQDQ.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -52,6 +54,10 @@ uint64_t Session::getNewEvaluations() const {
 
 uint64_t Session::getNumMapperSearches() const {
   return evaluator ? evaluator->getNumSearches() : 0;
+}
+
+uint64_t Session::getNumPoliciesQuantized() const {
+  return network ? network->getNumQuantized() : 0;
 }
 
 std::string Session::describePoint(uint64_t id) const {
@@ -97,7 +103,8 @@ Error Session::checkPrecisionAxes() const {
     if (p.kind == Parameter::Kind::Bits ||
         p.kind == Parameter::Kind::SupportedBits)
       axis = &p;
-  if (!axis || options.costOptions.floatBits != 0)
+  // A joint space quantizes the model itself.
+  if (!axis || options.costOptions.floatBits != 0 || space.hasNetwork())
     return Error::success();
   for (const Workload &w : workloads)
     for (const workload::Layer &l : w.model->getLayers()) {
@@ -128,24 +135,18 @@ Error Session::load() {
   space = std::move(*loadedSpace);
   if (options.prefer)
     space.prefer = *options.prefer;
+  if (!space.hasNetwork() && !options.network.dataPath.empty())
+    return sessionError("--dataset is for spaces with a network section; " +
+                        options.spacePath +
+                        " has none (its designs change no weights)");
+  if (!space.hasNetwork() && (space.prefer == Metric::AccuracyLoss))
+    return sessionError("--prefer accuracy_loss needs a space with a network "
+                        "section");
   for (const std::string &level : space.rescaledLevels)
     notes.push_back("level " + level +
                     " varies in capacity: its per-access energy and area "
                     "follow the capacity (45 nm defaults), not the base "
                     "target's values");
-
-  const uint64_t size = space.size();
-  if (size == UINT64_MAX)
-    return sessionError(options.spacePath +
-                        ": the space has more than 2^64 points");
-  kind = options.search                    ? *options.search
-         : size <= options.exhaustiveLimit ? SearchKind::Exhaustive
-                                           : SearchKind::NSGA2;
-  budget = kind == SearchKind::Exhaustive ? size
-           : options.evaluations
-               ? std::min<uint64_t>(options.evaluations, size)
-               : std::min<uint64_t>(size,
-                                    std::clamp<uint64_t>(size / 10, 200, 5000));
 
   // Models.
   ONNXImportOptions importOptions;
@@ -174,8 +175,24 @@ Error Session::load() {
       return sessionError(path + ": the model has no accel compute ops to map");
     workloads.push_back(std::move(w));
   }
+  if (space.hasNetwork())
+    if (Error err = loadNetwork())
+      return err;
   if (Error err = checkPrecisionAxes())
     return err;
+
+  const uint64_t size = space.size();
+  if (size == UINT64_MAX)
+    return sessionError(options.spacePath +
+                        ": the space has more than 2^64 points");
+  kind = options.search                    ? *options.search
+         : size <= options.exhaustiveLimit ? SearchKind::Exhaustive
+                                           : SearchKind::NSGA2;
+  budget = kind == SearchKind::Exhaustive ? size
+           : options.evaluations
+               ? std::min<uint64_t>(options.evaluations, size)
+               : std::min<uint64_t>(size,
+                                    std::clamp<uint64_t>(size / 10, 200, 5000));
 
   // Everything that decides the result, hashed: a checkpoint is only
   // resumed by the same run.
@@ -202,6 +219,9 @@ Error Session::load() {
      << ";" << stringifyMetric(options.mapperObjective) << ";"
      << options.costOptions.floatBits << ";" << options.costOptions.fuse << ";"
      << options.allowUnsupported << ";" << getToolVersion();
+  if (network)
+    os << ";" << network->getKey() << ";"
+       << quant::printPolicy(options.network.base);
   fingerprint = formatv("{0:x16}", xxh3_64bits(text)).str();
 
   std::string checkpointPath = getCheckpointPath();
@@ -229,10 +249,52 @@ Error Session::load() {
   mapperOptions.seed = options.seed;
   evaluator = std::make_unique<Evaluator>(space, workloads, mapperOptions,
                                           options.costOptions);
+  evaluator->setNetwork(network.get());
+  return Error::success();
+}
+
+Error Session::loadNetwork() {
+  if (workloads.size() != 1)
+    return sessionError(options.spacePath +
+                        ": a network section chooses one model's widths; "
+                        "give one model, not " +
+                        Twine(workloads.size()));
+  const Workload &w = workloads.front();
+  for (const workload::Layer &l : w.model->getLayers())
+    if ((l.kind == "conv2d" || l.kind == "matmul") &&
+        llvm::any_of(l.operands, [](const workload::Operand &o) {
+          return !o.format.isFloat;
+        }))
+      return sessionError(options.modelPaths.front() + ": layer '" + l.name +
+                          "' is already quantized; the space's network "
+                          "section chooses the widths: give the fp32 model");
+  NetworkOptions networkOptions = options.network;
+  networkOptions.sensitivityPath = joinPath(options.outDir, "sensitivity.json");
+  networkOptions.interrupted = options.interrupted;
+  networkOptions.threads =
+      hardware_concurrency(options.jobs).compute_thread_count();
+  auto created = Network::create(*w.module, space, networkOptions, w.name);
+  if (!created)
+    return created.takeError();
+  network = std::move(*created);
+  notes.push_back(formatv("network: {0} layers, {1} of them searched; fp32 "
+                          "scores {2:P} on {3} validation samples",
+                          space.layers.size(),
+                          space.parameters.size() - space.numHardwareParameters,
+                          network->getFP32().score(),
+                          network->getValidationSamples())
+                      .str());
   return Error::success();
 }
 
 void Session::evaluateBatch(ArrayRef<uint64_t> ids) {
+  // A joint space's policies are quantized first, on this thread.
+  if (network) {
+    std::vector<std::vector<quant::LayerBits>> policies;
+    for (uint64_t id : ids)
+      policies.push_back(space.getLayerBits(space.getPoint(id)));
+    network->prepare(policies);
+  }
   std::vector<Candidate> batch(ids.size());
   std::vector<std::optional<hw::Target>> targets(ids.size());
   std::vector<unsigned> classes(ids.size(), 0);
@@ -261,7 +323,8 @@ void Session::evaluateBatch(ArrayRef<uint64_t> ids) {
   }
   parallelFor(0, groups.size(), [&](size_t g) {
     for (unsigned i : groups[g])
-      batch[i].metrics = evaluator->evaluate(*targets[i], classes[i]);
+      batch[i].metrics =
+          evaluator->evaluatePoint(*targets[i], classes[i], ids[i]);
   });
   for (Candidate &c : batch) {
     feasibleCount += c.metrics.isFeasible();
@@ -351,28 +414,107 @@ static Error writeFile(StringRef dir, StringRef file, StringRef text) {
   });
 }
 
+Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
+  ArrayRef<Candidate> all = archive.getCandidates();
+  std::vector<Candidate> measured;
+  std::vector<FrontDesign> designs;
+  DenseSet<uint64_t> done;
+  // The estimated front first; while no measured design is feasible, the
+  // front of the candidates not measured yet (a few rounds at most).
+  for (int round = 0; round < 4; ++round) {
+    std::vector<Candidate> rest;
+    for (const Candidate &c : all)
+      if (!done.contains(c.id))
+        rest.push_back(c);
+    std::vector<unsigned> next = getParetoFront(rest, space.objectives);
+    if (next.empty())
+      break;
+    for (unsigned index : next) {
+      uint64_t id = rest[index].id;
+      const Candidate *candidate = archive.find(id);
+      done.insert(id);
+      if (round == 0)
+        estimatedFront.push_back(id);
+      FrontDesign d;
+      d.candidate = candidate;
+      MeasuredNetwork m;
+      m.bits = space.getLayerBits(space.getPoint(id));
+      auto quality = network->measure(m.bits);
+      if (!quality)
+        return quality.takeError();
+      m.quality = *quality;
+      m.sizeBytes = network->getSizeBytes(m.bits);
+      auto quantized = network->quantize(m.bits);
+      if (!quantized)
+        return quantized.takeError();
+      Workload w;
+      w.name = workloads.front().name;
+      w.weight = workloads.front().weight;
+      w.module = std::move(*quantized);
+      w.model = std::make_unique<workload::WorkloadModel>(*w.module);
+      auto target =
+          space.instantiate(space.getPoint(id), "design-" + std::to_string(id));
+      if (!target)
+        return target.takeError();
+      d.metrics = evaluator->evaluate(
+          *target, evaluator->getMappingClass(*target), &d.models, ArrayRef(w));
+      d.metrics.set(Metric::AccuracyLoss, network->getAccuracyLoss(m.quality));
+      evaluator->addNetworkViolation(d.metrics, m.sizeBytes);
+      d.network = std::move(m);
+      measuredModels[id] = std::move(w);
+      measured.push_back({id, d.metrics});
+      designs.push_back(std::move(d));
+    }
+    if (llvm::any_of(measured,
+                     [](const Candidate &c) { return c.metrics.isFeasible(); }))
+      break;
+  }
+  front.clear();
+  for (unsigned index : getParetoFront(measured, space.objectives))
+    front.push_back(std::move(designs[index]));
+  if (front.empty())
+    return sessionError(
+        "no design is feasible as measured: the " + Twine(designs.size()) +
+        " designs of the estimated fronts exceed a budget once their "
+        "accuracy is measured and their own quantized IR costed (see "
+        "candidates.csv for the estimates)");
+  return Error::success();
+}
+
 Error Session::writeOutputs() {
   std::vector<unsigned> frontIndices =
       getParetoFront(archive.getCandidates(), space.objectives);
   front.clear();
-  if (frontIndices.empty()) {
+  std::vector<uint64_t> estimatedFront;
+  Error measureError = Error::success();
+  if (!frontIndices.empty() && network) {
+    measureError = measureFront(estimatedFront);
+  } else {
+    for (unsigned index : frontIndices) {
+      FrontDesign d;
+      d.candidate = &archive.getCandidates()[index];
+      d.metrics = d.candidate->metrics;
+      front.push_back(std::move(d));
+    }
+  }
+  if (front.empty()) {
     // The candidates still say what every design scored and why none fits.
     if (Error err = writeFile(options.outDir, "candidates.csv",
                               getCandidatesCSV(space, archive, front)))
-      return err;
+      return joinErrors(std::move(measureError), std::move(err));
     // The finished run's checkpoint resumes nothing; an error leaves only
     // what explains it.
     sys::fs::remove(getCheckpointPath());
+    if (measureError)
+      return measureError;
     return sessionError(explainInfeasible());
   }
-  front.resize(frontIndices.size());
+  consumeError(std::move(measureError));
   unsigned preferred = 0;
-  for (auto [i, index] : llvm::enumerate(frontIndices)) {
-    front[i].candidate = &archive.getCandidates()[index];
-    if (front[i].candidate->metrics.get(space.prefer) <
-        front[preferred].candidate->metrics.get(space.prefer))
+  for (auto [i, d] : llvm::enumerate(front))
+    if (d.metrics.get(space.prefer) <
+        front[preferred].metrics.get(space.prefer))
       preferred = i;
-  }
   front[preferred].preferred = true;
   // Front designs were valid targets when they were evaluated.
   std::vector<hw::Target> frontTargets;
@@ -384,11 +526,12 @@ Error Session::writeOutputs() {
       return target.takeError();
     frontTargets.push_back(std::move(*target));
   }
-  parallelFor(0, front.size(), [&](size_t i) {
-    evaluator->evaluate(frontTargets[i],
-                        evaluator->getMappingClass(frontTargets[i]),
-                        &front[i].models);
-  });
+  if (!network)
+    parallelFor(0, front.size(), [&](size_t i) {
+      evaluator->evaluate(frontTargets[i],
+                          evaluator->getMappingClass(frontTargets[i]),
+                          &front[i].models);
+    });
 
   RunSummary run;
   for (auto [w, path] : llvm::zip(workloads, options.modelPaths))
@@ -406,6 +549,15 @@ Error Session::writeOutputs() {
   run.allowUnsupported = options.allowUnsupported;
   run.evaluations = archive.size();
   run.spaceSize = space.size();
+  if (network) {
+    RunSummary::Network n;
+    n.data = options.network.dataPath;
+    n.labels = options.network.labelsPath;
+    n.samples = network->getValidationSamples();
+    n.fp32 = network->getFP32();
+    n.estimatedFront = estimatedFront;
+    run.network = std::move(n);
+  }
 
   Metric axisX = options.plotX ? *options.plotX : space.objectives[0];
   Metric axisY = options.plotY                 ? *options.plotY
@@ -415,15 +567,15 @@ Error Session::writeOutputs() {
 
   // The preferred design's target: a design that changes the base is not
   // what the base's source describes.
+  const FrontDesign &chosen = front[preferred];
   hw::Target best = frontTargets[preferred];
   hw::Target base = space.base;
   base.name = best.name;
   if (hw::printTarget(base) != hw::printTarget(best))
     best.source =
         formatv("tandem-codesign design {0} of {1}: {2} with {3}",
-                front[preferred].candidate->id,
-                sys::path::filename(options.spacePath), space.baseName,
-                describePoint(front[preferred].candidate->id))
+                chosen.candidate->id, sys::path::filename(options.spacePath),
+                space.baseName, describePoint(chosen.candidate->id))
             .str();
 
   std::string paretoText;
@@ -434,8 +586,23 @@ Error Session::writeOutputs() {
       {"candidates.csv", getCandidatesCSV(space, archive, front)},
       {"report.html", getReportHTML(space, run, archive, front, axisX, axisY)},
       {"best-target.yaml", hw::printTarget(best)}};
-  evaluator->attachMappings(frontTargets[preferred]);
-  for (Workload &w : workloads) {
+  // The models the preferred design runs: the workload, or in a joint
+  // space the model quantized by its policy (also as ONNX QDQ).
+  MutableArrayRef<Workload> bestModels = workloads;
+  if (network) {
+    Workload &w = measuredModels.at(chosen.candidate->id);
+    bestModels = MutableArrayRef<Workload>(w);
+    outputs.push_back({"best-policy.json", quant::printPolicy(network->toPolicy(
+                                               chosen.network->bits))});
+    std::string qdq;
+    if (failed(exportQDQ(*w.module, qdq)))
+      return sessionError("the preferred design's quantized model cannot be "
+                          "exported as ONNX QDQ (see the errors above)");
+    outputs.push_back(
+        {"best-" + sys::path::filename(w.name).str() + ".onnx", qdq});
+  }
+  evaluator->attachMappings(frontTargets[preferred], bestModels);
+  for (Workload &w : bestModels) {
     std::string text;
     raw_string_ostream os(text);
     w.module->print(os);

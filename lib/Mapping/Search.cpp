@@ -53,6 +53,7 @@ double mapping::score(const Cost &cost, Metric objective) {
     return cost.cycles * cost.energyPJ;
   case Metric::Area:
   case Metric::Power:
+  case Metric::AccuracyLoss:
     break;
   }
   llvm_unreachable("a mapping is scored by latency, energy or edp");

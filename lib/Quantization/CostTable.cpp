@@ -116,11 +116,16 @@ Expected<ModelCost> tandem::quant::costModule(ModuleOp quantized,
                                               llvm::ArrayRef<LayerInfo> layers,
                                               MappingCache &cache) {
   workload::WorkloadModel model(quantized);
-  workload::CostOptions options;
+  return costWorkload(model, layers, cache.getTarget(),
+                      [&](const cost::Problem &p) { return cache.get(p); }, {});
+}
+
+Expected<ModelCost> tandem::quant::costWorkload(
+    const workload::WorkloadModel &model, llvm::ArrayRef<LayerInfo> layers,
+    const hw::Target &target, workload::MappingProvider provider,
+    workload::CostOptions options) {
   options.useMappingAttributes = false;
-  const hw::Target &target = cache.getTarget();
-  workload::WorkloadCost cost = model.evaluate(
-      target, options, [&](const cost::Problem &p) { return cache.get(p); });
+  workload::WorkloadCost cost = model.evaluate(target, options, provider);
   if (cost.failed())
     return fail((cost.errorOp ? accel::getDisplayName(cost.errorOp) + ": "
                               : std::string()) +
@@ -131,19 +136,25 @@ Expected<ModelCost> tandem::quant::costModule(ModuleOp quantized,
   ModelCost result;
   result.total = {cost.cycles, cost.energyPJ};
   result.perLayer.assign(layers.size(), {0, 0});
+  result.hostReasons.assign(layers.size(), "");
   result.rest = {0, 0};
   for (const workload::Row &row : cost.rows) {
     const workload::Layer &l = model.getLayers()[row.layer];
     auto it = index.find(l.name);
-    CostEntry &e =
-        it != index.end() && isa<accel::Conv2DOp, accel::MatmulOp>(l.op)
-            ? result.perLayer[it->second]
-            : result.rest;
+    bool searched =
+        it != index.end() && isa<accel::Conv2DOp, accel::MatmulOp>(l.op);
+    CostEntry &e = searched ? result.perLayer[it->second] : result.rest;
     e.cycles += row.cycles;
     e.energyPJ += row.energyPJ;
     if (row.unit == workload::Unit::Array) {
       e.arithmeticPJ += row.array.computeEnergyPJ;
       result.total.arithmeticPJ += row.array.computeEnergyPJ;
+    }
+    if (row.unit == workload::Unit::Host) {
+      if (searched)
+        result.hostReasons[it->second] = row.hostReason;
+      else
+        ++result.restHostRows;
     }
   }
   return result;

@@ -42,11 +42,10 @@ llvm::Error fail(const llvm::Twine &message) {
 /// against the reference (every layer at 16 bits), never below 0.
 double getCoefficient(const Sensitivity &s, unsigned layer, LayerBits b,
                       ILPObjective objective) {
+  if (objective == ILPObjective::Accuracy)
+    return s.getScoreDrop(layer, b);
   const Quality &w = *s.getWeightQuality(layer, b);
   const Quality &a = s.activation[layer][b.activationBits - 1];
-  if (objective == ILPObjective::Accuracy)
-    return std::max(0.0, s.reference.score() - w.score()) +
-           std::max(0.0, s.reference.score() - a.score());
   return std::max(0.0, w.noise - s.reference.noise) +
          std::max(0.0, a.noise - s.reference.noise);
 }

@@ -8,6 +8,7 @@
 #include "tandem/Quantization/Calibration.h"
 #include "tandem/Quantization/PolicyScorer.h"
 #include "tandem/Quantization/Quantize.h"
+#include "tandem/Quantization/ValidationOracle.h"
 #include "tandem/Support/FileIO.h"
 #include "tandem/Support/Limits.h"
 
@@ -35,97 +36,11 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-Quality toQuality(const AccuracyResult &r, bool labels) {
-  Quality q;
-  q.accuracy = labels ? r.getAccuracy() : NAN;
-  q.agreement = r.getAgreement();
-  q.noise = r.signalPower > 0 ? r.noisePower / r.signalPower : 0;
-  return q;
-}
-
-/// Measures policies on the validation data with one compiled program,
-/// each distinct policy once.
-class ValidationOracle : public AccuracyOracle {
-public:
-  ValidationOracle(PolicyScorer &scorer, const Dataset &data,
-                   exec::Executable &reference, unsigned threads)
-      : scorer(scorer), data(data), reference(reference), threads(threads) {}
-
-  Expected<Quality> measure(const Policy &policy) override {
-    std::string key = printPolicy(policy);
-    auto it = cache.find(key);
-    if (it != cache.end())
-      return it->second;
-    auto score = scorer.score(policy, data, &reference, threads);
-    if (!score)
-      return score.takeError();
-    Quality q = toQuality(score->result, data.hasLabels());
-    cache.emplace(std::move(key), q);
-    if (onMeasured)
-      onMeasured(policy, q);
-    return q;
-  }
-  unsigned getNumMeasured() const override { return cache.size(); }
-  bool hasLabels() const override { return data.hasLabels(); }
-
-  std::function<void(const Policy &, const Quality &)> onMeasured;
-
-private:
-  PolicyScorer &scorer;
-  const Dataset &data;
-  exec::Executable &reference;
-  unsigned threads;
-  std::map<std::string, Quality> cache;
-};
-
-bool isCalibrated(ModuleOp module) {
-  bool found = false;
-  module.walk([&](Operation *op) {
-    if (op->hasAttr(kCalibrationAttr))
-      found = true;
-    return found ? WalkResult::interrupt() : WalkResult::advance();
-  });
-  return found;
-}
-
-Expected<int64_t> getSampleElements(ModuleOp module) {
-  auto main = module.lookupSymbol<func::FuncOp>("main");
-  if (!main || main.getNumArguments() != 1)
-    return fail("mixed precision needs a model whose @main has one input");
-  auto type = dyn_cast<RankedTensorType>(main.getArgument(0).getType());
-  if (!type || !type.hasStaticShape() || type.getRank() < 1 ||
-      type.getDimSize(0) == 0)
-    return fail("mixed precision needs @main's input to be a static tensor "
-                "with a leading batch dimension (ONNX models: "
-                "--input-shape NAME=BATCHx...)");
-  return type.getNumElements() / type.getDimSize(0);
-}
-
 BitsVector toBits(const Policy &policy, llvm::ArrayRef<LayerInfo> layers) {
   BitsVector bits;
   for (const LayerInfo &l : layers)
     bits.push_back(policy.getBits(l.name));
   return bits;
-}
-
-/// Identifies what a sensitivity measurement depends on.
-std::string getSensitivityKey(const CostTable &table,
-                              const MixedPrecisionConfig &config,
-                              const AccuracyResult &fp32) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  for (const LayerInfo &l : table.layers)
-    os << l.name << ':' << l.params << ':' << l.macs << ';';
-  for (int64_t b : table.bits)
-    os << b << ',';
-  for (const WeightEncoding &e : table.encodings)
-    os << getEncodingLabel(e) << ',';
-  os << config.dataPath << '|' << config.labelsPath << '|'
-     << config.calibrationSamples << '|' << config.validationSamples << '|'
-     << printPolicy(config.base);
-  for (int64_t p : fp32.predictions)
-    os << char('0' + p % 64);
-  return llvm::formatv("{0:x16}", llvm::xxh3_64bits(text)).str();
 }
 
 } // namespace
@@ -278,7 +193,12 @@ tandem::quant::runMixedPrecision(ModuleOp module,
 
   // Sensitivity: reused when stored for the same model, data and options.
   start = Clock::now();
-  std::string key = getSensitivityKey(t, config, *fp32);
+  std::string key = getSensitivityKey(
+      t.layers, t.bits, t.encodings,
+      llvm::formatv("{0}|{1}|{2}|{3}", config.dataPath, config.labelsPath,
+                    config.calibrationSamples, config.validationSamples)
+          .str(),
+      config.base, *fp32);
   bool haveSensitivity = false;
   if (config.givenPolicy) {
     haveSensitivity = true; // not needed

@@ -54,6 +54,24 @@ double Sensitivity::estimateNoise(llvm::ArrayRef<LayerBits> bits) const {
   return total;
 }
 
+double Sensitivity::getScoreDrop(unsigned layer, LayerBits bits) const {
+  double drop = 0;
+  if (const Quality *w = getWeightQuality(layer, bits))
+    drop += std::max(0.0, reference.score() - w->score());
+  if (bits.activationBits <= kMaxTableBits)
+    drop +=
+        std::max(0.0, reference.score() -
+                          activation[layer][bits.activationBits - 1].score());
+  return drop;
+}
+
+double Sensitivity::estimateScore(llvm::ArrayRef<LayerBits> bits) const {
+  double score = reference.score();
+  for (auto [i, b] : llvm::enumerate(bits))
+    score -= getScoreDrop(i, b);
+  return score;
+}
+
 Expected<Sensitivity> tandem::quant::measureSensitivity(
     AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
     llvm::ArrayRef<int64_t> bits, llvm::ArrayRef<WeightEncoding> encodings,

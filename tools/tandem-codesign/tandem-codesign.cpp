@@ -7,10 +7,13 @@
 //   tandem-codesign MODEL... --space SPACE.yaml --out DIR [--weights W,...]
 //                   [--search auto|exhaustive|nsga2|random] [--evaluations N]
 //                   [--seed N] [--jobs N] [--resume] [--mapper STRATEGY]
+//                   [--dataset DATA [--labels LABELS]]
 //
 // Scores hardware points of SPACE (every compute layer mapped by the mapper,
 // costs summed by the cost model), keeps every evaluated point, and writes
-// the Pareto front and its reports to DIR. See docs/codesign.md.
+// the Pareto front and its reports to DIR. A space with a network section
+// also chooses each layer's widths and encoding, with the accuracy measured
+// on DATA. See docs/codesign.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,7 +50,9 @@ cl::OptionCategory category("tandem-codesign options");
              clEnumValN(Metric::Energy, "energy", "picojoules"),               \
              clEnumValN(Metric::Area, "area", "square millimetres"),           \
              clEnumValN(Metric::EDP, "edp", "energy x latency"),               \
-             clEnumValN(Metric::Power, "power", "milliwatts"))
+             clEnumValN(Metric::Power, "power", "milliwatts"),                 \
+             clEnumValN(Metric::AccuracyLoss, "accuracy_loss",                 \
+                        "percentage points (joint spaces)"))
 
 cl::list<std::string>
     modelPaths(cl::Positional, cl::OneOrMore,
@@ -158,6 +163,31 @@ cl::opt<Metric, false, ChoiceParser<Metric>> plotY(
     cl::desc("Metric on the report's y axis (default: second objective, or "
              "area)"),
     TANDEM_METRIC_VALUES, cl::cat(category));
+cl::opt<std::string> dataset(
+    "dataset",
+    cl::desc("Joint spaces: validation data (IDX file, .npy directory or "
+             "test_data_set_* directory) for calibration, sensitivity and the "
+             "front's measured accuracy"),
+    cl::value_desc("path"), cl::cat(category));
+cl::opt<std::string>
+    labels("labels",
+           cl::desc("Joint spaces: labels of --dataset (without them, "
+                    "accuracy is agreement with the fp32 model)"),
+           cl::value_desc("path"), cl::cat(category));
+cl::opt<int64_t> calibrationSamples(
+    "calibration-samples", cl::init(512),
+    cl::desc("Joint spaces: calibrate on the first N samples of --dataset"),
+    cl::cat(category));
+cl::opt<int64_t> validationSamples(
+    "validation-samples", cl::init(1000),
+    cl::desc("Joint spaces: measure sensitivity and the front on the first N "
+             "samples of --dataset (0: all)"),
+    cl::cat(category));
+cl::opt<bool> biasCorrection(
+    "bias-correction",
+    cl::desc("Joint spaces: correct each layer's bias for its weights' "
+             "rounding (docs/quantization.md)"),
+    cl::cat(category));
 cl::opt<bool> quiet("quiet", cl::desc("No progress bar, notes or summary"),
                     cl::cat(category));
 
@@ -232,6 +262,15 @@ SessionOptions getOptions() {
     o.plotX = plotX;
   if (plotY.getNumOccurrences())
     o.plotY = plotY;
+  o.network.dataPath = dataset;
+  o.network.labelsPath = labels;
+  o.network.calibrationSamples = calibrationSamples;
+  o.network.validationSamples = validationSamples;
+  o.network.base.biasCorrection = biasCorrection;
+  if (!quiet)
+    o.network.log = [](StringRef line) {
+      errs() << "tandem-codesign: " << line << "\n";
+    };
   o.interrupted = &interrupted;
   return o;
 }
@@ -246,8 +285,13 @@ void printSummary(const Session &session, double seconds) {
          << " search: " << archive.size() << " of " << session.getSpace().size()
          << " points evaluated (" << session.getNewEvaluations()
          << " this run, " << session.getNumMapperSearches()
-         << " mapper searches) in " << format("%.1f", seconds) << " s; "
-         << feasible << " feasible, " << session.getFront().size()
+         << " mapper searches"
+         << (session.getSpace().hasNetwork()
+                 ? ", " + std::to_string(session.getNumPoliciesQuantized()) +
+                       " policies quantized"
+                 : std::string())
+         << ") in " << format("%.1f", seconds) << " s; " << feasible
+         << " feasible, " << session.getFront().size()
          << " on the Pareto front\n";
   for (const FrontDesign &d : session.getFront()) {
     if (!d.preferred)
@@ -255,12 +299,13 @@ void printSummary(const Session &session, double seconds) {
     outs() << "preferred (lowest " << stringifyMetric(session.getSpace().prefer)
            << "): design " << d.candidate->id << ": "
            << session.describePoint(d.candidate->id) << "\n ";
-    for (Metric m : kAllMetrics)
+    for (Metric m : getReportedMetrics(session.getSpace()))
       outs() << " " << stringifyMetric(m) << " "
-             << formatMetric(m, d.candidate->metrics.get(m));
+             << formatMetric(m, d.metrics.get(m));
     outs() << "\nwrote " << outDir
            << "/{pareto.json, candidates.csv, report.html, best-target.yaml, "
-              "best-*.mlir}\n";
+           << (d.network ? "best-policy.json, best-*.onnx, " : "")
+           << "best-*.mlir}\n";
   }
 }
 

@@ -11,6 +11,13 @@
 // parameter; points are numbered in mixed radix, the first parameter
 // varying slowest. The YAML format is in docs/codesign.md.
 //
+// A joint space also has a `network` section: groups of layers (by kind or
+// name pattern) and the weight widths, activation widths and weight
+// encodings each layer of a group may take. Once the model is known
+// (bindNetwork), every layer with more than one choice becomes a parameter
+// of its own after the hardware ones, so a point is a hardware design and
+// a quantization policy at once.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef TANDEM_CODESIGN_DESIGNSPACE_H
@@ -18,6 +25,7 @@
 
 #include "tandem/Analysis/Metric.h"
 #include "tandem/Hardware/Target.h"
+#include "tandem/Quantization/Policy.h"
 
 #include "llvm/Support/JSON.h"
 
@@ -38,9 +46,12 @@ struct Parameter {
     Capacity,
     ReadBandwidth,
     WriteBandwidth,
+    /// A network layer's widths and encoding (bound from `network`).
+    Layer,
   };
   Kind kind;
-  /// Memory level the parameter sets (Capacity, *Bandwidth).
+  /// Memory level the parameter sets (Capacity, *Bandwidth); the layer's
+  /// index in DesignSpace::layers (Layer).
   unsigned level = 0;
   /// As in reports: "rows", "GLB.capacity_bytes", ...
   std::string name;
@@ -49,6 +60,7 @@ struct Parameter {
   std::vector<hw::Dataflow> dataflows;
   std::vector<hw::MacKind> macs;
   std::vector<std::vector<int64_t>> bitLists;
+  std::vector<quant::LayerBits> choices;
 
   size_t size() const;
   /// Value `i` as JSON (number, string, or list of numbers).
@@ -59,13 +71,49 @@ struct Parameter {
 
 using Point = llvm::SmallVector<unsigned, 12>;
 
+/// "W4/A8", "PoT-5/A8", "CSD8-2/A4": a layer choice as reports write it.
+std::string getChoiceLabel(const quant::LayerBits &bits);
+
+/// One group of the `network` section.
+struct NetworkGroup {
+  /// Selectors: all, first, last, conv, matmul, depthwise, pointwise,
+  /// attention, or a glob on layer names ("/layer1/*").
+  std::vector<std::string> selectors;
+  /// What each selected layer may take; a later group overrides an
+  /// earlier one for the layers both select.
+  std::vector<quant::LayerBits> choices;
+  /// "network.groups[2]" and its line, for errors.
+  std::string where;
+};
+
+/// A compute layer of a joint space's model.
+struct NetworkLayer {
+  std::string name;
+  /// "conv2d" or "matmul"; a depthwise or 1x1 convolution.
+  std::string kind;
+  bool depthwise = false, pointwise = false;
+  /// Weight elements (0: both operands are activations, as in attention).
+  int64_t params = 0;
+  /// The layer's Parameter in DesignSpace::parameters, or -1 when it has a
+  /// single choice, `fixed`.
+  int parameter = -1;
+  quant::LayerBits fixed;
+};
 struct DesignSpace {
   /// The file it came from, and the base target's name or path as written.
   std::string file, baseName;
   hw::Target base;
   std::vector<Parameter> parameters;
-  /// Budgets; unset means none.
+  /// Budgets; unset means none. Accuracy loss in percentage points and
+  /// model size (the compute layers' weights at their widths) in bytes
+  /// need a network section.
   std::optional<double> maxAreaMM2, maxPowerMW, maxLatencyMs;
+  std::optional<double> maxAccuracyLoss, maxModelSizeBytes;
+  /// The network section; layers are filled by bindNetwork.
+  std::vector<NetworkGroup> networkGroups;
+  std::vector<NetworkLayer> layers;
+  /// Parameters before this index are hardware ones.
+  unsigned numHardwareParameters = 0;
   std::vector<Metric> objectives;
   /// The metric that picks the one design exported with its target YAML and
   /// mapped IR among the Pareto-optimal ones.
@@ -75,8 +123,17 @@ struct DesignSpace {
   /// capacity).
   std::vector<std::string> rescaledLevels;
 
+  bool hasNetwork() const { return !networkGroups.empty(); }
   /// Number of points (saturates at 2^64 - 1).
   uint64_t size() const;
+  /// The point's choice for every layer of `layers`.
+  std::vector<quant::LayerBits> getLayerBits(const Point &point) const;
+  /// Resolves the network groups against the model's compute layers
+  /// (names and weight sizes, in program order) and adds a Layer parameter
+  /// per layer with more than one choice. Errors name the group that
+  /// selects no layer.
+  llvm::Error bindNetwork(llvm::ArrayRef<NetworkLayer> modelLayers,
+                          llvm::StringRef modelName);
   Point getPoint(uint64_t id) const;
   uint64_t getId(const Point &point) const;
   /// The base target with the point's values applied, named `name`; an

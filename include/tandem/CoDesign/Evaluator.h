@@ -29,6 +29,8 @@
 
 namespace tandem::codesign {
 
+class Network;
+
 /// One model of the workload and its weight in the totals.
 struct Workload {
   std::string name;
@@ -88,19 +90,40 @@ public:
   /// Evaluating them on one thread spares the others waiting on its search.
   unsigned getMappingClass(const hw::Target &target);
 
-  /// Scores `target` (of class `mappingClass`); with `breakdown`, also fills
-  /// one ModelCost per model.
+  /// Scores `target` (of class `mappingClass`) on the workload (or on
+  /// `models` if given); with `breakdown`, also fills one ModelCost per
+  /// model.
   Metrics evaluate(const hw::Target &target, unsigned mappingClass,
-                   std::vector<ModelCost> *breakdown = nullptr);
+                   std::vector<ModelCost> *breakdown = nullptr,
+                   llvm::ArrayRef<Workload> models = {});
 
-  /// Writes the mappings `target` gets into each model's IR as
-  /// `accel.mapping` attributes (the design's mapped IR).
-  void attachMappings(const hw::Target &target);
+  /// Joint spaces: the network side (docs/codesign.md).
+  void setNetwork(Network *n) { network = n; }
+  /// Scores point `id` (its hardware design `target`, of class
+  /// `mappingClass`): the workload's cost, or in a joint space the
+  /// estimated cost and accuracy loss of its network choices.
+  Metrics evaluatePoint(const hw::Target &target, unsigned mappingClass,
+                        uint64_t id);
+  /// Adds the area, power and latency budgets' overrun to `metrics`
+  /// (`worstLatency`: the slowest model's).
+  void addBudgetViolation(Metrics &metrics, double worstLatency) const;
+  /// Adds the accuracy-loss and model-size budgets' overrun to `metrics`.
+  void addNetworkViolation(Metrics &metrics, double sizeBytes) const;
+
+  /// Writes the mappings `target` gets into each model's IR (of the
+  /// workload, or of `models`) as `accel.mapping` attributes (the design's
+  /// mapped IR).
+  void attachMappings(const hw::Target &target,
+                      llvm::ArrayRef<Workload> models = {});
 
   /// Mapper searches run so far (cache misses).
   uint64_t getNumSearches() const { return mappings.getNumSearches(); }
 
 private:
+  /// getMapping as the workload model's MappingProvider wants it.
+  llvm::Expected<cost::Mapping> provide(const cost::Problem &problem,
+                                        const hw::Target &target,
+                                        unsigned mappingClass);
   /// The mapping of `problem` on `target` (of class `mappingClass`),
   /// searched once.
   mapping::MappingCache::Entry getMapping(const cost::Problem &problem,
@@ -111,6 +134,7 @@ private:
 
   const DesignSpace &space;
   llvm::ArrayRef<Workload> workloads;
+  Network *network = nullptr;
   workload::CostOptions costOptions;
   std::mutex mutex;
   std::unordered_map<std::string, unsigned> mappingClasses;

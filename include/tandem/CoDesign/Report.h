@@ -15,6 +15,7 @@
 #define TANDEM_CODESIGN_REPORT_H
 
 #include "tandem/CoDesign/Explorer.h"
+#include "tandem/Quantization/Sensitivity.h"
 
 namespace tandem::codesign {
 
@@ -42,6 +43,15 @@ struct RunSummary {
   bool allowUnsupported = false;
   /// Points evaluated and the size of the space.
   uint64_t evaluations = 0, spaceSize = 0;
+  /// Joint spaces: the validation data, the fp32 model's quality on it,
+  /// and the designs of the estimated front (all measured).
+  struct Network {
+    std::string data, labels;
+    int64_t samples = 0;
+    quant::Quality fp32;
+    std::vector<uint64_t> estimatedFront;
+  };
+  std::optional<Network> network;
 };
 
 /// Tandem's version, as outputs record it.
@@ -50,12 +60,29 @@ llvm::StringRef getToolVersion();
 /// A metric's value as people read it, with its unit ("14.2 uJ").
 std::string formatMetric(Metric metric, double value);
 
+/// A joint space's design as measured: its policy run on the validation
+/// data, its own quantized IR costed.
+struct MeasuredNetwork {
+  std::vector<quant::LayerBits> bits;
+  quant::Quality quality;
+  double sizeBytes = 0;
+};
+
 /// A Pareto-optimal design with its per-model, per-layer breakdown.
 struct FrontDesign {
   const Candidate *candidate = nullptr;
+  /// What the reports give: the candidate's metrics, or in a joint space
+  /// the measured ones (the candidate's are the search's estimate).
+  Metrics metrics;
+  std::optional<MeasuredNetwork> network;
   std::vector<ModelCost> models;
   bool preferred = false;
 };
+
+/// The metrics reports list for `space`: the hardware ones, and the
+/// accuracy loss in a joint space.
+llvm::SmallVector<Metric, kNumMetrics>
+getReportedMetrics(const DesignSpace &space);
 
 /// pareto.json: the run, then every front design's parameters, metrics and
 /// per-layer breakdown.

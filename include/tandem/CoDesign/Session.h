@@ -15,11 +15,13 @@
 #ifndef TANDEM_CODESIGN_SESSION_H
 #define TANDEM_CODESIGN_SESSION_H
 
+#include "tandem/CoDesign/Network.h"
 #include "tandem/CoDesign/Report.h"
 #include "tandem/Target/ONNX/ImportONNX.h"
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 
 namespace mlir {
@@ -56,6 +58,9 @@ struct SessionOptions {
   mapping::Strategy mapper = mapping::Strategy::Heuristic;
   Metric mapperObjective = Metric::EDP;
   workload::CostOptions costOptions;
+  /// Joint spaces (a `network` section): the validation data and the
+  /// policies' options (its sensitivity file is DIR/sensitivity.json).
+  NetworkOptions network;
   /// Override the space's `prefer`, and the report's plot axes.
   std::optional<Metric> prefer, plotX, plotY;
   /// Set by another thread (Ctrl-C) to stop after the running batch.
@@ -89,6 +94,8 @@ public:
   /// Evaluations in this process (not counting a resumed checkpoint's).
   uint64_t getNewEvaluations() const;
   uint64_t getNumMapperSearches() const;
+  /// Joint spaces: distinct policies quantized in this process.
+  uint64_t getNumPoliciesQuantized() const;
   /// The Pareto front after writeOutputs(); the preferred design first
   /// among equals is marked.
   llvm::ArrayRef<FrontDesign> getFront() const { return front; }
@@ -102,6 +109,11 @@ private:
   Session(SessionOptions options, mlir::MLIRContext &context);
   llvm::Error checkPrecisionAxes() const;
   llvm::Error load();
+  llvm::Error loadNetwork();
+  /// Joint spaces: measures the estimated front's designs (and, while
+  /// none of them is feasible as measured, the next front of the rest) and
+  /// keeps the front of the measured ones in `front`.
+  llvm::Error measureFront(std::vector<uint64_t> &estimatedFront);
   void evaluateBatch(llvm::ArrayRef<uint64_t> ids);
   std::string explainInfeasible() const;
 
@@ -112,6 +124,9 @@ private:
   uint64_t budget = 0;
   std::vector<Workload> workloads;
   std::unique_ptr<Evaluator> evaluator;
+  std::unique_ptr<Network> network;
+  /// The measured designs' quantized models (joint spaces), by id.
+  std::map<uint64_t, Workload> measuredModels;
   std::string fingerprint;
   Archive archive;
   ExploreState state;

@@ -25,6 +25,7 @@
 #define TANDEM_QUANTIZATION_COSTTABLE_H
 
 #include "tandem/Analysis/CostModel.h"
+#include "tandem/Analysis/WorkloadModel.h"
 #include "tandem/Hardware/Target.h"
 #include "tandem/Mapping/MappingCache.h"
 #include "tandem/Quantization/Policy.h"
@@ -130,10 +131,21 @@ struct ModelCost {
   CostEntry total;
   std::vector<CostEntry> perLayer;
   CostEntry rest;
+  /// Rows of the rest on the host; per searched layer, why its rows run
+  /// there (empty: they do not).
+  unsigned restHostRows = 0;
+  std::vector<std::string> hostReasons;
 };
 llvm::Expected<ModelCost> costModule(mlir::ModuleOp quantized,
                                      llvm::ArrayRef<LayerInfo> layers,
                                      MappingCache &cache);
+/// The same for a workload model built once and costed on many targets
+/// (its mapping attributes ignored: `provider` maps every problem).
+llvm::Expected<ModelCost> costWorkload(const workload::WorkloadModel &model,
+                                       llvm::ArrayRef<LayerInfo> layers,
+                                       const hw::Target &target,
+                                       workload::MappingProvider provider,
+                                       workload::CostOptions options);
 
 /// Quantizes a clone of `calibrated` by `policy` (weights through
 /// `weights`, if given) and costs it.

@@ -72,6 +72,12 @@ struct Sensitivity {
   /// The additive estimate of the output noise of a policy that gives
   /// layer i `bits[i]`.
   double estimateNoise(llvm::ArrayRef<LayerBits> bits) const;
+  /// What layer `layer` at `bits` alone costs in score against the
+  /// reference: its weights' drop plus its activations', each at least 0.
+  double getScoreDrop(unsigned layer, LayerBits bits) const;
+  /// The additive estimate of a policy's score: the reference's minus
+  /// every layer's drop.
+  double estimateScore(llvm::ArrayRef<LayerBits> bits) const;
 };
 
 /// Measures every layer at every width of `bits` (2 x layers x widths

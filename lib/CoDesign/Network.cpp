@@ -1,0 +1,317 @@
+//===- Network.cpp - The model side of a joint design space ---------------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/CoDesign/Network.h"
+#include "tandem/Dialect/Accel/IR/AccelOps.h"
+#include "tandem/Quantization/Calibration.h"
+#include "tandem/Quantization/ValidationOracle.h"
+#include "tandem/Support/FileIO.h"
+#include "tandem/Support/Limits.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+
+using namespace llvm;
+using namespace mlir;
+using namespace tandem;
+using namespace tandem::codesign;
+using tandem::quant::LayerBits;
+
+static Error fail(const Twine &message) {
+  return createStringError(inconvertibleErrorCode(), message);
+}
+
+/// What measuring needs: the data, the compiled fp32 reference and the
+/// policy scorer.
+struct Network::Impl {
+  std::unique_ptr<tandem::quant::Dataset> data;
+  std::unique_ptr<exec::Executable> reference;
+  std::unique_ptr<tandem::quant::PolicyScorer> scorer;
+  std::unique_ptr<tandem::quant::ValidationOracle> oracle;
+  tandem::quant::WeightCache weights;
+};
+
+Network::~Network() = default;
+
+bool Network::hasLabels() const { return impl->data->hasLabels(); }
+
+int64_t Network::getValidationSamples() const { return impl->data->size(); }
+
+Expected<std::unique_ptr<Network>>
+Network::create(ModuleOp module, DesignSpace &space,
+                const NetworkOptions &options, StringRef modelName) {
+  auto log = [&](const Twine &line) {
+    if (options.log)
+      options.log(line.str());
+  };
+  std::unique_ptr<Network> n(new Network());
+  n->impl = std::make_unique<Impl>();
+  n->module = module;
+  n->space = &space;
+  n->base = options.base;
+  if (options.dataPath.empty())
+    return fail("the space has a network section: its accuracy is measured "
+                "on validation data, give it with --dataset (and --labels)");
+  auto perSample = tandem::quant::getSampleElements(module);
+  if (!perSample)
+    return perSample.takeError();
+  auto data =
+      tandem::quant::Dataset::open(options.dataPath, options.labelsPath,
+                                   *perSample, options.validationSamples);
+  if (!data)
+    return data.takeError();
+  n->impl->data = std::move(*data);
+
+  // The layers and the groups bound to them.
+  n->layers = tandem::quant::getLayerInfos(module);
+  if (n->layers.empty())
+    return fail("model '" + modelName +
+                "' has no convolution or matrix product to quantize");
+  std::vector<NetworkLayer> bound;
+  for (const tandem::quant::LayerInfo &l : n->layers) {
+    NetworkLayer nl;
+    nl.name = l.name;
+    nl.kind = l.kind;
+    nl.depthwise = l.depthwise;
+    nl.pointwise = l.kind == "conv2d" && l.kernel == 1 && !l.depthwise;
+    nl.params = l.params;
+    bound.push_back(std::move(nl));
+  }
+  if (Error err = space.bindNetwork(bound, modelName))
+    return std::move(err);
+
+  // Calibration, unless the model carries statistics.
+  if (!tandem::quant::isCalibrated(module)) {
+    auto calibration = tandem::quant::Dataset::open(
+        options.dataPath, "", *perSample, options.calibrationSamples);
+    if (!calibration)
+      return calibration.takeError();
+    log(formatv("calibrating on {0} samples of {1}", (*calibration)->size(),
+                options.dataPath));
+    tandem::quant::CalibrationOptions calibrationOptions;
+    if (Error err =
+            tandem::quant::calibrate(module, **calibration, calibrationOptions))
+      return std::move(err);
+  }
+
+  // The fp32 reference and the scorer.
+  exec::CompileOptions compile;
+  compile.threads = 1;
+  auto reference = exec::Executable::compile(module, compile);
+  if (!reference)
+    return reference.takeError();
+  n->impl->reference = std::move(*reference);
+  auto scorer = tandem::quant::PolicyScorer::create(
+      module, tandem::quant::uniformPolicy(8, 8), compile);
+  if (!scorer)
+    return scorer.takeError();
+  n->impl->scorer = std::move(*scorer);
+  auto fp32 = tandem::quant::evaluate(*n->impl->reference, *n->impl->data,
+                                      nullptr, {}, options.threads);
+  if (!fp32)
+    return fp32.takeError();
+  n->fp32 = tandem::quant::toQuality(*fp32, n->impl->data->hasLabels());
+  n->fp32.agreement = 1;
+  n->fp32.noise = 0;
+  n->impl->oracle = std::make_unique<tandem::quant::ValidationOracle>(
+      *n->impl->scorer, *n->impl->data, *n->impl->reference, options.threads);
+
+  // Sensitivity at every width and encoding a layer may take.
+  std::vector<LayerBits> choices = {LayerBits{8, 8}};
+  for (const NetworkLayer &l : space.layers)
+    choices.push_back(l.fixed);
+  for (const Parameter &p : space.parameters)
+    choices.insert(choices.end(), p.choices.begin(), p.choices.end());
+  std::vector<int64_t> bits;
+  std::vector<WeightEncoding> encodings;
+  for (const LayerBits &b : choices) {
+    if (b.encoding == EncodingKind::Multiply &&
+        !llvm::is_contained(bits, b.weightBits))
+      bits.push_back(b.weightBits);
+    if (!llvm::is_contained(bits, b.activationBits))
+      bits.push_back(b.activationBits);
+    if (b.encoding != EncodingKind::Multiply &&
+        !llvm::is_contained(encodings, b.getWeightEncoding()))
+      encodings.push_back(b.getWeightEncoding());
+  }
+  llvm::sort(bits);
+  n->key = tandem::quant::getSensitivityKey(
+      n->layers, bits, encodings,
+      formatv("{0}|{1}|{2}|{3}", options.dataPath, options.labelsPath,
+              options.calibrationSamples, options.validationSamples)
+          .str(),
+      options.base, *fp32);
+  bool reused = false;
+  if (!options.sensitivityPath.empty() &&
+      sys::fs::exists(options.sensitivityPath)) {
+    auto buffer = readInputFile(options.sensitivityPath, kMaxTextFileBytes);
+    if (!buffer)
+      return buffer.takeError();
+    auto stored = tandem::quant::parseSensitivity(
+        (*buffer)->getBuffer(), options.sensitivityPath, n->key, encodings);
+    if (stored && stored->layers.size() == n->layers.size() &&
+        stored->bits == bits) {
+      n->sensitivity = std::move(*stored);
+      reused = true;
+      log("sensitivity: reusing " + options.sensitivityPath);
+    } else if (!stored) {
+      consumeError(stored.takeError());
+    }
+  }
+  if (!reused) {
+    auto s = tandem::quant::measureSensitivity(
+        *n->impl->oracle, n->layers, bits, encodings, options.base,
+        n->impl->data->size(), [&](unsigned done, unsigned total) {
+          if (done % 8 == 0 || done == total)
+            log(formatv("sensitivity: {0}/{1} models measured", done, total));
+          return !(options.interrupted && *options.interrupted);
+        });
+    if (!s)
+      return s.takeError();
+    n->sensitivity = std::move(*s);
+    n->sensitivity.fp32 = n->fp32;
+    // Written once everything was checked: a run that fails before its
+    // search leaves no directory behind.
+    if (!options.sensitivityPath.empty())
+      if (std::error_code ec = sys::fs::create_directories(
+              sys::path::parent_path(options.sensitivityPath)))
+        return fail("cannot create the directory of '" +
+                    options.sensitivityPath + "': " + ec.message());
+    if (!options.sensitivityPath.empty())
+      if (Error err =
+              writeOutputFile(options.sensitivityPath, [&](raw_ostream &os) {
+                os << tandem::quant::printSensitivity(n->sensitivity, n->key);
+                return Error::success();
+              }))
+        return std::move(err);
+  }
+  return n;
+}
+
+std::string Network::getPolicyKey(ArrayRef<LayerBits> bits) {
+  std::string key;
+  for (const LayerBits &b : bits)
+    key += getChoiceLabel(b) + ";";
+  return key;
+}
+
+void Network::prepare(ArrayRef<std::vector<LayerBits>> policies) {
+  // Enough for NSGA-II's population and offspring many times over; a
+  // ResNet-18 quantized is a few megabytes of IR.
+  constexpr size_t kCapacity = 512;
+  ++clock;
+  for (const std::vector<LayerBits> &bits : policies) {
+    auto &slot = quantized[getPolicyKey(bits)];
+    if (slot) {
+      slot->lastUse = clock;
+      continue;
+    }
+    slot = std::make_unique<Quantized>();
+    slot->lastUse = clock;
+    ++quantizedCount;
+    auto module = quantize(bits);
+    if (!module) {
+      slot->error = toString(module.takeError());
+      continue;
+    }
+    slot->module = std::move(*module);
+    slot->model = std::make_unique<workload::WorkloadModel>(*slot->module);
+  }
+  if (quantized.size() <= kCapacity)
+    return;
+  // Least recently used first; this batch's stay.
+  std::vector<std::pair<uint64_t, std::string>> ages;
+  for (auto &[key, q] : quantized)
+    if (q->lastUse != clock)
+      ages.push_back({q->lastUse, key});
+  llvm::sort(ages);
+  for (size_t i = 0; i < ages.size() && quantized.size() > kCapacity; ++i)
+    quantized.erase(ages[i].second);
+}
+
+NetworkCost Network::getCost(ArrayRef<LayerBits> bits, const hw::Target &target,
+                             const workload::CostOptions &options,
+                             workload::MappingProvider provider) const {
+  NetworkCost result;
+  // A choice the design's units cannot compute, named with its layer.
+  for (auto [i, b] : llvm::enumerate(bits)) {
+    WeightEncoding e = b.getWeightEncoding();
+    bool weights = layers[i].params > 0;
+    hw::MacOperands mac{weights ? b.weightBits : b.activationBits,
+                        b.activationBits, e.isShiftAdd(), 1.0,
+                        weights ? getValueBits(e) : b.activationBits};
+    if (auto why = target.explainUnsupported(
+            mac, !weights         ? ""
+                 : e.isShiftAdd() ? getEncodingLabel(e) + " weights"
+                                  : "weights")) {
+      result.invalid =
+          layers[i].name + " at " + getChoiceLabel(b) + ": " + *why;
+      return result;
+    }
+  }
+  auto it = quantized.find(getPolicyKey(bits));
+  if (it == quantized.end()) {
+    result.invalid = "the policy was not prepared";
+    return result;
+  }
+  const Quantized &q = *it->second;
+  if (!q.error.empty()) {
+    result.invalid = q.error;
+    return result;
+  }
+  auto cost =
+      tandem::quant::costWorkload(*q.model, layers, target, provider, options);
+  if (!cost) {
+    result.invalid = toString(cost.takeError());
+    return result;
+  }
+  // A contraction on the host: the design cannot run the network's work.
+  for (auto [i, why] : llvm::enumerate(cost->hostReasons))
+    if (!why.empty()) {
+      result.invalid = layers[i].name + " at " + getChoiceLabel(bits[i]) +
+                       " runs on the host: " + why;
+      return result;
+    }
+  result.cycles = cost->total.cycles;
+  result.energyPJ = cost->total.energyPJ;
+  result.hostOps = cost->restHostRows;
+  return result;
+}
+
+double Network::getAccuracyLoss(const tandem::quant::Quality &quality) const {
+  return 100 * (fp32.score() - quality.score());
+}
+
+double Network::estimateAccuracyLoss(ArrayRef<LayerBits> bits) const {
+  return 100 * (fp32.score() - sensitivity.estimateScore(bits));
+}
+
+double Network::getSizeBytes(ArrayRef<LayerBits> bits) const {
+  double bytes = 0;
+  for (auto [i, b] : llvm::enumerate(bits))
+    bytes += layers[i].params * b.weightBits / 8.0;
+  return bytes;
+}
+
+tandem::quant::Policy Network::toPolicy(ArrayRef<LayerBits> bits) const {
+  tandem::quant::Policy policy = base;
+  for (auto [i, b] : llvm::enumerate(bits))
+    policy.layers[layers[i].name] = b;
+  return policy;
+}
+
+Expected<tandem::quant::Quality> Network::measure(ArrayRef<LayerBits> bits) {
+  return impl->oracle->measure(toPolicy(bits));
+}
+
+Expected<OwningOpRef<ModuleOp>> Network::quantize(ArrayRef<LayerBits> bits) {
+  OwningOpRef<ModuleOp> clone(cast<ModuleOp>(module->clone()));
+  if (failed(tandem::quant::quantizeModule(*clone, toPolicy(bits), "policy",
+                                           &impl->weights)))
+    return fail("the policy cannot be applied (see the errors above)");
+  return std::move(clone);
+}

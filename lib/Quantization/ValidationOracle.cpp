@@ -1,0 +1,84 @@
+//===- ValidationOracle.cpp - Policies measured on validation data --------===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tandem/Quantization/ValidationOracle.h"
+#include "tandem/Quantization/Calibration.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/xxhash.h"
+
+using namespace mlir;
+using namespace tandem;
+using namespace tandem::quant;
+
+Quality tandem::quant::toQuality(const AccuracyResult &r, bool labels) {
+  Quality q;
+  q.accuracy = labels ? r.getAccuracy() : NAN;
+  q.agreement = r.getAgreement();
+  q.noise = r.signalPower > 0 ? r.noisePower / r.signalPower : 0;
+  return q;
+}
+
+bool tandem::quant::isCalibrated(ModuleOp module) {
+  bool found = false;
+  module.walk([&](Operation *op) {
+    if (op->hasAttr(kCalibrationAttr))
+      found = true;
+    return found ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return found;
+}
+
+llvm::Expected<int64_t> tandem::quant::getSampleElements(ModuleOp module) {
+  auto fail = [](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   message.str());
+  };
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.getNumArguments() != 1)
+    return fail("mixed precision needs a model whose @main has one input");
+  auto type = dyn_cast<RankedTensorType>(main.getArgument(0).getType());
+  if (!type || !type.hasStaticShape() || type.getRank() < 1 ||
+      type.getDimSize(0) == 0)
+    return fail("mixed precision needs @main's input to be a static tensor "
+                "with a leading batch dimension (ONNX models: "
+                "--input-shape NAME=BATCHx...)");
+  return type.getNumElements() / type.getDimSize(0);
+}
+
+std::string tandem::quant::getSensitivityKey(
+    llvm::ArrayRef<LayerInfo> layers, llvm::ArrayRef<int64_t> bits,
+    llvm::ArrayRef<WeightEncoding> encodings, llvm::StringRef dataKey,
+    const Policy &base, const AccuracyResult &fp32) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (const LayerInfo &l : layers)
+    os << l.name << ':' << l.params << ':' << l.macs << ';';
+  for (int64_t b : bits)
+    os << b << ',';
+  for (const WeightEncoding &e : encodings)
+    os << getEncodingLabel(e) << ',';
+  os << dataKey << '|' << printPolicy(base);
+  for (int64_t p : fp32.predictions)
+    os << char('0' + p % 64);
+  return llvm::formatv("{0:x16}", llvm::xxh3_64bits(text)).str();
+}
+
+llvm::Expected<Quality> ValidationOracle::measure(const Policy &policy) {
+  std::string key = printPolicy(policy);
+  auto it = cache.find(key);
+  if (it != cache.end())
+    return it->second;
+  auto score = scorer.score(policy, data, &reference, threads);
+  if (!score)
+    return score.takeError();
+  Quality q = toQuality(score->result, data.hasLabels());
+  cache.emplace(std::move(key), q);
+  if (onMeasured)
+    onMeasured(policy, q);
+  return q;
+}
