@@ -112,6 +112,31 @@ Point DesignSpace::getPoint(uint64_t id) const {
   return point;
 }
 
+uint64_t DesignSpace::getHardwareSize() const {
+  uint64_t n = 1;
+  for (unsigned i = 0; i < numHardwareParameters; ++i)
+    n = SaturatingMultiply<uint64_t>(n, parameters[i].size());
+  return n;
+}
+
+std::optional<uint64_t>
+DesignSpace::getPointId(uint64_t hardwareId,
+                        ArrayRef<quant::LayerBits> bits) const {
+  // Hardware parameters come first: their digits are hardwareId's.
+  uint64_t id = hardwareId;
+  for (size_t i = numHardwareParameters; i < parameters.size(); ++i) {
+    const Parameter &p = parameters[i];
+    auto it = llvm::find(p.choices, bits[p.level]);
+    if (it == p.choices.end())
+      return std::nullopt;
+    id = id * p.size() + (it - p.choices.begin());
+  }
+  for (const NetworkLayer &l : layers)
+    if (l.parameter < 0 && !(bits[&l - layers.data()] == l.fixed))
+      return std::nullopt;
+  return id;
+}
+
 std::vector<quant::LayerBits>
 DesignSpace::getLayerBits(const Point &point) const {
   std::vector<quant::LayerBits> bits;

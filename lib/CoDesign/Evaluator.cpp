@@ -171,6 +171,16 @@ Metrics Evaluator::evaluatePoint(const hw::Target &target,
   return metrics;
 }
 
+std::vector<std::vector<tandem::quant::LayerBits>>
+Evaluator::proposePolicies(const hw::Target &target, unsigned mappingClass,
+                           ArrayRef<double> fractions, bool energy) {
+  auto provider = [&](const cost::Problem &problem) {
+    return provide(problem, target, mappingClass);
+  };
+  return network->proposePolicies(target, costOptions, provider, fractions,
+                                  energy);
+}
+
 void Evaluator::addBudgetViolation(Metrics &metrics,
                                    double worstLatency) const {
   auto over = [&](std::optional<double> budget, double value) {

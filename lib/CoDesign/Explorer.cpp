@@ -88,13 +88,18 @@ StringRef codesign::stringifySearchKind(SearchKind kind) {
     return "random";
   case SearchKind::NSGA2:
     return "nsga2";
+  case SearchKind::Nested:
+    return "nested";
+  case SearchKind::Sequential:
+    return "sequential";
   }
   llvm_unreachable("unknown search");
 }
 
 std::optional<SearchKind> codesign::parseSearchKind(StringRef name) {
   for (SearchKind kind :
-       {SearchKind::Exhaustive, SearchKind::Random, SearchKind::NSGA2})
+       {SearchKind::Exhaustive, SearchKind::Random, SearchKind::NSGA2,
+        SearchKind::Nested, SearchKind::Sequential})
     if (stringifySearchKind(kind) == name)
       return kind;
   return std::nullopt;
@@ -102,9 +107,9 @@ std::optional<SearchKind> codesign::parseSearchKind(StringRef name) {
 
 Explorer::Explorer(const DesignSpace &space, const ExploreOptions &options,
                    std::function<void(ArrayRef<uint64_t>)> evaluate,
-                   std::function<bool()> afterBatch)
+                   std::function<bool()> afterBatch, Proposer propose)
     : space(space), options(options), evaluate(std::move(evaluate)),
-      afterBatch(std::move(afterBatch)) {}
+      afterBatch(std::move(afterBatch)), propose(std::move(propose)) {}
 
 bool Explorer::run(Archive &archive, ExploreState &state) {
   if (state.done)
@@ -119,6 +124,12 @@ bool Explorer::run(Archive &archive, ExploreState &state) {
     break;
   case SearchKind::NSGA2:
     finished = nsga2(archive, state);
+    break;
+  case SearchKind::Nested:
+    finished = nested(archive, state);
+    break;
+  case SearchKind::Sequential:
+    finished = sequential(archive, state);
     break;
   }
   state.done = finished;
@@ -231,12 +242,21 @@ bool preferred(const Ranked &a, const Ranked &b) {
 
 } // namespace
 
-bool Explorer::nsga2(Archive &archive, ExploreState &state) {
-  const uint64_t size = space.size();
+bool Explorer::nsga2(Archive &archive, ExploreState &state,
+                     ArrayRef<std::optional<unsigned>> frozen) {
+  const size_t numParams = space.parameters.size();
+  auto isFrozen = [&](size_t i) { return i < frozen.size() && frozen[i]; };
+  // The points the search may reach: frozen parameters stay put.
+  uint64_t size = 1;
+  size_t numFree = 0;
+  for (size_t i = 0; i < numParams; ++i)
+    if (!isFrozen(i)) {
+      size = SaturatingMultiply<uint64_t>(size, space.parameters[i].size());
+      ++numFree;
+    }
   const uint64_t budget = std::min(options.evaluations, size);
   const unsigned popSize =
       unsigned(std::min<uint64_t>(std::max(options.population, 4u), size));
-  const size_t numParams = space.parameters.size();
   auto rngFor = [&](uint64_t generation) {
     std::seed_seq seq{uint32_t(options.seed), uint32_t(options.seed >> 32),
                       uint32_t(generation), uint32_t(generation >> 32)};
@@ -248,7 +268,14 @@ bool Explorer::nsga2(Archive &archive, ExploreState &state) {
     // every parameter's range (its extremes included) is covered evenly; a
     // point drawn twice or already evaluated is replaced by a random one.
     auto rng = rngFor(0);
-    std::uniform_int_distribution<uint64_t> any(0, size - 1);
+    auto any = [&](std::mt19937_64 &rng) {
+      Point point(numParams);
+      for (size_t i = 0; i < numParams; ++i)
+        point[i] = isFrozen(i) ? *frozen[i]
+                               : std::uniform_int_distribution<unsigned>(
+                                     0, space.parameters[i].size() - 1)(rng);
+      return space.getId(point);
+    };
     DenseSet<uint64_t> drawn;
     std::vector<uint64_t> first;
     for (const Candidate &c : archive.getCandidates())
@@ -260,7 +287,8 @@ bool Explorer::nsga2(Archive &archive, ExploreState &state) {
     for (size_t i = 0; i < numParams; ++i) {
       uint64_t values = space.parameters[i].size();
       for (size_t k = 0; k < want; ++k)
-        strata[i].push_back(unsigned(k * values / want));
+        strata[i].push_back(isFrozen(i) ? *frozen[i]
+                                        : unsigned(k * values / want));
       std::shuffle(strata[i].begin(), strata[i].end(), rng);
     }
     for (size_t k = 0; k < want; ++k) {
@@ -309,7 +337,11 @@ bool Explorer::nsga2(Archive &archive, ExploreState &state) {
           if (coin(rng) < 0.5)
             child[i] = b[i];
       for (size_t i = 0; i < numParams; ++i) {
-        if (coin(rng) >= 1.0 / double(numParams))
+        if (isFrozen(i)) {
+          child[i] = *frozen[i];
+          continue;
+        }
+        if (coin(rng) >= 1.0 / double(numFree))
           continue;
         int values = int(space.parameters[i].size());
         if (values < 2)
@@ -347,5 +379,83 @@ bool Explorer::nsga2(Archive &archive, ExploreState &state) {
     if (archive.size() < budget && idle < 20 && !afterBatch())
       return false;
   }
+  return true;
+}
+
+bool Explorer::nested(Archive &archive, ExploreState &state) {
+  const uint64_t budget = std::min(options.evaluations, space.size());
+  const unsigned perDesign = std::max(1u, options.policiesPerDesign);
+  // Hardware designs in id order, or a seeded sample when there are more
+  // than the budget can give their policies to.
+  const uint64_t hardware = space.getHardwareSize();
+  const uint64_t designs = (budget + perDesign - 1) / perDesign;
+  std::vector<uint64_t> order;
+  if (hardware <= designs) {
+    for (uint64_t h = 0; h < hardware; ++h)
+      order.push_back(h);
+  } else {
+    std::mt19937_64 rng(options.seed);
+    std::uniform_int_distribution<uint64_t> any(0, hardware - 1);
+    DenseSet<uint64_t> drawn;
+    while (order.size() < designs) {
+      uint64_t h = any(rng);
+      if (drawn.insert(h).second)
+        order.push_back(h);
+    }
+  }
+  // state.generation: hardware designs done.
+  const size_t perBatch = std::max<size_t>(1, options.batch / perDesign);
+  for (uint64_t next = state.generation;
+       next < order.size() && archive.size() < budget;) {
+    std::vector<uint64_t> ids;
+    DenseSet<uint64_t> taken;
+    for (size_t n = 0; n < perBatch && next < order.size(); ++n, ++next)
+      for (uint64_t id : propose(order[next]))
+        if (archive.size() + ids.size() < budget && !archive.find(id) &&
+            taken.insert(id).second)
+          ids.push_back(id);
+    evaluate(ids);
+    state.generation = next;
+    if (next < order.size() && archive.size() < budget && !afterBatch())
+      return false;
+  }
+  return true;
+}
+
+bool Explorer::sequential(Archive &archive, ExploreState &state) {
+  const uint64_t budget = std::min(options.evaluations, space.size());
+  const unsigned perDesign = std::max(1u, options.policiesPerDesign);
+  // Phase 1: the hardware alone, every layer at W8A8 (or its first choice
+  // when it has no W8A8).
+  std::vector<std::optional<unsigned>> frozen(space.parameters.size());
+  uint64_t networkSize = 1;
+  for (size_t i = space.numHardwareParameters; i < frozen.size(); ++i) {
+    const Parameter &p = space.parameters[i];
+    auto it = llvm::find(p.choices, quant::LayerBits{8, 8});
+    frozen[i] = it == p.choices.end() ? 0 : unsigned(it - p.choices.begin());
+    networkSize *= p.size();
+  }
+  ExploreOptions all = options;
+  options.evaluations = budget > perDesign ? budget - perDesign : 1;
+  bool done = nsga2(archive, state, frozen);
+  options = all;
+  if (!done)
+    return false;
+  // Phase 2: the policies of the design phase 1 prefers.
+  std::vector<unsigned> front =
+      getParetoFront(archive.getCandidates(), space.objectives);
+  if (front.empty())
+    return true;
+  const Candidate *best = &archive.getCandidates()[front.front()];
+  for (unsigned i : front)
+    if (archive.getCandidates()[i].metrics.get(options.prefer) <
+        best->metrics.get(options.prefer))
+      best = &archive.getCandidates()[i];
+  std::vector<uint64_t> ids;
+  for (uint64_t id : propose(best->id / networkSize))
+    if (archive.size() + ids.size() < budget && !archive.find(id) &&
+        !llvm::is_contained(ids, id))
+      ids.push_back(id);
+  evaluate(ids);
   return true;
 }

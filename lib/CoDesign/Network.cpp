@@ -7,6 +7,7 @@
 #include "tandem/CoDesign/Network.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Quantization/Calibration.h"
+#include "tandem/Quantization/MixedPrecision.h"
 #include "tandem/Quantization/ValidationOracle.h"
 #include "tandem/Support/FileIO.h"
 #include "tandem/Support/Limits.h"
@@ -280,6 +281,121 @@ NetworkCost Network::getCost(ArrayRef<LayerBits> bits, const hw::Target &target,
   result.energyPJ = cost->total.energyPJ;
   result.hostOps = cost->restHostRows;
   return result;
+}
+
+Error Network::createVariants() {
+  std::vector<LayerBits> choices = {LayerBits{8, 8}};
+  for (const NetworkLayer &l : space->layers)
+    choices.push_back(l.fixed);
+  for (const Parameter &p : space->parameters)
+    choices.insert(choices.end(), p.choices.begin(), p.choices.end());
+  for (const LayerBits &b : choices) {
+    if (llvm::any_of(variants, [&](const Variant &v) { return v.bits == b; }))
+      continue;
+    Variant v;
+    v.bits = b;
+    v.module = OwningOpRef<ModuleOp>(cast<ModuleOp>(module->clone()));
+    tandem::quant::Policy policy = base;
+    policy.defaults = b;
+    if (failed(tandem::quant::quantizeModule(*v.module, policy, "policy",
+                                             &impl->weights)))
+      return fail("the model cannot be quantized at " + getChoiceLabel(b) +
+                  " (see the errors above)");
+    v.model = std::make_unique<workload::WorkloadModel>(*v.module);
+    variants.push_back(std::move(v));
+  }
+  return Error::success();
+}
+
+std::vector<std::vector<LayerBits>>
+Network::proposePolicies(const hw::Target &target,
+                         const workload::CostOptions &options,
+                         workload::MappingProvider provider,
+                         ArrayRef<double> fractions, bool energy) {
+  std::vector<std::vector<LayerBits>> proposals;
+  if (variants.empty())
+    if (Error err = createVariants()) {
+      consumeError(std::move(err));
+      return proposals;
+    }
+  // The table: each layer's rows at each of its own choices.
+  tandem::quant::CostTable table;
+  table.target = target.name;
+  table.clockMHz = target.clockMHz;
+  table.layers = layers;
+  table.entries.assign(layers.size(), tandem::quant::BitsGrid());
+  for (const Variant &v : variants) {
+    const LayerBits &b = v.bits;
+    if (b.encoding == EncodingKind::Multiply) {
+      if (!llvm::is_contained(table.bits, b.weightBits))
+        table.bits.push_back(b.weightBits);
+    } else if (!table.findEncoding(b)) {
+      table.encodings.push_back(b.getWeightEncoding());
+    }
+    if (!llvm::is_contained(table.bits, b.activationBits))
+      table.bits.push_back(b.activationBits);
+  }
+  llvm::sort(table.bits);
+  table.encoded.assign(
+      layers.size(),
+      std::vector<
+          std::array<tandem::quant::CostEntry, tandem::quant::kMaxTableBits>>(
+          table.encodings.size()));
+  double reference = 0;
+  for (const Variant &v : variants) {
+    auto cost = tandem::quant::costWorkload(*v.model, layers, target, provider,
+                                            options);
+    if (!cost) {
+      consumeError(cost.takeError());
+      continue;
+    }
+    if (v.bits == LayerBits{8, 8}) {
+      table.rest = cost->rest;
+      reference = energy ? cost->total.energyPJ : cost->total.cycles;
+    }
+    for (auto [i, l] : llvm::enumerate(space->layers)) {
+      bool allowed = l.parameter < 0
+                         ? l.fixed == v.bits
+                         : llvm::is_contained(
+                               space->parameters[l.parameter].choices, v.bits);
+      if (!allowed || !cost->hostReasons[i].empty())
+        continue;
+      tandem::quant::CostEntry &entry =
+          v.bits.encoding == EncodingKind::Multiply
+              ? table.entries[i][v.bits.weightBits - 1]
+                             [v.bits.activationBits - 1]
+              : table.encoded[i][*table.findEncoding(v.bits)]
+                             [v.bits.activationBits - 1];
+      entry = cost->perLayer[i];
+    }
+  }
+  if (!(reference > 0))
+    return proposals;
+  for (double f : fractions) {
+    tandem::quant::Budget budget;
+    budget.kind = energy ? tandem::quant::BudgetKind::Energy
+                         : tandem::quant::BudgetKind::Latency;
+    budget.fraction = false;
+    // Absolute, in the budget's units (ms or uJ): not every layer may
+    // offer W8A8, which a fraction is of.
+    budget.value =
+        energy ? f * reference * 1e-6 : f * reference / (target.clockMHz * 1e3);
+    auto problem = tandem::quant::makeSearchProblem(table, &sensitivity, budget,
+                                                    false, false, false, base);
+    if (!problem) {
+      consumeError(problem.takeError());
+      continue;
+    }
+    auto result = tandem::quant::createILPSearch()->run(
+        *problem, *impl->oracle, tandem::quant::MixedPrecisionOptions());
+    if (!result) {
+      consumeError(result.takeError());
+      continue;
+    }
+    if (!llvm::is_contained(proposals, result->best))
+      proposals.push_back(result->best);
+  }
+  return proposals;
 }
 
 double Network::getAccuracyLoss(const tandem::quant::Quality &quality) const {

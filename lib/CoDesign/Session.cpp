@@ -84,6 +84,8 @@ Expected<std::unique_ptr<Session>> Session::create(SessionOptions options,
           formatv("--weights must be positive and finite, not {0}", w));
   if (options.population < 4)
     return sessionError("--population must be at least 4");
+  if (options.policiesPerDesign < 1)
+    return sessionError("--policies-per-design must be at least 1");
   if (options.costOptions.floatBits < 0 || options.costOptions.floatBits > 64)
     return sessionError("--float-bits must be between 0 and 64");
   if (!mapping::isMappingObjective(options.mapperObjective))
@@ -142,6 +144,12 @@ Error Session::load() {
   if (!space.hasNetwork() && (space.prefer == Metric::AccuracyLoss))
     return sessionError("--prefer accuracy_loss needs a space with a network "
                         "section");
+  if (!space.hasNetwork() && options.search &&
+      (*options.search == SearchKind::Nested ||
+       *options.search == SearchKind::Sequential))
+    return sessionError("--search " + stringifySearchKind(*options.search) +
+                        " chooses policies per hardware design: " +
+                        options.spacePath + " has no network section");
   for (const std::string &level : space.rescaledLevels)
     notes.push_back("level " + level +
                     " varies in capacity: its per-access energy and area "
@@ -218,7 +226,8 @@ Error Session::load() {
      << ";" << options.seed << ";" << mapping::stringifyStrategy(options.mapper)
      << ";" << stringifyMetric(options.mapperObjective) << ";"
      << options.costOptions.floatBits << ";" << options.costOptions.fuse << ";"
-     << options.allowUnsupported << ";" << getToolVersion();
+     << options.allowUnsupported << ";" << getToolVersion() << ";"
+     << options.policiesPerDesign;
   if (network)
     os << ";" << network->getKey() << ";"
        << quant::printPolicy(options.network.base);
@@ -334,6 +343,40 @@ void Session::evaluateBatch(ArrayRef<uint64_t> ids) {
     options.onProgress(archive.size(), budget, feasibleCount);
 }
 
+std::vector<uint64_t> Session::proposePoints(uint64_t hardwareId) {
+  // The hardware design with its network digits at 0: the network
+  // parameters come last.
+  Point point = space.getPoint(0);
+  uint64_t rest = hardwareId;
+  for (unsigned i = space.numHardwareParameters; i-- > 0;) {
+    point[i] = rest % space.parameters[i].size();
+    rest /= space.parameters[i].size();
+  }
+  auto target = space.instantiate(point, "design");
+  if (!target) {
+    consumeError(target.takeError());
+    return {};
+  }
+  // Limits from W8A8's cost down to a fifth of it, on the first of latency
+  // and energy among the objectives.
+  std::vector<double> fractions;
+  unsigned n = options.policiesPerDesign;
+  for (unsigned k = 0; k < n; ++k)
+    fractions.push_back(n == 1 ? 1.0 : 1.0 - 0.8 * k / (n - 1));
+  bool energy = false;
+  for (Metric m : space.objectives)
+    if (m == Metric::Latency || m == Metric::Energy) {
+      energy = m == Metric::Energy;
+      break;
+    }
+  std::vector<uint64_t> ids;
+  for (const auto &bits : evaluator->proposePolicies(
+           *target, evaluator->getMappingClass(*target), fractions, energy))
+    if (std::optional<uint64_t> id = space.getPointId(hardwareId, bits))
+      ids.push_back(*id);
+  return ids;
+}
+
 Expected<bool> Session::explore() {
   if (std::error_code ec = sys::fs::create_directories(options.outDir))
     return sessionError("cannot create '" + options.outDir +
@@ -366,9 +409,12 @@ Expected<bool> Session::explore() {
   exploreOptions.evaluations = budget;
   exploreOptions.population = options.population;
   exploreOptions.seed = options.seed;
+  exploreOptions.policiesPerDesign = options.policiesPerDesign;
+  exploreOptions.prefer = space.prefer;
   Explorer explorer(
       space, exploreOptions,
-      [&](ArrayRef<uint64_t> ids) { evaluateBatch(ids); }, afterBatch);
+      [&](ArrayRef<uint64_t> ids) { evaluateBatch(ids); }, afterBatch,
+      [&](uint64_t hardwareId) { return proposePoints(hardwareId); });
   bool finished = explorer.run(archive, state);
   if (saveError)
     return std::move(saveError);

@@ -82,7 +82,7 @@ cl::opt<bool> allowUnsupported(
     cl::desc("ONNX models: import operators Tandem does not model as "
              "accel.onnx_op (costed on the host) instead of failing"),
     cl::cat(category));
-enum class SearchFlag { Auto, Exhaustive, NSGA2, Random };
+enum class SearchFlag { Auto, Exhaustive, NSGA2, Random, Nested, Sequential };
 cl::opt<SearchFlag, false, ChoiceParser<SearchFlag>> searchName(
     "search", cl::init(SearchFlag::Auto), cl::desc("The search over the space"),
     cl::values(clEnumValN(SearchFlag::Auto, "auto",
@@ -90,7 +90,14 @@ cl::opt<SearchFlag, false, ChoiceParser<SearchFlag>> searchName(
                           "--exhaustive-limit points, else nsga2"),
                clEnumValN(SearchFlag::Exhaustive, "exhaustive", "every point"),
                clEnumValN(SearchFlag::NSGA2, "nsga2", "NSGA-II"),
-               clEnumValN(SearchFlag::Random, "random", "a seeded sample")),
+               clEnumValN(SearchFlag::Random, "random", "a seeded sample"),
+               clEnumValN(SearchFlag::Nested, "nested",
+                          "joint spaces: each hardware design with the "
+                          "integer program's policies"),
+               clEnumValN(SearchFlag::Sequential, "sequential",
+                          "joint spaces: the hardware at W8A8 first, then "
+                          "the integer program's policies on its preferred "
+                          "design")),
     cl::cat(category));
 cl::opt<uint64_t>
     exhaustiveLimit("exhaustive-limit", cl::init(20000),
@@ -98,8 +105,13 @@ cl::opt<uint64_t>
                     cl::cat(category));
 cl::opt<uint64_t> evaluations(
     "evaluations", cl::init(0),
-    cl::desc("nsga2 and random: points to evaluate (default: 10% of the "
-             "space, at least 200 and at most 5000)"),
+    cl::desc("nsga2, random, nested, sequential: points to evaluate "
+             "(default: 10% of the space, at least 200 and at most 5000)"),
+    cl::cat(category));
+cl::opt<unsigned> policiesPerDesign(
+    "policies-per-design", cl::init(5),
+    cl::desc("nested and sequential: policies the integer program proposes "
+             "per hardware design (latency limits from 1 to 0.2 of W8A8's)"),
     cl::cat(category));
 cl::opt<unsigned> population("population", cl::init(40),
                              cl::desc("nsga2: population size"),
@@ -244,10 +256,17 @@ SessionOptions getOptions() {
   case SearchFlag::Random:
     o.search = SearchKind::Random;
     break;
+  case SearchFlag::Nested:
+    o.search = SearchKind::Nested;
+    break;
+  case SearchFlag::Sequential:
+    o.search = SearchKind::Sequential;
+    break;
   }
   o.exhaustiveLimit = exhaustiveLimit;
   o.evaluations = evaluations;
   o.population = population;
+  o.policiesPerDesign = policiesPerDesign;
   o.seed = seed;
   o.jobs = jobs;
   o.resume = resume;

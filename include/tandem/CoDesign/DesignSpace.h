@@ -126,6 +126,13 @@ struct DesignSpace {
   bool hasNetwork() const { return !networkGroups.empty(); }
   /// Number of points (saturates at 2^64 - 1).
   uint64_t size() const;
+  /// Hardware designs: the product of the hardware parameters' sizes.
+  uint64_t getHardwareSize() const;
+  /// The point of hardware design `hardwareId` (its number among the
+  /// hardware parameters alone) with the layers at `bits`; nullopt when a
+  /// choice is not one of its layer's.
+  std::optional<uint64_t>
+  getPointId(uint64_t hardwareId, llvm::ArrayRef<quant::LayerBits> bits) const;
   /// The point's choice for every layer of `layers`.
   std::vector<quant::LayerBits> getLayerBits(const Point &point) const;
   /// Resolves the network groups against the model's compute layers

@@ -104,6 +104,11 @@ public:
   /// estimated cost and accuracy loss of its network choices.
   Metrics evaluatePoint(const hw::Target &target, unsigned mappingClass,
                         uint64_t id);
+  /// Joint spaces: the integer program's policies for `target` (of class
+  /// `mappingClass`), see Network::proposePolicies. One thread.
+  std::vector<std::vector<quant::LayerBits>>
+  proposePolicies(const hw::Target &target, unsigned mappingClass,
+                  llvm::ArrayRef<double> fractions, bool energy);
   /// Adds the area, power and latency budgets' overrun to `metrics`
   /// (`worstLatency`: the slowest model's).
   void addBudgetViolation(Metrics &metrics, double worstLatency) const;

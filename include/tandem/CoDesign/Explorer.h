@@ -4,13 +4,18 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Three searches over the points of a DesignSpace, all deterministic for a
-// seed and all resumable from their state between batches:
+// Searches over the points of a DesignSpace, all deterministic for a seed
+// and all resumable from their state between batches:
 //   exhaustive  every point in id order;
 //   random      a seeded sample of distinct points (a baseline);
 //   nsga2       NSGA-II (Deb et al., 2002): non-dominated sorting with
 //               crowding distance, constrained domination, binary
-//               tournaments, uniform crossover and per-parameter mutation.
+//               tournaments, uniform crossover and per-parameter mutation;
+// and on joint spaces, with a proposer of policies per hardware design:
+//   nested      hardware designs in id order (or a seeded sample), each
+//               with the policies the proposer (the integer program) gives;
+//   sequential  NSGA-II over the hardware with every layer at W8A8, then
+//               the proposer's policies on the design it prefers.
 // Every point evaluated is kept in the Archive; the front is taken over it.
 //
 //===----------------------------------------------------------------------===//
@@ -55,7 +60,7 @@ bool dominates(const Metrics &a, const Metrics &b,
 std::vector<unsigned> getParetoFront(llvm::ArrayRef<Candidate> candidates,
                                      llvm::ArrayRef<Metric> objectives);
 
-enum class SearchKind { Exhaustive, Random, NSGA2 };
+enum class SearchKind { Exhaustive, Random, NSGA2, Nested, Sequential };
 llvm::StringRef stringifySearchKind(SearchKind kind);
 std::optional<SearchKind> parseSearchKind(llvm::StringRef name);
 
@@ -68,7 +73,15 @@ struct ExploreOptions {
   uint64_t seed = 1;
   /// exhaustive and random: points per batch (the checkpoint granularity).
   unsigned batch = 256;
+  /// nested and sequential: policies proposed per hardware design; the
+  /// metric that picks sequential's design.
+  unsigned policiesPerDesign = 5;
+  Metric prefer = Metric::EDP;
 };
+
+/// Nested and sequential searches: the points worth evaluating on
+/// hardware design `hardwareId` (DesignSpace::getPointId).
+using Proposer = std::function<std::vector<uint64_t>(uint64_t hardwareId)>;
 
 /// Where a search stands between batches; with the archive, all a resumed
 /// run needs.
@@ -86,7 +99,7 @@ public:
   /// checkpoint) and returns false to stop early (interrupt).
   Explorer(const DesignSpace &space, const ExploreOptions &options,
            std::function<void(llvm::ArrayRef<uint64_t>)> evaluate,
-           std::function<bool()> afterBatch);
+           std::function<bool()> afterBatch, Proposer propose = nullptr);
 
   /// Runs (or continues) the search; returns true when it finished, false
   /// when `afterBatch` stopped it.
@@ -95,12 +108,17 @@ public:
 private:
   bool exhaustive(Archive &archive, ExploreState &state);
   bool random(Archive &archive, ExploreState &state);
-  bool nsga2(Archive &archive, ExploreState &state);
+  /// NSGA-II; with `frozen`, parameter i stays at frozen[i] where set.
+  bool nsga2(Archive &archive, ExploreState &state,
+             llvm::ArrayRef<std::optional<unsigned>> frozen = {});
+  bool nested(Archive &archive, ExploreState &state);
+  bool sequential(Archive &archive, ExploreState &state);
 
   const DesignSpace &space;
   ExploreOptions options;
   std::function<void(llvm::ArrayRef<uint64_t>)> evaluate;
   std::function<bool()> afterBatch;
+  Proposer propose;
 };
 
 } // namespace tandem::codesign

@@ -83,6 +83,19 @@ public:
                       const hw::Target &target,
                       const workload::CostOptions &options,
                       workload::MappingProvider provider) const;
+  /// The nested search's proposals for one hardware design: per limit in
+  /// `fractions` (of the W8A8 model's latency, or energy with `energy`),
+  /// the policy the integer program of docs/mixed-precision.md finds
+  /// (HAWQ-V3's: least summed sensitivity within the limit), its per-layer
+  /// costs from the model quantized uniformly at each choice and costed on
+  /// `target`. Distinct policies, most accurate first; none when the
+  /// design cannot run W8A8. One thread (it creates IR; GLPK is not
+  /// thread-safe).
+  std::vector<std::vector<quant::LayerBits>>
+  proposePolicies(const hw::Target &target,
+                  const workload::CostOptions &options,
+                  workload::MappingProvider provider,
+                  llvm::ArrayRef<double> fractions, bool energy);
   /// Estimated accuracy loss against fp32, in percentage points.
   double estimateAccuracyLoss(llvm::ArrayRef<quant::LayerBits> bits) const;
   /// Measures `bits` on the validation data (not thread-safe).
@@ -116,6 +129,13 @@ private:
     uint64_t lastUse = 0;
   };
   static std::string getPolicyKey(llvm::ArrayRef<quant::LayerBits> bits);
+  /// The model with every layer at one choice (the nested search's tables).
+  struct Variant {
+    quant::LayerBits bits;
+    mlir::OwningOpRef<mlir::ModuleOp> module;
+    std::unique_ptr<workload::WorkloadModel> model;
+  };
+  llvm::Error createVariants();
 
   mlir::ModuleOp module;
   const DesignSpace *space = nullptr;
@@ -126,6 +146,7 @@ private:
   std::string key;
   std::unique_ptr<Impl> impl;
   std::unordered_map<std::string, std::unique_ptr<Quantized>> quantized;
+  std::vector<Variant> variants;
   uint64_t quantizedCount = 0, clock = 0;
 };
 

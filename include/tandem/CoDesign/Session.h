@@ -44,9 +44,12 @@ struct SessionOptions {
   /// nullopt: exhaustive up to `exhaustiveLimit` points, else nsga2.
   std::optional<SearchKind> search;
   uint64_t exhaustiveLimit = 20000;
-  /// nsga2 and random: points to evaluate (0: 10% of the space, clamped to
-  /// 200..5000).
+  /// nsga2, random, nested, sequential: points to evaluate (0: 10% of the
+  /// space, clamped to 200..5000).
   uint64_t evaluations = 0;
+  /// nested and sequential: policies the integer program proposes per
+  /// hardware design (latency or energy limits from 1 to 0.2 of W8A8's).
+  unsigned policiesPerDesign = 5;
   unsigned population = 40;
   uint64_t seed = 1;
   /// Threads that evaluate points (0: all cores).
@@ -115,6 +118,9 @@ private:
   /// keeps the front of the measured ones in `front`.
   llvm::Error measureFront(std::vector<uint64_t> &estimatedFront);
   void evaluateBatch(llvm::ArrayRef<uint64_t> ids);
+  /// Nested and sequential searches: the points of the integer program's
+  /// policies on hardware design `hardwareId`.
+  std::vector<uint64_t> proposePoints(uint64_t hardwareId);
   std::string explainInfeasible() const;
 
   SessionOptions options;
