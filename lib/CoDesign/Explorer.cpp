@@ -92,6 +92,8 @@ StringRef codesign::stringifySearchKind(SearchKind kind) {
     return "nested";
   case SearchKind::Sequential:
     return "sequential";
+  case SearchKind::Differentiable:
+    return "differentiable";
   }
   llvm_unreachable("unknown search");
 }
@@ -99,7 +101,7 @@ StringRef codesign::stringifySearchKind(SearchKind kind) {
 std::optional<SearchKind> codesign::parseSearchKind(StringRef name) {
   for (SearchKind kind :
        {SearchKind::Exhaustive, SearchKind::Random, SearchKind::NSGA2,
-        SearchKind::Nested, SearchKind::Sequential})
+        SearchKind::Nested, SearchKind::Sequential, SearchKind::Differentiable})
     if (stringifySearchKind(kind) == name)
       return kind;
   return std::nullopt;
@@ -107,9 +109,11 @@ std::optional<SearchKind> codesign::parseSearchKind(StringRef name) {
 
 Explorer::Explorer(const DesignSpace &space, const ExploreOptions &options,
                    std::function<void(ArrayRef<uint64_t>)> evaluate,
-                   std::function<bool()> afterBatch, Proposer propose)
+                   std::function<bool()> afterBatch, Proposer propose,
+                   Learner learn)
     : space(space), options(options), evaluate(std::move(evaluate)),
-      afterBatch(std::move(afterBatch)), propose(std::move(propose)) {}
+      afterBatch(std::move(afterBatch)), propose(std::move(propose)),
+      learn(std::move(learn)) {}
 
 bool Explorer::run(Archive &archive, ExploreState &state) {
   if (state.done)
@@ -131,6 +135,9 @@ bool Explorer::run(Archive &archive, ExploreState &state) {
   case SearchKind::Sequential:
     finished = sequential(archive, state);
     break;
+  case SearchKind::Differentiable:
+    finished = differentiable(archive, state);
+    break;
   }
   state.done = finished;
   return finished;
@@ -150,19 +157,23 @@ bool Explorer::exhaustive(Archive &archive, ExploreState &state) {
   return true;
 }
 
-bool Explorer::random(Archive &archive, ExploreState &state) {
-  const uint64_t size = space.size();
-  const uint64_t budget = std::min(options.evaluations, size);
-  // The same draws on every run; a resumed run skips those already done.
+std::vector<uint64_t> Explorer::drawPoints(uint64_t count) const {
   std::mt19937_64 rng(options.seed);
-  std::uniform_int_distribution<uint64_t> any(0, size - 1);
+  std::uniform_int_distribution<uint64_t> any(0, space.size() - 1);
   std::vector<uint64_t> order;
   DenseSet<uint64_t> drawn;
-  while (order.size() < budget) {
+  while (order.size() < count) {
     uint64_t id = any(rng);
     if (drawn.insert(id).second)
       order.push_back(id);
   }
+  return order;
+}
+
+bool Explorer::random(Archive &archive, ExploreState &state) {
+  const uint64_t budget = std::min(options.evaluations, space.size());
+  // The same draws on every run; a resumed run skips those already done.
+  std::vector<uint64_t> order = drawPoints(budget);
   for (size_t next = archive.size(); next < order.size();) {
     size_t end = std::min<size_t>(order.size(), next + options.batch);
     evaluate(ArrayRef<uint64_t>(order).slice(next, end - next));
@@ -457,5 +468,44 @@ bool Explorer::sequential(Archive &archive, ExploreState &state) {
         !llvm::is_contained(ids, id))
       ids.push_back(id);
   evaluate(ids);
+  return true;
+}
+
+bool Explorer::differentiable(Archive &archive, ExploreState &state) {
+  const uint64_t budget = std::min(options.evaluations, space.size());
+  // Half the budget samples the space for the evaluator to learn from; the
+  // other half goes in rounds of a twentieth of the budget, each learned
+  // from every point so far. The random stream also fills a round whose
+  // proposals were all evaluated before.
+  const uint64_t initial = std::max<uint64_t>(1, budget / 2);
+  const unsigned perRound =
+      unsigned(std::max<uint64_t>(1, std::max<uint64_t>(10, budget / 20)));
+  std::vector<uint64_t> order = drawPoints(budget);
+  for (size_t next = archive.size(); next < initial;) {
+    size_t end = std::min<size_t>(initial, next + options.batch);
+    evaluate(ArrayRef<uint64_t>(order).slice(next, end - next));
+    next = end;
+    if (!afterBatch())
+      return false;
+  }
+  size_t filler = initial;
+  while (archive.size() < budget) {
+    unsigned want =
+        unsigned(std::min<uint64_t>(perRound, budget - archive.size()));
+    std::vector<uint64_t> ids;
+    DenseSet<uint64_t> taken;
+    for (uint64_t id : learn(want, state.generation))
+      if (ids.size() < want && !archive.find(id) && taken.insert(id).second)
+        ids.push_back(id);
+    for (; ids.size() < want && filler < order.size(); ++filler)
+      if (!archive.find(order[filler]) && taken.insert(order[filler]).second)
+        ids.push_back(order[filler]);
+    if (ids.empty())
+      break;
+    evaluate(ids);
+    ++state.generation;
+    if (archive.size() < budget && !afterBatch())
+      return false;
+  }
   return true;
 }

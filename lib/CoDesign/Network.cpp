@@ -402,6 +402,14 @@ double Network::getAccuracyLoss(const tandem::quant::Quality &quality) const {
   return 100 * (fp32.score() - quality.score());
 }
 
+double Network::getLayerDrop(unsigned layer, const LayerBits &bits) const {
+  return 100 * sensitivity.getScoreDrop(layer, bits);
+}
+
+double Network::getAccuracyBase() const {
+  return 100 * (fp32.score() - sensitivity.reference.score());
+}
+
 double Network::estimateAccuracyLoss(ArrayRef<LayerBits> bits) const {
   return 100 * (fp32.score() - sensitivity.estimateScore(bits));
 }

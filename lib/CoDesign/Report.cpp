@@ -162,6 +162,19 @@ json::Value codesign::getParetoJSON(const DesignSpace &space,
       {"constraints", std::move(constraints)},
       {"prefer", stringifyMetric(space.prefer)},
       {"designs", std::move(designs)}};
+  if (run.surrogate) {
+    const SurrogateFit &fit = *run.surrogate;
+    auto perOutput = [](const std::array<double, kNumOutputs> &v) {
+      return json::Object{{"latency", v[kLogLatency]},
+                          {"energy", v[kLogEnergy]},
+                          {"area", v[kLogArea]}};
+    };
+    result["surrogate"] =
+        json::Object{{"trained", int64_t(fit.trained)},
+                     {"held_out", int64_t(fit.heldOut)},
+                     {"relative_error", perOutput(fit.relativeError)},
+                     {"rank_correlation", perOutput(fit.rankCorrelation)}};
+  }
   if (run.network) {
     json::Array estimated;
     for (uint64_t id : run.network->estimatedFront)

@@ -144,6 +144,13 @@ Error Session::load() {
   if (!space.hasNetwork() && (space.prefer == Metric::AccuracyLoss))
     return sessionError("--prefer accuracy_loss needs a space with a network "
                         "section");
+  // The evaluator network's plugin, before anything is written.
+  if (options.search == SearchKind::Differentiable) {
+    auto created = createDifferentiableSearch();
+    if (!created)
+      return created.takeError();
+    surrogate = std::move(*created);
+  }
   if (!space.hasNetwork() && options.search &&
       (*options.search == SearchKind::Nested ||
        *options.search == SearchKind::Sequential))
@@ -377,6 +384,104 @@ std::vector<uint64_t> Session::proposePoints(uint64_t hardwareId) {
   return ids;
 }
 
+SurrogateProblem Session::getSurrogateProblem() const {
+  SurrogateProblem problem;
+  for (const Parameter &p : space.parameters) {
+    std::vector<double> scale, drop(p.size(), 0.0);
+    bool numeric = !p.numbers.empty() && p.size() > 1;
+    if (numeric) {
+      double lo = std::log(*llvm::min_element(p.numbers));
+      double hi = std::log(*llvm::max_element(p.numbers));
+      for (double v : p.numbers)
+        scale.push_back(hi > lo ? (std::log(v) - lo) / (hi - lo) : 0.5);
+    }
+    if (p.kind == Parameter::Kind::Layer)
+      for (auto [i, choice] : llvm::enumerate(p.choices))
+        drop[i] = network->getLayerDrop(p.level, choice);
+    problem.scales.push_back(std::move(scale));
+    problem.accuracyDrop.push_back(std::move(drop));
+  }
+  if (network) {
+    problem.accuracyBase = network->getAccuracyBase();
+    for (auto [i, l] : llvm::enumerate(space.layers))
+      if (l.parameter < 0)
+        problem.accuracyBase += network->getLayerDrop(i, l.fixed);
+  }
+  for (Metric m : space.objectives) {
+    std::array<double, kNumOutputs + 1> row{};
+    switch (m) {
+    case Metric::Latency:
+      row[kLogLatency] = 1;
+      break;
+    case Metric::Energy:
+      row[kLogEnergy] = 1;
+      break;
+    case Metric::Area:
+      row[kLogArea] = 1;
+      break;
+    case Metric::EDP:
+      row[kLogLatency] = row[kLogEnergy] = 1;
+      break;
+    case Metric::Power:
+      row[kLogEnergy] = 1;
+      row[kLogLatency] = -1;
+      break;
+    case Metric::AccuracyLoss:
+      row[kNumOutputs] = 1;
+      break;
+    }
+    problem.objectives.push_back(row);
+  }
+  if (space.maxLatencyMs)
+    problem.maxLog[kLogLatency] = std::log(*space.maxLatencyMs);
+  if (space.maxAreaMM2)
+    problem.maxLog[kLogArea] = std::log(*space.maxAreaMM2);
+  problem.maxAccuracyLoss = space.maxAccuracyLoss;
+  return problem;
+}
+
+std::vector<SurrogateSample> Session::getSurrogateSamples() const {
+  std::vector<SurrogateSample> samples;
+  for (const Candidate &c : archive.getCandidates()) {
+    const Metrics &m = c.metrics;
+    if (!m.invalid.empty() || !(m.get(Metric::Latency) > 0) ||
+        !(m.get(Metric::Energy) > 0) || !(m.get(Metric::Area) > 0))
+      continue;
+    SurrogateSample s;
+    Point point = space.getPoint(c.id);
+    s.point.assign(point.begin(), point.end());
+    s.logs[kLogLatency] = std::log(m.get(Metric::Latency));
+    s.logs[kLogEnergy] = std::log(m.get(Metric::Energy));
+    s.logs[kLogArea] = std::log(m.get(Metric::Area));
+    samples.push_back(std::move(s));
+  }
+  return samples;
+}
+
+std::vector<uint64_t> Session::learnPoints(unsigned count, uint64_t round) {
+  SurrogateProblem problem = getSurrogateProblem();
+  std::vector<SurrogateSample> samples = getSurrogateSamples();
+  if (samples.size() < 2)
+    return {};
+  auto fit = surrogate->train(problem, samples, options.seed + round);
+  if (!fit) {
+    if (learnError.empty())
+      learnError = toString(fit.takeError());
+    return {};
+  }
+  // Twice as many as wanted: some land on points evaluated before.
+  auto points = surrogate->propose(problem, 2 * count, options.seed + round);
+  if (!points) {
+    if (learnError.empty())
+      learnError = toString(points.takeError());
+    return {};
+  }
+  std::vector<uint64_t> ids;
+  for (const std::vector<unsigned> &p : *points)
+    ids.push_back(space.getId(Point(p.begin(), p.end())));
+  return ids;
+}
+
 Expected<bool> Session::explore() {
   if (std::error_code ec = sys::fs::create_directories(options.outDir))
     return sessionError("cannot create '" + options.outDir +
@@ -414,10 +519,15 @@ Expected<bool> Session::explore() {
   Explorer explorer(
       space, exploreOptions,
       [&](ArrayRef<uint64_t> ids) { evaluateBatch(ids); }, afterBatch,
-      [&](uint64_t hardwareId) { return proposePoints(hardwareId); });
+      [&](uint64_t hardwareId) { return proposePoints(hardwareId); },
+      [&](unsigned count, uint64_t round) {
+        return learnPoints(count, round);
+      });
   bool finished = explorer.run(archive, state);
   if (saveError)
     return std::move(saveError);
+  if (!learnError.empty())
+    return sessionError("--search differentiable: " + learnError);
   if (Error err = saveCheckpoint(checkpointPath, fingerprint, archive, state))
     return std::move(err);
   return finished;
@@ -595,6 +705,16 @@ Error Session::writeOutputs() {
   run.allowUnsupported = options.allowUnsupported;
   run.evaluations = archive.size();
   run.spaceSize = space.size();
+  if (kind == SearchKind::Differentiable) {
+    // Trained once more on the final archive: the same figures whether the
+    // run was resumed or not.
+    auto fit = surrogate->train(getSurrogateProblem(), getSurrogateSamples(),
+                                options.seed);
+    if (!fit)
+      return fit.takeError();
+    surrogateFit = *fit;
+    run.surrogate = *fit;
+  }
   if (network) {
     RunSummary::Network n;
     n.data = options.network.dataPath;

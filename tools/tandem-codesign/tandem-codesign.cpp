@@ -82,7 +82,15 @@ cl::opt<bool> allowUnsupported(
     cl::desc("ONNX models: import operators Tandem does not model as "
              "accel.onnx_op (costed on the host) instead of failing"),
     cl::cat(category));
-enum class SearchFlag { Auto, Exhaustive, NSGA2, Random, Nested, Sequential };
+enum class SearchFlag {
+  Auto,
+  Exhaustive,
+  NSGA2,
+  Random,
+  Nested,
+  Sequential,
+  Differentiable
+};
 cl::opt<SearchFlag, false, ChoiceParser<SearchFlag>> searchName(
     "search", cl::init(SearchFlag::Auto), cl::desc("The search over the space"),
     cl::values(clEnumValN(SearchFlag::Auto, "auto",
@@ -97,7 +105,10 @@ cl::opt<SearchFlag, false, ChoiceParser<SearchFlag>> searchName(
                clEnumValN(SearchFlag::Sequential, "sequential",
                           "joint spaces: the hardware at W8A8 first, then "
                           "the integer program's policies on its preferred "
-                          "design")),
+                          "design"),
+               clEnumValN(SearchFlag::Differentiable, "differentiable",
+                          "DANCE-style: an evaluator network trained on "
+                          "half the budget, a gradient search through it")),
     cl::cat(category));
 cl::opt<uint64_t>
     exhaustiveLimit("exhaustive-limit", cl::init(20000),
@@ -262,6 +273,9 @@ SessionOptions getOptions() {
   case SearchFlag::Sequential:
     o.search = SearchKind::Sequential;
     break;
+  case SearchFlag::Differentiable:
+    o.search = SearchKind::Differentiable;
+    break;
   }
   o.exhaustiveLimit = exhaustiveLimit;
   o.evaluations = evaluations;
@@ -321,6 +335,18 @@ void printSummary(const Session &session, double seconds) {
     for (Metric m : getReportedMetrics(session.getSpace()))
       outs() << " " << stringifyMetric(m) << " "
              << formatMetric(m, d.metrics.get(m));
+    if (const auto &fit = session.getSurrogateFit())
+      outs() << "\nevaluator network (" << fit->trained << " samples, "
+             << fit->heldOut << " held out): relative error latency "
+             << format("%.1f%%", 100 * fit->relativeError[kLogLatency])
+             << ", energy "
+             << format("%.1f%%", 100 * fit->relativeError[kLogEnergy])
+             << ", area "
+             << format("%.1f%%", 100 * fit->relativeError[kLogArea])
+             << "; rank correlation "
+             << format("%.3f", fit->rankCorrelation[kLogLatency]) << ", "
+             << format("%.3f", fit->rankCorrelation[kLogEnergy]) << ", "
+             << format("%.3f", fit->rankCorrelation[kLogArea]);
     outs() << "\nwrote " << outDir
            << "/{pareto.json, candidates.csv, report.html, best-target.yaml, "
            << (d.network ? "best-policy.json, best-*.onnx, " : "")

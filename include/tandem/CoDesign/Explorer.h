@@ -15,7 +15,11 @@
 //   nested      hardware designs in id order (or a seeded sample), each
 //               with the policies the proposer (the integer program) gives;
 //   sequential  NSGA-II over the hardware with every layer at W8A8, then
-//               the proposer's policies on the design it prefers.
+//               the proposer's policies on the design it prefers;
+// and with a learner (Surrogate.h):
+//   differentiable  half the budget a seeded random sample, then rounds of
+//               the learner's proposals (an evaluator trained on every
+//               point so far, a gradient search through it).
 // Every point evaluated is kept in the Archive; the front is taken over it.
 //
 //===----------------------------------------------------------------------===//
@@ -60,7 +64,14 @@ bool dominates(const Metrics &a, const Metrics &b,
 std::vector<unsigned> getParetoFront(llvm::ArrayRef<Candidate> candidates,
                                      llvm::ArrayRef<Metric> objectives);
 
-enum class SearchKind { Exhaustive, Random, NSGA2, Nested, Sequential };
+enum class SearchKind {
+  Exhaustive,
+  Random,
+  NSGA2,
+  Nested,
+  Sequential,
+  Differentiable
+};
 llvm::StringRef stringifySearchKind(SearchKind kind);
 std::optional<SearchKind> parseSearchKind(llvm::StringRef name);
 
@@ -82,6 +93,10 @@ struct ExploreOptions {
 /// Nested and sequential searches: the points worth evaluating on
 /// hardware design `hardwareId` (DesignSpace::getPointId).
 using Proposer = std::function<std::vector<uint64_t>(uint64_t hardwareId)>;
+/// The differentiable search: up to `count` points learned from the
+/// archive in round `round` (deterministic for both).
+using Learner =
+    std::function<std::vector<uint64_t>(unsigned count, uint64_t round)>;
 
 /// Where a search stands between batches; with the archive, all a resumed
 /// run needs.
@@ -99,7 +114,8 @@ public:
   /// checkpoint) and returns false to stop early (interrupt).
   Explorer(const DesignSpace &space, const ExploreOptions &options,
            std::function<void(llvm::ArrayRef<uint64_t>)> evaluate,
-           std::function<bool()> afterBatch, Proposer propose = nullptr);
+           std::function<bool()> afterBatch, Proposer propose = nullptr,
+           Learner learn = nullptr);
 
   /// Runs (or continues) the search; returns true when it finished, false
   /// when `afterBatch` stopped it.
@@ -113,12 +129,16 @@ private:
              llvm::ArrayRef<std::optional<unsigned>> frozen = {});
   bool nested(Archive &archive, ExploreState &state);
   bool sequential(Archive &archive, ExploreState &state);
+  bool differentiable(Archive &archive, ExploreState &state);
+  /// `count` distinct points drawn with the seed (the random search's).
+  std::vector<uint64_t> drawPoints(uint64_t count) const;
 
   const DesignSpace &space;
   ExploreOptions options;
   std::function<void(llvm::ArrayRef<uint64_t>)> evaluate;
   std::function<bool()> afterBatch;
   Proposer propose;
+  Learner learn;
 };
 
 } // namespace tandem::codesign

@@ -96,6 +96,10 @@ public:
                   const workload::CostOptions &options,
                   workload::MappingProvider provider,
                   llvm::ArrayRef<double> fractions, bool energy);
+  /// What layer `layer` at `bits` alone loses against the all-16-bit
+  /// reference, and what the reference loses against fp32 (points).
+  double getLayerDrop(unsigned layer, const quant::LayerBits &bits) const;
+  double getAccuracyBase() const;
   /// Estimated accuracy loss against fp32, in percentage points.
   double estimateAccuracyLoss(llvm::ArrayRef<quant::LayerBits> bits) const;
   /// Measures `bits` on the validation data (not thread-safe).

@@ -15,6 +15,7 @@
 #define TANDEM_CODESIGN_REPORT_H
 
 #include "tandem/CoDesign/Explorer.h"
+#include "tandem/CoDesign/Surrogate.h"
 #include "tandem/Quantization/Sensitivity.h"
 
 namespace tandem::codesign {
@@ -52,6 +53,8 @@ struct RunSummary {
     std::vector<uint64_t> estimatedFront;
   };
   std::optional<Network> network;
+  /// The differentiable search's evaluator on the final archive.
+  std::optional<SurrogateFit> surrogate;
 };
 
 /// Tandem's version, as outputs record it.

@@ -17,6 +17,7 @@
 
 #include "tandem/CoDesign/Network.h"
 #include "tandem/CoDesign/Report.h"
+#include "tandem/CoDesign/Surrogate.h"
 #include "tandem/Target/ONNX/ImportONNX.h"
 
 #include <atomic>
@@ -102,6 +103,11 @@ public:
   /// The Pareto front after writeOutputs(); the preferred design first
   /// among equals is marked.
   llvm::ArrayRef<FrontDesign> getFront() const { return front; }
+  /// The differentiable search's evaluator, trained on the final archive
+  /// (after writeOutputs).
+  const std::optional<SurrogateFit> &getSurrogateFit() const {
+    return surrogateFit;
+  }
   /// Things a user should know (levels whose energies follow capacity).
   llvm::ArrayRef<std::string> getNotes() const { return notes; }
   std::string getCheckpointPath() const;
@@ -121,6 +127,11 @@ private:
   /// Nested and sequential searches: the points of the integer program's
   /// policies on hardware design `hardwareId`.
   std::vector<uint64_t> proposePoints(uint64_t hardwareId);
+  /// The differentiable search: the evaluator's inputs and objectives, the
+  /// archive's valid points as its samples, and a round's proposals.
+  SurrogateProblem getSurrogateProblem() const;
+  std::vector<SurrogateSample> getSurrogateSamples() const;
+  std::vector<uint64_t> learnPoints(unsigned count, uint64_t round);
   std::string explainInfeasible() const;
 
   SessionOptions options;
@@ -131,6 +142,9 @@ private:
   std::vector<Workload> workloads;
   std::unique_ptr<Evaluator> evaluator;
   std::unique_ptr<Network> network;
+  std::unique_ptr<DifferentiableSearch> surrogate;
+  /// The first error of the differentiable search's rounds.
+  std::string learnError;
   /// The measured designs' quantized models (joint spaces), by id.
   std::map<uint64_t, Workload> measuredModels;
   std::string fingerprint;
@@ -139,6 +153,7 @@ private:
   uint64_t startCount = 0;
   size_t feasibleCount = 0;
   std::vector<FrontDesign> front;
+  std::optional<SurrogateFit> surrogateFit;
   std::vector<std::string> notes;
 };
 
