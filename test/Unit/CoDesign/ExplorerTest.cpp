@@ -224,4 +224,164 @@ TEST(ExplorerTest, NSGA2ConvergesOnTheFront) {
   EXPECT_GT(nsga, random);
 }
 
+/// Four layers: a first conv, a depthwise conv, a pointwise conv and a
+/// matmul, bound to a space of 2 x 2 hardware designs.
+DesignSpace joint() {
+  DesignSpace space = parse(R"(
+base: eyeriss
+parameters:
+  rows: [8, 16]
+  cols: [8, 16]
+network:
+  - layers: all
+    weight_bits: [2, 4, 8]
+    activation_bits: [4, 8]
+  - layers: [first, last]
+    weight_bits: [8]
+    activation_bits: [4, 8]
+  - layers: depthwise
+    encodings: [multiply, pot]
+    weight_bits: [8]
+    activation_bits: [4, 8]
+constraints:
+  max_accuracy_loss: 0
+objectives: [latency, accuracy_loss]
+)");
+  std::vector<NetworkLayer> layers(4);
+  layers[0] = {"stem", "conv2d", false, false, 432};
+  layers[1] = {"dw", "conv2d", true, false, 288};
+  layers[2] = {"pw", "conv2d", false, true, 1024};
+  layers[3] = {"fc", "matmul", false, false, 640};
+  EXPECT_FALSE(bool(space.bindNetwork(layers, "m")));
+  return space;
+}
+
+TEST(DesignSpaceTest, NetworkGroupsBindToLayers) {
+  DesignSpace space = joint();
+  EXPECT_EQ(space.maxAccuracyLoss, 0.0);
+  // first and last: W8 at A4 or A8; dw: W8 or PoT-5 at A4 or A8; pw: 3 x 2.
+  ASSERT_EQ(space.numHardwareParameters, 2u);
+  ASSERT_EQ(space.parameters.size(), 6u);
+  std::vector<std::string> names, labels;
+  for (const Parameter &p : space.parameters)
+    names.push_back(p.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"rows", "cols", "network.stem",
+                                             "network.dw", "network.pw",
+                                             "network.fc"}));
+  for (size_t i = 0; i < space.parameters[3].size(); ++i)
+    labels.push_back(space.parameters[3].getLabel(i));
+  EXPECT_EQ(labels, (std::vector<std::string>{"W8/A4", "PoT-5/A4", "W8/A8",
+                                              "PoT-5/A8"}));
+  EXPECT_EQ(space.parameters[4].size(), 6u);
+  EXPECT_EQ(space.getHardwareSize(), 4u);
+  EXPECT_EQ(space.size(), 4u * 2 * 4 * 6 * 2);
+  // A point's policy and back, for every point; hardware digits first.
+  for (uint64_t id = 0; id < space.size(); ++id) {
+    Point point = space.getPoint(id);
+    uint64_t hardware = point[0] * 2 + point[1];
+    EXPECT_EQ(space.getPointId(hardware, space.getLayerBits(point)), id);
+  }
+  // A choice a layer does not offer is no point.
+  std::vector<quant::LayerBits> bits(4, quant::LayerBits{8, 8});
+  bits[0] = {4, 8};
+  EXPECT_FALSE(space.getPointId(0, bits).has_value());
+  // A hardware point instantiates whatever its network digits.
+  auto target = space.instantiate(space.getPoint(space.size() - 1), "last");
+  ASSERT_TRUE(bool(target)) << llvm::toString(target.takeError());
+  EXPECT_EQ(target->array.rows, 16);
+  // A group that selects nothing is an error naming it.
+  std::vector<NetworkLayer> convs(1);
+  convs[0] = {"c", "conv2d", false, false, 10};
+  DesignSpace other = parse(R"(
+base: eyeriss
+parameters:
+  rows: [8, 16]
+network:
+  - layers: attention
+    weight_bits: [4, 8]
+objectives: [latency, accuracy_loss]
+)");
+  llvm::Error err = other.bindNetwork(convs, "m");
+  ASSERT_TRUE(bool(err));
+  EXPECT_NE(llvm::toString(std::move(err))
+                .find("network[0]: layers: 'attention' selects no compute "
+                      "layer of model 'm'"),
+            std::string::npos);
+}
+
+// Tests the nested and sequential searches' use of their proposer: nested
+// evaluates exactly the proposals of each hardware design, sequential
+// first searches the hardware with the network at W8A8, then evaluates the
+// proposals of the design it prefers; both resume to the same archive.
+TEST(ExplorerTest, NestedAndSequentialEvaluateTheProposals) {
+  DesignSpace space = joint();
+  auto score = [&](uint64_t id) {
+    Point p = space.getPoint(id);
+    Metrics m;
+    // Larger arrays are faster; narrower weights faster and less accurate.
+    double work = 0, loss = 0;
+    for (const quant::LayerBits &b : space.getLayerBits(p)) {
+      work += b.weightBits * b.activationBits;
+      loss += 8 - b.weightBits;
+    }
+    m.set(Metric::Latency, work / ((p[0] + 1) * (p[1] + 1)));
+    m.set(Metric::AccuracyLoss, loss);
+    return m;
+  };
+  // Two policies per hardware design: all W8A8, and pw at W2A4.
+  std::vector<uint64_t> proposedFor;
+  Proposer propose = [&](uint64_t hardware) {
+    proposedFor.push_back(hardware);
+    std::vector<quant::LayerBits> bits(4, quant::LayerBits{8, 8});
+    std::vector<uint64_t> ids = {*space.getPointId(hardware, bits)};
+    bits[2] = {2, 4};
+    ids.push_back(*space.getPointId(hardware, bits));
+    return ids;
+  };
+  auto run = [&](SearchKind kind, unsigned stopAfter) {
+    ExploreOptions options;
+    options.kind = kind;
+    options.evaluations = 8;
+    options.population = 4;
+    options.policiesPerDesign = 2;
+    options.prefer = Metric::Latency;
+    Archive archive;
+    ExploreState state;
+    unsigned batches = 0;
+    Explorer explorer(
+        space, options,
+        [&](llvm::ArrayRef<uint64_t> ids) {
+          for (uint64_t id : ids)
+            archive.add({id, score(id)});
+        },
+        [&] { return !stopAfter || ++batches % stopAfter; }, propose);
+    while (!explorer.run(archive, state)) {
+    }
+    return archive;
+  };
+  proposedFor.clear();
+  Archive nested = run(SearchKind::Nested, 0);
+  // 8 evaluations, 2 per design: every one of the 4 designs, in order.
+  EXPECT_EQ(proposedFor, (std::vector<uint64_t>{0, 1, 2, 3}));
+  ASSERT_EQ(nested.size(), 8u);
+  for (const Candidate &c : nested.getCandidates()) {
+    auto bits = space.getLayerBits(space.getPoint(c.id));
+    EXPECT_TRUE(bits[2] == (quant::LayerBits{8, 8}) ||
+                bits[2] == (quant::LayerBits{2, 4}));
+  }
+  Archive sequential = run(SearchKind::Sequential, 0);
+  // Phase 1: the 4 designs at W8A8 (6 allowed, 4 exist); phase 2: the W2A4
+  // policy on the fastest design (rows 16, cols 16: hardware 3).
+  ASSERT_EQ(sequential.size(), 5u);
+  for (unsigned i = 0; i < 4; ++i)
+    for (const quant::LayerBits &b :
+         space.getLayerBits(space.getPoint(sequential.getCandidates()[i].id)))
+      EXPECT_EQ(b, (quant::LayerBits{8, 8}));
+  Point last = space.getPoint(sequential.getCandidates()[4].id);
+  EXPECT_EQ(last[0] * 2 + last[1], 3u);
+  EXPECT_EQ(space.getLayerBits(last)[2], (quant::LayerBits{2, 4}));
+  EXPECT_EQ(ids(run(SearchKind::Nested, 1)), ids(nested));
+  EXPECT_EQ(ids(run(SearchKind::Sequential, 1)), ids(sequential));
+}
+
 } // namespace

@@ -1,0 +1,187 @@
+#!/usr/bin/python3
+"""tandem-codesign on joint spaces: four searches at equal evaluations.
+
+Usage: bench/joint_codesign_benchmark.py [--build BUILD_DIR]
+           [--models cnn,resnet,mobilenet] [--evaluations 1000]
+           [--searches sequential,nested,nsga2,differentiable] [--seed 1]
+           [--practical] [--work DIR] [--json out.json]
+
+For each trained Fashion-MNIST model (examples/fashion-mnist), a joint space
+on the `bismo` preset (bit-serial: any width from 2 to 8) with 118 million
+points: rows, cols, lanes, clock, buffer capacity and bandwidth, and every
+layer's weight width (2-8) and activation width (4 or 8); at most 1 point of
+top-1 lost against fp32; objectives latency, energy, accuracy loss; the
+preferred design is the one of lowest EDP. Each search runs with the same
+number of real evaluations (every point costed by the cost model on its own
+quantized IR) and seed; sensitivity (1,000 training images) is measured by
+the first run and reused by the others. For each search: wall time, the
+measured front's size, its hypervolume over (latency, energy, accuracy
+loss), each normalized over the union of all searches' fronts (reference
+point 1.1), the preferred design's EDP against the best W8A8 design's (the
+sequential search's first phase: every layer at W8A8), and its top-1 on the
+10,000 test images (tandem-run on its quantized IR).
+
+--practical also runs NSGA-II with 5,000 evaluations on the CNN's space and
+prints its wall time (the 10-minute goal of the joint co-design issue).
+"""
+
+import argparse
+import csv
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from codesign_benchmark import hypervolume  # noqa: E402
+
+DATA = pathlib.Path("/usr/share/datasets/fashion-mnist")
+SPACE = """base: bismo
+parameters:
+  rows: [4, 8, 16, 32]
+  cols: [4, 8, 16, 32]
+  lanes: [64, 128, 256, 512]
+  clock_mhz: [100, 200, 300, 400]
+  levels:
+    buffer:
+      capacity_bytes: [32768, 65536, 131072, 262144]
+      read_bandwidth: [8, 16, 32]
+network:
+  - layers: all
+    weight_bits: [2, 3, 4, 5, 6, 7, 8]
+    activation_bits: [4, 8]
+constraints:
+  max_accuracy_loss: 1
+objectives: [latency, energy, accuracy_loss]
+prefer: edp
+"""
+OBJECTIVES = ["latency_ms", "energy_pj", "accuracy_loss_pct"]
+
+
+def codesign(build, model, space, out, search, evaluations, seed, reuse):
+    if reuse and reuse.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copy(reuse, out / "sensitivity.json")
+    start = time.monotonic()
+    subprocess.run([build / "bin" / "tandem-codesign", model, "--input-shape",
+                    "image=100x1x28x28", "--space", space, "--out", out,
+                    "--dataset", DATA / "train-images-idx3-ubyte.gz",
+                    "--labels", DATA / "train-labels-idx1-ubyte.gz",
+                    "--search", search, "--evaluations", str(evaluations),
+                    "--seed", str(seed), "--quiet"], check=True)
+    return time.monotonic() - start
+
+
+def test_accuracy(build, mlir):
+    done = subprocess.run([build / "bin" / "tandem-run", mlir,
+                           "--dataset", DATA / "t10k-images-idx3-ubyte.gz",
+                           "--labels", DATA / "t10k-labels-idx1-ubyte.gz",
+                           "--num-threads", "2"],
+                          check=True, capture_output=True, text=True)
+    return float(re.search(r"top-1 accuracy: ([\d.]+)", done.stdout).group(1))
+
+
+def best_w8a8_edp(candidates):
+    """The lowest EDP of a feasible design with every layer at W8A8."""
+    best = None
+    with open(candidates, newline="") as f:
+        for r in csv.DictReader(f):
+            layers = [v for k, v in r.items() if k.startswith("network.")]
+            if r["status"] == "feasible" and all(v == "W8/A8" for v in layers):
+                edp = float(r["edp_pj_ms"])
+                best = edp if best is None else min(best, edp)
+    return best
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default=str(ROOT / "build"))
+    parser.add_argument("--models", default="cnn,resnet,mobilenet")
+    parser.add_argument("--evaluations", type=int, default=1000)
+    parser.add_argument("--searches", default="sequential,nested,nsga2,differentiable")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--practical", action="store_true")
+    parser.add_argument("--work", default="/tmp/tandem-joint-bench")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    build = pathlib.Path(args.build)
+    work = pathlib.Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    space = work / "space.yaml"
+    space.write_text(SPACE)
+    results = []
+    for name in args.models.split(","):
+        model = ROOT / "examples" / "fashion-mnist" / f"{name}.onnx"
+        sensitivity = None
+        runs = []
+        for search in args.searches.split(","):
+            out = work / f"{name}-{search}"
+            shutil.rmtree(out, ignore_errors=True)
+            seconds = codesign(build, model, space, out, search, args.evaluations,
+                               args.seed, sensitivity)
+            sensitivity = out / "sensitivity.json"
+            pareto = json.loads((out / "pareto.json").read_text())
+            designs = pareto["designs"]
+            front = [[d["metrics"][k] for k in OBJECTIVES] for d in designs]
+            preferred = next(d for d in designs if d["preferred"])
+            run = {"model": name, "search": search, "seconds": seconds,
+                   "evaluations": pareto["search"]["evaluations"],
+                   "front": front, "preferred_edp": preferred["metrics"]["edp_pj_ms"],
+                   "preferred_loss": preferred["metrics"]["accuracy_loss_pct"],
+                   "preferred_policy": preferred["network"]["policy"],
+                   "preferred_parameters": preferred["parameters"],
+                   "test_top1": test_accuracy(build, out / f"best-{name}.mlir")}
+            if "surrogate" in pareto:
+                run["surrogate"] = pareto["surrogate"]
+            if search == "sequential":
+                run["w8a8_edp"] = best_w8a8_edp(out / "candidates.csv")
+            print(json.dumps({k: v for k, v in run.items() if k != "front"}),
+                  flush=True)
+            runs.append(run)
+        # Hypervolume over the union's range.
+        union = [p for r in runs for p in r["front"]]
+        lo = [min(p[i] for p in union) for i in range(3)]
+        hi = [max(p[i] for p in union) for i in range(3)]
+
+        def normalize(front):
+            return [[(v - l) / (h - l) if h > l else 0.0
+                     for v, l, h in zip(p, lo, hi)] for p in front]
+
+        w8a8 = next((r["w8a8_edp"] for r in runs if r.get("w8a8_edp")), None)
+        for r in runs:
+            r["hypervolume"] = hypervolume(normalize(r["front"]), [1.1] * 3)
+            r["edp_vs_w8a8"] = w8a8 / r["preferred_edp"] if w8a8 else None
+        results.extend(runs)
+
+    print(f"{'model':<10}{'search':<16}{'evals':>6}{'wall s':>8}{'front':>6}"
+          f"{'hypervolume':>12}{'EDP vs W8A8':>12}{'loss (val)':>11}{'test top-1':>11}")
+    for r in results:
+        gain = f"{r['edp_vs_w8a8']:.2f}x" if r["edp_vs_w8a8"] else "-"
+        print(f"{r['model']:<10}{r['search']:<16}{r['evaluations']:>6}"
+              f"{r['seconds']:>8.1f}{len(r['front']):>6}{r['hypervolume']:>12.4f}"
+              f"{gain:>12}{r['preferred_loss']:>11.2f}{100 * r['test_top1']:>10.2f}%")
+
+    if args.practical:
+        out = work / "cnn-practical"
+        shutil.rmtree(out, ignore_errors=True)
+        seconds = codesign(build, ROOT / "examples" / "fashion-mnist" / "cnn.onnx",
+                           space, out, "nsga2", 5000, args.seed, None)
+        pareto = json.loads((out / "pareto.json").read_text())
+        print(f"practical: nsga2, {pareto['search']['evaluations']} of "
+              f"{pareto['search']['space_size']} points, {seconds:.1f} s "
+              f"(sensitivity measured in the run)")
+        results.append({"model": "cnn", "search": "practical", "seconds": seconds,
+                        "evaluations": pareto["search"]["evaluations"],
+                        "space_size": pareto["search"]["space_size"]})
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
