@@ -137,6 +137,19 @@ DesignSpace::getPointId(uint64_t hardwareId,
   return id;
 }
 
+std::vector<quant::LayerBits> DesignSpace::getDistinctChoices() const {
+  std::vector<quant::LayerBits> all = {quant::LayerBits{8, 8}};
+  for (const NetworkLayer &l : layers)
+    all.push_back(l.fixed);
+  for (const Parameter &p : parameters)
+    all.insert(all.end(), p.choices.begin(), p.choices.end());
+  std::vector<quant::LayerBits> distinct;
+  for (const quant::LayerBits &b : all)
+    if (!llvm::is_contained(distinct, b))
+      distinct.push_back(b);
+  return distinct;
+}
+
 std::vector<quant::LayerBits>
 DesignSpace::getLayerBits(const Point &point) const {
   std::vector<quant::LayerBits> bits;

@@ -122,14 +122,9 @@ Network::create(ModuleOp module, DesignSpace &space,
       *n->impl->scorer, *n->impl->data, *n->impl->reference, options.threads);
 
   // Sensitivity at every width and encoding a layer may take.
-  std::vector<LayerBits> choices = {LayerBits{8, 8}};
-  for (const NetworkLayer &l : space.layers)
-    choices.push_back(l.fixed);
-  for (const Parameter &p : space.parameters)
-    choices.insert(choices.end(), p.choices.begin(), p.choices.end());
   std::vector<int64_t> bits;
   std::vector<WeightEncoding> encodings;
-  for (const LayerBits &b : choices) {
+  for (const LayerBits &b : space.getDistinctChoices()) {
     if (b.encoding == EncodingKind::Multiply &&
         !llvm::is_contained(bits, b.weightBits))
       bits.push_back(b.weightBits);
@@ -284,23 +279,13 @@ NetworkCost Network::getCost(ArrayRef<LayerBits> bits, const hw::Target &target,
 }
 
 Error Network::createVariants() {
-  std::vector<LayerBits> choices = {LayerBits{8, 8}};
-  for (const NetworkLayer &l : space->layers)
-    choices.push_back(l.fixed);
-  for (const Parameter &p : space->parameters)
-    choices.insert(choices.end(), p.choices.begin(), p.choices.end());
-  for (const LayerBits &b : choices) {
-    if (llvm::any_of(variants, [&](const Variant &v) { return v.bits == b; }))
-      continue;
+  for (const LayerBits &b : space->getDistinctChoices()) {
     Variant v;
     v.bits = b;
-    v.module = OwningOpRef<ModuleOp>(cast<ModuleOp>(module->clone()));
-    tandem::quant::Policy policy = base;
-    policy.defaults = b;
-    if (failed(tandem::quant::quantizeModule(*v.module, policy, "policy",
-                                             &impl->weights)))
-      return fail("the model cannot be quantized at " + getChoiceLabel(b) +
-                  " (see the errors above)");
+    auto uniform = quantize(std::vector<LayerBits>(layers.size(), b));
+    if (!uniform)
+      return uniform.takeError();
+    v.module = std::move(*uniform);
     v.model = std::make_unique<workload::WorkloadModel>(*v.module);
     variants.push_back(std::move(v));
   }

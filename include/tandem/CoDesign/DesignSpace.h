@@ -133,6 +133,8 @@ struct DesignSpace {
   /// choice is not one of its layer's.
   std::optional<uint64_t>
   getPointId(uint64_t hardwareId, llvm::ArrayRef<quant::LayerBits> bits) const;
+  /// Every choice some layer may take, W8A8 first, each once.
+  std::vector<quant::LayerBits> getDistinctChoices() const;
   /// The point's choice for every layer of `layers`.
   std::vector<quant::LayerBits> getLayerBits(const Point &point) const;
   /// Resolves the network groups against the model's compute layers
