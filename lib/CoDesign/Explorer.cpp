@@ -397,18 +397,18 @@ bool Explorer::nested(Archive &archive, ExploreState &state) {
   const uint64_t budget = std::min(options.evaluations, space.size());
   const unsigned perDesign = std::max(1u, options.policiesPerDesign);
   // Hardware designs in id order, or a seeded sample when there are more
-  // than the budget can give their policies to.
+  // than the budget; designs are taken until the budget is spent (the
+  // program's policies often coincide across limits).
   const uint64_t hardware = space.getHardwareSize();
-  const uint64_t designs = (budget + perDesign - 1) / perDesign;
   std::vector<uint64_t> order;
-  if (hardware <= designs) {
+  if (hardware <= budget) {
     for (uint64_t h = 0; h < hardware; ++h)
       order.push_back(h);
   } else {
     std::mt19937_64 rng(options.seed);
     std::uniform_int_distribution<uint64_t> any(0, hardware - 1);
     DenseSet<uint64_t> drawn;
-    while (order.size() < designs) {
+    while (order.size() < budget) {
       uint64_t h = any(rng);
       if (drawn.insert(h).second)
         order.push_back(h);
@@ -420,7 +420,9 @@ bool Explorer::nested(Archive &archive, ExploreState &state) {
        next < order.size() && archive.size() < budget;) {
     std::vector<uint64_t> ids;
     DenseSet<uint64_t> taken;
-    for (size_t n = 0; n < perBatch && next < order.size(); ++n, ++next)
+    for (size_t n = 0; n < perBatch && next < order.size() &&
+                       archive.size() + ids.size() < budget;
+         ++n, ++next)
       for (uint64_t id : propose(order[next]))
         if (archive.size() + ids.size() < budget && !archive.find(id) &&
             taken.insert(id).second)
