@@ -6,20 +6,22 @@ Usage: bench/joint_codesign_benchmark.py [--build BUILD_DIR]
            [--searches sequential,nested,nsga2,differentiable] [--seed 1]
            [--practical] [--work DIR] [--json out.json]
 
-For each trained Fashion-MNIST model (examples/fashion-mnist), a joint space
-on the `bismo` preset (bit-serial: any width from 2 to 8) with 118 million
+For each trained Fashion-MNIST model (examples/fashion-mnist), the joint
+space examples/fashion-mnist/joint-space.yaml: the `bismo` preset (bit-serial: any width from 2 to 8) with 118 million
 points: rows, cols, lanes, clock, buffer capacity and bandwidth, and every
-layer's weight width (2-8) and activation width (4 or 8); at most 1 point of
-top-1 lost against fp32; objectives latency, energy, accuracy loss; the
-preferred design is the one of lowest EDP. Each search runs with the same
+layer's weight width (2-8) and activation width (4 or 8); at most 3 points
+of top-1 lost against fp32 (the search's estimate, which runs high);
+objectives latency, energy, accuracy loss. Each search runs with the same
 number of real evaluations (every point costed by the cost model on its own
 quantized IR) and seed; sensitivity (1,000 training images) is measured by
 the first run and reused by the others. For each search: wall time, the
 measured front's size, its hypervolume over (latency, energy, accuracy
 loss), each normalized over the union of all searches' fronts (reference
-point 1.1), the preferred design's EDP against the best W8A8 design's (the
-sequential search's first phase: every layer at W8A8), and its top-1 on the
-10,000 test images (tandem-run on its quantized IR).
+point 1.1), and the front's design of lowest EDP among those that lose at
+most 1 point as measured on the validation images: its EDP against the
+best W8A8 design's (the sequential search's first phase: every layer at
+W8A8) and its top-1 on the 10,000 test images (its policy applied to the
+model calibrated as tandem-codesign calibrates it, run by tandem-run).
 
 --practical also runs NSGA-II with 5,000 evaluations on the CNN's space and
 prints its wall time (the 10-minute goal of the joint co-design issue).
@@ -42,25 +44,7 @@ sys.path.insert(0, str(HERE))
 from codesign_benchmark import hypervolume  # noqa: E402
 
 DATA = pathlib.Path("/usr/share/datasets/fashion-mnist")
-SPACE = """base: bismo
-parameters:
-  rows: [4, 8, 16, 32]
-  cols: [4, 8, 16, 32]
-  lanes: [64, 128, 256, 512]
-  clock_mhz: [100, 200, 300, 400]
-  levels:
-    buffer:
-      capacity_bytes: [32768, 65536, 131072, 262144]
-      read_bandwidth: [8, 16, 32]
-network:
-  - layers: all
-    weight_bits: [2, 3, 4, 5, 6, 7, 8]
-    activation_bits: [4, 8]
-constraints:
-  max_accuracy_loss: 1
-objectives: [latency, energy, accuracy_loss]
-prefer: edp
-"""
+SPACE = ROOT / "examples" / "fashion-mnist" / "joint-space.yaml"
 OBJECTIVES = ["latency_ms", "energy_pj", "accuracy_loss_pct"]
 
 
@@ -76,6 +60,23 @@ def codesign(build, model, space, out, search, evaluations, seed, reuse):
                     "--search", search, "--evaluations", str(evaluations),
                     "--seed", str(seed), "--quiet"], check=True)
     return time.monotonic() - start
+
+
+def apply_policy(build, calibrated, labels, out):
+    """The model quantized by a front design's policy (its choice labels)."""
+    layers = {}
+    for layer, label in labels.items():
+        weights, activations = label.split("/A")
+        if weights.startswith("W"):
+            layers[layer] = {"weight_bits": int(weights[1:]),
+                             "activation_bits": int(activations)}
+        else:
+            raise ValueError(f"benchmark spaces have multiply choices only: {label}")
+    policy = out.with_suffix(".json")
+    policy.write_text(json.dumps({"layers": layers}))
+    subprocess.run([build / "bin" / "tandem-opt", calibrated,
+                    f"--accel-quantize=policy={policy}", "-o", out], check=True)
+    return out
 
 
 def test_accuracy(build, mlir):
@@ -113,11 +114,17 @@ def main():
     build = pathlib.Path(args.build)
     work = pathlib.Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    space = work / "space.yaml"
-    space.write_text(SPACE)
+    space = SPACE
     results = []
     for name in args.models.split(","):
         model = ROOT / "examples" / "fashion-mnist" / f"{name}.onnx"
+        # Calibrated as tandem-codesign calibrates: the first 512 images.
+        imported, calibrated = work / f"{name}.mlir", work / f"{name}.cal.mlir"
+        subprocess.run([build / "bin" / "tandem-translate", "--import-onnx", model,
+                        "--input-shape", "image=100x1x28x28", "-o", imported], check=True)
+        subprocess.run([build / "bin" / "tandem-opt", imported,
+                        f"--accel-calibrate=data={DATA / 'train-images-idx3-ubyte.gz'} "
+                        "samples=512", "-o", calibrated], check=True)
         sensitivity = None
         runs = []
         for search in args.searches.split(","):
@@ -129,14 +136,18 @@ def main():
             pareto = json.loads((out / "pareto.json").read_text())
             designs = pareto["designs"]
             front = [[d["metrics"][k] for k in OBJECTIVES] for d in designs]
-            preferred = next(d for d in designs if d["preferred"])
+            within = [d for d in designs if d["metrics"]["accuracy_loss_pct"] <= 1]
+            best = min(within, key=lambda d: d["metrics"]["edp_pj_ms"])
+            quantized = apply_policy(build, calibrated, best["network"]["policy"],
+                                     work / f"{name}-{search}-best.mlir")
             run = {"model": name, "search": search, "seconds": seconds,
                    "evaluations": pareto["search"]["evaluations"],
-                   "front": front, "preferred_edp": preferred["metrics"]["edp_pj_ms"],
-                   "preferred_loss": preferred["metrics"]["accuracy_loss_pct"],
-                   "preferred_policy": preferred["network"]["policy"],
-                   "preferred_parameters": preferred["parameters"],
-                   "test_top1": test_accuracy(build, out / f"best-{name}.mlir")}
+                   "front": front, "best_edp": best["metrics"]["edp_pj_ms"],
+                   "best_loss": best["metrics"]["accuracy_loss_pct"],
+                   "best_policy": best["network"]["policy"],
+                   "best_parameters": {k: v for k, v in best["parameters"].items()
+                                       if not k.startswith("network.")},
+                   "test_top1": test_accuracy(build, quantized)}
             if "surrogate" in pareto:
                 run["surrogate"] = pareto["surrogate"]
             if search == "sequential":
@@ -156,16 +167,17 @@ def main():
         w8a8 = next((r["w8a8_edp"] for r in runs if r.get("w8a8_edp")), None)
         for r in runs:
             r["hypervolume"] = hypervolume(normalize(r["front"]), [1.1] * 3)
-            r["edp_vs_w8a8"] = w8a8 / r["preferred_edp"] if w8a8 else None
+            r["edp_vs_w8a8"] = w8a8 / r["best_edp"] if w8a8 else None
         results.extend(runs)
 
     print(f"{'model':<10}{'search':<16}{'evals':>6}{'wall s':>8}{'front':>6}"
           f"{'hypervolume':>12}{'EDP vs W8A8':>12}{'loss (val)':>11}{'test top-1':>11}")
+    # The last three columns: the front's lowest-EDP design within 1 point.
     for r in results:
         gain = f"{r['edp_vs_w8a8']:.2f}x" if r["edp_vs_w8a8"] else "-"
         print(f"{r['model']:<10}{r['search']:<16}{r['evaluations']:>6}"
               f"{r['seconds']:>8.1f}{len(r['front']):>6}{r['hypervolume']:>12.4f}"
-              f"{gain:>12}{r['preferred_loss']:>11.2f}{100 * r['test_top1']:>10.2f}%")
+              f"{gain:>12}{r['best_loss']:>11.2f}{100 * r['test_top1']:>10.2f}%")
 
     if args.practical:
         out = work / "cnn-practical"
