@@ -13,8 +13,9 @@ layer's weight width (2-8) and activation width (4 or 8); at most 3 points
 of top-1 lost against fp32 (the search's estimate, which runs high);
 objectives latency, energy, accuracy loss. Each search runs with the same
 number of real evaluations (every point costed by the cost model on its own
-quantized IR) and seed; sensitivity (1,000 training images) is measured by
-the first run and reused by the others. For each search: wall time, the
+quantized IR) and seed, with percentile clipping of activations and bias
+correction; sensitivity (1,000 training images) is measured by the first
+run and reused by the others. For each search: wall time, the
 measured front's size, its hypervolume over (latency, energy, accuracy
 loss), each normalized over the union of all searches' fronts (reference
 point 1.1), and the front's design of lowest EDP among those that lose at
@@ -58,7 +59,8 @@ def codesign(build, model, space, out, search, evaluations, seed, reuse):
                     "--dataset", DATA / "train-images-idx3-ubyte.gz",
                     "--labels", DATA / "train-labels-idx1-ubyte.gz",
                     "--search", search, "--evaluations", str(evaluations),
-                    "--seed", str(seed), "--quiet"], check=True)
+                    "--seed", str(seed), "--activation-clipping", "percentile",
+                    "--bias-correction", "--quiet"], check=True)
     return time.monotonic() - start
 
 
@@ -73,7 +75,9 @@ def apply_policy(build, calibrated, labels, out):
         else:
             raise ValueError(f"benchmark spaces have multiply choices only: {label}")
     policy = out.with_suffix(".json")
-    policy.write_text(json.dumps({"layers": layers}))
+    policy.write_text(json.dumps({
+        "layers": layers, "weights": {"bias_correction": True},
+        "activations": {"clipping": "percentile", "percentile": 99.99}}))
     subprocess.run([build / "bin" / "tandem-opt", calibrated,
                     f"--accel-quantize=policy={policy}", "-o", out], check=True)
     return out

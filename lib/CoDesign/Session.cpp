@@ -86,6 +86,13 @@ Expected<std::unique_ptr<Session>> Session::create(SessionOptions options,
     return sessionError("--population must be at least 4");
   if (options.policiesPerDesign < 1)
     return sessionError("--policies-per-design must be at least 1");
+  if (!(options.network.base.percentile > 50 &&
+        options.network.base.percentile <= 100))
+    return sessionError("--percentile must be in (50, 100]");
+  if (options.network.calibrationSamples < 1 ||
+      options.network.validationSamples < 0)
+    return sessionError("--calibration-samples must be at least 1 and "
+                        "--validation-samples at least 0");
   if (options.costOptions.floatBits < 0 || options.costOptions.floatBits > 64)
     return sessionError("--float-bits must be between 0 and 64");
   if (!mapping::isMappingObjective(options.mapperObjective))

@@ -194,12 +194,13 @@ private:
   std::vector<std::vector<unsigned>>
   proposeImpl(const SurrogateProblem &problem, unsigned count, uint64_t seed) {
     std::vector<std::vector<unsigned>> out;
-    if (!evaluator)
+    if (!evaluator || count == 0)
       return out;
     torch::manual_seed(seed);
     at::set_num_threads(1);
     std::mt19937_64 rng(seed);
     const size_t numParams = problem.accuracyDrop.size();
+    const int64_t rows = count;
     for (auto &p : evaluator->parameters())
       p.requires_grad_(false);
     std::vector<torch::Tensor> drops;
@@ -214,58 +215,63 @@ private:
         spread += *hi - *lo;
       }
     spread = std::max(spread, 1e-6);
-    for (unsigned k = 0; k < count; ++k) {
-      // A random weighting of the objectives (Dirichlet(1)).
+    // One random weighting of the objectives per proposal (Dirichlet(1)),
+    // as weights of the outputs and the accuracy term: [rows, outputs + 1].
+    std::vector<float> w(rows * (kNumOutputs + 1), 0);
+    for (int64_t k = 0; k < rows; ++k) {
       std::vector<double> weights;
       double total = 0;
       for (size_t o = 0; o < problem.objectives.size(); ++o) {
         weights.push_back(std::exponential_distribution<double>(1)(rng));
         total += weights.back();
       }
-      std::array<double, kNumOutputs + 1> w{};
       for (size_t o = 0; o < problem.objectives.size(); ++o)
         for (int j = 0; j <= kNumOutputs; ++j)
-          w[j] += weights[o] / total * problem.objectives[o][j];
-      std::vector<torch::Tensor> logits;
-      for (size_t i = 0; i < numParams; ++i)
-        logits.push_back((0.1 * torch::randn({1, int64_t(drops[i].size(0))}))
-                             .requires_grad_(true));
-      torch::optim::Adam opt(logits, torch::optim::AdamOptions(0.1));
-      const int steps = 150;
-      for (int step = 0; step < steps; ++step) {
-        double tau = 1.0 * std::pow(0.1, double(step) / (steps - 1));
-        std::vector<torch::Tensor> probs;
-        for (auto &l : logits) {
-          torch::Tensor gumbel =
-              -torch::log(-torch::log(torch::rand_like(l) * 0.998 + 0.001));
-          probs.push_back(torch::softmax((l + gumbel) / tau, -1));
-        }
-        torch::Tensor z = evaluator->forward(encode(problem, probs));
-        torch::Tensor logs = z * stddev + mean;
-        torch::Tensor accuracy = torch::full({1}, problem.accuracyBase);
-        for (size_t i = 0; i < numParams; ++i)
-          accuracy = accuracy + (probs[i] * drops[i]).sum(-1);
-        torch::Tensor loss = torch::zeros({1});
-        for (int j = 0; j < kNumOutputs; ++j)
-          if (w[j] != 0)
-            loss = loss + w[j] * z.select(1, j);
-        if (w[kNumOutputs] != 0)
-          loss = loss + w[kNumOutputs] * accuracy / spread;
-        for (int j = 0; j < kNumOutputs; ++j)
-          if (problem.maxLog[j])
-            loss = loss +
-                   10 * torch::relu(logs.select(1, j) - *problem.maxLog[j]) /
-                       stddev[j];
-        if (problem.maxAccuracyLoss)
-          loss = loss +
-                 10 * torch::relu(accuracy - *problem.maxAccuracyLoss) / spread;
-        opt.zero_grad();
-        loss.sum().backward();
-        opt.step();
+          w[k * (kNumOutputs + 1) + j] +=
+              weights[o] / total * problem.objectives[o][j];
+    }
+    torch::Tensor weight =
+        torch::tensor(w).reshape({rows, kNumOutputs + 1});
+    // The proposals descend together: their losses add, and Adam's steps
+    // are per element, so each row follows its own gradient.
+    std::vector<torch::Tensor> logits;
+    for (size_t i = 0; i < numParams; ++i)
+      logits.push_back((0.1 * torch::randn({rows, drops[i].size(0)}))
+                           .requires_grad_(true));
+    torch::optim::Adam opt(logits, torch::optim::AdamOptions(0.1));
+    const int steps = 150;
+    for (int step = 0; step < steps; ++step) {
+      double tau = std::pow(0.1, double(step) / (steps - 1));
+      std::vector<torch::Tensor> probs;
+      for (auto &l : logits) {
+        torch::Tensor gumbel =
+            -torch::log(-torch::log(torch::rand_like(l) * 0.998 + 0.001));
+        probs.push_back(torch::softmax((l + gumbel) / tau, -1));
       }
+      torch::Tensor z = evaluator->forward(encode(problem, probs));
+      torch::Tensor logs = z * stddev + mean;
+      torch::Tensor accuracy = torch::full({rows}, problem.accuracyBase);
+      for (size_t i = 0; i < numParams; ++i)
+        accuracy = accuracy + (probs[i] * drops[i]).sum(-1);
+      torch::Tensor loss =
+          (weight.narrow(1, 0, kNumOutputs) * z).sum(-1) +
+          weight.select(1, kNumOutputs) * accuracy / spread;
+      for (int j = 0; j < kNumOutputs; ++j)
+        if (problem.maxLog[j])
+          loss = loss + 10 * torch::relu(logs.select(1, j) -
+                                         *problem.maxLog[j]) /
+                            stddev[j];
+      if (problem.maxAccuracyLoss)
+        loss = loss +
+               10 * torch::relu(accuracy - *problem.maxAccuracyLoss) / spread;
+      opt.zero_grad();
+      loss.sum().backward();
+      opt.step();
+    }
+    for (int64_t k = 0; k < rows; ++k) {
       std::vector<unsigned> point;
       for (auto &l : logits)
-        point.push_back(unsigned(l.argmax(-1).item<int64_t>()));
+        point.push_back(unsigned(l[k].argmax().item<int64_t>()));
       out.push_back(std::move(point));
     }
     return out;

@@ -206,6 +206,24 @@ cl::opt<int64_t> validationSamples(
     cl::desc("Joint spaces: measure sensitivity and the front on the first N "
              "samples of --dataset (0: all)"),
     cl::cat(category));
+cl::opt<quant::Clipping, false, ChoiceParser<quant::Clipping>>
+    activationClipping(
+        "activation-clipping", cl::init(quant::Clipping::MinMax),
+        cl::desc("Joint spaces: how activation ranges are clipped in every "
+                 "policy"),
+        cl::values(clEnumValN(quant::Clipping::MinMax, "minmax",
+                              "calibrated range"),
+                   clEnumValN(quant::Clipping::Percentile, "percentile",
+                              "--percentile of the values"),
+                   clEnumValN(quant::Clipping::MSE, "mse",
+                              "least squared error"),
+                   clEnumValN(quant::Clipping::KL, "kl",
+                              "least KL divergence")),
+        cl::cat(category));
+cl::opt<double> percentile("percentile",
+                           cl::desc("Joint spaces: share of values kept by "
+                                    "percentile clipping, in percent"),
+                           cl::init(99.99), cl::cat(category));
 cl::opt<bool> biasCorrection(
     "bias-correction",
     cl::desc("Joint spaces: correct each layer's bias for its weights' "
@@ -300,6 +318,8 @@ SessionOptions getOptions() {
   o.network.calibrationSamples = calibrationSamples;
   o.network.validationSamples = validationSamples;
   o.network.base.biasCorrection = biasCorrection;
+  o.network.base.activationClipping = activationClipping;
+  o.network.base.percentile = percentile;
   if (!quiet)
     o.network.log = [](StringRef line) {
       errs() << "tandem-codesign: " << line << "\n";
