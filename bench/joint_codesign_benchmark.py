@@ -79,7 +79,8 @@ def apply_policy(build, calibrated, labels, out):
         "layers": layers, "weights": {"bias_correction": True},
         "activations": {"clipping": "percentile", "percentile": 99.99}}))
     subprocess.run([build / "bin" / "tandem-opt", calibrated,
-                    f"--accel-quantize=policy={policy}", "-o", out], check=True)
+                    f"--accel-quantize=policy={policy}", "--mlir-print-debuginfo",
+                    "-o", out], check=True)
     return out
 
 
@@ -125,10 +126,12 @@ def main():
         # Calibrated as tandem-codesign calibrates: the first 512 images.
         imported, calibrated = work / f"{name}.mlir", work / f"{name}.cal.mlir"
         subprocess.run([build / "bin" / "tandem-translate", "--import-onnx", model,
-                        "--input-shape", "image=100x1x28x28", "-o", imported], check=True)
+                        "--input-shape", "image=100x1x28x28", "--mlir-print-debuginfo",
+                        "-o", imported], check=True)
         subprocess.run([build / "bin" / "tandem-opt", imported,
                         f"--accel-calibrate=data={DATA / 'train-images-idx3-ubyte.gz'} "
-                        "samples=512", "-o", calibrated], check=True)
+                        "samples=512", "--mlir-print-debuginfo", "-o", calibrated],
+                       check=True)
         sensitivity = None
         runs = []
         for search in args.searches.split(","):
@@ -141,17 +144,19 @@ def main():
             designs = pareto["designs"]
             front = [[d["metrics"][k] for k in OBJECTIVES] for d in designs]
             within = [d for d in designs if d["metrics"]["accuracy_loss_pct"] <= 1]
-            best = min(within, key=lambda d: d["metrics"]["edp_pj_ms"])
-            quantized = apply_policy(build, calibrated, best["network"]["policy"],
-                                     work / f"{name}-{search}-best.mlir")
             run = {"model": name, "search": search, "seconds": seconds,
-                   "evaluations": pareto["search"]["evaluations"],
-                   "front": front, "best_edp": best["metrics"]["edp_pj_ms"],
-                   "best_loss": best["metrics"]["accuracy_loss_pct"],
-                   "best_policy": best["network"]["policy"],
-                   "best_parameters": {k: v for k, v in best["parameters"].items()
-                                       if not k.startswith("network.")},
-                   "test_top1": test_accuracy(build, quantized)}
+                   "evaluations": pareto["search"]["evaluations"], "front": front,
+                   "best_edp": None, "best_loss": None, "test_top1": None}
+            if within:
+                best = min(within, key=lambda d: d["metrics"]["edp_pj_ms"])
+                quantized = apply_policy(build, calibrated, best["network"]["policy"],
+                                         work / f"{name}-{search}-best.mlir")
+                run.update({"best_edp": best["metrics"]["edp_pj_ms"],
+                            "best_loss": best["metrics"]["accuracy_loss_pct"],
+                            "best_policy": best["network"]["policy"],
+                            "best_parameters": {k: v for k, v in best["parameters"].items()
+                                                if not k.startswith("network.")},
+                            "test_top1": test_accuracy(build, quantized)})
             if "surrogate" in pareto:
                 run["surrogate"] = pareto["surrogate"]
             if search == "sequential":
@@ -171,7 +176,7 @@ def main():
         w8a8 = next((r["w8a8_edp"] for r in runs if r.get("w8a8_edp")), None)
         for r in runs:
             r["hypervolume"] = hypervolume(normalize(r["front"]), [1.1] * 3)
-            r["edp_vs_w8a8"] = w8a8 / r["best_edp"] if w8a8 else None
+            r["edp_vs_w8a8"] = w8a8 / r["best_edp"] if w8a8 and r["best_edp"] else None
         results.extend(runs)
 
     print(f"{'model':<10}{'search':<16}{'evals':>6}{'wall s':>8}{'front':>6}"
@@ -179,9 +184,11 @@ def main():
     # The last three columns: the front's lowest-EDP design within 1 point.
     for r in results:
         gain = f"{r['edp_vs_w8a8']:.2f}x" if r["edp_vs_w8a8"] else "-"
+        loss = f"{r['best_loss']:.2f}" if r["best_loss"] is not None else "-"
+        top1 = f"{100 * r['test_top1']:.2f}%" if r["test_top1"] is not None else "-"
         print(f"{r['model']:<10}{r['search']:<16}{r['evaluations']:>6}"
               f"{r['seconds']:>8.1f}{len(r['front']):>6}{r['hypervolume']:>12.4f}"
-              f"{gain:>12}{r['best_loss']:>11.2f}{100 * r['test_top1']:>10.2f}%")
+              f"{gain:>12}{loss:>11}{top1:>11}")
 
     if args.practical:
         out = work / "cnn-practical"

@@ -347,7 +347,9 @@ LogicalResult Quantizer::checkPolicyLayers() {
       list += (i ? ", " : "") + names[i];
     if (names.size() > 8)
       list += ", ... (" + std::to_string(names.size()) + " layers)";
-    return main.emitError()
+    // At @main's location, not on it: the error is the policy's, and a
+    // diagnostic on an op would print the whole function after it.
+    return mlir::emitError(main.getLoc())
            << source << ": field 'layers." << name
            << "': the model has no convolution or matrix "
               "product named '"
