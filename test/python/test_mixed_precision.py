@@ -6,6 +6,7 @@ import json
 import re
 import signal
 import subprocess
+import threading
 import time
 
 import numpy as np
@@ -91,14 +92,26 @@ def test_interrupt_writes_the_best_policy_so_far(build_dir, tmp_path):
                "--budget", "latency=0.4", "--search", "ddpg", "--episodes", "1000000",
                "--out", str(out)]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    # The sensitivity file appears before the search starts.
-    deadline = time.monotonic() + 60 * TIMEOUT_SCALE
-    while not (out / "sensitivity.json").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1)
+    # Interrupt once the agent has measured policies: its progress line
+    # comes every 10 episodes (on a loaded machine, loading libtorch alone
+    # can take seconds, so no fixed delay will do).
+    lines = []
+    progressed = threading.Event()
+
+    def read():
+        for line in process.stderr:
+            lines.append(line)
+            if re.search(r"ddpg: \d+/", line):
+                progressed.set()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    progressed.wait(timeout=120 * TIMEOUT_SCALE)
     assert process.poll() is None, "the run ended before it could be interrupted"
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60 * TIMEOUT_SCALE)
+    process.wait(timeout=60 * TIMEOUT_SCALE)
+    reader.join()
+    stderr = "".join(lines)
     assert process.returncode == 130, stderr
     assert "interrupted: wrote the best policy found so far" in stderr
     report = json.loads((out / "report.json").read_text())
