@@ -9,12 +9,8 @@
 #include "tandem/Quantization/Calibration.h"
 #include "tandem/Quantization/MixedPrecision.h"
 #include "tandem/Quantization/ValidationOracle.h"
-#include "tandem/Support/FileIO.h"
-#include "tandem/Support/Limits.h"
 
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/Path.h"
 
 using namespace llvm;
 using namespace mlir;
@@ -37,8 +33,6 @@ struct Network::Impl {
 };
 
 Network::~Network() = default;
-
-bool Network::hasLabels() const { return impl->data->hasLabels(); }
 
 int64_t Network::getValidationSamples() const { return impl->data->size(); }
 
@@ -141,50 +135,14 @@ Network::create(ModuleOp module, DesignSpace &space,
               options.calibrationSamples, options.validationSamples)
           .str(),
       options.base, *fp32);
-  bool reused = false;
-  if (!options.sensitivityPath.empty() &&
-      sys::fs::exists(options.sensitivityPath)) {
-    auto buffer = readInputFile(options.sensitivityPath, kMaxTextFileBytes);
-    if (!buffer)
-      return buffer.takeError();
-    auto stored = tandem::quant::parseSensitivity(
-        (*buffer)->getBuffer(), options.sensitivityPath, n->key, encodings);
-    if (stored && stored->layers.size() == n->layers.size() &&
-        stored->bits == bits) {
-      n->sensitivity = std::move(*stored);
-      reused = true;
-      log("sensitivity: reusing " + options.sensitivityPath);
-    } else if (!stored) {
-      consumeError(stored.takeError());
-    }
-  }
-  if (!reused) {
-    auto s = tandem::quant::measureSensitivity(
-        *n->impl->oracle, n->layers, bits, encodings, options.base,
-        n->impl->data->size(), [&](unsigned done, unsigned total) {
-          if (done % 8 == 0 || done == total)
-            log(formatv("sensitivity: {0}/{1} models measured", done, total));
-          return !(options.interrupted && *options.interrupted);
-        });
-    if (!s)
-      return s.takeError();
-    n->sensitivity = std::move(*s);
-    n->sensitivity.fp32 = n->fp32;
-    // Written once everything was checked: a run that fails before its
-    // search leaves no directory behind.
-    if (!options.sensitivityPath.empty())
-      if (std::error_code ec = sys::fs::create_directories(
-              sys::path::parent_path(options.sensitivityPath)))
-        return fail("cannot create the directory of '" +
-                    options.sensitivityPath + "': " + ec.message());
-    if (!options.sensitivityPath.empty())
-      if (Error err =
-              writeOutputFile(options.sensitivityPath, [&](raw_ostream &os) {
-                os << tandem::quant::printSensitivity(n->sensitivity, n->key);
-                return Error::success();
-              }))
-        return std::move(err);
-  }
+  bool reused;
+  auto s = tandem::quant::loadOrMeasureSensitivity(
+      *n->impl->oracle, n->layers, bits, encodings, options.base,
+      n->impl->data->size(), n->fp32, options.sensitivityPath, n->key, log,
+      options.interrupted, reused);
+  if (!s)
+    return s.takeError();
+  n->sensitivity = std::move(*s);
   return n;
 }
 

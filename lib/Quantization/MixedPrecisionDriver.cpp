@@ -9,11 +9,8 @@
 #include "tandem/Quantization/PolicyScorer.h"
 #include "tandem/Quantization/Quantize.h"
 #include "tandem/Quantization/ValidationOracle.h"
-#include "tandem/Support/FileIO.h"
-#include "tandem/Support/Limits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
 
@@ -199,49 +196,16 @@ tandem::quant::runMixedPrecision(ModuleOp module,
                     config.calibrationSamples, config.validationSamples)
           .str(),
       config.base, *fp32);
-  bool haveSensitivity = false;
-  if (config.givenPolicy) {
-    haveSensitivity = true; // not needed
-  } else if (!config.sensitivityPath.empty() &&
-             llvm::sys::fs::exists(config.sensitivityPath)) {
-    auto buffer = readInputFile(config.sensitivityPath, kMaxTextFileBytes);
-    if (!buffer)
-      return buffer.takeError();
-    auto stored = parseSensitivity((*buffer)->getBuffer(),
-                                   config.sensitivityPath, key, t.encodings);
-    if (stored && stored->layers.size() == t.layers.size() &&
-        stored->bits == t.bits) {
-      result->sensitivity = std::move(*stored);
-      result->sensitivityReused = haveSensitivity = true;
-      log("sensitivity: reusing " + config.sensitivityPath);
-    } else {
-      log("sensitivity: not reusing " + config.sensitivityPath + " (" +
-          (stored ? std::string("other layers or widths")
-                  : toString(stored.takeError())) +
-          ")");
-    }
-  }
-  if (!haveSensitivity) {
-    auto s = measureSensitivity(
+  // A given policy is measured, not searched: no sensitivity needed.
+  if (!config.givenPolicy) {
+    auto s = loadOrMeasureSensitivity(
         oracle, t.layers, t.bits, t.encodings, config.base,
-        result->validationSamples, [&](unsigned done, unsigned total) {
-          if (done % 8 == 0 || done == total)
-            log(llvm::formatv("sensitivity: {0}/{1} models measured", done,
-                              total));
-          return !(config.searchOptions.interrupted &&
-                   *config.searchOptions.interrupted);
-        });
+        result->validationSamples, result->fp32Validation,
+        config.sensitivityPath, key, log, config.searchOptions.interrupted,
+        result->sensitivityReused);
     if (!s)
       return s.takeError();
     result->sensitivity = std::move(*s);
-    result->sensitivity.fp32 = result->fp32Validation;
-    if (!config.sensitivityPath.empty())
-      if (llvm::Error err = writeOutputFile(
-              config.sensitivityPath, [&](llvm::raw_ostream &os) {
-                os << printSensitivity(result->sensitivity, key);
-                return llvm::Error::success();
-              }))
-        return std::move(err);
   }
   result->sensitivitySeconds = secondsSince(start);
 

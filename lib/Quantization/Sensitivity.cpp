@@ -5,6 +5,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/Quantization/Sensitivity.h"
+#include "tandem/Support/FileIO.h"
+#include "tandem/Support/Limits.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -257,5 +262,57 @@ tandem::quant::parseSensitivity(llvm::StringRef json, llvm::StringRef source,
         return bad(llvm::formatv("layers[{0}]: {1} missing or malformed", i,
                                  getEncodingLabel(encoding)));
   }
+  return s;
+}
+
+Expected<Sensitivity> tandem::quant::loadOrMeasureSensitivity(
+    AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
+    llvm::ArrayRef<int64_t> bits, llvm::ArrayRef<WeightEncoding> encodings,
+    const Policy &options, int64_t samples, const Quality &fp32,
+    llvm::StringRef path, llvm::StringRef key,
+    llvm::function_ref<void(const llvm::Twine &)> log,
+    const std::atomic<bool> *interrupted, bool &reused) {
+  reused = false;
+  if (!path.empty() && llvm::sys::fs::exists(path)) {
+    auto buffer = readInputFile(path, kMaxTextFileBytes);
+    if (!buffer)
+      return buffer.takeError();
+    auto stored =
+        parseSensitivity((*buffer)->getBuffer(), path, key, encodings);
+    if (stored && stored->layers.size() == layers.size() &&
+        llvm::ArrayRef(stored->bits) == bits) {
+      reused = true;
+      log("sensitivity: reusing " + path);
+      return std::move(*stored);
+    }
+    log("sensitivity: not reusing " + path + " (" +
+        (stored ? std::string("other layers or widths")
+                : toString(stored.takeError())) +
+        ")");
+  }
+  auto s = measureSensitivity(
+      oracle, layers, bits, encodings, options, samples,
+      [&](unsigned done, unsigned total) {
+        if (done % 8 == 0 || done == total)
+          log(llvm::formatv("sensitivity: {0}/{1} models measured", done,
+                            total));
+        return !(interrupted && *interrupted);
+      });
+  if (!s)
+    return s.takeError();
+  s->fp32 = fp32;
+  if (path.empty())
+    return s;
+  // Written once everything was checked: a run that fails before it leaves
+  // no directory behind.
+  if (std::error_code ec =
+          llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path)))
+    return llvm::createStringError(ec, "cannot create the directory of '" +
+                                           path + "': " + ec.message());
+  if (llvm::Error err = writeOutputFile(path, [&](llvm::raw_ostream &os) {
+        os << printSensitivity(*s, key);
+        return llvm::Error::success();
+      }))
+    return std::move(err);
   return s;
 }

@@ -115,7 +115,6 @@ public:
 
   const quant::Quality &getFP32() const { return fp32; }
   const quant::Sensitivity &getSensitivity() const { return sensitivity; }
-  bool hasLabels() const;
   int64_t getValidationSamples() const;
   /// Distinct policies quantized so far.
   uint64_t getNumQuantized() const { return quantizedCount; }

@@ -26,6 +26,8 @@
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 
+#include <atomic>
+
 namespace tandem::quant {
 
 /// How a quantized model does on the validation data.
@@ -91,6 +93,17 @@ measureSensitivity(AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
                    const Policy &options, int64_t samples,
                    llvm::function_ref<bool(unsigned, unsigned)> progress);
 
+/// The sensitivity stored at `path` when it was measured with `key` for
+/// these layers and widths (`reused` set); else measured with `oracle` as
+/// measureSensitivity does, `fp32` recorded, and stored at `path` (its
+/// directory created; empty: not stored). `log` gets progress lines.
+llvm::Expected<Sensitivity> loadOrMeasureSensitivity(
+    AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
+    llvm::ArrayRef<int64_t> bits, llvm::ArrayRef<WeightEncoding> encodings,
+    const Policy &options, int64_t samples, const Quality &fp32,
+    llvm::StringRef path, llvm::StringRef key,
+    llvm::function_ref<void(const llvm::Twine &)> log,
+    const std::atomic<bool> *interrupted, bool &reused);
 /// JSON (docs/mixed-precision.md); `key` identifies the model, data and
 /// options it was measured with: parseSensitivity refuses a file with
 /// another key (a stale measurement).
