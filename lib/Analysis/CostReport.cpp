@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tandem/Analysis/CostReport.h"
 #include "tandem/Analysis/MappingAttrConversion.h"
 #include "tandem/Analysis/Passes.h"
 #include "tandem/Analysis/ScaleSimCounts.h"
@@ -39,6 +40,10 @@ namespace {
 
 constexpr const char *kPartNames[WorkloadCost::kNumParts] = {
     "array", "output_stage", "post_processing", "host"};
+
+double toMs(double cycles, const hw::Target &t) {
+  return cycles / (t.clockMHz * 1e3);
+}
 
 /// Energy of a row by component (pJ), keyed as the reports print it.
 SmallVector<std::pair<std::string, double>> getBreakdown(const Row &row,
@@ -134,7 +139,11 @@ struct CostReportPass
 
     if (llvm::Error err = writeOutputFile(output, [&](raw_ostream &os) {
           if (format == ReportFormat::JSON)
-            printJson(os, model, hwTarget, result);
+            os << llvm::formatv(
+                      "{0:2}",
+                      getCostReportJSON(&getContext(), model, hwTarget, result,
+                                        {floatBits, fuse, scalesimCounts}))
+               << "\n";
           else
             printText(os, model, hwTarget, result);
           return llvm::Error::success();
@@ -163,10 +172,6 @@ struct CostReportPass
         model.getLayers()[f].op->setAttr("accel.fused_into",
                                          StringAttr::get(ctx, l.name));
     }
-  }
-
-  static double toMs(double cycles, const hw::Target &t) {
-    return cycles / (t.clockMHz * 1e3);
   }
 
   static std::string describeTarget(const hw::Target &t) {
@@ -290,152 +295,154 @@ struct CostReportPass
                         e.memory * 1e-6, e.network * 1e-6,
                         e.postProcessing * 1e-6, e.host * 1e-6);
   }
-
-  void printJson(llvm::raw_ostream &os, const WorkloadModel &model,
-                 const hw::Target &t, const WorkloadCost &result) {
-    using llvm::json::Array;
-    using llvm::json::Object;
-    ArrayRef<Layer> layers = model.getLayers();
-    Array ops, hostOps;
-    unsigned costedOps = 0;
-    for (const Row &r : result.rows) {
-      const Layer &l = layers[r.layer];
-      costedOps += 1 + r.fused.size();
-      Array fused;
-      for (auto [f, folded] : llvm::zip(r.fused, r.folded))
-        fused.push_back(Object{{"name", layers[f].name},
-                               {"kind", layers[f].kind},
-                               {"folded", folded}});
-      if (r.unit == Unit::Host) {
-        hostOps.push_back(Object{{"name", l.name},
-                                 {"kind", l.kind},
-                                 {"fused", std::move(fused)},
-                                 {"reason", r.hostReason},
-                                 {"macs", r.macs},
-                                 {"bytes", r.hostBytes},
-                                 {"operations", r.hostOps},
-                                 {"cycles", int64_t(r.cycles)},
-                                 {"energy_pj", r.energyPJ}});
-        continue;
-      }
-      Object breakdown, accesses;
-      for (auto &[name, pj] : getBreakdown(r, t))
-        breakdown[name] = pj;
-      for (auto [lv, level] : llvm::enumerate(t.levels)) {
-        Object perTensor;
-        for (unsigned k = 0; k < kNumTensorKinds; ++k) {
-          const cost::Cost &a = r.array;
-          if (a.reads[lv][k] || a.fills[lv][k] || a.updates[lv][k] ||
-              a.drains[lv][k])
-            perTensor[hw::stringifyTensorKind(hw::TensorKind(k))] =
-                Object{{"reads", a.reads[lv][k]},
-                       {"fills", a.fills[lv][k]},
-                       {"updates", a.updates[lv][k]},
-                       {"drains", a.drains[lv][k]}};
-        }
-        if (lv == 0 && (r.dramReadElements || r.dramWriteElements))
-          perTensor["post_processing"] = Object{
-              {"reads", r.dramReadElements}, {"writes", r.dramWriteElements}};
-        if (!perTensor.empty())
-          accesses[level.name] = std::move(perTensor);
-      }
-      Object row{
-          {"name", l.name},
-          {"kind", l.kind},
-          {"unit", stringifyUnit(r.unit)},
-          {"fused", std::move(fused)},
-          {"macs", r.macs},
-          {"post_processing_ops", r.vectorOps.getLaneOps()},
-          {"cycles", int64_t(r.cycles)},
-          {"compute_cycles", int64_t(r.array.computeCycles)},
-          {"post_processing_cycles", int64_t(r.vectorCycles)},
-          {"bound_by", r.boundBy},
-          {"energy_pj", r.energyPJ},
-          {"energy_breakdown_pj", std::move(breakdown)},
-          {"accesses", std::move(accesses)},
-          {"utilization", r.array.utilization},
-          {"active_pes", r.array.activePEs},
-      };
-      if (r.unit == Unit::Array) {
-        const cost::Problem &p = *r.problem;
-        row["arithmetic_pj"] = Object{{"multiply", r.array.multiplyEnergyPJ},
-                                      {"shift", r.array.shiftEnergyPJ},
-                                      {"add", r.array.addEnergyPJ}};
-        if (l.nest->shiftAdd) {
-          const WeightEncoding &e = l.nest->shiftAdd->encoding;
-          row["weight_encoding"] =
-              Object{{"encoding", printEncodingChoice(e.kind, e.maxDigits)},
-                     {"bits", e.bits},
-                     {"label", getEncodingLabel(e)},
-                     {"average_terms", l.nest->shiftAdd->termsPerIteration}};
-        }
-        row["bits"] = Object{{"input", p.tensors[hw::Input].bits},
-                             {"weight", p.tensors[hw::Weight].bits},
-                             {"output", p.tensors[hw::Output].bits}};
-        row["mapping"] =
-            cost::toMappingAttr(&getContext(), r.mapping, p, t).getBody();
-        if (scalesimCounts) {
-          cost::ScaleSimCounts c = cost::getScaleSimCounts(p, t);
-          row["scalesim_counts"] =
-              Object{{"operand_matrix", Object{{"rows", c.sr},
-                                               {"cols", c.sc},
-                                               {"streamed", c.t},
-                                               {"runs", c.runs}}},
-                     {"folds", c.rowFolds * c.colFolds * c.runs},
-                     {"sram_ifmap_reads", c.sramIfmapReads},
-                     {"sram_filter_reads", c.sramFilterReads},
-                     {"sram_ofmap_writes", c.sramOfmapWrites},
-                     {"dram_ifmap_reads", c.dramIfmapReads},
-                     {"dram_filter_reads", c.dramFilterReads},
-                     {"dram_ofmap_writes", c.dramOfmapWrites}};
-        }
-      }
-      ops.push_back(std::move(row));
-    }
-    EnergyComponents e = getEnergyComponents(result, t);
-    Object components{
-        {"multiply", e.multiply}, {"shift", e.shift},
-        {"add", e.add},           {"memory", e.memory},
-        {"network", e.network},   {"post_processing", e.postProcessing},
-        {"host", e.host}};
-    Object parts;
-    for (unsigned p = 0; p < WorkloadCost::kNumParts; ++p)
-      parts[kPartNames[p]] = Object{{"cycles", int64_t(result.partCycles[p])},
-                                    {"energy_pj", result.partEnergyPJ[p]}};
-    double ms = toMs(result.cycles, t);
-    Object root{
-        {"schema", "tandem-cost-report/3"},
-        {"target", Object{{"name", t.name},
-                          {"source", t.source},
-                          {"clock_mhz", t.clockMHz},
-                          {"rows", t.array.rows},
-                          {"cols", t.array.cols},
-                          {"mac", hw::stringifyMacKind(t.array.mac)},
-                          {"dataflow", hw::stringifyDataflow(t.array.dataflow)},
-                          {"post_processing_lanes", t.postProcessing.lanes}}},
-        {"options", Object{{"float_bits", int64_t(floatBits)},
-                           {"fuse", bool(fuse)},
-                           {"scalesim_counts", bool(scalesimCounts)}}},
-        {"ops", std::move(ops)},
-        {"host_fallback",
-         Object{{"count", int64_t(hostOps.size())},
-                {"cycles", int64_t(result.partCycles[WorkloadCost::HostPart])},
-                {"energy_pj", result.partEnergyPJ[WorkloadCost::HostPart]},
-                {"ops", std::move(hostOps)}}},
-        {"data_movement", Object{{"count", int64_t(result.dataMovement)}}},
-        {"total", Object{{"rows", int64_t(result.rows.size())},
-                         {"ops", int64_t(costedOps)},
-                         {"macs", result.macs},
-                         {"cycles", int64_t(result.cycles)},
-                         {"latency_ms", ms},
-                         {"energy_pj", result.energyPJ},
-                         {"edp_pj_ms", result.energyPJ * ms},
-                         {"area_mm2", t.getAreaMM2()},
-                         {"by_part", std::move(parts)},
-                         {"energy_by_component_pj", std::move(components)}}},
-    };
-    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
-  }
 };
 
 } // namespace
+
+llvm::json::Value tandem::getCostReportJSON(MLIRContext *context,
+                                            const WorkloadModel &model,
+                                            const hw::Target &t,
+                                            const WorkloadCost &result,
+                                            const CostReportOptions &options) {
+  using llvm::json::Array;
+  using llvm::json::Object;
+  ArrayRef<Layer> layers = model.getLayers();
+  Array ops, hostOps;
+  unsigned costedOps = 0;
+  for (const Row &r : result.rows) {
+    const Layer &l = layers[r.layer];
+    costedOps += 1 + r.fused.size();
+    Array fused;
+    for (auto [f, folded] : llvm::zip(r.fused, r.folded))
+      fused.push_back(Object{{"name", layers[f].name},
+                             {"kind", layers[f].kind},
+                             {"folded", folded}});
+    if (r.unit == Unit::Host) {
+      hostOps.push_back(Object{{"name", l.name},
+                               {"kind", l.kind},
+                               {"fused", std::move(fused)},
+                               {"reason", r.hostReason},
+                               {"macs", r.macs},
+                               {"bytes", r.hostBytes},
+                               {"operations", r.hostOps},
+                               {"cycles", int64_t(r.cycles)},
+                               {"energy_pj", r.energyPJ}});
+      continue;
+    }
+    Object breakdown, accesses;
+    for (auto &[name, pj] : getBreakdown(r, t))
+      breakdown[name] = pj;
+    for (auto [lv, level] : llvm::enumerate(t.levels)) {
+      Object perTensor;
+      for (unsigned k = 0; k < kNumTensorKinds; ++k) {
+        const cost::Cost &a = r.array;
+        if (a.reads[lv][k] || a.fills[lv][k] || a.updates[lv][k] ||
+            a.drains[lv][k])
+          perTensor[hw::stringifyTensorKind(hw::TensorKind(k))] =
+              Object{{"reads", a.reads[lv][k]},
+                     {"fills", a.fills[lv][k]},
+                     {"updates", a.updates[lv][k]},
+                     {"drains", a.drains[lv][k]}};
+      }
+      if (lv == 0 && (r.dramReadElements || r.dramWriteElements))
+        perTensor["post_processing"] = Object{{"reads", r.dramReadElements},
+                                              {"writes", r.dramWriteElements}};
+      if (!perTensor.empty())
+        accesses[level.name] = std::move(perTensor);
+    }
+    Object row{
+        {"name", l.name},
+        {"kind", l.kind},
+        {"unit", stringifyUnit(r.unit)},
+        {"fused", std::move(fused)},
+        {"macs", r.macs},
+        {"post_processing_ops", r.vectorOps.getLaneOps()},
+        {"cycles", int64_t(r.cycles)},
+        {"compute_cycles", int64_t(r.array.computeCycles)},
+        {"post_processing_cycles", int64_t(r.vectorCycles)},
+        {"bound_by", r.boundBy},
+        {"energy_pj", r.energyPJ},
+        {"energy_breakdown_pj", std::move(breakdown)},
+        {"accesses", std::move(accesses)},
+        {"utilization", r.array.utilization},
+        {"active_pes", r.array.activePEs},
+    };
+    if (r.unit == Unit::Array) {
+      const cost::Problem &p = *r.problem;
+      row["arithmetic_pj"] = Object{{"multiply", r.array.multiplyEnergyPJ},
+                                    {"shift", r.array.shiftEnergyPJ},
+                                    {"add", r.array.addEnergyPJ}};
+      if (l.nest->shiftAdd) {
+        const WeightEncoding &e = l.nest->shiftAdd->encoding;
+        row["weight_encoding"] =
+            Object{{"encoding", printEncodingChoice(e.kind, e.maxDigits)},
+                   {"bits", e.bits},
+                   {"label", getEncodingLabel(e)},
+                   {"average_terms", l.nest->shiftAdd->termsPerIteration}};
+      }
+      row["bits"] = Object{{"input", p.tensors[hw::Input].bits},
+                           {"weight", p.tensors[hw::Weight].bits},
+                           {"output", p.tensors[hw::Output].bits}};
+      row["mapping"] = cost::toMappingAttr(context, r.mapping, p, t).getBody();
+      if (options.scalesimCounts) {
+        cost::ScaleSimCounts c = cost::getScaleSimCounts(p, t);
+        row["scalesim_counts"] =
+            Object{{"operand_matrix", Object{{"rows", c.sr},
+                                             {"cols", c.sc},
+                                             {"streamed", c.t},
+                                             {"runs", c.runs}}},
+                   {"folds", c.rowFolds * c.colFolds * c.runs},
+                   {"sram_ifmap_reads", c.sramIfmapReads},
+                   {"sram_filter_reads", c.sramFilterReads},
+                   {"sram_ofmap_writes", c.sramOfmapWrites},
+                   {"dram_ifmap_reads", c.dramIfmapReads},
+                   {"dram_filter_reads", c.dramFilterReads},
+                   {"dram_ofmap_writes", c.dramOfmapWrites}};
+      }
+    }
+    ops.push_back(std::move(row));
+  }
+  EnergyComponents e = getEnergyComponents(result, t);
+  Object components{
+      {"multiply", e.multiply}, {"shift", e.shift},
+      {"add", e.add},           {"memory", e.memory},
+      {"network", e.network},   {"post_processing", e.postProcessing},
+      {"host", e.host}};
+  Object parts;
+  for (unsigned p = 0; p < WorkloadCost::kNumParts; ++p)
+    parts[kPartNames[p]] = Object{{"cycles", int64_t(result.partCycles[p])},
+                                  {"energy_pj", result.partEnergyPJ[p]}};
+  double ms = toMs(result.cycles, t);
+  Object root{
+      {"schema", "tandem-cost-report/3"},
+      {"target", Object{{"name", t.name},
+                        {"source", t.source},
+                        {"clock_mhz", t.clockMHz},
+                        {"rows", t.array.rows},
+                        {"cols", t.array.cols},
+                        {"mac", hw::stringifyMacKind(t.array.mac)},
+                        {"dataflow", hw::stringifyDataflow(t.array.dataflow)},
+                        {"post_processing_lanes", t.postProcessing.lanes}}},
+      {"options", Object{{"float_bits", int64_t(options.floatBits)},
+                         {"fuse", options.fuse},
+                         {"scalesim_counts", options.scalesimCounts}}},
+      {"ops", std::move(ops)},
+      {"host_fallback",
+       Object{{"count", int64_t(hostOps.size())},
+              {"cycles", int64_t(result.partCycles[WorkloadCost::HostPart])},
+              {"energy_pj", result.partEnergyPJ[WorkloadCost::HostPart]},
+              {"ops", std::move(hostOps)}}},
+      {"data_movement", Object{{"count", int64_t(result.dataMovement)}}},
+      {"total", Object{{"rows", int64_t(result.rows.size())},
+                       {"ops", int64_t(costedOps)},
+                       {"macs", result.macs},
+                       {"cycles", int64_t(result.cycles)},
+                       {"latency_ms", ms},
+                       {"energy_pj", result.energyPJ},
+                       {"edp_pj_ms", result.energyPJ * ms},
+                       {"area_mm2", t.getAreaMM2()},
+                       {"by_part", std::move(parts)},
+                       {"energy_by_component_pj", std::move(components)}}},
+  };
+  return llvm::json::Value(std::move(root));
+}

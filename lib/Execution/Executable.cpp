@@ -78,15 +78,15 @@ llvm::Expected<std::vector<TensorSignature>> getSignatures(func::FuncOp main,
 
 /// A memref descriptor {allocated, aligned, offset, sizes..., strides...}
 /// for a dense row-major tensor, as 64-bit words.
-std::vector<int64_t> makeDescriptor(const Tensor &t) {
-  auto ptr = reinterpret_cast<int64_t>(t.data());
+std::vector<int64_t> makeDescriptor(const void *data, ArrayRef<int64_t> shape) {
+  auto ptr = reinterpret_cast<int64_t>(data);
   std::vector<int64_t> desc = {ptr, ptr, 0};
-  desc.insert(desc.end(), t.shape.begin(), t.shape.end());
+  desc.insert(desc.end(), shape.begin(), shape.end());
   int64_t stride = 1;
-  std::vector<int64_t> strides(t.shape.size());
-  for (int64_t d = static_cast<int64_t>(t.shape.size()) - 1; d >= 0; --d) {
+  std::vector<int64_t> strides(shape.size());
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
     strides[d] = stride;
-    stride *= t.shape[d];
+    stride *= shape[d];
   }
   desc.insert(desc.end(), strides.begin(), strides.end());
   return desc;
@@ -236,22 +236,37 @@ llvm::Expected<std::vector<Tensor>> Executable::run(ArrayRef<Tensor> given) {
   std::vector<Tensor> results;
   for (const TensorSignature &sig : outputs)
     results.emplace_back(sig.type, sig.shape);
+  std::vector<const void *> in;
+  for (const Tensor &t : given)
+    in.push_back(t.data());
+  std::vector<void *> out;
+  for (Tensor &t : results)
+    out.push_back(t.data());
+  if (llvm::Error err = runInPlace(in, out))
+    return std::move(err);
+  return results;
+}
 
+llvm::Error Executable::runInPlace(ArrayRef<const void *> given,
+                                   ArrayRef<void *> results) {
+  if (given.size() != inputs.size() || results.size() != outputs.size())
+    return fail("the model takes " + llvm::Twine(inputs.size()) +
+                " input(s) and gives " + llvm::Twine(outputs.size()) +
+                " output(s), got " + llvm::Twine(given.size()) + " and " +
+                llvm::Twine(results.size()));
   // _mlir_ciface_main(desc *in..., desc *out...): each packed argument is a
   // pointer to the pointer to a descriptor.
   std::vector<std::vector<int64_t>> descriptors;
-  for (const Tensor &t : given)
-    descriptors.push_back(makeDescriptor(t));
-  for (const Tensor &t : results)
-    descriptors.push_back(makeDescriptor(t));
+  for (auto [data, sig] : llvm::zip(given, inputs))
+    descriptors.push_back(makeDescriptor(data, sig.shape));
+  for (auto [data, sig] : llvm::zip(results, outputs))
+    descriptors.push_back(makeDescriptor(data, sig.shape));
   std::vector<void *> pointers, args;
   for (auto &d : descriptors)
     pointers.push_back(d.data());
   for (void *&p : pointers)
     args.push_back(&p);
-  if (llvm::Error err = engine->invokePacked("_mlir_ciface_main", args))
-    return std::move(err);
-  return results;
+  return engine->invokePacked("_mlir_ciface_main", args);
 }
 
 } // namespace tandem::exec

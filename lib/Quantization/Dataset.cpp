@@ -215,6 +215,28 @@ Expected<std::unique_ptr<Dataset>> Dataset::open(StringRef path,
   return data;
 }
 
+Expected<std::unique_ptr<Dataset>>
+Dataset::fromValues(StringRef name, std::vector<float> samples,
+                    int64_t sampleElements, std::vector<int64_t> labels) {
+  if (sampleElements <= 0)
+    return fail(name, "the model input has no elements per sample");
+  if (samples.empty() || samples.size() % sampleElements)
+    return fail(name, "holds " + Twine(samples.size()) +
+                          " elements, not a positive multiple of the model "
+                          "input's " +
+                          Twine(sampleElements) + " per sample");
+  auto data = std::unique_ptr<Dataset>(new Dataset());
+  data->path = name.str();
+  data->sampleElements = sampleElements;
+  data->count = samples.size() / sampleElements;
+  data->samples = std::move(samples);
+  if (!labels.empty() && int64_t(labels.size()) != data->count)
+    return fail(name, "has " + Twine(labels.size()) + " labels for " +
+                          Twine(data->count) + " samples");
+  data->labels = std::move(labels);
+  return data;
+}
+
 void Dataset::read(int64_t begin, int64_t n, float *out) const {
   int64_t available = std::clamp<int64_t>(count - begin, 0, n);
   std::copy_n(samples.data() + begin * sampleElements,

@@ -67,6 +67,11 @@ public:
   /// Runs the model. Inputs must match getInputs() in order, shape and
   /// element type (an error names the first mismatch).
   llvm::Expected<std::vector<Tensor>> run(llvm::ArrayRef<Tensor> inputs);
+  /// Runs the model on buffers the caller owns (no copies): dense
+  /// row-major data of getInputs() and getOutputs(), in order, whose
+  /// shapes and element types the caller has checked.
+  llvm::Error runInPlace(llvm::ArrayRef<const void *> inputs,
+                         llvm::ArrayRef<void *> outputs);
 
 private:
   Executable() = default;

@@ -39,6 +39,11 @@ public:
   open(llvm::StringRef path, llvm::StringRef labelsPath, int64_t sampleElements,
        int64_t maxSamples = 0);
 
+  /// Samples already in memory (the Python module's arrays), named `name`
+  /// in errors; `labels` empty or one per sample.
+  static llvm::Expected<std::unique_ptr<Dataset>>
+  fromValues(llvm::StringRef name, std::vector<float> samples,
+             int64_t sampleElements, std::vector<int64_t> labels = {});
   int64_t size() const { return count; }
   int64_t getSampleElements() const { return sampleElements; }
   llvm::StringRef getPath() const { return path; }
