@@ -1010,7 +1010,10 @@ bool SpaceParser::parsePrefer(yaml::Node *node, DesignSpace &space) {
 
 Expected<DesignSpace> codesign::parseDesignSpace(StringRef yaml,
                                                  StringRef fileName) {
-  return SpaceParser(yaml, fileName).parse();
+  auto space = SpaceParser(yaml, fileName).parse();
+  if (space)
+    space->text = yaml.str();
+  return space;
 }
 
 Expected<DesignSpace> codesign::loadDesignSpace(StringRef path) {

@@ -310,7 +310,8 @@ Error Session::loadNetwork() {
   return Error::success();
 }
 
-void Session::evaluateBatch(ArrayRef<uint64_t> ids) {
+std::vector<Metrics> Session::evaluatePoints(ArrayRef<uint64_t> ids) {
+  parallel::strategy = hardware_concurrency(options.jobs);
   // A joint space's policies are quantized first, on this thread.
   if (network) {
     std::vector<std::vector<quant::LayerBits>> policies;
@@ -349,11 +350,40 @@ void Session::evaluateBatch(ArrayRef<uint64_t> ids) {
       batch[i].metrics =
           evaluator->evaluatePoint(*targets[i], classes[i], ids[i]);
   });
-  for (Candidate &c : batch) {
-    feasibleCount += c.metrics.isFeasible();
-    archive.add(std::move(c));
+  std::vector<Metrics> metrics;
+  metrics.reserve(batch.size());
+  for (Candidate &c : batch)
+    metrics.push_back(std::move(c.metrics));
+  return metrics;
+}
+
+void Session::evaluateBatch(ArrayRef<uint64_t> ids) {
+  std::vector<Metrics> metrics;
+  if (options.remoteEvaluate && !remoteError) {
+    auto remote = options.remoteEvaluate(ids);
+    if (!remote)
+      remoteError = toString(remote.takeError());
+    else if (remote->size() != ids.size())
+      remoteError = formatv("the remote evaluation returned {0} results for "
+                            "{1} points",
+                            remote->size(), ids.size())
+                        .str();
+    else
+      metrics = std::move(*remote);
+  } else if (!remoteError) {
+    metrics = evaluatePoints(ids);
   }
-  if (options.onProgress)
+  // After a failure the search still needs its points in the archive to
+  // end the batch; explore() returns the error without saving them.
+  if (remoteError)
+    metrics.assign(ids.size(), Metrics());
+  for (auto [id, m] : llvm::zip(ids, metrics)) {
+    if (remoteError)
+      m.invalid = "not evaluated";
+    feasibleCount += m.isFeasible();
+    archive.add({id, std::move(m)});
+  }
+  if (options.onProgress && !remoteError)
     options.onProgress(archive.size(), budget, feasibleCount);
 }
 
@@ -502,6 +532,8 @@ Expected<bool> Session::explore() {
   // second while the run goes on, and always when it stops or ends.
   auto lastSave = std::chrono::steady_clock::now();
   auto afterBatch = [&]() {
+    if (remoteError)
+      return false;
     if ((options.interrupted && *options.interrupted) ||
         (options.stopAfter && getNewEvaluations() >= options.stopAfter))
       return false;
@@ -520,6 +552,7 @@ Expected<bool> Session::explore() {
   exploreOptions.kind = kind;
   exploreOptions.evaluations = budget;
   exploreOptions.population = options.population;
+  exploreOptions.batch = std::max(1u, options.batch);
   exploreOptions.seed = options.seed;
   exploreOptions.policiesPerDesign = options.policiesPerDesign;
   exploreOptions.prefer = space.prefer;
@@ -531,6 +564,8 @@ Expected<bool> Session::explore() {
         return learnPoints(count, round);
       });
   bool finished = explorer.run(archive, state);
+  if (remoteError)
+    return sessionError(*remoteError);
   if (saveError)
     return std::move(saveError);
   if (!learnError.empty())

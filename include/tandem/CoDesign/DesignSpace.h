@@ -102,6 +102,8 @@ struct NetworkLayer {
 struct DesignSpace {
   /// The file it came from, and the base target's name or path as written.
   std::string file, baseName;
+  /// The YAML it was parsed from (a copy travels to Dask workers).
+  std::string text;
   hw::Target base;
   std::vector<Parameter> parameters;
   /// Budgets; unset means none. Accuracy loss in percentage points and

@@ -52,6 +52,9 @@ struct SessionOptions {
   /// hardware design (latency or energy limits from 1 to 0.2 of W8A8's).
   unsigned policiesPerDesign = 5;
   unsigned population = 40;
+  /// exhaustive and random: points per batch (the unit of a remote
+  /// evaluation and of checkpoints); the result does not depend on it.
+  unsigned batch = 256;
   uint64_t seed = 1;
   /// Threads that evaluate points (0: all cores).
   unsigned jobs = 0;
@@ -71,6 +74,12 @@ struct SessionOptions {
   const std::atomic<bool> *interrupted = nullptr;
   /// Called after every batch: points evaluated, of how many, feasible.
   std::function<void(uint64_t, uint64_t, size_t)> onProgress;
+  /// Evaluates every batch elsewhere (a Dask cluster through the Python
+  /// module): the points' metrics in order, as Session::evaluatePoints
+  /// gives them. An error stops the run; the checkpoint keeps the batches
+  /// before it. Empty: this process's threads.
+  std::function<llvm::Expected<std::vector<Metrics>>(llvm::ArrayRef<uint64_t>)>
+      remoteEvaluate;
 };
 
 class Session {
@@ -85,6 +94,11 @@ public:
   /// Runs (or continues) the search, checkpointing as it goes. Returns true
   /// when it finished, false when interrupted or stopped by stopAfter.
   llvm::Expected<bool> explore();
+
+  /// Scores points (in parallel, on `jobs` threads) without adding them to
+  /// the archive: what a search's batch, the batch API and a remote worker
+  /// compute. Deterministic: a point's metrics do not depend on the batch.
+  std::vector<Metrics> evaluatePoints(llvm::ArrayRef<uint64_t> ids);
 
   /// Writes pareto.json, candidates.csv, report.html, best-target.yaml and
   /// best-MODEL.mlir to outDir. With no feasible design, writes
@@ -143,8 +157,10 @@ private:
   std::unique_ptr<Evaluator> evaluator;
   std::unique_ptr<Network> network;
   std::unique_ptr<DifferentiableSearch> surrogate;
-  /// The first error of the differentiable search's rounds.
+  /// The first error of the differentiable search's rounds, and of the
+  /// remote evaluation.
   std::string learnError;
+  std::optional<std::string> remoteError;
   /// The measured designs' quantized models (joint spaces), by id.
   std::map<uint64_t, Workload> measuredModels;
   std::string fingerprint;
