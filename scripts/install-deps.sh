@@ -26,6 +26,9 @@ PACKAGES=(
   libgtest-dev
   # Python bindings and tests (Debian's interpreter: /usr/bin/python3).
   python3 pybind11-dev python3-dev python3-numpy python3-onnx python3-pytest
+  # Co-design sweeps on a Dask cluster (the Python module, optional at run
+  # time).
+  python3-distributed
   # PyTorch exports the real models the importer tests and benchmarks use.
   python3-torch python3-torchvision
   # Mixed precision: HAQ's DDPG agent on libtorch (the C++ side of
