@@ -17,6 +17,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "SchedulerBridge.h"
+
 #include "tandem/CoDesign/Session.h"
 #include "tandem/InitAll.h"
 #include "tandem/Support/ChoiceParser.h"
@@ -26,6 +28,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Process.h"
@@ -211,14 +214,12 @@ cl::opt<quant::Clipping, false, ChoiceParser<quant::Clipping>>
         "activation-clipping", cl::init(quant::Clipping::MinMax),
         cl::desc("Joint spaces: how activation ranges are clipped in every "
                  "policy"),
-        cl::values(clEnumValN(quant::Clipping::MinMax, "minmax",
-                              "calibrated range"),
-                   clEnumValN(quant::Clipping::Percentile, "percentile",
-                              "--percentile of the values"),
-                   clEnumValN(quant::Clipping::MSE, "mse",
-                              "least squared error"),
-                   clEnumValN(quant::Clipping::KL, "kl",
-                              "least KL divergence")),
+        cl::values(
+            clEnumValN(quant::Clipping::MinMax, "minmax", "calibrated range"),
+            clEnumValN(quant::Clipping::Percentile, "percentile",
+                       "--percentile of the values"),
+            clEnumValN(quant::Clipping::MSE, "mse", "least squared error"),
+            clEnumValN(quant::Clipping::KL, "kl", "least KL divergence")),
         cl::cat(category));
 cl::opt<double> percentile("percentile",
                            cl::desc("Joint spaces: share of values kept by "
@@ -229,6 +230,20 @@ cl::opt<bool> biasCorrection(
     cl::desc("Joint spaces: correct each layer's bias for its weights' "
              "rounding (docs/quantization.md)"),
     cl::cat(category));
+cl::opt<std::string> scheduler(
+    "scheduler",
+    cl::desc("Evaluate every batch on the Dask cluster of this scheduler "
+             "(tcp://HOST:PORT; needs python3-distributed and the Python "
+             "package, docs/distributed.md); the result is the same"),
+    cl::value_desc("address"), cl::cat(category));
+cl::opt<unsigned>
+    chunkSize("chunk-size", cl::init(2000),
+              cl::desc("--scheduler: at most this many points per task"),
+              cl::cat(category));
+cl::opt<unsigned>
+    workerJobs("worker-jobs", cl::init(1),
+               cl::desc("--scheduler: threads each Dask worker evaluates on"),
+               cl::cat(category));
 cl::opt<bool> quiet("quiet", cl::desc("No progress bar, notes or summary"),
                     cl::cat(category));
 
@@ -328,6 +343,50 @@ SessionOptions getOptions() {
   return o;
 }
 
+std::string getAbsolutePath(StringRef path) {
+  SmallString<256> absolute(path);
+  sys::fs::make_absolute(absolute);
+  return absolute.str().str();
+}
+
+/// What the bridge's workers need to evaluate points as this run does,
+/// with the Python module's option names.
+json::Object getSchedulerRequest() {
+  json::Array models, shapes, weightList;
+  for (const std::string &path : modelPaths)
+    models.push_back(getAbsolutePath(path));
+  for (const std::string &shape : inputShapes)
+    shapes.push_back(shape);
+  for (double w : weights)
+    weightList.push_back(w);
+  json::Object options{
+      {"models", std::move(models)},
+      {"space", getAbsolutePath(spacePath)},
+      {"out", getAbsolutePath(outDir)},
+      {"input_shapes", std::move(shapes)},
+      {"allow_unsupported", bool(allowUnsupported)},
+      {"mapper", mapping::stringifyStrategy(mapperName)},
+      {"mapper_objective", stringifyMetric(mapperObjective)},
+      {"seed", int64_t(seed)},
+      {"float_bits", int64_t(floatBits)},
+      {"fuse", bool(fuse)},
+      {"calibration_samples", int64_t(calibrationSamples)},
+      {"validation_samples", int64_t(validationSamples)},
+      {"bias_correction", bool(biasCorrection)},
+      {"activation_clipping", quant::stringifyClipping(activationClipping)},
+      {"percentile", double(percentile)}};
+  if (!weightList.empty())
+    options["weights"] = std::move(weightList);
+  if (!dataset.empty())
+    options["dataset"] = getAbsolutePath(dataset);
+  if (!labels.empty())
+    options["labels"] = getAbsolutePath(labels);
+  return json::Object{{"scheduler", std::string(scheduler)},
+                      {"options", std::move(options)},
+                      {"chunk_size", int64_t(chunkSize)},
+                      {"worker_jobs", int64_t(workerJobs)}};
+}
+
 /// The preferred design's parameters and metrics, and where the files are.
 void printSummary(const Session &session, double seconds) {
   const Archive &archive = session.getArchive();
@@ -402,6 +461,21 @@ int main(int argc, char **argv) {
   options.onProgress = [&](uint64_t done, uint64_t total, size_t feasible) {
     progress.update(done, total, feasible);
   };
+  std::unique_ptr<SchedulerBridge> bridge;
+  if (!scheduler.empty()) {
+    if (chunkSize < 1)
+      return fail("--chunk-size must be at least 1");
+    auto started = SchedulerBridge::start(getSchedulerRequest());
+    if (!started)
+      return fail(toString(started.takeError()));
+    bridge = std::move(*started);
+    // Whole chunks for every worker in the exhaustive and random searches'
+    // batches; the result does not depend on it.
+    options.batch = chunkSize * bridge->getWorkers();
+    options.remoteEvaluate = [&](ArrayRef<uint64_t> ids) {
+      return bridge->evaluate(ids);
+    };
+  }
   auto session = Session::create(std::move(options), context);
   if (!session)
     return fail(toString(session.takeError()));
