@@ -52,3 +52,16 @@ def resnet18_mlir(export_dir, build_dir, tmp_path_factory) -> pathlib.Path:
     subprocess.run([str(build_dir / "bin" / "tandem-translate"), "--import-onnx", path,
                     "-o", str(mlir)], check=True)
     return mlir
+
+
+@pytest.fixture(scope="session")
+def tandem(build_dir):
+    """The Python package `tandem` from the build tree (build/python)."""
+    import sys
+    path = str(build_dir / "python")
+    if not (build_dir / "python" / "tandem" / "__init__.py").exists():
+        pytest.fail(f"no Python package under {path}; is pybind11-dev installed?")
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    import tandem as module
+    return module
