@@ -288,8 +288,10 @@ std::unique_ptr<PySession> createSession(py::dict kwargs, py::object remote,
         py::tuple t = (*callable)(array).cast<py::tuple>();
         return fromArrays(t, ids.size());
       } catch (py::error_already_set &e) {
+        // The message, without pybind11's Python stack ("\n\nAt:\n...").
+        llvm::StringRef text(e.what());
         return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                       e.what());
+                                       text.split("\n\nAt:\n").first);
       } catch (std::exception &e) {
         return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                        e.what());

@@ -5,7 +5,7 @@ and output and speaks a line protocol:
 
   tool:   {"scheduler": ADDRESS, "options": {...}, "chunk_size": N,
            "worker_jobs": N}
-  bridge: {"workers": N}                  or {"error": MESSAGE}
+  bridge: {"workers": N, "batch": N}      or {"error": MESSAGE}
   then, per batch:
   tool:   {"ids": [...]}
   bridge: {"n": N, "invalid": [...]} followed by N*6 float64 metrics, N
@@ -37,7 +37,8 @@ def main() -> int:
         evaluator = DaskEvaluator(client, request["options"],
                                   chunk_size=request.get("chunk_size", 2000),
                                   worker_jobs=request.get("worker_jobs", 1))
-        send({"workers": evaluator.workers()})
+        send({"workers": evaluator.workers(),
+              "batch": evaluator.get_batch_size()})
     except Exception as e:  # everything goes back to the tool as text
         send({"error": str(e)})
         return 1

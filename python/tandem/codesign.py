@@ -67,8 +67,8 @@ class Evaluator:
     def evaluate(self, points) -> np.ndarray:
         """A float64 array [n, len(COLUMNS)]: each point's metrics and its
         budget violation. `points` are ids (1-D) or value indices (2-D, one
-        column per parameter). An invalid design's row is NaN-free zeros
-        with its reason in evaluate_details()."""
+        column per parameter). A design that cannot run the workload has
+        metrics of 0; evaluate_details() gives the reason."""
         values, violation, _, _ = self._session.evaluate(points)
         return np.column_stack([values, violation])
 
@@ -105,10 +105,9 @@ def explore(models: Union[PathLike, Sequence[PathLike]], space: PathLike,
         from .distributed import DaskEvaluator
         remote = DaskEvaluator(client, session_options, chunk_size=chunk_size,
                                worker_jobs=worker_jobs)
-        # Exhaustive and random searches send big batches, so that every
-        # worker gets whole chunks; the result does not depend on it.
-        session_options.setdefault("batch",
-                                   chunk_size * max(1, remote.workers()))
+        # Exhaustive and random searches send batches of a few whole chunks
+        # per worker; the result does not depend on it.
+        session_options.setdefault("batch", remote.get_batch_size())
     session = Session(session_options, remote, progress)
     finished = session.explore()
     result = {"finished": finished, "search": session.search,

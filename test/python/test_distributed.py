@@ -118,3 +118,45 @@ def test_an_unreachable_scheduler_is_a_clear_error(tandem, build_dir,
     assert "tandem-codesign: error: --scheduler: cannot reach the Dask " \
            "scheduler at 'tcp://127.0.0.1:9'" in run.stderr
     assert not out.exists()
+
+
+JOINT_SPACE = """base: bismo
+parameters:
+  rows: [8, 16]
+network:
+  - layers: all
+    weight_bits: [8, 4, 2]
+objectives: [latency, energy, accuracy_loss]
+"""
+DATA = "/usr/share/datasets/fashion-mnist"
+JOINT_OPTIONS = dict(
+    input_shapes=["image=100x1x28x28"],
+    dataset=f"{DATA}/train-images-idx3-ubyte.gz",
+    labels=f"{DATA}/train-labels-idx1-ubyte.gz",
+    calibration_samples=100, validation_samples=200)
+
+
+def test_a_joint_space_on_two_workers_equals_one_process(tandem, cluster,
+                                                         tmp_path):
+    """Workers get the sensitivity table with the model and quantize each
+    policy themselves; the estimates and the measured front are the same."""
+    _, client = cluster
+    space = tmp_path / "joint.yaml"
+    space.write_text(JOINT_SPACE)
+    cnn = ROOT / "examples" / "fashion-mnist" / "cnn.onnx"
+    tandem.codesign.explore(cnn, space, tmp_path / "one", **JOINT_OPTIONS)
+    result = tandem.codesign.explore(cnn, space, tmp_path / "dask",
+                                     client=client, chunk_size=40,
+                                     **JOINT_OPTIONS)
+    assert result["evaluations"] == 2 * 3 ** 4
+    for name in OUTPUTS + ["best-policy.json"]:
+        assert (tmp_path / "one" / name).read_bytes() == \
+            (tmp_path / "dask" / name).read_bytes(), name
+    # The sensitivity table (measured here, sent to the workers) records
+    # how long it took; the rest is the same.
+    import json
+    one, dask = (json.loads((tmp_path / d / "sensitivity.json").read_text())
+                 for d in ("one", "dask"))
+    one.pop("seconds")
+    dask.pop("seconds")
+    assert one == dask

@@ -362,3 +362,43 @@ def test_explore_errors(tandem, tmp_path):
     with pytest.raises(tandem.Error, match=str(bad)):
         tandem.codesign.explore(RESNET, bad, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_joint_space_equals_the_tool(tandem, build_dir, tmp_path):
+    """Hardware x policies: the batch API's estimated accuracy loss and cost
+    are the tool's, and explore() writes the tool's outputs."""
+    space = tmp_path / "joint.yaml"
+    space.write_text("base: bismo\nparameters:\n  rows: [8, 16]\nnetwork:\n"
+                     "  - layers: all\n    weight_bits: [8, 2]\n"
+                     "objectives: [latency, accuracy_loss]\n")
+    options = ["--input-shape", "image=100x1x28x28", "--dataset",
+               f"{DATA}/train-images-idx3-ubyte.gz", "--labels",
+               f"{DATA}/train-labels-idx1-ubyte.gz",
+               "--calibration-samples", "100", "--validation-samples", "200"]
+    run = tool(build_dir, "tandem-codesign", CNN, "--space", space, "--out",
+               tmp_path / "tool", "--quiet", *options)
+    assert run.returncode == 0, run.stderr
+    kwargs = dict(input_shapes=["image=100x1x28x28"],
+                  dataset=f"{DATA}/train-images-idx3-ubyte.gz",
+                  labels=f"{DATA}/train-labels-idx1-ubyte.gz",
+                  calibration_samples=100, validation_samples=200)
+    evaluator = tandem.codesign.Evaluator(CNN, space, out=tmp_path / "batch",
+                                          **kwargs)
+    assert evaluator.size == 2 * 2 ** 4
+    assert evaluator.space.parameters[1]["network"]
+    import csv
+    with open(tmp_path / "tool" / "candidates.csv") as f:
+        rows = {int(r["id"]): r for r in csv.DictReader(f)}
+    table = evaluator.evaluate(np.arange(evaluator.size))
+    loss = tandem.codesign.COLUMNS.index("accuracy_loss_pct")
+    latency = tandem.codesign.COLUMNS.index("latency_ms")
+    for i, row in rows.items():
+        assert table[i, latency] == pytest.approx(float(row["latency_ms"]),
+                                                  rel=1e-6)
+        assert table[i, loss] == pytest.approx(
+            float(row["accuracy_loss_pct"]), rel=1e-6, abs=1e-9)
+    assert table[:, loss].max() > table[:, loss].min()
+    tandem.codesign.explore(CNN, space, tmp_path / "python", **kwargs)
+    for name in ["pareto.json", "candidates.csv", "best-policy.json"]:
+        assert (tmp_path / "python" / name).read_bytes() == \
+            (tmp_path / "tool" / name).read_bytes(), name

@@ -65,6 +65,8 @@ SchedulerBridge::start(json::Object request) {
     return reply.takeError();
   if (auto n = reply->getAsObject()->getInteger("workers"))
     bridge->workers = unsigned(*n);
+  if (auto n = reply->getAsObject()->getInteger("batch"))
+    bridge->batch = unsigned(std::max<int64_t>(1, *n));
   if (bridge->workers == 0)
     return bridgeError("the Dask cluster has no workers");
   return bridge;

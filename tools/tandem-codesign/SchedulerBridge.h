@@ -34,6 +34,8 @@ public:
 
   /// Workers the scheduler had when the bridge connected.
   unsigned getWorkers() const { return workers; }
+  /// Points per batch for the searches that choose it (the bridge's).
+  unsigned getBatchSize() const { return batch; }
   /// The points' metrics, computed on the cluster.
   llvm::Expected<std::vector<Metrics>> evaluate(llvm::ArrayRef<uint64_t> ids);
 
@@ -43,7 +45,7 @@ private:
 
   pid_t pid = -1;
   FILE *toBridge = nullptr, *fromBridge = nullptr;
-  unsigned workers = 0;
+  unsigned workers = 0, batch = 256;
 };
 
 } // namespace tandem::codesign

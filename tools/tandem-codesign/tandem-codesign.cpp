@@ -469,9 +469,9 @@ int main(int argc, char **argv) {
     if (!started)
       return fail(toString(started.takeError()));
     bridge = std::move(*started);
-    // Whole chunks for every worker in the exhaustive and random searches'
+    // A few whole chunks per worker in the exhaustive and random searches'
     // batches; the result does not depend on it.
-    options.batch = chunkSize * bridge->getWorkers();
+    options.batch = bridge->getBatchSize();
     options.remoteEvaluate = [&](ArrayRef<uint64_t> ids) {
       return bridge->evaluate(ids);
     };
