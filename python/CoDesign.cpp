@@ -44,10 +44,14 @@ py::list getParameters(const DesignSpace &space) {
   return result;
 }
 
-py::dict describePoint(const DesignSpace &space, uint64_t id) {
+void checkId(const DesignSpace &space, uint64_t id) {
   if (id >= space.size())
     raise("point " + std::to_string(id) + " is outside the space (" +
           std::to_string(space.size()) + " points)");
+}
+
+py::dict describePoint(const DesignSpace &space, uint64_t id) {
+  checkId(space, id);
   py::dict d;
   Point point = space.getPoint(id);
   for (auto [p, v] : llvm::zip(space.parameters, point))
@@ -63,14 +67,23 @@ std::vector<uint64_t> getIds(const DesignSpace &space, const py::object &obj) {
     raise("points must be an array of ids or of value indices");
   std::vector<uint64_t> ids;
   if (array.ndim() == 1) {
+    // Unsigned ids as they are (a joint space may pass 2^63).
+    if (array.dtype().is(py::dtype::of<uint64_t>())) {
+      auto a = py::array_t<uint64_t>::ensure(array);
+      for (py::ssize_t i = 0; i < a.shape(0); ++i) {
+        checkId(space, a.data()[i]);
+        ids.push_back(a.data()[i]);
+      }
+      return ids;
+    }
     auto a =
         py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(
             array);
     for (py::ssize_t i = 0; i < a.shape(0); ++i) {
       int64_t id = a.data()[i];
-      if (id < 0 || uint64_t(id) >= space.size())
-        raise("point " + std::to_string(id) + " is outside the space (" +
-              std::to_string(space.size()) + " points)");
+      if (id < 0)
+        raise("point " + std::to_string(id) + " is outside the space");
+      checkId(space, id);
       ids.push_back(id);
     }
     return ids;
@@ -288,6 +301,11 @@ std::unique_ptr<PySession> createSession(py::dict kwargs, py::object remote,
         py::tuple t = (*callable)(array).cast<py::tuple>();
         return fromArrays(t, ids.size());
       } catch (py::error_already_set &e) {
+        if (e.matches(PyExc_KeyboardInterrupt))
+          return llvm::createStringError(
+              llvm::inconvertibleErrorCode(),
+              "interrupted during a batch on the cluster; continue from the "
+              "last checkpoint with resume=True");
         // The message, without pybind11's Python stack ("\n\nAt:\n...").
         llvm::StringRef text(e.what());
         return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -389,8 +407,7 @@ void tandem::python::bindCoDesign(py::module_ &m) {
       .def(
           "target",
           [](const DesignSpace &s, uint64_t id) {
-            if (id >= s.size())
-              raise("point " + std::to_string(id) + " is outside the space");
+            checkId(s, id);
             return unwrap(
                 s.instantiate(s.getPoint(id), "design-" + std::to_string(id)));
           },

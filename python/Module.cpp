@@ -17,8 +17,8 @@
 #include "tandem/CoDesign/Report.h"
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
 #include "tandem/InitAll.h"
-#include "tandem/Mapping/DefaultMapping.h"
 #include "tandem/Mapping/Passes.h"
+#include "tandem/Support/FileIO.h"
 #include "tandem/Support/WeightEncoding.h"
 #include "tandem/Target/ONNX/ImportONNX.h"
 
@@ -452,11 +452,7 @@ py::dict costModel(Model &m, const hw::Target &target, bool fuse,
     workload::CostOptions options;
     options.floatBits = floatBits;
     options.fuse = fuse;
-    auto provider =
-        [&](const cost::Problem &p) -> llvm::Expected<cost::Mapping> {
-      return mapping::defaultMapping(p, target);
-    };
-    workload::WorkloadCost result = model.evaluate(target, options, provider);
+    workload::WorkloadCost result = costForReport(model, target, options);
     if (result.failed()) {
       Operation *at =
           result.errorOp ? result.errorOp : m.module->getOperation();
@@ -659,11 +655,11 @@ is immutable: passes, mapping and quantization return new Models.)")
       .def(
           "save",
           [](Model &model, const std::string &path) {
-            std::error_code ec;
-            llvm::raw_fd_ostream os(path, ec);
-            if (ec)
-              raise("cannot write '" + path + "': " + ec.message());
-            model.module->print(os);
+            // Whole or not at all, as the tools write.
+            check(writeOutputFile(path, [&](llvm::raw_ostream &os) {
+              model.module->print(os);
+              return llvm::Error::success();
+            }));
           },
           py::arg("path"), "Writes the model as MLIR text.")
       .def(py::pickle(

@@ -124,11 +124,7 @@ struct CostReportPass
     CostOptions options;
     options.floatBits = floatBits;
     options.fuse = fuse;
-    auto provider =
-        [&](const cost::Problem &p) -> llvm::Expected<cost::Mapping> {
-      return mapping::defaultMapping(p, hwTarget);
-    };
-    WorkloadCost result = model.evaluate(hwTarget, options, provider);
+    WorkloadCost result = costForReport(model, hwTarget, options);
     if (result.failed()) {
       Operation *at = result.errorOp ? result.errorOp : module;
       at->emitError(result.error);
@@ -298,6 +294,15 @@ struct CostReportPass
 };
 
 } // namespace
+
+WorkloadCost tandem::costForReport(const WorkloadModel &model,
+                                   const hw::Target &target,
+                                   const CostOptions &options) {
+  auto provider = [&](const cost::Problem &p) -> llvm::Expected<cost::Mapping> {
+    return mapping::defaultMapping(p, target);
+  };
+  return model.evaluate(target, options, provider);
+}
 
 llvm::json::Value tandem::getCostReportJSON(MLIRContext *context,
                                             const WorkloadModel &model,

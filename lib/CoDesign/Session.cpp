@@ -358,6 +358,9 @@ std::vector<Metrics> Session::evaluatePoints(ArrayRef<uint64_t> ids) {
 }
 
 void Session::evaluateBatch(ArrayRef<uint64_t> ids) {
+  // NSGA-II's idle generations propose nothing.
+  if (ids.empty())
+    return;
   std::vector<Metrics> metrics;
   if (options.remoteEvaluate && !remoteError) {
     auto remote = options.remoteEvaluate(ids);

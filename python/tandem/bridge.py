@@ -25,6 +25,8 @@ import numpy as np
 def main() -> int:
     inp = sys.stdin.buffer
     out = sys.stdout.buffer
+    # The pipe is the protocol's alone: anything else printed goes to stderr.
+    sys.stdout = sys.stderr
 
     def send(obj, payload=b""):
         out.write(json.dumps(obj).encode() + b"\n" + payload)

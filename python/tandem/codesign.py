@@ -103,6 +103,11 @@ def explore(models: Union[PathLike, Sequence[PathLike]], space: PathLike,
     remote = None
     if client is not None:
         from .distributed import DaskEvaluator
+        # Workers read the data by path, and the sensitivity table they get
+        # is keyed by it: the same absolute path on both sides.
+        for key in ("dataset", "labels"):
+            if session_options.get(key):
+                session_options[key] = os.path.abspath(session_options[key])
         remote = DaskEvaluator(client, session_options, chunk_size=chunk_size,
                                worker_jobs=worker_jobs)
         # Exhaustive and random searches send batches of a few whole chunks

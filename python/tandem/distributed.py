@@ -13,6 +13,7 @@ of their batch, so the result is the single machine's, byte for byte.
 import hashlib
 import math
 import os
+import shutil
 import tempfile
 import threading
 
@@ -27,6 +28,11 @@ EVALUATION_OPTIONS = (
     "mapper_objective", "seed", "float_bits", "fuse", "dataset", "labels",
     "calibration_samples", "validation_samples", "bias_correction",
     "activation_clipping", "percentile")
+
+
+def _metric_names():
+    from ._tandem import codesign
+    return codesign.metric_names()
 
 
 def connect(address: str, timeout: float = 10):
@@ -52,7 +58,9 @@ def make_payload(options: dict, worker_jobs: int = 1) -> dict:
     """What a worker needs to score points as the session in `options` does:
     file contents, not paths (the cluster need not share a file system;
     dataset paths of joint spaces excepted)."""
-    models = [(os.path.basename(p), _read(p)) for p in options["models"]]
+    # By index: two models may share a file name.
+    models = [(f"{i}/{os.path.basename(p)}", _read(p))
+              for i, p in enumerate(options["models"])]
     space_path = options["space"]
     space = (os.path.basename(space_path), _read(space_path))
     # A base target given as a relative path travels with the space.
@@ -73,9 +81,11 @@ def make_payload(options: dict, worker_jobs: int = 1) -> dict:
     for k in ("dataset", "labels"):
         if k in worker_options:
             worker_options[k] = os.path.abspath(worker_options[k])
-    digest = hashlib.sha256(repr((models, space, extra, sensitivity,
-                                  sorted(worker_options.items()))).encode(
-                                      "utf-8", "surrogateescape"))
+    digest = hashlib.sha256()
+    for name, data in models + [space] + extra:
+        digest.update(name.encode() + b"\0" + data + b"\0")
+    digest.update(sensitivity or b"")
+    digest.update(repr(sorted(worker_options.items())).encode())
     return {"key": digest.hexdigest(), "models": models, "space": space,
             "extra": extra, "sensitivity": sensitivity,
             "options": worker_options, "jobs": worker_jobs}
@@ -84,6 +94,9 @@ def make_payload(options: dict, worker_jobs: int = 1) -> dict:
 #: Chunks per worker and batch, and the smallest chunk worth a task.
 TASKS_PER_WORKER = 4
 MIN_CHUNK = 100
+
+#: Sessions a worker keeps (the most recent runs' inputs).
+MAX_SESSIONS = 2
 
 _sessions = {}
 _sessions_lock = threading.Lock()
@@ -136,7 +149,13 @@ def _worker_session(payload):
                     f.write(payload["sensitivity"])
             options = dict(payload["options"], models=models, space=space,
                            out=out, jobs=payload["jobs"])
-            entry = (codesign.Session(options), threading.Lock())
+            try:
+                entry = (codesign.Session(options), threading.Lock())
+            finally:
+                # The session has read everything it needs.
+                shutil.rmtree(root, ignore_errors=True)
+            while len(_sessions) >= MAX_SESSIONS:
+                _sessions.pop(next(iter(_sessions)))
             _sessions[payload["key"]] = entry
     return entry
 
@@ -181,6 +200,9 @@ class DaskEvaluator:
                 [make_payload(self.options, self.worker_jobs)],
                 broadcast=True, hash=False)
         ids = np.asarray(ids, dtype=np.uint64)
+        if len(ids) == 0:
+            return (np.zeros((0, len(_metric_names())), np.float64),
+                    np.zeros(0, np.float64), np.zeros(0, np.int64), [])
         workers = max(1, self.workers())
         # A few chunks per worker, so that one slow chunk does not leave the
         # others idle at the end of the batch; never below MIN_CHUNK points

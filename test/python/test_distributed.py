@@ -103,6 +103,17 @@ def test_the_tool_on_the_cluster_equals_one_process(cluster, single,
     same_outputs(single, out)
 
 
+def test_an_empty_batch_needs_no_worker(tandem, cluster, tmp_path):
+    """NSGA-II's idle generations propose nothing."""
+    _, client = cluster
+    options = tandem.codesign._session_options(RESNET, SPACE, tmp_path, {})
+    evaluator = tandem.distributed.DaskEvaluator(client, options)
+    values, violation, host_ops, invalid = evaluator([])
+    assert values.shape == (0, len(tandem.codesign.COLUMNS) - 1)
+    assert len(violation) == len(host_ops) == len(invalid) == 0
+    assert evaluator.tasks == 0
+
+
 def test_an_unreachable_scheduler_is_a_clear_error(tandem, build_dir,
                                                    tmp_path):
     with pytest.raises(tandem.Error,

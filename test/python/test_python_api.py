@@ -140,10 +140,15 @@ def test_run_matches_pytorch(tandem):
         model.run({"z": x.numpy()})
 
 
-def test_models_pickle(tandem):
+def test_models_pickle_and_save(tandem, tmp_path):
     model = tandem.load(RESNET)
     again = pickle.loads(pickle.dumps(model))
     assert again.name == model.name and again.to_mlir() == model.to_mlir()
+    model.save(str(tmp_path / "copy.mlir"))
+    assert tandem.load(tmp_path / "copy.mlir").to_mlir() == model.to_mlir()
+    with pytest.raises(tandem.Error, match="no-such-dir"):
+        model.save(str(tmp_path / "no-such-dir" / "copy.mlir"))
+    assert not (tmp_path / "no-such-dir").exists()
 
 
 # --- targets ----------------------------------------------------------------

@@ -28,9 +28,20 @@ SchedulerBridge::start(json::Object request) {
   int down[2], up[2];
   if (pipe(down) != 0 || pipe(up) != 0)
     return bridgeError(Twine("cannot create pipes: ") + strerror(errno));
-  std::string pythonPath = TANDEM_PYTHON_DIR;
+  // The child's environment, prepared here: after fork() only
+  // async-signal-safe calls are allowed.
+  std::string pythonPath = std::string("PYTHONPATH=") + TANDEM_PYTHON_DIR;
   if (auto existing = sys::Process::GetEnv("PYTHONPATH"))
     pythonPath += ":" + *existing;
+  std::vector<std::string> environment = {pythonPath};
+  for (char **e = environ; *e; ++e)
+    if (!StringRef(*e).starts_with("PYTHONPATH="))
+      environment.push_back(*e);
+  std::vector<char *> envp;
+  for (std::string &e : environment)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const char *argv[] = {TANDEM_PYTHON, "-m", "tandem.bridge", nullptr};
   pid_t pid = fork();
   if (pid < 0)
     return bridgeError(Twine("cannot start the bridge: ") + strerror(errno));
@@ -43,10 +54,10 @@ SchedulerBridge::start(json::Object request) {
     close(down[1]);
     close(up[0]);
     close(up[1]);
-    setenv("PYTHONPATH", pythonPath.c_str(), 1);
-    execl(TANDEM_PYTHON, TANDEM_PYTHON, "-m", "tandem.bridge", (char *)nullptr);
-    fprintf(stderr, "tandem-codesign: error: --scheduler: cannot run %s: %s\n",
-            TANDEM_PYTHON, strerror(errno));
+    execve(TANDEM_PYTHON, const_cast<char **>(argv), envp.data());
+    const char message[] = "tandem-codesign: error: --scheduler: cannot run "
+                           "the Python interpreter " TANDEM_PYTHON "\n";
+    (void)!write(STDERR_FILENO, message, sizeof(message) - 1);
     _exit(127);
   }
   close(down[0]);

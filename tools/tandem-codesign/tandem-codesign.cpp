@@ -469,6 +469,12 @@ int main(int argc, char **argv) {
     if (!started)
       return fail(toString(started.takeError()));
     bridge = std::move(*started);
+    // Workers read the data by the absolute path, and the sensitivity
+    // table they get is keyed by it: the same path here.
+    if (!options.network.dataPath.empty())
+      options.network.dataPath = getAbsolutePath(options.network.dataPath);
+    if (!options.network.labelsPath.empty())
+      options.network.labelsPath = getAbsolutePath(options.network.labelsPath);
     // A few whole chunks per worker in the exhaustive and random searches'
     // batches; the result does not depend on it.
     options.batch = bridge->getBatchSize();

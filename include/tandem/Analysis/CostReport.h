@@ -30,6 +30,12 @@ struct CostReportOptions {
   bool scalesimCounts = false;
 };
 
+/// What the report reports: `model` on `target`, each array problem with
+/// its op's `accel.mapping` where it has one, else the default mapping.
+workload::WorkloadCost costForReport(const workload::WorkloadModel &model,
+                                     const hw::Target &target,
+                                     const workload::CostOptions &options);
+
 /// The report of `result`, the cost of `model` on `target`.
 llvm::json::Value getCostReportJSON(mlir::MLIRContext *context,
                                     const workload::WorkloadModel &model,
