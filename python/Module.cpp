@@ -283,9 +283,8 @@ ModelPtr runPipeline(Model &m, const std::string &pipeline) {
   llvm::raw_string_ostream errorStream(error);
   llvm::StringRef text(pipeline);
   text = text.trim();
-  if (text.starts_with("builtin.module(")) {
+  if (text.starts_with("builtin.module(") && text.ends_with(")"))
     text = text.drop_front(strlen("builtin.module(")).drop_back();
-  }
   if (failed(parsePassPipeline(text, pm, errorStream)))
     raise("invalid pass pipeline '" + pipeline + "': " + error);
   DiagnosticCapture diagnostics;

@@ -47,9 +47,10 @@ std::unique_ptr<quant::Dataset> getData(Model &m, const py::object &data,
   auto array =
       py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(
           data);
-  if (!array)
-    raise("data must be a path or an array of samples");
-  int64_t count = array.ndim() ? array.shape(0) : 0;
+  if (!array || array.ndim() < 2)
+    raise("data must be a path or an array of samples [N, ...] (a sample "
+          "axis, then the model input's shape)");
+  int64_t count = array.shape(0);
   if (maxSamples > 0)
     count = std::min(count, maxSamples);
   int64_t elements = array.size() / std::max<int64_t>(1, array.shape(0));

@@ -297,6 +297,8 @@ def test_quantization_errors(tandem, tmp_path):
         tandem.quant.quantize(calibrated, str(tmp_path / "missing.json"))
     with pytest.raises(tandem.Error, match="elements per sample"):
         tandem.quant.calibrate(model, np.zeros((4, 10), np.float32))
+    with pytest.raises(tandem.Error, match="an array of samples"):
+        tandem.quant.calibrate(model, np.float32(1.0))
     with pytest.raises(tandem.Error, match="needs labels or a reference"):
         tandem.quant.accuracy(model, images)
 
