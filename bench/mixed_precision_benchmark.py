@@ -148,7 +148,9 @@ def main():
     parser.add_argument("--models", default="cnn,resnet,mobilenet,resnet18,mobilenet_v2")
     parser.add_argument("--targets", default="bitfusion,bismo")
     parser.add_argument("--searches", default="ilp,evolution,ddpg")
-    parser.add_argument("--budget", default="latency=0.6")
+    parser.add_argument("--budget", default="latency=0.6",
+                        help="comma-separated budgets, e.g. latency=0.6,energy=0.5")
+    parser.add_argument("--activation-clipping", default="percentile")
     parser.add_argument("--episodes", type=int, default=200,
                         help="DDPG episodes and evolution evaluations")
     parser.add_argument("--cnn-ddpg-episodes", type=int, default=600)
@@ -158,6 +160,7 @@ def main():
     parser.add_argument("--specialization", default="",
                         help="run HAQ's specialization experiment on this model")
     parser.add_argument("--specialization-budget", default="latency=0.6")
+    parser.add_argument("--weight-rounding", default="nearest", choices=["nearest", "gptq"])
     parser.add_argument("--work", default="/tmp/tandem-mixed-precision-bench")
     parser.add_argument("--json", default="")
     args = parser.parse_args()
@@ -167,8 +170,10 @@ def main():
     # Search settings shared by every run: budgets over the searched layers
     # (HAQ's tables; BISMO runs pooling on its host, which no width changes),
     # percentile clipping of activations, 1,000 validation samples.
-    common = ["--budget", args.budget, "--budget-scope", "layers", "--activation-clipping",
-              "percentile", "--num-threads", "2"]
+    budgets = lambda text: [a for b in text.split(",") for a in ("--budget", b)]
+    settings = ["--budget-scope", "layers", "--activation-clipping", args.activation_clipping,
+               "--weight-rounding", args.weight_rounding, "--num-threads", "2"]
+    common = budgets(args.budget) + settings
 
     def model_args(name):
         if name in FASHION:
@@ -207,8 +212,7 @@ def main():
                          2000, "--mapper", "heuristic"]
         for source in targets:
             out = work / f"special-{name}-{source}"
-            special_common = [c if c != args.budget else args.specialization_budget
-                              for c in common]
+            special_common = budgets(args.specialization_budget) + settings
             r = run(build, path, margs + special_common, out,
                     ["--target", source, "--search", "ilp",
                      "--sensitivity", work / f"special-{name}-{source}-sensitivity.json"])

@@ -251,6 +251,9 @@ SessionOptions getSessionOptions(const py::dict &kwargs) {
           parseChoice<quant::Clipping>(v, key, parseClippingName);
     else if (key == "percentile")
       o.network.base.percentile = v.cast<double>();
+    else if (key == "weight_rounding")
+      o.network.base.weightRounding = parseChoice<quant::WeightRounding>(
+          v, key, quant::parseWeightRounding);
     else
       raise("unknown co-design option '" + key +
             "' (the options are tandem-codesign's flags, dashes as "

@@ -15,6 +15,7 @@
 #include "tandem/Quantization/Accuracy.h"
 #include "tandem/Quantization/Calibration.h"
 #include "tandem/Quantization/Dataset.h"
+#include "tandem/Quantization/GPTQ.h"
 #include "tandem/Quantization/Quantize.h"
 #include "tandem/Quantization/ValidationOracle.h"
 
@@ -130,19 +131,40 @@ quant::Policy getPolicy(const py::object &policy, std::string &source) {
         "JSON text or a policy file");
 }
 
-ModelPtr quantizeModel(Model &m, const py::object &policyObject) {
+ModelPtr quantizeModel(Model &m, const py::object &policyObject,
+                       const py::object &data, int64_t samples, int threads) {
   if (!quant::isCalibrated(*m.module))
     raise("model '" + m.name +
           "' is not calibrated: call tandem.quant.calibrate first");
   std::string source;
   quant::Policy policy = getPolicy(policyObject, source);
+  std::unique_ptr<quant::Dataset> dataset;
+  if (!data.is_none())
+    dataset = getData(m, data, py::none(), samples);
   ModelPtr copy = m.clone();
   DiagnosticCapture diagnostics;
   LogicalResult result = success();
+  llvm::Error err = llvm::Error::success();
+  quant::WeightCache weights;
   {
     py::gil_scoped_release release;
-    result = quant::quantizeModule(*copy->module, policy, source);
+    // GPTQ rounding: the layers' inputs measured on the fp32 model.
+    if (dataset) {
+      quant::CalibrationOptions options;
+      options.maxSamples = samples;
+      options.threads = threads;
+      auto moments =
+          quant::measureInputMoments(*copy->module, *dataset, options);
+      if (moments)
+        weights.setInputMoments(
+            std::make_shared<quant::LayerInputMoments>(std::move(*moments)));
+      else
+        err = moments.takeError();
+    }
+    if (!err)
+      result = quant::quantizeModule(*copy->module, policy, source, &weights);
   }
+  check(std::move(err), &diagnostics);
   if (failed(result))
     raise("cannot quantize model '" + m.name + "' by policy '" + source + "'",
           &diagnostics);
@@ -189,6 +211,8 @@ void tandem::python::bindQuantization(py::module_ &m) {
         "first `samples` samples of `data` (an array of samples, or a "
         "dataset path), as --accel-calibrate.");
   q.def("quantize", &quantizeModel, py::arg("model"), py::arg("policy"),
+        py::arg("data") = py::none(), py::arg("samples") = 512,
+        py::arg("threads") = 1,
         "A copy of the calibrated model quantized by `policy`: bits (int), "
         "(weight_bits, activation_bits), a dict or JSON text in the policy "
         "format (docs/quantization.md), or a policy file.");

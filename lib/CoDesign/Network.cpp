@@ -7,6 +7,7 @@
 #include "tandem/CoDesign/Network.h"
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Quantization/Calibration.h"
+#include "tandem/Quantization/GPTQ.h"
 #include "tandem/Quantization/MixedPrecision.h"
 #include "tandem/Quantization/ValidationOracle.h"
 
@@ -79,19 +80,14 @@ Network::create(ModuleOp module, DesignSpace &space,
   if (Error err = space.bindNetwork(bound, modelName))
     return std::move(err);
 
-  // Calibration, unless the model carries statistics.
-  if (!tandem::quant::isCalibrated(module)) {
-    auto calibration = tandem::quant::Dataset::open(
-        options.dataPath, "", *perSample, options.calibrationSamples);
-    if (!calibration)
-      return calibration.takeError();
-    log(formatv("calibrating on {0} samples of {1}", (*calibration)->size(),
-                options.dataPath));
-    tandem::quant::CalibrationOptions calibrationOptions;
-    if (Error err =
-            tandem::quant::calibrate(module, **calibration, calibrationOptions))
-      return std::move(err);
-  }
+  // Calibration, unless the model carries statistics; the layers' input
+  // moments for GPTQ rounding.
+  auto moments = tandem::quant::prepareForQuantization(
+      module, options.dataPath, options.calibrationSamples,
+      options.base.weightRounding, log);
+  if (!moments)
+    return moments.takeError();
+  n->impl->weights.setInputMoments(*moments);
 
   // The fp32 reference and the scorer.
   exec::CompileOptions compile;
@@ -105,6 +101,7 @@ Network::create(ModuleOp module, DesignSpace &space,
   if (!scorer)
     return scorer.takeError();
   n->impl->scorer = std::move(*scorer);
+  n->impl->scorer->setInputMoments(*moments);
   auto fp32 = tandem::quant::evaluate(*n->impl->reference, *n->impl->data,
                                       nullptr, {}, options.threads);
   if (!fp32)

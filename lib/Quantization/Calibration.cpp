@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 
 #include <cmath>
 
@@ -95,8 +96,11 @@ SmallVector<Value> getObservedValues(func::FuncOp main) {
 
 } // namespace
 
-llvm::Error tandem::quant::calibrate(ModuleOp module, Dataset &data,
-                                     const CalibrationOptions &options) {
+llvm::Error tandem::quant::runObserving(
+    ModuleOp module, ArrayRef<Value> values, Dataset &data,
+    const CalibrationOptions &options, int passes,
+    llvm::function_ref<llvm::Error(int pass, ArrayRef<const exec::Tensor *>)>
+        visit) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.isExternal() || !main.getBody().hasOneBlock())
     return fail("calibration expects a function @main with one block");
@@ -123,14 +127,15 @@ llvm::Error tandem::quant::calibrate(ModuleOp module, Dataset &data,
     return fail(data.getPath() + ": " + llvm::Twine(samples) +
                 " samples are fewer than one batch of " + llvm::Twine(batch));
 
-  // A copy of the module whose @main also returns every tensor it computes.
-  OwningOpRef<ModuleOp> observed(cast<ModuleOp>(module->clone()));
+  // A copy of the module whose @main also returns the observed tensors.
+  IRMapping mapping;
+  OwningOpRef<ModuleOp> observed(cast<ModuleOp>(module->clone(mapping)));
   auto observedMain = observed->lookupSymbol<func::FuncOp>("main");
-  SmallVector<Value> values = getObservedValues(observedMain);
   Operation *ret = observedMain.front().getTerminator();
   unsigned originalResults = ret->getNumOperands();
   SmallVector<Value> results(ret->getOperands());
-  results.append(values.begin(), values.end());
+  for (Value v : values)
+    results.push_back(mapping.lookup(v));
   ret->setOperands(results);
   SmallVector<Type> resultTypes;
   for (Value v : results)
@@ -148,40 +153,52 @@ llvm::Error tandem::quant::calibrate(ModuleOp module, Dataset &data,
   if (!executable)
     return executable.takeError();
 
-  std::vector<StatisticsBuilder> builders(values.size() + 1);
   exec::Tensor input(exec::ElementType::F32, inputType.getShape());
-  auto inputValues = [&]() {
-    return llvm::ArrayRef<float>(reinterpret_cast<const float *>(input.data()),
-                                 input.getNumElements());
-  };
-  for (int pass = 0; pass < 2; ++pass) {
-    if (pass == 1)
-      for (StatisticsBuilder &b : builders)
-        b.startHistogram();
+  for (int pass = 0; pass < passes; ++pass) {
     for (int64_t i = 0; i < batches; ++i) {
       data.read(i * batch, batch, reinterpret_cast<float *>(input.data()));
       auto outputs = (*executable)->run(input);
       if (!outputs)
         return outputs.takeError();
-      for (size_t v = 0; v <= values.size(); ++v) {
-        llvm::ArrayRef<float> x =
-            v == 0 ? inputValues()
-                   : llvm::ArrayRef<float>(
-                         reinterpret_cast<const float *>(
-                             (*outputs)[originalResults + v - 1].data()),
-                         (*outputs)[originalResults + v - 1].getNumElements());
-        if (pass == 0) {
-          builders[v].observeRange(x);
-          builders[v].observeChannels(
-              x, v == 0 ? inputType.getShape()
-                        : llvm::ArrayRef<int64_t>(
-                              (*outputs)[originalResults + v - 1].shape));
-        } else {
-          builders[v].observeHistogram(x);
-        }
-      }
+      SmallVector<const exec::Tensor *> tensors = {&input};
+      for (size_t v = 0; v < values.size(); ++v)
+        tensors.push_back(&(*outputs)[originalResults + v]);
+      if (llvm::Error err = visit(pass, tensors))
+        return err;
     }
   }
+  return llvm::Error::success();
+}
+
+llvm::Error tandem::quant::calibrate(ModuleOp module, Dataset &data,
+                                     const CalibrationOptions &options) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  SmallVector<Value> values;
+  if (main && !main.isExternal() && main.getBody().hasOneBlock())
+    values = getObservedValues(main);
+  std::vector<StatisticsBuilder> builders(values.size() + 1);
+  bool histograms = false;
+  auto observe = [&](int pass, ArrayRef<const exec::Tensor *> tensors) {
+    if (pass == 1 && !histograms) {
+      for (StatisticsBuilder &b : builders)
+        b.startHistogram();
+      histograms = true;
+    }
+    for (size_t v = 0; v < tensors.size(); ++v) {
+      llvm::ArrayRef<float> x(
+          reinterpret_cast<const float *>(tensors[v]->data()),
+          tensors[v]->getNumElements());
+      if (pass == 0) {
+        builders[v].observeRange(x);
+        builders[v].observeChannels(x, tensors[v]->shape);
+      } else {
+        builders[v].observeHistogram(x);
+      }
+    }
+    return llvm::Error::success();
+  };
+  if (llvm::Error err = runObserving(module, values, data, options, 2, observe))
+    return err;
   MLIRContext *ctx = module.getContext();
   main.setArgAttr(0, kCalibrationAttr,
                   getStatisticsAttr(ctx, builders[0].take()));

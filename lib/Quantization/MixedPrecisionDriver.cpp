@@ -6,6 +6,7 @@
 
 #include "tandem/Quantization/MixedPrecisionDriver.h"
 #include "tandem/Quantization/Calibration.h"
+#include "tandem/Quantization/GPTQ.h"
 #include "tandem/Quantization/PolicyScorer.h"
 #include "tandem/Quantization/Quantize.h"
 #include "tandem/Quantization/ValidationOracle.h"
@@ -110,20 +111,15 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   if (!reference)
     return reference.takeError();
 
-  // Calibration.
+  // Calibration, and the layers' input moments when weights are rounded by
+  // GPTQ.
   auto start = Clock::now();
-  if (!isCalibrated(module)) {
-    auto calibration = Dataset::open(config.dataPath, "", *perSample,
-                                     config.calibrationSamples);
-    if (!calibration)
-      return calibration.takeError();
-    log(llvm::formatv("calibrating on {0} samples of {1}",
-                      (*calibration)->size(), config.dataPath));
-    CalibrationOptions options;
-    options.threads = 1;
-    if (llvm::Error err = calibrate(module, **calibration, options))
-      return std::move(err);
-  }
+  const Policy &base = config.givenPolicy ? *config.givenPolicy : config.base;
+  auto moments =
+      prepareForQuantization(module, config.dataPath, config.calibrationSamples,
+                             base.weightRounding, log);
+  if (!moments)
+    return moments.takeError();
   result->calibrationSeconds = secondsSince(start);
 
   // Cost tables.
@@ -131,6 +127,7 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   MappingCache cache(config.target, config.mapper);
   // The measured policies' weights, each quantized once per width.
   WeightCache weights;
+  weights.setInputMoments(*moments);
   // A given policy's encodings are tabled too, so that it can be costed.
   std::vector<WeightEncoding> encodings = config.encodings;
   if (config.givenPolicy) {
@@ -172,6 +169,7 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   auto scorer = PolicyScorer::create(module, uniformPolicy(8, 8), compile);
   if (!scorer)
     return scorer.takeError();
+  (*scorer)->setInputMoments(*moments);
   auto fp32 = evaluate(**reference, **data, nullptr, {}, config.threads);
   if (!fp32)
     return fp32.takeError();
@@ -363,7 +361,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
 
   result->policy = p.toPolicy(result->search.best);
   result->quantized = OwningOpRef<ModuleOp>(cast<ModuleOp>(module->clone()));
-  if (failed(quantizeModule(*result->quantized, result->policy, "policy")))
+  if (failed(quantizeModule(*result->quantized, result->policy, "policy",
+                            &weights)))
     return fail("the chosen policy cannot be applied (see the errors above)");
   return result;
 }

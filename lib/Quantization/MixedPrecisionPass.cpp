@@ -74,6 +74,12 @@ struct MixedPrecisionPass
     config.validationSamples = validationSamples;
     config.threads = std::max(1u, unsigned(threads));
     config.base.biasCorrection = biasCorrection;
+    std::optional<WeightRounding> rounding =
+        parseWeightRounding(weightRounding);
+    if (!rounding)
+      return error("weight-rounding must be nearest or gptq, got '" +
+                   weightRounding + "'");
+    config.base.weightRounding = *rounding;
 
     auto result = runMixedPrecision(module, config);
     if (!result)

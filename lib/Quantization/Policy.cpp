@@ -142,6 +142,21 @@ public:
     return true;
   }
 
+  bool readRounding(StringRef key, WeightRounding &rounding) {
+    const json::Value *v = object.get(key);
+    if (!v)
+      return true;
+    std::optional<StringRef> s = v->getAsString();
+    std::optional<WeightRounding> r;
+    if (s)
+      r = parseWeightRounding(*s);
+    if (!r)
+      return fail(field(key),
+                  "expected \"nearest\" or \"gptq\", got " + describe(*v));
+    rounding = *r;
+    return true;
+  }
+
   bool readPercentile(StringRef key, double &out) {
     const json::Value *v = object.get(key);
     if (!v)
@@ -239,11 +254,12 @@ Expected<Policy> quant::parsePolicy(StringRef text, StringRef source) {
   if (ok) {
     if (const json::Object *w = r.getObject("weights", ok)) {
       ObjectReader wr(*w, "weights", source, error);
-      ok = wr.checkKeys(
-               {"granularity", "symmetric", "clipping", "bias_correction"}) &&
+      ok = wr.checkKeys({"granularity", "symmetric", "clipping", "rounding",
+                         "bias_correction"}) &&
            wr.readGranularity("granularity", policy.weightPerChannel) &&
            wr.readBool("symmetric", policy.weightSymmetric) &&
            wr.readClipping("clipping", policy.weightClipping) &&
+           wr.readRounding("rounding", policy.weightRounding) &&
            wr.readBool("bias_correction", policy.biasCorrection);
       if (ok && (policy.weightClipping == Clipping::Percentile ||
                  policy.weightClipping == Clipping::KL))
@@ -296,6 +312,18 @@ Expected<Policy> quant::parsePolicy(StringRef text, StringRef source) {
   return policy;
 }
 
+std::optional<WeightRounding> quant::parseWeightRounding(StringRef name) {
+  if (name == "nearest")
+    return WeightRounding::Nearest;
+  if (name == "gptq")
+    return WeightRounding::GPTQ;
+  return std::nullopt;
+}
+
+StringRef quant::stringifyWeightRounding(WeightRounding rounding) {
+  return rounding == WeightRounding::GPTQ ? "gptq" : "nearest";
+}
+
 Expected<Policy> quant::loadPolicy(StringRef path) {
   auto buffer = readInputFile(path, kMaxTextFileBytes);
   if (!buffer)
@@ -318,11 +346,13 @@ std::string quant::printPolicy(const Policy &policy) {
       {"default", bits(policy.defaults)},
       {"output_bits", policy.outputBits},
       {"weights",
-       json::Object{{"granularity",
-                     policy.weightPerChannel ? "per-channel" : "per-tensor"},
-                    {"symmetric", policy.weightSymmetric},
-                    {"clipping", stringifyClipping(policy.weightClipping)},
-                    {"bias_correction", policy.biasCorrection}}},
+       json::Object{
+           {"granularity",
+            policy.weightPerChannel ? "per-channel" : "per-tensor"},
+           {"symmetric", policy.weightSymmetric},
+           {"clipping", stringifyClipping(policy.weightClipping)},
+           {"rounding", stringifyWeightRounding(policy.weightRounding)},
+           {"bias_correction", policy.biasCorrection}}},
       {"activations",
        json::Object{{"symmetric", policy.activationSymmetric},
                     {"clipping", stringifyClipping(policy.activationClipping)},

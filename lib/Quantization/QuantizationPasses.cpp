@@ -7,6 +7,7 @@
 #include "tandem/Dialect/Accel/IR/AccelDialect.h"
 #include "tandem/Hardware/Target.h"
 #include "tandem/Quantization/Calibration.h"
+#include "tandem/Quantization/GPTQ.h"
 #include "tandem/Quantization/Passes.h"
 #include "tandem/Quantization/Quantize.h"
 
@@ -25,6 +26,36 @@ using namespace tandem;
 
 namespace {
 
+/// The samples `data` names for @main's input, or null after an error
+/// naming `pass`.
+std::unique_ptr<tandem::quant::Dataset>
+openData(ModuleOp module, StringRef pass, StringRef data, int64_t samples) {
+  if (samples < 0) {
+    module.emitError() << pass << ": samples must be >= 0";
+    return nullptr;
+  }
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.getNumArguments() == 0) {
+    module.emitError() << pass << " expects a function @main with an input";
+    return nullptr;
+  }
+  auto inputType = dyn_cast<RankedTensorType>(main.getArgument(0).getType());
+  if (!inputType || !inputType.hasStaticShape() || inputType.getRank() < 1 ||
+      inputType.getDimSize(0) == 0) {
+    module.emitError() << pass
+                       << " expects @main's input to be a static tensor with "
+                          "a leading batch dimension";
+    return nullptr;
+  }
+  int64_t perSample = inputType.getNumElements() / inputType.getDimSize(0);
+  auto dataset = tandem::quant::Dataset::open(data, "", perSample, samples);
+  if (!dataset) {
+    module.emitError(llvm::toString(dataset.takeError()));
+    return nullptr;
+  }
+  return std::move(*dataset);
+}
+
 struct CalibratePass : public tandem::impl::CalibratePassBase<CalibratePass> {
   using Base::Base;
   void runOnOperation() override {
@@ -34,33 +65,13 @@ struct CalibratePass : public tandem::impl::CalibratePassBase<CalibratePass> {
                        "directory of .npy files or of test_data_set_*)");
       return signalPassFailure();
     }
-    if (samples < 0) {
-      module.emitError("--accel-calibrate: samples must be >= 0");
+    auto dataset = openData(module, "--accel-calibrate", data, samples);
+    if (!dataset)
       return signalPassFailure();
-    }
-    auto main = module.lookupSymbol<func::FuncOp>("main");
-    if (!main || main.getNumArguments() == 0) {
-      module.emitError("--accel-calibrate expects a function @main with an "
-                       "input");
-      return signalPassFailure();
-    }
-    auto inputType = dyn_cast<RankedTensorType>(main.getArgument(0).getType());
-    if (!inputType || !inputType.hasStaticShape() || inputType.getRank() < 1 ||
-        inputType.getDimSize(0) == 0) {
-      module.emitError("--accel-calibrate expects @main's input to be a "
-                       "static tensor with a leading batch dimension");
-      return signalPassFailure();
-    }
-    int64_t perSample = inputType.getNumElements() / inputType.getDimSize(0);
-    auto dataset = tandem::quant::Dataset::open(data, "", perSample, samples);
-    if (!dataset) {
-      module.emitError(llvm::toString(dataset.takeError()));
-      return signalPassFailure();
-    }
     tandem::quant::CalibrationOptions options;
     options.maxSamples = samples;
     options.threads = std::max(1u, threads.getValue());
-    if (llvm::Error e = tandem::quant::calibrate(module, **dataset, options)) {
+    if (llvm::Error e = tandem::quant::calibrate(module, *dataset, options)) {
       module.emitError(llvm::toString(std::move(e)));
       return signalPassFailure();
     }
@@ -110,7 +121,26 @@ struct QuantizePass : public tandem::impl::QuantizePassBase<QuantizePass> {
         return signalPassFailure();
       }
     }
-    if (failed(tandem::quant::quantizeModule(module, chosen, source)))
+    // GPTQ rounding measures the layers' inputs on the fp32 model first.
+    tandem::quant::WeightCache weights;
+    if (!data.empty()) {
+      auto dataset = openData(module, "--accel-quantize", data, samples);
+      if (!dataset)
+        return signalPassFailure();
+      tandem::quant::CalibrationOptions options;
+      options.maxSamples = samples;
+      options.threads = std::max(1u, threads.getValue());
+      auto moments =
+          tandem::quant::measureInputMoments(module, *dataset, options);
+      if (!moments) {
+        module.emitError(llvm::toString(moments.takeError()));
+        return signalPassFailure();
+      }
+      weights.setInputMoments(
+          std::make_shared<tandem::quant::LayerInputMoments>(
+              std::move(*moments)));
+    }
+    if (failed(tandem::quant::quantizeModule(module, chosen, source, &weights)))
       signalPassFailure();
   }
 };

@@ -31,6 +31,7 @@
 #include "tandem/Dialect/Accel/IR/EncodedWeights.h"
 #include "tandem/Quantization/BiasCorrection.h"
 #include "tandem/Quantization/Calibration.h"
+#include "tandem/Quantization/GPTQ.h"
 #include "tandem/Quantization/ShiftAdd.h"
 #include "tandem/Quantization/Statistics.h"
 
@@ -117,8 +118,8 @@ Value tandem::quant::createIntConstant(OpBuilder &b, Location loc,
 namespace {
 
 QuantizedWeight quantizeWeight(ArrayRef<float> values, ArrayRef<int64_t> shape,
-                               int32_t axis, int64_t bits,
-                               const Policy &policy) {
+                               int32_t axis, int64_t bits, const Policy &policy,
+                               const InputMoment *moment) {
   QuantizedWeight w;
   w.axis = axis;
   int64_t channels = policy.weightPerChannel ? shape[axis] : 1;
@@ -135,6 +136,13 @@ QuantizedWeight quantizeWeight(ArrayRef<float> values, ArrayRef<int64_t> shape,
   for (int64_t c = 0; c < channels; ++c)
     w.params.push_back(chooseWeightParams(
         perChannel[c], bits, policy.weightSymmetric, policy.weightClipping));
+  if (moment) {
+    // Checked to fit by the caller.
+    std::vector<int64_t> ints =
+        *roundLayerGPTQ(values, shape, axis, w.params, *moment);
+    w.values.assign(ints.begin(), ints.end());
+    return w;
+  }
   w.values.resize(values.size());
   for (int64_t i = 0, e = values.size(); i < e; ++i)
     w.values[i] = w.params[channelOf(i)].quantize(values[i]);
@@ -196,9 +204,9 @@ FailureOr<Value> tandem::quant::createBias(OpBuilder &b, Location loc,
 
 struct tandem::quant::WeightCache::Impl {
   /// The weight's attribute, its width and encoding, the policy's weight
-  /// options.
-  using Key =
-      std::tuple<const void *, int64_t, int, int64_t, bool, bool, int, int32_t>;
+  /// options, the input moment GPTQ rounded it for (null: nearest).
+  using Key = std::tuple<const void *, int64_t, int, int64_t, bool, bool, int,
+                         int32_t, const void *>;
   struct Entry {
     DenseElementsAttr ints;
     Type type;
@@ -207,10 +215,16 @@ struct tandem::quant::WeightCache::Impl {
     int64_t terms = 0;
   };
   std::map<Key, Entry> entries;
+  std::shared_ptr<const LayerInputMoments> moments;
 };
 
 WeightCache::WeightCache() : impl(std::make_unique<Impl>()) {}
 WeightCache::~WeightCache() = default;
+
+void WeightCache::setInputMoments(
+    std::shared_ptr<const LayerInputMoments> moments) {
+  impl->moments = std::move(moments);
+}
 
 namespace {
 
@@ -308,10 +322,14 @@ private:
   LogicalResult rewrite();
   FailureOr<QuantParams> getParams(Value group, int64_t bits);
   /// `weight` quantized at `bits` (from the cache when there is one).
-  const WeightCache::Impl::Entry &getQuantizedWeight(Value weight,
-                                                     RankedTensorType type,
-                                                     int32_t axis,
-                                                     const LayerBits &bits);
+  const WeightCache::Impl::Entry &
+  getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
+                     const LayerBits &bits, const InputMoment *moment);
+  /// The input moment GPTQ rounds `layer`'s weights with: null for nearest
+  /// rounding, failure (with an error) when the policy asks for GPTQ and
+  /// the cache has no moment that fits the layer.
+  FailureOr<const InputMoment *> getMoment(Operation *layer,
+                                           const LayerBits &bits);
 
   func::FuncOp main;
   const Policy &policy;
@@ -636,8 +654,11 @@ LogicalResult Quantizer::rewrite() {
       continue;
     }
     auto wType = cast<RankedTensorType>(weight.getType());
+    FailureOr<const InputMoment *> moment = getMoment(op, layerBits);
+    if (failed(moment))
+      return failure();
     const WeightCache::Impl::Entry &qw =
-        getQuantizedWeight(weight, wType, axis, layerBits);
+        getQuantizedWeight(weight, wType, axis, layerBits, *moment);
     std::optional<SmallVector<double>> correction;
     if (auto it = layerInputs.find(op); it != layerInputs.end())
       correction =
@@ -725,9 +746,49 @@ LogicalResult Quantizer::run() {
   return success();
 }
 
+FailureOr<const InputMoment *> Quantizer::getMoment(Operation *layer,
+                                                    const LayerBits &bits) {
+  if (policy.weightRounding != WeightRounding::GPTQ ||
+      bits.encoding != EncodingKind::Multiply)
+    return nullptr;
+  // Batched constant right operands (one weight matrix per batch) are
+  // rounded to nearest (docs/quantization.md).
+  int64_t size = 0, groups = 1;
+  auto weightType = cast<RankedTensorType>(layer->getOperand(1).getType());
+  if (auto conv = dyn_cast<Conv2DOp>(layer)) {
+    size = weightType.getNumElements() / weightType.getDimSize(0);
+    groups = conv.getGroups();
+  } else if (weightType.getRank() == 2) {
+    size = weightType.getDimSize(0);
+  } else {
+    return nullptr;
+  }
+  std::string name = getDisplayName(layer);
+  const LayerInputMoments *moments =
+      cache ? cache->impl->moments.get() : nullptr;
+  if (!moments)
+    return layer->emitError()
+           << source << ": field 'weights.rounding': \"gptq\" rounds layer '"
+           << name
+           << "' by its inputs' moments on calibration data, and none were "
+              "measured here; quantize with data (tandem-quantize, "
+              "--accel-quantize=\"data=...\", tandem.quant.quantize(..., "
+              "data=...))";
+  auto it = moments->layers.find(name);
+  if (it == moments->layers.end() || it->second.size != size ||
+      it->second.groups != groups)
+    return layer->emitError()
+           << source << ": field 'weights.rounding': no input moment of "
+           << size << " x " << size << " (" << groups
+           << " groups) was measured for layer '" << name
+           << "' (moments of another model?)";
+  return &it->second;
+}
+
 const WeightCache::Impl::Entry &
 Quantizer::getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
-                              const LayerBits &layerBits) {
+                              const LayerBits &layerBits,
+                              const InputMoment *moment) {
   WeightEncoding encoding = layerBits.getWeightEncoding();
   // Encoded integers may be wider than their code (PoT-5 up to 2^15).
   int64_t bits =
@@ -739,7 +800,7 @@ Quantizer::getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
                             axis, encoding, policy.weightPerChannel,
                             policy.weightClipping)
             : quantizeWeight(*getConstantF32Values(weight), type.getShape(),
-                             axis, bits, policy);
+                             axis, bits, policy, moment);
     if (encoding.isShiftAdd())
       e.terms = countWeightTerms(qw.values, encoding).terms;
     SmallVector<APInt> ints;
@@ -756,10 +817,15 @@ Quantizer::getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
     compute(uncached);
     return uncached;
   }
-  WeightCache::Impl::Key key{attr.getAsOpaquePointer(),  layerBits.weightBits,
-                             int(encoding.kind),         encoding.maxDigits,
-                             policy.weightPerChannel,    policy.weightSymmetric,
-                             int(policy.weightClipping), axis};
+  WeightCache::Impl::Key key{attr.getAsOpaquePointer(),
+                             layerBits.weightBits,
+                             int(encoding.kind),
+                             encoding.maxDigits,
+                             policy.weightPerChannel,
+                             policy.weightSymmetric,
+                             int(policy.weightClipping),
+                             axis,
+                             moment};
   auto [it, inserted] = cache->impl->entries.try_emplace(key);
   if (inserted)
     compute(it->second);

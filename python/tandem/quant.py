@@ -25,11 +25,14 @@ def calibrate(model: Model, data: Data, samples: int = 512,
     return _quant.calibrate(model, data, samples, threads)
 
 
-def quantize(model: Model, policy: PolicyLike) -> Model:
+def quantize(model: Model, policy: PolicyLike, data: Optional[Data] = None,
+             samples: int = 512, threads: int = 1) -> Model:
     """A copy of the calibrated `model` quantized by `policy`: bits for
     weights and activations (8), a (weight_bits, activation_bits) pair, a
-    dict or JSON text in the policy format, or a policy file path."""
-    return _quant.quantize(model, policy)
+    dict or JSON text in the policy format, or a policy file path. A
+    policy whose weights.rounding is "gptq" needs `data` (as calibrate's,
+    its first `samples`): the layers' inputs are measured on it."""
+    return _quant.quantize(model, policy, data, samples, threads)
 
 
 def accuracy(model: Model, data: Data, labels: Optional[Data] = None,

@@ -230,6 +230,16 @@ cl::opt<bool> biasCorrection(
     cl::desc("Joint spaces: correct each layer's bias for its weights' "
              "rounding (docs/quantization.md)"),
     cl::cat(category));
+cl::opt<quant::WeightRounding, false, ChoiceParser<quant::WeightRounding>>
+    weightRounding(
+        "weight-rounding",
+        cl::desc("Joint spaces: how weights are rounded to their grid"),
+        cl::values(clEnumValN(quant::WeightRounding::Nearest, "nearest",
+                              "each to the nearest level (default)"),
+                   clEnumValN(quant::WeightRounding::GPTQ, "gptq",
+                              "GPTQ: each layer's output error on the "
+                              "calibration samples minimized")),
+        cl::init(quant::WeightRounding::Nearest), cl::cat(category));
 cl::opt<std::string> scheduler(
     "scheduler",
     cl::desc("Evaluate every batch on the Dask cluster of this scheduler "
@@ -333,6 +343,7 @@ SessionOptions getOptions() {
   o.network.calibrationSamples = calibrationSamples;
   o.network.validationSamples = validationSamples;
   o.network.base.biasCorrection = biasCorrection;
+  o.network.base.weightRounding = weightRounding;
   o.network.base.activationClipping = activationClipping;
   o.network.base.percentile = percentile;
   if (!quiet)
@@ -373,6 +384,7 @@ json::Object getSchedulerRequest() {
       {"calibration_samples", int64_t(calibrationSamples)},
       {"validation_samples", int64_t(validationSamples)},
       {"bias_correction", bool(biasCorrection)},
+      {"weight_rounding", quant::stringifyWeightRounding(weightRounding)},
       {"activation_clipping", quant::stringifyClipping(activationClipping)},
       {"percentile", double(percentile)}};
   if (!weightList.empty())

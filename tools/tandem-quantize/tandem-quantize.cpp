@@ -139,7 +139,8 @@ cl::list<std::string> encodings(
 cl::opt<std::string> givenPolicy(
     "policy",
     cl::desc("Measure this policy JSON on the target instead of searching "
-             "(e.g. one searched for another target)"),
+             "(e.g. one searched for another target); the quantization "
+             "options given on the command line replace the policy's"),
     cl::cat(category));
 cl::opt<std::string> sensitivityPath(
     "sensitivity",
@@ -192,6 +193,14 @@ cl::opt<bool> biasCorrection(
     cl::desc("Fold each layer's mean weight-rounding error into its bias, "
              "from the calibrated input channel means (every policy)"),
     cl::cat(category));
+cl::opt<WeightRounding, false, ChoiceParser<WeightRounding>> weightRounding(
+    "weight-rounding", cl::desc("How weights are rounded to their grid"),
+    cl::values(clEnumValN(WeightRounding::Nearest, "nearest",
+                          "each to the nearest level (default)"),
+               clEnumValN(WeightRounding::GPTQ, "gptq",
+                          "GPTQ: each layer's output error on the "
+                          "calibration samples minimized")),
+    cl::init(WeightRounding::Nearest), cl::cat(category));
 cl::opt<unsigned> threads("num-threads",
                           cl::desc("Threads for mapping and scoring"),
                           cl::init(2), cl::cat(category));
@@ -269,6 +278,15 @@ int main(int argc, char **argv) {
     auto policy = loadPolicy(givenPolicy);
     if (!policy)
       return fail("--policy: " + toString(policy.takeError()));
+    // Options given explicitly win over the file's.
+    if (activationClipping.getNumOccurrences())
+      policy->activationClipping = activationClipping;
+    if (percentile.getNumOccurrences())
+      policy->percentile = percentile;
+    if (biasCorrection.getNumOccurrences())
+      policy->biasCorrection = biasCorrection;
+    if (weightRounding.getNumOccurrences())
+      policy->weightRounding = weightRounding;
     config.givenPolicy = std::move(*policy);
   }
   config.layersOnly = budgetScope == BudgetScope::Layers;
@@ -277,6 +295,7 @@ int main(int argc, char **argv) {
   config.base.activationClipping = activationClipping;
   config.base.percentile = percentile;
   config.base.biasCorrection = biasCorrection;
+  config.base.weightRounding = weightRounding;
   config.searchOptions.seed = seed;
   config.searchOptions.ilpObjective = ilpObjective;
   config.searchOptions.episodes = episodes;

@@ -21,6 +21,7 @@
 #ifndef TANDEM_QUANTIZATION_CALIBRATION_H
 #define TANDEM_QUANTIZATION_CALIBRATION_H
 
+#include "tandem/Execution/Tensor.h"
 #include "tandem/Quantization/Dataset.h"
 #include "tandem/Quantization/Statistics.h"
 
@@ -42,6 +43,18 @@ struct CalibrationOptions {
   /// Threads for BLAS.
   int threads = 1;
 };
+
+/// Runs @main of `module` on the first samples of `data` (`options`), in
+/// batches of @main's first input's leading dimension (a last partial batch
+/// is not used), `passes` times over, and calls `visit` with each batch's
+/// input followed by `values` (f32 tensors of @main) as computed. The
+/// module is not modified (a copy that returns the values is compiled).
+llvm::Error runObserving(mlir::ModuleOp module,
+                         llvm::ArrayRef<mlir::Value> values, Dataset &data,
+                         const CalibrationOptions &options, int passes,
+                         llvm::function_ref<llvm::Error(
+                             int pass, llvm::ArrayRef<const exec::Tensor *>)>
+                             visit);
 
 /// Runs @main on every sample of `data` (in batches of @main's first input's
 /// leading dimension; a last partial batch is not used) and annotates

@@ -62,6 +62,7 @@ def QuantizePass : Pass<"accel-quantize", "::mlir::ModuleOp"> {
     ```
     tandem-opt calibrated.mlir --accel-quantize="policy=w4a8.json"
     tandem-opt calibrated.mlir --accel-quantize="weight-bits=8 activation-bits=8 target=bitfusion"
+    tandem-opt calibrated.mlir --accel-quantize="policy=w4a8-gptq.json data=train-images-idx3-ubyte.gz"
     ```
   }];
   let options = [
@@ -73,6 +74,12 @@ def QuantizePass : Pass<"accel-quantize", "::mlir::ModuleOp"> {
            "Activation bits of a uniform policy (without policy=)">,
     Option<"target", "target", "std::string", /*default=*/"\"\"",
            "Check the widths against this target (preset or YAML)">,
+    Option<"data", "data", "std::string", /*default=*/"\"\"",
+           "Samples GPTQ rounding measures the layers' inputs on (IDX file, .npy directory or test_data_set_* directory)">,
+    Option<"samples", "samples", "int64_t", /*default=*/"512",
+           "Use at most this many samples of data (0: all)">,
+    Option<"threads", "threads", "unsigned", /*default=*/"1",
+           "Threads for BLAS">,
   ];
   let dependentDialects = [
     "::mlir::quant::QuantDialect", "::mlir::arith::ArithDialect"
@@ -177,6 +184,9 @@ def MixedPrecisionPass : Pass<"accel-mixed-precision", "::mlir::ModuleOp"> {
                "ENCODING[:BITS] (pot, apot, csd, csd-T)">,
     Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
            "Fold each layer's mean weight-rounding error into its bias">,
+    Option<"weightRounding", "weight-rounding", "std::string",
+           /*default=*/"\"nearest\"",
+           "How weights are rounded: nearest, or gptq (each layer's output error on the calibration samples minimized)">,
     Option<"policyOut", "policy-out", "std::string", /*default=*/"\"\"",
            "Write the chosen policy JSON here">,
     Option<"threads", "threads", "unsigned", /*default=*/"2",

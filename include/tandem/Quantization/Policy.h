@@ -61,6 +61,15 @@ struct LayerBits {
   }
 };
 
+/// How real weights become integers on their grid: each to the nearest
+/// level, or GPTQ (Frantar et al., ICLR 2023), which rounds a layer's
+/// weights one input position at a time and moves each rounding error onto
+/// the weights not yet rounded so that the layer's output on the
+/// calibration data changes least (docs/quantization.md).
+enum class WeightRounding { Nearest, GPTQ };
+std::optional<WeightRounding> parseWeightRounding(llvm::StringRef name);
+llvm::StringRef stringifyWeightRounding(WeightRounding rounding);
+
 struct Policy {
   /// Bits of layers the policy does not name.
   LayerBits defaults;
@@ -75,6 +84,9 @@ struct Policy {
   bool weightPerChannel = true;
   bool weightSymmetric = true;
   Clipping weightClipping = Clipping::MSE;
+  /// GPTQ needs each layer's input moments from calibration data
+  /// (measureInputMoments, handed over in a WeightCache).
+  WeightRounding weightRounding = WeightRounding::Nearest;
   /// Bias correction (Nagel et al., ICCV 2019): each output channel's bias
   /// absorbs the mean error the weights' rounding adds to it, from the
   /// calibrated channel means of the layer's input (docs/quantization.md).

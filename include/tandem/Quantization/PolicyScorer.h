@@ -49,6 +49,11 @@ public:
                                     exec::Executable *reference = nullptr,
                                     unsigned threads = 1);
 
+  /// The layers' input moments, for policies rounded by GPTQ.
+  void setInputMoments(std::shared_ptr<const LayerInputMoments> moments) {
+    weights.setInputMoments(std::move(moments));
+  }
+
   /// Seconds spent compiling (all programs so far).
   double getCompileSeconds() const { return compileSeconds; }
 

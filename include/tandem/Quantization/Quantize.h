@@ -29,6 +29,8 @@
 
 namespace tandem::quant {
 
+struct LayerInputMoments;
+
 /// The attribute calibration stores a tensor's statistics in: on the op
 /// that defines it, or as an argument attribute of @main.
 constexpr llvm::StringLiteral kCalibrationAttr = "accel.calibration";
@@ -47,6 +49,9 @@ class WeightCache {
 public:
   WeightCache();
   ~WeightCache();
+  /// The layers' input moments on calibration data, which policies with
+  /// weights.rounding "gptq" need (GPTQ.h).
+  void setInputMoments(std::shared_ptr<const LayerInputMoments> moments);
   struct Impl;
   std::unique_ptr<Impl> impl;
 };

@@ -143,10 +143,11 @@ TEST(Policy, ParsesAndPrintsCanonically) {
   auto policy = parsePolicy(R"({"default": {"weight_bits": 4},
       "layers": {"conv": {"activation_bits": 2}},
       "activations": {"clipping": "percentile", "percentile": 99.9},
-      "weights": {"bias_correction": true}})",
+      "weights": {"bias_correction": true, "rounding": "gptq"}})",
                             "p.json");
   ASSERT_TRUE(bool(policy)) << llvm::toString(policy.takeError());
   EXPECT_TRUE(policy->biasCorrection);
+  EXPECT_EQ(policy->weightRounding, WeightRounding::GPTQ);
   EXPECT_EQ(policy->getBits("other"), (LayerBits{4, 8}));
   // A layer entry starts from the defaults.
   EXPECT_EQ(policy->getBits("conv"), (LayerBits{4, 2}));
@@ -156,6 +157,7 @@ TEST(Policy, ParsesAndPrintsCanonically) {
   ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
   EXPECT_EQ(printPolicy(*again), text);
   EXPECT_TRUE(again->biasCorrection);
+  EXPECT_EQ(again->weightRounding, WeightRounding::GPTQ);
 }
 
 TEST(Policy, ErrorsNameTheFileAndField) {
@@ -177,6 +179,9 @@ TEST(Policy, ErrorsNameTheFileAndField) {
   expectError(R"({"activations": {"percentile": 20}})",
               "field 'activations.percentile': expected a percentage");
   expectError(R"({"format": "v2"})", "field 'format'");
+  expectError(R"({"weights": {"rounding": "up"}})",
+              "field 'weights.rounding': expected \"nearest\" or \"gptq\", "
+              "got \"up\"");
 }
 
 } // namespace

@@ -1,0 +1,93 @@
+//===- GPTQ.h - Weight rounding that minimizes each layer's output error --===//
+//
+// Part of Tandem: designs a neural network and its accelerator together.
+//
+//===----------------------------------------------------------------------===//
+//
+// Rounding each weight to its nearest grid level minimizes the error of the
+// weights, not of the layer's output. GPTQ (Frantar et al., ICLR 2023, after
+// Optimal Brain Quantization) minimizes ||(W_q - W) X||^2 over the inputs X
+// the layer sees: with H = E[x x^T], the inputs' second moment, it rounds
+// one input position (a column of W) at a time and moves each row's rounding
+// error onto the columns not yet rounded, in proportion to H^-1, so that the
+// remaining weights compensate it. Columns go in order of decreasing H_jj
+// (the most used inputs first), H is damped by 1% of its mean diagonal, and
+// the grid (scales, zero points, clipping) is the one nearest rounding would
+// use: only the integers change. One pass, no training: post-training
+// quantization, as the policy's other options.
+//
+// H comes from running the fp32 model on calibration data:
+// measureInputMoments. Per layer it is K x K doubles (K = C/groups x R x S
+// for a convolution, per group; K for a matrix product), kept in memory.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TANDEM_QUANTIZATION_GPTQ_H
+#define TANDEM_QUANTIZATION_GPTQ_H
+
+#include "tandem/Quantization/Calibration.h"
+#include "tandem/Quantization/Policy.h"
+#include "tandem/Quantization/Statistics.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <vector>
+
+namespace tandem::quant {
+
+/// E[x x^T] over the vectors a layer's weight rows are multiplied with:
+/// the input patches of an accel.conv2d (one matrix per group), the rows of
+/// an accel.matmul's left operand.
+struct InputMoment {
+  int64_t groups = 1;
+  int64_t size = 0;
+  /// groups x size x size, row-major.
+  std::vector<double> matrix;
+  /// The vectors averaged.
+  int64_t count = 0;
+};
+
+/// By layer display name (the names policies use).
+struct LayerInputMoments {
+  llvm::StringMap<InputMoment> layers;
+};
+
+/// Runs the fp32 `module` on `data` (the first `options.maxSamples`) and
+/// measures the input moment of every accel.conv2d with constant weights
+/// and every accel.matmul with a rank-2 constant right operand.
+llvm::Expected<LayerInputMoments>
+measureInputMoments(mlir::ModuleOp module, Dataset &data,
+                    const CalibrationOptions &options);
+
+/// What quantizing `module` by policies needs from data: calibrates it on
+/// the first `calibrationSamples` of `dataPath` unless it carries
+/// statistics, and measures the layers' input moments on the same samples
+/// when weights are rounded by GPTQ (else returns null). `log` tells each
+/// step.
+llvm::Expected<std::shared_ptr<LayerInputMoments>>
+prepareForQuantization(mlir::ModuleOp module, llvm::StringRef dataPath,
+                       int64_t calibrationSamples, WeightRounding rounding,
+                       llvm::function_ref<void(const llvm::Twine &)> log);
+
+/// GPTQ: the integers of `weights` (rows x size, row-major, row r on the
+/// grid `params[r]`, or `params[0]` for every row) for inputs whose second
+/// moment is `moment` (size x size). Rows are rounded in parallel on
+/// `threads` threads.
+std::vector<int64_t> roundGPTQ(llvm::ArrayRef<double> weights, int64_t rows,
+                               int64_t size, llvm::ArrayRef<double> moment,
+                               llvm::ArrayRef<QuantParams> params,
+                               unsigned threads = 1);
+
+/// GPTQ on a layer's weights in their IR layout: `shape` is K x C/g x R x S
+/// with channels on `axis` 0 (convolution), or K x N with channels on axis
+/// 1 (matrix product); `params` per channel (or one). nullopt when the
+/// moment does not fit the shape.
+std::optional<std::vector<int64_t>>
+roundLayerGPTQ(llvm::ArrayRef<float> weights, llvm::ArrayRef<int64_t> shape,
+               int32_t axis, llvm::ArrayRef<QuantParams> params,
+               const InputMoment &moment);
+
+} // namespace tandem::quant
+
+#endif // TANDEM_QUANTIZATION_GPTQ_H
