@@ -138,17 +138,17 @@ ModelPtr quantizeModel(Model &m, const py::object &policyObject,
           "' is not calibrated: call tandem.quant.calibrate first");
   std::string source;
   quant::Policy policy = getPolicy(policyObject, source);
+  // GPTQ rounding: the layers' inputs measured on the fp32 model.
   std::unique_ptr<quant::Dataset> dataset;
-  if (!data.is_none())
+  if (!data.is_none() && policy.weightRounding == quant::WeightRounding::GPTQ)
     dataset = getData(m, data, py::none(), samples);
   ModelPtr copy = m.clone();
   DiagnosticCapture diagnostics;
   LogicalResult result = success();
-  llvm::Error err = llvm::Error::success();
+  std::string momentsError;
   quant::WeightCache weights;
   {
     py::gil_scoped_release release;
-    // GPTQ rounding: the layers' inputs measured on the fp32 model.
     if (dataset) {
       quant::CalibrationOptions options;
       options.maxSamples = samples;
@@ -159,12 +159,13 @@ ModelPtr quantizeModel(Model &m, const py::object &policyObject,
         weights.setInputMoments(
             std::make_shared<quant::LayerInputMoments>(std::move(*moments)));
       else
-        err = moments.takeError();
+        momentsError = llvm::toString(moments.takeError());
     }
-    if (!err)
+    if (momentsError.empty())
       result = quant::quantizeModule(*copy->module, policy, source, &weights);
   }
-  check(std::move(err), &diagnostics);
+  if (!momentsError.empty())
+    raise(momentsError, &diagnostics);
   if (failed(result))
     raise("cannot quantize model '" + m.name + "' by policy '" + source + "'",
           &diagnostics);

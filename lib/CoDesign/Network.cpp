@@ -84,7 +84,7 @@ Network::create(ModuleOp module, DesignSpace &space,
   // moments for GPTQ rounding.
   auto moments = tandem::quant::prepareForQuantization(
       module, options.dataPath, options.calibrationSamples,
-      options.base.weightRounding, log);
+      options.base.weightRounding, options.threads, log);
   if (!moments)
     return moments.takeError();
   n->impl->weights.setInputMoments(*moments);

@@ -16,6 +16,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <thread>
 
@@ -26,10 +27,10 @@ using namespace tandem::accel;
 
 // LAPACK (OpenBLAS carries it): Cholesky factor, inverse from it.
 extern "C" {
-void dpotrf_(const char *uplo, const int *n, double *a, const int *lda,
-             int *info);
-void dpotri_(const char *uplo, const int *n, double *a, const int *lda,
-             int *info);
+void dpotrf_(const char *uplo, const blasint *n, double *a, const blasint *lda,
+             blasint *info);
+void dpotri_(const char *uplo, const blasint *n, double *a, const blasint *lda,
+             blasint *info);
 }
 
 namespace {
@@ -127,8 +128,8 @@ void accumulate(const MomentLayer &layer, const exec::Tensor &x,
 
 /// The inverse of the symmetric positive definite `a` (n x n), or false
 /// when it is not positive definite.
-bool invert(std::vector<double> &a, int n) {
-  int info = 0;
+bool invert(std::vector<double> &a, blasint n) {
+  blasint info = 0;
   dpotrf_("L", &n, a.data(), &n, &info);
   if (info != 0)
     return false;
@@ -136,8 +137,8 @@ bool invert(std::vector<double> &a, int n) {
   if (info != 0)
     return false;
   // Column-major lower triangle = row-major upper: mirror it.
-  for (int i = 0; i < n; ++i)
-    for (int j = i + 1; j < n; ++j)
+  for (blasint i = 0; i < n; ++i)
+    for (blasint j = i + 1; j < n; ++j)
       a[j * n + i] = a[i * n + j];
   return true;
 }
@@ -148,36 +149,57 @@ llvm::Expected<LayerInputMoments>
 tandem::quant::measureInputMoments(ModuleOp module, Dataset &data,
                                    const CalibrationOptions &options) {
   LayerInputMoments result;
+  result.threads = std::max(1, options.threads);
   std::vector<MomentLayer> layers;
-  SmallVector<Value> values;
   if (auto main = module.lookupSymbol<func::FuncOp>("main"))
     main.walk([&](Operation *op) {
-      std::optional<MomentLayer> layer = getMomentLayer(op);
-      if (!layer)
-        return;
-      InputMoment &m = result.layers[layer->name];
-      m.groups = layer->groups;
-      m.size = layer->size;
-      m.matrix.assign(m.groups * m.size * m.size, 0.0);
-      values.push_back(layer->input);
-      layers.push_back(std::move(*layer));
+      if (std::optional<MomentLayer> layer = getMomentLayer(op))
+        layers.push_back(std::move(*layer));
     });
+  // Moments are found by layer name: a name two layers share (ops without
+  // locations, one ONNX node lowered to two layers) names neither.
+  llvm::StringMap<int> uses;
+  for (const MomentLayer &l : layers)
+    ++uses[l.name];
+  llvm::erase_if(layers, [&](const MomentLayer &l) {
+    if (uses[l.name] == 1)
+      return false;
+    result.ambiguous.insert(l.name);
+    return true;
+  });
+  std::vector<InputMoment> moments(layers.size());
+  SmallVector<Value> values;
+  for (auto [layer, m] : llvm::zip(layers, moments)) {
+    m.groups = layer.groups;
+    m.size = layer.size;
+    m.matrix.assign(m.groups * m.size * m.size, 0.0);
+    values.push_back(layer.input);
+  }
   auto visit = [&](int, ArrayRef<const exec::Tensor *> tensors) {
     for (size_t i = 0; i < layers.size(); ++i)
-      accumulate(layers[i], *tensors[i + 1], result.layers[layers[i].name]);
+      accumulate(layers[i], *tensors[i + 1], moments[i]);
     return llvm::Error::success();
   };
   if (llvm::Error err = runObserving(module, values, data, options, 1, visit))
     return std::move(err);
-  for (auto &entry : result.layers) {
-    InputMoment &m = entry.second;
+  for (auto [layer, m] : llvm::zip(layers, moments)) {
     double scale = 1.0 / std::max<int64_t>(m.count, 1);
+    for (double &x : m.matrix) {
+      x *= scale;
+      if (!std::isfinite(x))
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "layer '" + layer.name +
+                "': its inputs on the calibration data are not finite; GPTQ "
+                "cannot round its weights");
+    }
     for (int64_t g = 0; g < m.groups; ++g) {
       double *h = m.matrix.data() + g * m.size * m.size;
       for (int64_t i = 0; i < m.size; ++i)
-        for (int64_t j = i; j < m.size; ++j)
-          h[j * m.size + i] = h[i * m.size + j] *= scale;
+        for (int64_t j = i + 1; j < m.size; ++j)
+          h[j * m.size + i] = h[i * m.size + j];
     }
+    result.layers[layer.name] = std::move(m);
   }
   return result;
 }
@@ -185,7 +207,7 @@ tandem::quant::measureInputMoments(ModuleOp module, Dataset &data,
 llvm::Expected<std::shared_ptr<LayerInputMoments>>
 tandem::quant::prepareForQuantization(
     ModuleOp module, StringRef dataPath, int64_t calibrationSamples,
-    WeightRounding rounding,
+    WeightRounding rounding, int threads,
     llvm::function_ref<void(const llvm::Twine &)> log) {
   bool gptq = rounding == WeightRounding::GPTQ;
   if (isCalibrated(module) && !gptq)
@@ -197,6 +219,7 @@ tandem::quant::prepareForQuantization(
   if (!samples)
     return samples.takeError();
   CalibrationOptions options;
+  options.threads = threads;
   if (!isCalibrated(module)) {
     log(llvm::formatv("calibrating on {0} samples of {1}", (*samples)->size(),
                       dataPath));
@@ -223,7 +246,7 @@ std::vector<int64_t> tandem::quant::roundGPTQ(ArrayRef<double> weights,
     return params[params.size() == 1 ? 0 : r];
   };
   std::vector<int64_t> ints(rows * size);
-  int n = static_cast<int>(size);
+  blasint n = static_cast<blasint>(size);
   // Most used inputs first; inputs the data never sets cannot be
   // compensated for and take no errors from others (a unit diagonal).
   std::vector<int64_t> order(size);
@@ -249,7 +272,7 @@ std::vector<int64_t> tandem::quant::roundGPTQ(ArrayRef<double> weights,
     }
     if (!invert(u, n))
       continue;
-    int info = 0;
+    blasint info = 0;
     // Column-major lower factor L of H^-1 = L L^T, read row-major as
     // L^T = U with H^-1 = U^T U.
     dpotrf_("L", &n, u.data(), &n, &info);
@@ -293,7 +316,7 @@ std::vector<int64_t> tandem::quant::roundGPTQ(ArrayRef<double> weights,
 std::optional<std::vector<int64_t>>
 tandem::quant::roundLayerGPTQ(ArrayRef<float> weights, ArrayRef<int64_t> shape,
                               int32_t axis, ArrayRef<QuantParams> params,
-                              const InputMoment &moment) {
+                              const InputMoment &moment, unsigned threads) {
   int64_t total = weights.size();
   bool transposed = axis == 1 && shape.size() == 2; // K x N, rows are columns
   if (!(transposed || (axis == 0 && shape.size() == 4)))
@@ -315,7 +338,7 @@ tandem::quant::roundLayerGPTQ(ArrayRef<float> weights, ArrayRef<int64_t> shape,
         ArrayRef<double>(w).slice(g * groupRows * size, groupRows * size),
         groupRows, size,
         ArrayRef<double>(moment.matrix).slice(g * size * size, size * size),
-        groupParams, std::thread::hardware_concurrency());
+        groupParams, threads);
     for (int64_t r = 0; r < groupRows; ++r)
       for (int64_t j = 0; j < size; ++j) {
         int64_t row = g * groupRows + r;

@@ -117,7 +117,7 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   const Policy &base = config.givenPolicy ? *config.givenPolicy : config.base;
   auto moments =
       prepareForQuantization(module, config.dataPath, config.calibrationSamples,
-                             base.weightRounding, log);
+                             base.weightRounding, config.threads, log);
   if (!moments)
     return moments.takeError();
   result->calibrationSeconds = secondsSince(start);

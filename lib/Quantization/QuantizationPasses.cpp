@@ -123,7 +123,8 @@ struct QuantizePass : public tandem::impl::QuantizePassBase<QuantizePass> {
     }
     // GPTQ rounding measures the layers' inputs on the fp32 model first.
     tandem::quant::WeightCache weights;
-    if (!data.empty()) {
+    if (!data.empty() &&
+        chosen.weightRounding == tandem::quant::WeightRounding::GPTQ) {
       auto dataset = openData(module, "--accel-quantize", data, samples);
       if (!dataset)
         return signalPassFailure();

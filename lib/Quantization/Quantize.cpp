@@ -119,7 +119,7 @@ namespace {
 
 QuantizedWeight quantizeWeight(ArrayRef<float> values, ArrayRef<int64_t> shape,
                                int32_t axis, int64_t bits, const Policy &policy,
-                               const InputMoment *moment) {
+                               const InputMoment *moment, unsigned threads) {
   QuantizedWeight w;
   w.axis = axis;
   int64_t channels = policy.weightPerChannel ? shape[axis] : 1;
@@ -139,7 +139,7 @@ QuantizedWeight quantizeWeight(ArrayRef<float> values, ArrayRef<int64_t> shape,
   if (moment) {
     // Checked to fit by the caller.
     std::vector<int64_t> ints =
-        *roundLayerGPTQ(values, shape, axis, w.params, *moment);
+        *roundLayerGPTQ(values, shape, axis, w.params, *moment, threads);
     w.values.assign(ints.begin(), ints.end());
     return w;
   }
@@ -216,6 +216,7 @@ struct tandem::quant::WeightCache::Impl {
   };
   std::map<Key, Entry> entries;
   std::shared_ptr<const LayerInputMoments> moments;
+  unsigned threads() const { return moments ? moments->threads : 1; }
 };
 
 WeightCache::WeightCache() : impl(std::make_unique<Impl>()) {}
@@ -223,6 +224,8 @@ WeightCache::~WeightCache() = default;
 
 void WeightCache::setInputMoments(
     std::shared_ptr<const LayerInputMoments> moments) {
+  // Entries are keyed by the moments' addresses, which new ones may reuse.
+  impl->entries.clear();
   impl->moments = std::move(moments);
 }
 
@@ -774,6 +777,12 @@ FailureOr<const InputMoment *> Quantizer::getMoment(Operation *layer,
               "measured here; quantize with data (tandem-quantize, "
               "--accel-quantize=\"data=...\", tandem.quant.quantize(..., "
               "data=...))";
+  if (moments->ambiguous.contains(name))
+    return layer->emitError()
+           << source << ": field 'weights.rounding': \"gptq\" cannot round "
+           << "layer '" << name
+           << "': another layer has the same name, so their inputs' moments "
+              "cannot be told apart";
   auto it = moments->layers.find(name);
   if (it == moments->layers.end() || it->second.size != size ||
       it->second.groups != groups)
@@ -781,7 +790,8 @@ FailureOr<const InputMoment *> Quantizer::getMoment(Operation *layer,
            << source << ": field 'weights.rounding': no input moment of "
            << size << " x " << size << " (" << groups
            << " groups) was measured for layer '" << name
-           << "' (moments of another model?)";
+           << "' (its input is not f32, or the moments come from another "
+              "model)";
   return &it->second;
 }
 
@@ -800,7 +810,8 @@ Quantizer::getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
                             axis, encoding, policy.weightPerChannel,
                             policy.weightClipping)
             : quantizeWeight(*getConstantF32Values(weight), type.getShape(),
-                             axis, bits, policy, moment);
+                             axis, bits, policy, moment,
+                             cache ? cache->impl->threads() : 1);
     if (encoding.isShiftAdd())
       e.terms = countWeightTerms(qw.values, encoding).terms;
     SmallVector<APInt> ints;

@@ -31,6 +31,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <vector>
 
@@ -51,11 +52,18 @@ struct InputMoment {
 /// By layer display name (the names policies use).
 struct LayerInputMoments {
   llvm::StringMap<InputMoment> layers;
+  /// Names two layers share: not measured (a moment could not tell them
+  /// apart).
+  llvm::StringSet<> ambiguous;
+  /// Threads GPTQ rounds a layer's rows on.
+  unsigned threads = 1;
 };
 
 /// Runs the fp32 `module` on `data` (the first `options.maxSamples`) and
 /// measures the input moment of every accel.conv2d with constant weights
-/// and every accel.matmul with a rank-2 constant right operand.
+/// and every accel.matmul with a rank-2 constant right operand (whose
+/// input is f32 and whose name no other layer has). Inputs that are not
+/// finite are an error naming the layer.
 llvm::Expected<LayerInputMoments>
 measureInputMoments(mlir::ModuleOp module, Dataset &data,
                     const CalibrationOptions &options);
@@ -68,6 +76,7 @@ measureInputMoments(mlir::ModuleOp module, Dataset &data,
 llvm::Expected<std::shared_ptr<LayerInputMoments>>
 prepareForQuantization(mlir::ModuleOp module, llvm::StringRef dataPath,
                        int64_t calibrationSamples, WeightRounding rounding,
+                       int threads,
                        llvm::function_ref<void(const llvm::Twine &)> log);
 
 /// GPTQ: the integers of `weights` (rows x size, row-major, row r on the
@@ -86,7 +95,7 @@ std::vector<int64_t> roundGPTQ(llvm::ArrayRef<double> weights, int64_t rows,
 std::optional<std::vector<int64_t>>
 roundLayerGPTQ(llvm::ArrayRef<float> weights, llvm::ArrayRef<int64_t> shape,
                int32_t axis, llvm::ArrayRef<QuantParams> params,
-               const InputMoment &moment);
+               const InputMoment &moment, unsigned threads = 1);
 
 } // namespace tandem::quant
 
