@@ -24,6 +24,9 @@ best W8A8 design's (the sequential search's first phase: every layer at
 W8A8) and its top-1 on the 10,000 test images (its policy applied to the
 model calibrated as tandem-codesign calibrates it, run by tandem-run).
 
+--weight-rounding gptq rounds every policy's weights by GPTQ (the search's
+and the test accuracy's).
+
 --practical also runs NSGA-II with 5,000 evaluations on the CNN's space and
 prints its wall time (the 10-minute goal of the joint co-design issue).
 """
@@ -49,7 +52,7 @@ SPACE = ROOT / "examples" / "fashion-mnist" / "joint-space.yaml"
 OBJECTIVES = ["latency_ms", "energy_pj", "accuracy_loss_pct"]
 
 
-def codesign(build, model, space, out, search, evaluations, seed, reuse):
+def codesign(build, model, space, out, search, evaluations, seed, reuse, rounding):
     if reuse and reuse.exists():
         out.mkdir(parents=True, exist_ok=True)
         shutil.copy(reuse, out / "sensitivity.json")
@@ -60,11 +63,12 @@ def codesign(build, model, space, out, search, evaluations, seed, reuse):
                     "--labels", DATA / "train-labels-idx1-ubyte.gz",
                     "--search", search, "--evaluations", str(evaluations),
                     "--seed", str(seed), "--activation-clipping", "percentile",
-                    "--bias-correction", "--quiet"], check=True)
+                    "--bias-correction", "--weight-rounding", rounding, "--quiet"],
+                   check=True)
     return time.monotonic() - start
 
 
-def apply_policy(build, calibrated, labels, out):
+def apply_policy(build, calibrated, labels, out, rounding):
     """The model quantized by a front design's policy (its choice labels)."""
     layers = {}
     for layer, label in labels.items():
@@ -76,10 +80,13 @@ def apply_policy(build, calibrated, labels, out):
             raise ValueError(f"benchmark spaces have multiply choices only: {label}")
     policy = out.with_suffix(".json")
     policy.write_text(json.dumps({
-        "layers": layers, "weights": {"bias_correction": True},
+        "layers": layers, "weights": {"bias_correction": True, "rounding": rounding},
         "activations": {"clipping": "percentile", "percentile": 99.99}}))
+    # GPTQ's moments on the samples tandem-codesign calibrates on.
+    data = f" data={DATA / 'train-images-idx3-ubyte.gz'} samples=512" \
+        if rounding == "gptq" else ""
     subprocess.run([build / "bin" / "tandem-opt", calibrated,
-                    f"--accel-quantize=policy={policy}", "--mlir-print-debuginfo",
+                    f"--accel-quantize=policy={policy}{data}", "--mlir-print-debuginfo",
                     "-o", out], check=True)
     return out
 
@@ -114,6 +121,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--practical", action="store_true")
     parser.add_argument("--work", default="/tmp/tandem-joint-bench")
+    parser.add_argument("--weight-rounding", default="nearest", choices=["nearest", "gptq"])
     parser.add_argument("--json")
     args = parser.parse_args()
     build = pathlib.Path(args.build)
@@ -138,7 +146,7 @@ def main():
             out = work / f"{name}-{search}"
             shutil.rmtree(out, ignore_errors=True)
             seconds = codesign(build, model, space, out, search, args.evaluations,
-                               args.seed, sensitivity)
+                               args.seed, sensitivity, args.weight_rounding)
             sensitivity = out / "sensitivity.json"
             pareto = json.loads((out / "pareto.json").read_text())
             designs = pareto["designs"]
@@ -150,7 +158,8 @@ def main():
             if within:
                 best = min(within, key=lambda d: d["metrics"]["edp_pj_ms"])
                 quantized = apply_policy(build, calibrated, best["network"]["policy"],
-                                         work / f"{name}-{search}-best.mlir")
+                                         work / f"{name}-{search}-best.mlir",
+                                         args.weight_rounding)
                 run.update({"best_edp": best["metrics"]["edp_pj_ms"],
                             "best_loss": best["metrics"]["accuracy_loss_pct"],
                             "best_policy": best["network"]["policy"],
@@ -194,7 +203,8 @@ def main():
         out = work / "cnn-practical"
         shutil.rmtree(out, ignore_errors=True)
         seconds = codesign(build, ROOT / "examples" / "fashion-mnist" / "cnn.onnx",
-                           space, out, "nsga2", 5000, args.seed, None)
+                           space, out, "nsga2", 5000, args.seed, None,
+                           args.weight_rounding)
         pareto = json.loads((out / "pareto.json").read_text())
         print(f"practical: nsga2, {pareto['search']['evaluations']} of "
               f"{pareto['search']['space_size']} points, {seconds:.1f} s "
