@@ -150,14 +150,10 @@ ModelPtr quantizeModel(Model &m, const py::object &policyObject,
   {
     py::gil_scoped_release release;
     if (dataset) {
-      quant::CalibrationOptions options;
-      options.maxSamples = samples;
-      options.threads = threads;
-      auto moments =
-          quant::measureInputMoments(*copy->module, *dataset, options);
+      auto moments = quant::measureInputMoments(*copy->module, *dataset,
+                                                {samples, threads});
       if (moments)
-        weights.setInputMoments(
-            std::make_shared<quant::LayerInputMoments>(std::move(*moments)));
+        weights.setInputMoments(*moments);
       else
         momentsError = llvm::toString(moments.takeError());
     }

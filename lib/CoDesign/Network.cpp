@@ -101,7 +101,7 @@ Network::create(ModuleOp module, DesignSpace &space,
   if (!scorer)
     return scorer.takeError();
   n->impl->scorer = std::move(*scorer);
-  n->impl->scorer->setInputMoments(*moments);
+  n->impl->scorer->getWeightCache().setInputMoments(*moments);
   auto fp32 = tandem::quant::evaluate(*n->impl->reference, *n->impl->data,
                                       nullptr, {}, options.threads);
   if (!fp32)

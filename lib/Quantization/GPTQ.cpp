@@ -9,6 +9,7 @@
 #include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Dialect/Accel/IR/ConstantUtils.h"
 #include "tandem/Quantization/ValidationOracle.h"
+#include "tandem/Support/Limits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -74,7 +75,7 @@ std::optional<MomentLayer> getMomentLayer(Operation *op) {
 /// Adds the vectors `layer` reads from `x` (its input on one batch) to the
 /// upper triangles of `moment`'s matrices.
 void accumulate(const MomentLayer &layer, const exec::Tensor &x,
-                InputMoment &moment) {
+                InputMoment &moment, std::vector<double> &matrix) {
   const float *in = reinterpret_cast<const float *>(x.data());
   int64_t k = moment.size;
   std::vector<double> rows;
@@ -85,7 +86,7 @@ void accumulate(const MomentLayer &layer, const exec::Tensor &x,
   if (!layer.conv) {
     int64_t n = x.getNumElements() / k;
     rows.assign(in, in + n * k);
-    addRows(n, moment.matrix.data());
+    addRows(n, matrix.data());
     moment.count += n;
     return;
   }
@@ -121,7 +122,7 @@ void accumulate(const MomentLayer &layer, const exec::Tensor &x,
               }
             }
           }
-      addRows(p * q, moment.matrix.data() + g * k * k);
+      addRows(p * q, matrix.data() + g * k * k);
     }
   moment.count += batch * p * q;
 }
@@ -145,11 +146,11 @@ bool invert(std::vector<double> &a, blasint n) {
 
 } // namespace
 
-llvm::Expected<LayerInputMoments>
+llvm::Expected<std::shared_ptr<LayerInputMoments>>
 tandem::quant::measureInputMoments(ModuleOp module, Dataset &data,
                                    const CalibrationOptions &options) {
-  LayerInputMoments result;
-  result.threads = std::max(1, options.threads);
+  auto result = std::make_shared<LayerInputMoments>();
+  result->threads = std::max(1, options.threads);
   std::vector<MomentLayer> layers;
   if (auto main = module.lookupSymbol<func::FuncOp>("main"))
     main.walk([&](Operation *op) {
@@ -164,27 +165,43 @@ tandem::quant::measureInputMoments(ModuleOp module, Dataset &data,
   llvm::erase_if(layers, [&](const MomentLayer &l) {
     if (uses[l.name] == 1)
       return false;
-    result.ambiguous.insert(l.name);
+    result->ambiguous.insert(l.name);
     return true;
   });
+  // A moment is a tensor Tandem materializes: refused, before any memory
+  // is allocated, beyond the limit every tool applies (--max-tensor-mib).
+  for (const MomentLayer &l : layers) {
+    uint64_t bytes = uint64_t(l.groups) * l.size * l.size * sizeof(double);
+    if (bytes > getMaxTensorBytes())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::formatv("layer '{0}': GPTQ's input moment of {1} x {1} "
+                        "values ({2} groups) takes {3} MiB, more than the "
+                        "largest tensor allowed ({4} MiB; raise it with "
+                        "--max-tensor-mib)",
+                        l.name, l.size, l.groups, bytes >> 20,
+                        getMaxTensorBytes() >> 20)
+              .str());
+  }
   std::vector<InputMoment> moments(layers.size());
+  std::vector<std::vector<double>> matrices(layers.size());
   SmallVector<Value> values;
-  for (auto [layer, m] : llvm::zip(layers, moments)) {
+  for (auto [layer, m, h] : llvm::zip(layers, moments, matrices)) {
     m.groups = layer.groups;
     m.size = layer.size;
-    m.matrix.assign(m.groups * m.size * m.size, 0.0);
+    h.assign(m.groups * m.size * m.size, 0.0);
     values.push_back(layer.input);
   }
   auto visit = [&](int, ArrayRef<const exec::Tensor *> tensors) {
     for (size_t i = 0; i < layers.size(); ++i)
-      accumulate(layers[i], *tensors[i + 1], moments[i]);
+      accumulate(layers[i], *tensors[i + 1], moments[i], matrices[i]);
     return llvm::Error::success();
   };
   if (llvm::Error err = runObserving(module, values, data, options, 1, visit))
     return std::move(err);
-  for (auto [layer, m] : llvm::zip(layers, moments)) {
+  for (auto [layer, m, matrix] : llvm::zip(layers, moments, matrices)) {
     double scale = 1.0 / std::max<int64_t>(m.count, 1);
-    for (double &x : m.matrix) {
+    for (double &x : matrix) {
       x *= scale;
       if (!std::isfinite(x))
         return llvm::createStringError(
@@ -193,13 +210,17 @@ tandem::quant::measureInputMoments(ModuleOp module, Dataset &data,
                 "': its inputs on the calibration data are not finite; GPTQ "
                 "cannot round its weights");
     }
+    // Factored once here: every width of the layer rounds with it.
     for (int64_t g = 0; g < m.groups; ++g) {
-      double *h = m.matrix.data() + g * m.size * m.size;
+      double *h = matrix.data() + g * m.size * m.size;
       for (int64_t i = 0; i < m.size; ++i)
         for (int64_t j = i + 1; j < m.size; ++j)
           h[j * m.size + i] = h[i * m.size + j];
+      m.factors.push_back(
+          factorMoment(ArrayRef<double>(h, m.size * m.size), m.size));
     }
-    result.layers[layer.name] = std::move(m);
+    matrix = {};
+    result->layers[layer.name] = std::move(m);
   }
   return result;
 }
@@ -231,27 +252,17 @@ tandem::quant::prepareForQuantization(
   log(llvm::formatv("measuring the layers' input moments for GPTQ on {0} "
                     "samples of {1}",
                     (*samples)->size(), dataPath));
-  auto moments = measureInputMoments(module, **samples, options);
-  if (!moments)
-    return moments.takeError();
-  return std::make_shared<LayerInputMoments>(std::move(*moments));
+  return measureInputMoments(module, **samples, options);
 }
 
-std::vector<int64_t> tandem::quant::roundGPTQ(ArrayRef<double> weights,
-                                              int64_t rows, int64_t size,
-                                              ArrayRef<double> moment,
-                                              ArrayRef<QuantParams> params,
-                                              unsigned threads) {
-  auto paramsOf = [&](int64_t r) -> const QuantParams & {
-    return params[params.size() == 1 ? 0 : r];
-  };
-  std::vector<int64_t> ints(rows * size);
+GPTQFactor tandem::quant::factorMoment(ArrayRef<double> moment, int64_t size) {
+  GPTQFactor f;
   blasint n = static_cast<blasint>(size);
   // Most used inputs first; inputs the data never sets cannot be
   // compensated for and take no errors from others (a unit diagonal).
-  std::vector<int64_t> order(size);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+  f.order.resize(size);
+  std::iota(f.order.begin(), f.order.end(), 0);
+  std::stable_sort(f.order.begin(), f.order.end(), [&](int64_t a, int64_t b) {
     return moment[a * size + a] > moment[b * size + b];
   });
   double meanDiagonal = 0;
@@ -259,25 +270,40 @@ std::vector<int64_t> tandem::quant::roundGPTQ(ArrayRef<double> weights,
     meanDiagonal += moment[i * size + i] / size;
   // U: the upper Cholesky factor of H^-1, damped until H is positive
   // definite. Row j of U carries column j's error to the later columns.
-  std::vector<double> u;
-  bool factored = false;
-  for (double damp = 0.01; damp <= 100 && !factored && meanDiagonal > 0;
+  for (double damp = 0.01; damp <= 100 && !f.factored && meanDiagonal > 0;
        damp *= 10) {
-    u.assign(size * size, 0.0);
+    f.u.assign(size * size, 0.0);
     for (int64_t i = 0; i < size; ++i) {
       for (int64_t j = 0; j < size; ++j)
-        u[i * size + j] = moment[order[i] * size + order[j]];
-      double &d = u[i * size + i];
+        f.u[i * size + j] = moment[f.order[i] * size + f.order[j]];
+      double &d = f.u[i * size + i];
       d = d > 0 ? d + damp * meanDiagonal : 1.0;
     }
-    if (!invert(u, n))
+    if (!invert(f.u, n))
       continue;
     blasint info = 0;
     // Column-major lower factor L of H^-1 = L L^T, read row-major as
     // L^T = U with H^-1 = U^T U.
-    dpotrf_("L", &n, u.data(), &n, &info);
-    factored = info == 0;
+    dpotrf_("L", &n, f.u.data(), &n, &info);
+    f.factored = info == 0;
   }
+  if (!f.factored)
+    f.u.clear();
+  return f;
+}
+
+std::vector<int64_t> tandem::quant::roundGPTQ(ArrayRef<double> weights,
+                                              int64_t rows, int64_t size,
+                                              const GPTQFactor &factor,
+                                              ArrayRef<QuantParams> params,
+                                              unsigned threads) {
+  auto paramsOf = [&](int64_t r) -> const QuantParams & {
+    return params[params.size() == 1 ? 0 : r];
+  };
+  std::vector<int64_t> ints(rows * size);
+  const std::vector<int64_t> &order = factor.order;
+  const std::vector<double> &u = factor.u;
+  bool factored = factor.factored;
   auto roundRows = [&](int64_t begin, int64_t end) {
     std::vector<double> w(size);
     for (int64_t r = begin; r < end; ++r) {
@@ -323,7 +349,7 @@ tandem::quant::roundLayerGPTQ(ArrayRef<float> weights, ArrayRef<int64_t> shape,
     return std::nullopt;
   int64_t rows = shape[axis], size = total / rows;
   if (size != moment.size || rows % moment.groups != 0 ||
-      int64_t(moment.matrix.size()) != moment.groups * size * size)
+      int64_t(moment.factors.size()) != moment.groups)
     return std::nullopt;
   std::vector<double> w(total);
   for (int64_t r = 0; r < rows; ++r)
@@ -336,9 +362,7 @@ tandem::quant::roundLayerGPTQ(ArrayRef<float> weights, ArrayRef<int64_t> shape,
         params.size() == 1 ? params : params.slice(g * groupRows, groupRows);
     std::vector<int64_t> q = roundGPTQ(
         ArrayRef<double>(w).slice(g * groupRows * size, groupRows * size),
-        groupRows, size,
-        ArrayRef<double>(moment.matrix).slice(g * size * size, size * size),
-        groupParams, threads);
+        groupRows, size, moment.factors[g], groupParams, threads);
     for (int64_t r = 0; r < groupRows; ++r)
       for (int64_t j = 0; j < size; ++j) {
         int64_t row = g * groupRows + r;

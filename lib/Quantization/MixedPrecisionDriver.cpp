@@ -125,9 +125,6 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   // Cost tables.
   start = Clock::now();
   MappingCache cache(config.target, config.mapper);
-  // The measured policies' weights, each quantized once per width.
-  WeightCache weights;
-  weights.setInputMoments(*moments);
   // A given policy's encodings are tabled too, so that it can be costed.
   std::vector<WeightEncoding> encodings = config.encodings;
   if (config.givenPolicy) {
@@ -169,7 +166,10 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   auto scorer = PolicyScorer::create(module, uniformPolicy(8, 8), compile);
   if (!scorer)
     return scorer.takeError();
-  (*scorer)->setInputMoments(*moments);
+  // The measured policies' weights, each quantized once per width, for
+  // scoring, costing and the result.
+  WeightCache &weights = (*scorer)->getWeightCache();
+  weights.setInputMoments(*moments);
   auto fp32 = evaluate(**reference, **data, nullptr, {}, config.threads);
   if (!fp32)
     return fp32.takeError();

@@ -128,18 +128,13 @@ struct QuantizePass : public tandem::impl::QuantizePassBase<QuantizePass> {
       auto dataset = openData(module, "--accel-quantize", data, samples);
       if (!dataset)
         return signalPassFailure();
-      tandem::quant::CalibrationOptions options;
-      options.maxSamples = samples;
-      options.threads = std::max(1u, threads.getValue());
-      auto moments =
-          tandem::quant::measureInputMoments(module, *dataset, options);
+      auto moments = tandem::quant::measureInputMoments(
+          module, *dataset, {samples, int(std::max(1u, threads.getValue()))});
       if (!moments) {
         module.emitError(llvm::toString(moments.takeError()));
         return signalPassFailure();
       }
-      weights.setInputMoments(
-          std::make_shared<tandem::quant::LayerInputMoments>(
-              std::move(*moments)));
+      weights.setInputMoments(*moments);
     }
     if (failed(tandem::quant::quantizeModule(module, chosen, source, &weights)))
       signalPassFailure();

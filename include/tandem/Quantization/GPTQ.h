@@ -33,18 +33,31 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <memory>
 #include <vector>
 
 namespace tandem::quant {
 
+/// What GPTQ rounds with, from a moment H (size x size): the columns in
+/// rounding order (decreasing H_jj) and the upper Cholesky factor U of the
+/// damped H^-1 in that order (H^-1 = U^T U; row-major, upper triangle).
+/// Not `factored` (U empty) when no damping made H positive definite:
+/// the rounding is then nearest.
+struct GPTQFactor {
+  std::vector<int64_t> order;
+  std::vector<double> u;
+  bool factored = false;
+};
+GPTQFactor factorMoment(llvm::ArrayRef<double> moment, int64_t size);
+
 /// E[x x^T] over the vectors a layer's weight rows are multiplied with:
 /// the input patches of an accel.conv2d (one matrix per group), the rows of
-/// an accel.matmul's left operand.
+/// an accel.matmul's left operand; kept factored for GPTQ.
 struct InputMoment {
   int64_t groups = 1;
   int64_t size = 0;
-  /// groups x size x size, row-major.
-  std::vector<double> matrix;
+  /// One per group.
+  std::vector<GPTQFactor> factors;
   /// The vectors averaged.
   int64_t count = 0;
 };
@@ -60,11 +73,12 @@ struct LayerInputMoments {
 };
 
 /// Runs the fp32 `module` on `data` (the first `options.maxSamples`) and
-/// measures the input moment of every accel.conv2d with constant weights
-/// and every accel.matmul with a rank-2 constant right operand (whose
+/// measures (and factors) the input moment of every accel.conv2d with constant
+/// weights and every accel.matmul with a rank-2 constant right operand (whose
 /// input is f32 and whose name no other layer has). Inputs that are not
-/// finite are an error naming the layer.
-llvm::Expected<LayerInputMoments>
+/// finite, and a moment larger than the tensor limit (getMaxTensorBytes),
+/// are errors naming the layer.
+llvm::Expected<std::shared_ptr<LayerInputMoments>>
 measureInputMoments(mlir::ModuleOp module, Dataset &data,
                     const CalibrationOptions &options);
 
@@ -81,10 +95,10 @@ prepareForQuantization(mlir::ModuleOp module, llvm::StringRef dataPath,
 
 /// GPTQ: the integers of `weights` (rows x size, row-major, row r on the
 /// grid `params[r]`, or `params[0]` for every row) for inputs whose second
-/// moment is `moment` (size x size). Rows are rounded in parallel on
+/// moment was factored into `factor`. Rows are rounded in parallel on
 /// `threads` threads.
 std::vector<int64_t> roundGPTQ(llvm::ArrayRef<double> weights, int64_t rows,
-                               int64_t size, llvm::ArrayRef<double> moment,
+                               int64_t size, const GPTQFactor &factor,
                                llvm::ArrayRef<QuantParams> params,
                                unsigned threads = 1);
 

@@ -49,10 +49,10 @@ public:
                                     exec::Executable *reference = nullptr,
                                     unsigned threads = 1);
 
-  /// The layers' input moments, for policies rounded by GPTQ.
-  void setInputMoments(std::shared_ptr<const LayerInputMoments> moments) {
-    weights.setInputMoments(std::move(moments));
-  }
+  /// Its quantized weights (set the layers' input moments here for
+  /// policies rounded by GPTQ); other quantizations of the same module may
+  /// share it.
+  WeightCache &getWeightCache() { return weights; }
 
   /// Seconds spent compiling (all programs so far).
   double getCompileSeconds() const { return compileSeconds; }

@@ -46,7 +46,7 @@ QuantParams unitGrid(int64_t qmin, int64_t qmax) {
 TEST(GPTQ, HandWorkedTwoCorrelatedInputs) {
   std::vector<double> w = {0.4, 0.4}, h = {2, 1, 1, 2};
   QuantParams p = unitGrid(-7, 7);
-  std::vector<int64_t> q = roundGPTQ(w, 1, 2, h, {p});
+  std::vector<int64_t> q = roundGPTQ(w, 1, 2, factorMoment(h, 2), {p});
   EXPECT_EQ(q, (std::vector<int64_t>{0, 1}));
   EXPECT_NEAR(outputError(w, q, h, 1, 2, p), 0.56, 1e-12);
   EXPECT_NEAR(outputError(w, {0, 0}, h, 1, 2, p), 0.96, 1e-12);
@@ -64,7 +64,7 @@ TEST(GPTQ, UncorrelatedInputsRoundToNearest) {
   for (int64_t i = 0; i < size; ++i)
     h[i * size + i] = 1 + i;
   QuantParams p = unitGrid(-7, 7);
-  std::vector<int64_t> q = roundGPTQ(w, rows, size, h, {p});
+  std::vector<int64_t> q = roundGPTQ(w, rows, size, factorMoment(h, size), {p});
   for (int64_t i = 0; i < rows * size; ++i)
     EXPECT_EQ(q[i], p.quantize(w[i])) << i;
 }
@@ -97,7 +97,7 @@ TEST(GPTQ, LowersTheOutputErrorOfCorrelatedInputs) {
   for (double &x : w)
     x = 3 * normal(rng);
   QuantParams p = unitGrid(-7, 7);
-  std::vector<int64_t> q = roundGPTQ(w, rows, size, h, {p});
+  std::vector<int64_t> q = roundGPTQ(w, rows, size, factorMoment(h, size), {p});
   std::vector<int64_t> nearest(rows * size);
   for (int64_t i = 0; i < rows * size; ++i) {
     nearest[i] = p.quantize(w[i]);
@@ -107,7 +107,9 @@ TEST(GPTQ, LowersTheOutputErrorOfCorrelatedInputs) {
   double gptq = outputError(w, q, h, rows, size, p);
   double near = outputError(w, nearest, h, rows, size, p);
   EXPECT_LT(gptq, 0.5 * near) << gptq << " vs " << near;
-  EXPECT_EQ(roundGPTQ(w, rows, size, h, {p}, /*threads=*/2), q);
+  EXPECT_EQ(roundGPTQ(w, rows, size, factorMoment(h, size), {p},
+                      /*threads=*/2),
+            q);
 }
 
 // In the IR layout: a matrix product's K x N weights are rounded by
@@ -117,7 +119,7 @@ TEST(GPTQ, LayerLayouts) {
   std::vector<float> kn = {0.4f, 0.4f, 0.4f, 0.4f}; // K = 2, N = 2
   InputMoment moment;
   moment.size = 2;
-  moment.matrix = {2, 1, 1, 2};
+  moment.factors = {factorMoment({2, 1, 1, 2}, 2)};
   QuantParams p = unitGrid(-7, 7);
   auto q = roundLayerGPTQ(kn, {2, 2}, 1, {p}, moment);
   ASSERT_TRUE(q.has_value());
@@ -128,7 +130,8 @@ TEST(GPTQ, LayerLayouts) {
   InputMoment grouped;
   grouped.groups = 2;
   grouped.size = 2;
-  grouped.matrix = {2, 1, 1, 2, 1, 0, 0, 1};
+  grouped.factors = {factorMoment({2, 1, 1, 2}, 2),
+                     factorMoment({1, 0, 0, 1}, 2)};
   auto g = roundLayerGPTQ(kn, {2, 2, 1, 1}, 0, {p, p}, grouped);
   ASSERT_TRUE(g.has_value());
   EXPECT_EQ(*g, (std::vector<int64_t>{0, 1, 0, 0}));
