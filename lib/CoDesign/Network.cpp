@@ -134,9 +134,9 @@ Network::create(ModuleOp module, DesignSpace &space,
       options.base, *fp32);
   bool reused;
   auto s = tandem::quant::loadOrMeasureSensitivity(
-      *n->impl->oracle, n->layers, bits, encodings, options.base,
-      n->impl->data->size(), n->fp32, options.sensitivityPath, n->key, log,
-      options.interrupted, reused);
+      *n->impl->oracle, n->layers, bits, encodings, /*activationClippings=*/{},
+      options.base, n->impl->data->size(), n->fp32, options.sensitivityPath,
+      n->key, log, options.interrupted, reused);
   if (!s)
     return s.takeError();
   n->sensitivity = std::move(*s);

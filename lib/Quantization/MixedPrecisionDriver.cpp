@@ -188,17 +188,21 @@ tandem::quant::runMixedPrecision(ModuleOp module,
 
   // Sensitivity: reused when stored for the same model, data and options.
   start = Clock::now();
+  std::string clippings;
+  for (Clipping c : config.activationClippings)
+    clippings += stringifyClipping(c).str() + ",";
   std::string key = getSensitivityKey(
       t.layers, t.bits, t.encodings,
-      llvm::formatv("{0}|{1}|{2}|{3}", config.dataPath, config.labelsPath,
-                    config.calibrationSamples, config.validationSamples)
+      llvm::formatv("{0}|{1}|{2}|{3}|{4}", config.dataPath, config.labelsPath,
+                    config.calibrationSamples, config.validationSamples,
+                    clippings)
           .str(),
       config.base, *fp32);
   // A given policy is measured, not searched: no sensitivity needed.
   if (!config.givenPolicy) {
     auto s = loadOrMeasureSensitivity(
-        oracle, t.layers, t.bits, t.encodings, config.base,
-        result->validationSamples, result->fp32Validation,
+        oracle, t.layers, t.bits, t.encodings, config.activationClippings,
+        config.base, result->validationSamples, result->fp32Validation,
         config.sensitivityPath, key, log, config.searchOptions.interrupted,
         result->sensitivityReused);
     if (!s)

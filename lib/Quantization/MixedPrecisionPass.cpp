@@ -80,6 +80,16 @@ struct MixedPrecisionPass
       return error("weight-rounding must be nearest or gptq, got '" +
                    weightRounding + "'");
     config.base.weightRounding = *rounding;
+    if (activationClipping == "auto") {
+      config.activationClippings.assign(std::begin(kAutoActivationClippings),
+                                        std::end(kAutoActivationClippings));
+    } else if (std::optional<Clipping> c = parseClipping(activationClipping)) {
+      config.base.activationClipping = *c;
+    } else {
+      return error("activation-clipping must be minmax, percentile, mse, kl "
+                   "or auto, got '" +
+                   activationClipping + "'");
+    }
 
     auto result = runMixedPrecision(module, config);
     if (!result)

@@ -107,7 +107,9 @@ tandem::quant::printMixedPrecisionJSON(const MixedPrecisionResult &r,
                      ? "pJ"
                  : budget.kind == BudgetKind::Size ? "bits"
                                                    : "bit-operations"}});
-  json::Array pinned;
+  json::Array pinned, clippings;
+  for (Clipping c : r.sensitivity.activationClippings)
+    clippings.push_back(stringifyClipping(c));
   for (auto [info, pin] : llvm::zip(t.layers, p.pinned))
     if (pin)
       pinned.push_back(info.name);
@@ -163,8 +165,8 @@ tandem::quant::printMixedPrecisionJSON(const MixedPrecisionResult &r,
       {"samples", json::Object{{"validation", r.validationSamples},
                                {"test", r.testSamples}}},
       {"sensitivity",
-       json::Object{{"models_measured",
-                     int64_t(2 * t.layers.size() * t.bits.size() + 1)},
+       json::Object{{"models_measured", int64_t(r.sensitivity.getNumModels())},
+                    {"activation_clippings", std::move(clippings)},
                     {"reused", r.sensitivityReused},
                     {"seconds", r.sensitivitySeconds}}},
       {"seconds", json::Object{{"calibration", r.calibrationSeconds},
@@ -288,8 +290,7 @@ tandem::quant::printMixedPrecisionHTML(const MixedPrecisionResult &r,
   os << llvm::formatv(". {0} policies measured on {1} validation samples in "
                       "{2:f1} s; sensitivity: {3} models{4}.</p>\n",
                       r.evaluated.size(), r.validationSamples, r.searchSeconds,
-                      2 * t.layers.size() * t.bits.size() + 1,
-                      r.sensitivityReused ? " (reused)" : "");
+                      r.sensitivity.getNumModels(), r.sensitivityReused ? " (reused)" : "");
   os << "<h2>Results (measured)</h2>\n<table><tr><th>policy</th>"
         "<th>validation</th>"
      << (r.hasTest ? "<th>test</th>" : "")

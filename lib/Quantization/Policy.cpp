@@ -50,6 +50,11 @@ LayerBits Policy::getBits(StringRef layer) const {
   return it == layers.end() ? defaults : it->second;
 }
 
+Clipping Policy::getActivationClipping(StringRef layer) const {
+  auto it = layerActivationClipping.find(layer.str());
+  return it == layerActivationClipping.end() ? activationClipping : it->second;
+}
+
 Policy quant::uniformPolicy(int64_t weightBits, int64_t activationBits) {
   Policy policy;
   policy.defaults = {weightBits, activationBits};
@@ -206,10 +211,13 @@ private:
 };
 
 bool readLayerBits(const json::Object &object, const std::string &path,
-                   StringRef source, std::string &error, LayerBits &bits) {
+                   StringRef source, std::string &error, LayerBits &bits,
+                   std::optional<Clipping> *clipping = nullptr) {
   ObjectReader r(object, path, source, error);
-  if (!r.checkKeys({"weight_bits", "activation_bits", "encoding"}) ||
-      !r.readBits("weight_bits", bits.weightBits) ||
+  std::vector<StringRef> keys = {"weight_bits", "activation_bits", "encoding"};
+  if (clipping)
+    keys.push_back("activation_clipping");
+  if (!r.checkKeys(keys) || !r.readBits("weight_bits", bits.weightBits) ||
       !r.readBits("activation_bits", bits.activationBits) ||
       !r.readEncoding("encoding", bits.encoding, bits.maxDigits))
     return false;
@@ -217,6 +225,12 @@ bool readLayerBits(const json::Object &object, const std::string &path,
     return r.fail(r.field("encoding"), "with weight_bits " +
                                            std::to_string(bits.weightBits) +
                                            ": " + toString(std::move(err)));
+  if (clipping && object.get("activation_clipping")) {
+    Clipping c = Clipping::MinMax;
+    if (!r.readClipping("activation_clipping", c))
+      return false;
+    *clipping = c;
+  }
   return true;
 }
 
@@ -287,9 +301,12 @@ Expected<Policy> quant::parsePolicy(StringRef text, StringRef source) {
           break;
         }
         LayerBits bits = policy.defaults;
-        if (!(ok = readLayerBits(*o, path, source, error, bits)))
+        std::optional<Clipping> clipping;
+        if (!(ok = readLayerBits(*o, path, source, error, bits, &clipping)))
           break;
         policy.layers[entry.first.str()] = bits;
+        if (clipping)
+          policy.layerActivationClipping[entry.first.str()] = *clipping;
       }
     }
   }
@@ -341,6 +358,11 @@ std::string quant::printPolicy(const Policy &policy) {
   json::Object layers;
   for (const auto &[name, b] : policy.layers)
     layers[name] = bits(b);
+  for (const auto &[name, c] : policy.layerActivationClipping) {
+    if (!layers.get(name))
+      layers[name] = bits(policy.getBits(name));
+    (*layers.getObject(name))["activation_clipping"] = stringifyClipping(c);
+  }
   json::Object root{
       {"format", kFormat},
       {"default", bits(policy.defaults)},

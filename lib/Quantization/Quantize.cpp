@@ -323,7 +323,13 @@ private:
   void computeBits();
   LogicalResult chooseTypes();
   LogicalResult rewrite();
-  FailureOr<QuantParams> getParams(Value group, int64_t bits);
+  FailureOr<QuantParams> getParams(Value group, int64_t bits,
+                                   Clipping clipping);
+  /// How a group's stored values are clipped (chosen by chooseTypes).
+  Clipping getGroupClipping(Value root) {
+    auto it = groupClipping.find(root);
+    return it == groupClipping.end() ? policy.activationClipping : it->second;
+  }
   /// `weight` quantized at `bits` (from the cache when there is one).
   const WeightCache::Impl::Entry &
   getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
@@ -348,7 +354,9 @@ private:
   DenseMap<Value, Value> parent;
   DenseMap<Value, int64_t> bits;
   DenseMap<Value, QuantParams> params;
-  DenseMap<Value, int64_t> paramBits;
+  /// Per group: how the layers reading it at its stored width clip it.
+  DenseMap<Value, SmallVector<Clipping, 2>> readerClippings;
+  DenseMap<Value, Clipping> groupClipping;
 };
 
 LogicalResult Quantizer::checkPolicyLayers() {
@@ -360,7 +368,12 @@ LogicalResult Quantizer::checkPolicyLayers() {
       known.insert(names.back());
     }
   });
-  for (const auto &[name, layerBits] : policy.layers) {
+  std::vector<std::string> named;
+  for (const auto &[name, layerBits] : policy.layers)
+    named.push_back(name);
+  for (const auto &[name, clipping] : policy.layerActivationClipping)
+    named.push_back(name);
+  for (const std::string &name : named) {
     if (known.contains(name))
       continue;
     std::string list;
@@ -487,9 +500,23 @@ void Quantizer::computeBits() {
   for (auto &[v, p] : parent)
     if (find(v) == v && bits.lookup(v) == 0)
       bits[v] = policy.outputBits;
+  for (Operation &op : main.front()) {
+    if (!quantized.contains(&op) || !isLayer(&op))
+      continue;
+    std::string name = getDisplayName(&op);
+    int64_t b = policy.getBits(name).activationBits;
+    for (Value v : getActivationOperands(&op)) {
+      Value root = find(v);
+      Clipping c = policy.getActivationClipping(name);
+      if (bits.lookup(root) == b &&
+          !llvm::is_contained(readerClippings[root], c))
+        readerClippings[root].push_back(c);
+    }
+  }
 }
 
-FailureOr<QuantParams> Quantizer::getParams(Value root, int64_t b) {
+FailureOr<QuantParams> Quantizer::getParams(Value root, int64_t b,
+                                            Clipping clipping) {
   // The group's last tensor holds the range after every clamp.
   Value last = root;
   for (auto &[v, p] : parent)
@@ -513,8 +540,8 @@ FailureOr<QuantParams> Quantizer::getParams(Value root, int64_t b) {
          << "): run --accel-calibrate before --accel-quantize";
     return failure();
   }
-  auto [lo, hi] = clipRange(*stats, policy.activationClipping, b,
-                            policy.activationSymmetric, policy.percentile);
+  auto [lo, hi] = clipRange(*stats, clipping, b, policy.activationSymmetric,
+                            policy.percentile);
   return chooseParams(lo, hi, b, policy.activationSymmetric);
 }
 
@@ -523,11 +550,24 @@ LogicalResult Quantizer::chooseTypes() {
   for (auto &[v, p] : parent)
     if (find(v) == v)
       roots.push_back(v);
+  // A group is stored with the widest range its readers at the stored
+  // width ask for: a reader clipping tighter narrows it by a cast, while a
+  // range clipped in storage could not be widened again.
   for (Value root : roots) {
-    FailureOr<QuantParams> p = getParams(root, bits.lookup(root));
-    if (failed(p))
-      return failure();
-    params[root] = *p;
+    SmallVector<Clipping, 2> clippings = readerClippings.lookup(root);
+    if (clippings.empty())
+      clippings.push_back(policy.activationClipping);
+    std::optional<QuantParams> widest;
+    for (Clipping c : clippings) {
+      FailureOr<QuantParams> p = getParams(root, bits.lookup(root), c);
+      if (failed(p))
+        return failure();
+      if (!widest || p->scale > widest->scale) {
+        widest = *p;
+        groupClipping[root] = c;
+      }
+    }
+    params[root] = *widest;
   }
   return success();
 }
@@ -609,16 +649,28 @@ LogicalResult Quantizer::rewrite() {
   for (Operation *op : quantized) {
     if (!isLayer(op))
       continue;
-    LayerBits layerBits = policy.getBits(getDisplayName(op));
+    std::string name = getDisplayName(op);
+    LayerBits layerBits = policy.getBits(name);
+    Clipping clipping = policy.getActivationClipping(name);
     b.setInsertionPoint(op);
     Location loc = op->getLoc();
     for (Value v : getActivationOperands(op)) {
+      // A tensor entering the quantized region is read through its qcast.
       Value root = find(v);
-      if (bits.lookup(root) <= layerBits.activationBits)
+      if (auto entry = v.getDefiningOp<mlir::quant::QuantizeCastOp>())
+        root = find(entry.getInput());
+      bool storedWidth = bits.lookup(root) <= layerBits.activationBits;
+      if (storedWidth && getGroupClipping(root) == clipping)
         continue;
-      FailureOr<QuantParams> p = getParams(root, layerBits.activationBits);
+      FailureOr<QuantParams> p =
+          getParams(root, layerBits.activationBits, clipping);
       if (failed(p))
         return failure();
+      // Another clipping may choose the stored range.
+      QuantParams stored = params.lookup(root);
+      if (storedWidth && p->scale == stored.scale &&
+          p->zeroPoint == stored.zeroPoint)
+        continue;
       auto narrow = CastOp::create(
           b, loc,
           withElement(v, getTensorType(ctx, *p, layerBits.activationBits)), v);

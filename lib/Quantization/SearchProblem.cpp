@@ -261,8 +261,14 @@ Policy SearchProblem::toPolicy(llvm::ArrayRef<LayerBits> bits) const {
   Policy policy = base;
   policy.defaults = {8, 8};
   policy.layers.clear();
-  for (auto [i, b] : llvm::enumerate(bits))
+  for (auto [i, b] : llvm::enumerate(bits)) {
     policy.layers[table->layers[i].name] = b;
+    if (std::optional<Clipping> c =
+            sensitivity
+                ? sensitivity->getActivationClipping(i, b.activationBits)
+                : std::nullopt)
+      policy.layerActivationClipping[table->layers[i].name] = *c;
+  }
   return policy;
 }
 

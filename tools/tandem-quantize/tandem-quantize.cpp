@@ -175,14 +175,23 @@ cl::opt<Metric, false, ChoiceParser<Metric>> mapperObjective(
                clEnumValN(Metric::Energy, "energy", "picojoules"),
                clEnumValN(Metric::EDP, "edp", "cycles x picojoules")),
     cl::cat(category));
-cl::opt<Clipping, false, ChoiceParser<Clipping>> activationClipping(
-    "activation-clipping", cl::init(Clipping::MinMax),
+/// Clipping plus "auto", which only a search can use.
+enum class ClippingChoice { MinMax, Percentile, MSE, KL, Auto };
+static_assert(int(ClippingChoice::KL) == int(Clipping::KL),
+              "the choices before Auto are Clipping's, in its order");
+cl::opt<ClippingChoice, false, ChoiceParser<ClippingChoice>> activationClipping(
+    "activation-clipping", cl::init(ClippingChoice::MinMax),
     cl::desc("How activation ranges are clipped in every policy"),
-    cl::values(clEnumValN(Clipping::MinMax, "minmax", "calibrated range"),
-               clEnumValN(Clipping::Percentile, "percentile",
-                          "--percentile of the values"),
-               clEnumValN(Clipping::MSE, "mse", "least squared error"),
-               clEnumValN(Clipping::KL, "kl", "least KL divergence")),
+    cl::values(
+        clEnumValN(ClippingChoice::MinMax, "minmax", "calibrated range"),
+        clEnumValN(ClippingChoice::Percentile, "percentile",
+                   "--percentile of the values"),
+        clEnumValN(ClippingChoice::MSE, "mse", "least squared error"),
+        clEnumValN(ClippingChoice::KL, "kl", "least KL divergence"),
+        clEnumValN(ClippingChoice::Auto, "auto",
+                   "per layer and width, whichever of minmax, percentile "
+                   "and mse its sensitivity measurement found most "
+                   "accurate (searches only)")),
     cl::cat(category));
 cl::opt<double> percentile("percentile",
                            cl::desc("Share of values kept by percentile "
@@ -279,8 +288,13 @@ int main(int argc, char **argv) {
     if (!policy)
       return fail("--policy: " + toString(policy.takeError()));
     // Options given explicitly win over the file's.
+    if (activationClipping == ClippingChoice::Auto)
+      return fail("--activation-clipping auto: the clipping is chosen per "
+                  "layer by a search's sensitivity measurement, and a given "
+                  "--policy is measured, not searched; name one clipping "
+                  "(minmax, percentile, mse, kl)");
     if (activationClipping.getNumOccurrences())
-      policy->activationClipping = activationClipping;
+      policy->activationClipping = Clipping(activationClipping.getValue());
     if (percentile.getNumOccurrences())
       policy->percentile = percentile;
     if (biasCorrection.getNumOccurrences())
@@ -292,7 +306,11 @@ int main(int argc, char **argv) {
   config.layersOnly = budgetScope == BudgetScope::Layers;
   config.mapper.strategy = mapperName;
   config.mapper.objective = mapperObjective;
-  config.base.activationClipping = activationClipping;
+  if (activationClipping == ClippingChoice::Auto)
+    config.activationClippings.assign(std::begin(kAutoActivationClippings),
+                                      std::end(kAutoActivationClippings));
+  else
+    config.base.activationClipping = Clipping(activationClipping.getValue());
   config.base.percentile = percentile;
   config.base.biasCorrection = biasCorrection;
   config.base.weightRounding = weightRounding;

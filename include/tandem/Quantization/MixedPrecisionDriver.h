@@ -29,6 +29,10 @@ namespace tandem::quant {
 /// per problem (tables of large models take a minute or two).
 mapping::SearchOptions getDefaultMapperOptions();
 
+/// What `--activation-clipping auto` compares per layer and width.
+inline constexpr Clipping kAutoActivationClippings[] = {
+    Clipping::MinMax, Clipping::Percentile, Clipping::MSE};
+
 struct MixedPrecisionConfig {
   hw::Target target;
   std::vector<Budget> budgets;
@@ -50,6 +54,10 @@ struct MixedPrecisionConfig {
   mapping::SearchOptions mapper = getDefaultMapperOptions();
   /// Clipping and granularity of every policy.
   Policy base;
+  /// Activation clippings the sensitivity compares for each layer and
+  /// width; every policy then clips each layer's activations by the best
+  /// at its width (empty: by `base`'s everywhere).
+  std::vector<Clipping> activationClippings;
   /// Validation data: calibration uses its first `calibrationSamples`,
   /// sensitivity and the searches its first `validationSamples`.
   std::string dataPath, labelsPath;

@@ -98,8 +98,13 @@ struct Policy {
   Clipping activationClipping = Clipping::MinMax;
   /// For Clipping::Percentile: the share of values kept, in percent.
   double percentile = 99.99;
+  /// Per-layer overrides of `activationClipping` for the activations a
+  /// layer reads (a mixed-precision search writes the one each layer's
+  /// sensitivity measurement found most accurate at its width).
+  std::map<std::string, Clipping> layerActivationClipping;
 
   LayerBits getBits(llvm::StringRef layer) const;
+  Clipping getActivationClipping(llvm::StringRef layer) const;
 };
 
 /// Parses a policy. `source` names the file in errors ("policy.json: field

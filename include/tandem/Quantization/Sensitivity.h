@@ -64,6 +64,10 @@ struct Sensitivity {
   /// weights so encoded.
   std::vector<WeightEncoding> encodings;
   std::vector<std::vector<Quality>> encodedWeight;
+  /// Activation clippings measured (empty: the policy's alone), and per
+  /// layer, [b - 1]: the one whose `activation` entry (kept) scored best.
+  std::vector<Clipping> activationClippings;
+  std::vector<std::array<Clipping, kMaxTableBits>> activationClipping;
   int64_t samples = 0;
   double seconds = 0;
 
@@ -80,18 +84,35 @@ struct Sensitivity {
   /// The additive estimate of a policy's score: the reference's minus
   /// every layer's drop.
   double estimateScore(llvm::ArrayRef<LayerBits> bits) const;
+  /// Models measured: per layer, each width's weights, each width's
+  /// activations once per clipping, each encoding; and the reference.
+  unsigned getNumModels() const {
+    if (layers.empty())
+      return 0;
+    size_t clippings = std::max<size_t>(1, activationClippings.size());
+    return layers.size() * ((1 + clippings) * bits.size() + encodings.size()) +
+           1;
+  }
+  /// The clipping chosen for layer `layer`'s activations at `bits`; none
+  /// when clippings were not compared.
+  std::optional<Clipping> getActivationClipping(unsigned layer,
+                                                int64_t bits) const {
+    if (activationClipping.empty() || bits < 1 || bits > kMaxTableBits)
+      return std::nullopt;
+    return activationClipping[layer][bits - 1];
+  }
 };
 
 /// Measures every layer at every width of `bits` (2 x layers x widths
 /// models), with bias correction if `options` has it (clipping at its
-/// defaults); `progress` is called after each with (done, total) and stops
-/// the measurement (an error) by returning false.
-llvm::Expected<Sensitivity>
-measureSensitivity(AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
-                   llvm::ArrayRef<int64_t> bits,
-                   llvm::ArrayRef<WeightEncoding> encodings,
-                   const Policy &options, int64_t samples,
-                   llvm::function_ref<bool(unsigned, unsigned)> progress);
+/// defaults; with `activationClippings`, each layer's activations once per
+/// clipping, the best kept); `progress` is called after each with (done, total)
+/// and stops the measurement (an error) by returning false.
+llvm::Expected<Sensitivity> measureSensitivity(
+    AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
+    llvm::ArrayRef<int64_t> bits, llvm::ArrayRef<WeightEncoding> encodings,
+    llvm::ArrayRef<Clipping> activationClippings, const Policy &options,
+    int64_t samples, llvm::function_ref<bool(unsigned, unsigned)> progress);
 
 /// The sensitivity stored at `path` when it was measured with `key` for
 /// these layers and widths (`reused` set); else measured with `oracle` as
@@ -100,9 +121,9 @@ measureSensitivity(AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
 llvm::Expected<Sensitivity> loadOrMeasureSensitivity(
     AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
     llvm::ArrayRef<int64_t> bits, llvm::ArrayRef<WeightEncoding> encodings,
-    const Policy &options, int64_t samples, const Quality &fp32,
-    llvm::StringRef path, llvm::StringRef key,
-    llvm::function_ref<void(const llvm::Twine &)> log,
+    llvm::ArrayRef<Clipping> activationClippings, const Policy &options,
+    int64_t samples, const Quality &fp32, llvm::StringRef path,
+    llvm::StringRef key, llvm::function_ref<void(const llvm::Twine &)> log,
     const std::atomic<bool> *interrupted, bool &reused);
 /// JSON (docs/mixed-precision.md); `key` identifies the model, data and
 /// options it was measured with: parseSensitivity refuses a file with
@@ -110,7 +131,8 @@ llvm::Expected<Sensitivity> loadOrMeasureSensitivity(
 std::string printSensitivity(const Sensitivity &s, llvm::StringRef key);
 llvm::Expected<Sensitivity>
 parseSensitivity(llvm::StringRef json, llvm::StringRef source,
-                 llvm::StringRef key, llvm::ArrayRef<WeightEncoding> encodings);
+                 llvm::StringRef key, llvm::ArrayRef<WeightEncoding> encodings,
+                 llvm::ArrayRef<Clipping> activationClippings);
 
 } // namespace tandem::quant
 

@@ -160,6 +160,31 @@ TEST(Policy, ParsesAndPrintsCanonically) {
   EXPECT_EQ(again->weightRounding, WeightRounding::GPTQ);
 }
 
+TEST(Policy, LayersMayClipTheirActivationsTheirOwnWay) {
+  auto policy = parsePolicy(
+      R"({"activations": {"clipping": "mse"},
+          "layers": {"a": {"activation_bits": 4, "activation_clipping": "minmax"},
+                     "b": {"weight_bits": 4}}})",
+      "p.json");
+  ASSERT_TRUE(bool(policy)) << llvm::toString(policy.takeError());
+  EXPECT_EQ(policy->getActivationClipping("a"), Clipping::MinMax);
+  // Unnamed, or named without one: the policy's.
+  EXPECT_EQ(policy->getActivationClipping("b"), Clipping::MSE);
+  EXPECT_EQ(policy->getActivationClipping("c"), Clipping::MSE);
+  std::string text = printPolicy(*policy);
+  auto again = parsePolicy(text, "printed");
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_EQ(again->layerActivationClipping, policy->layerActivationClipping);
+  EXPECT_EQ(printPolicy(*again), text);
+  // A clipping set in code for a layer with default widths prints them.
+  Policy p;
+  p.layerActivationClipping["c"] = Clipping::Percentile;
+  auto printed = parsePolicy(printPolicy(p), "printed");
+  ASSERT_TRUE(bool(printed)) << llvm::toString(printed.takeError());
+  EXPECT_EQ(printed->getActivationClipping("c"), Clipping::Percentile);
+  EXPECT_EQ(printed->getBits("c"), (LayerBits{8, 8}));
+}
+
 TEST(Policy, ErrorsNameTheFileAndField) {
   auto expectError = [](llvm::StringRef json, llvm::StringRef message) {
     auto policy = parsePolicy(json, "p.json");
@@ -179,6 +204,11 @@ TEST(Policy, ErrorsNameTheFileAndField) {
   expectError(R"({"activations": {"percentile": 20}})",
               "field 'activations.percentile': expected a percentage");
   expectError(R"({"format": "v2"})", "field 'format'");
+  expectError(R"({"layers": {"a": {"activation_clipping": "max"}}})",
+              "field 'layers.a.activation_clipping': expected \"minmax\", "
+              "\"percentile\", \"mse\" or \"kl\", got \"max\"");
+  expectError(R"({"default": {"activation_clipping": "mse"}})",
+              "field 'default.activation_clipping': unknown field");
   expectError(R"({"weights": {"rounding": "up"}})",
               "field 'weights.rounding': expected \"nearest\" or \"gptq\", "
               "got \"up\"");

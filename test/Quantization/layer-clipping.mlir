@@ -1,0 +1,39 @@
+// Per-layer activation clipping (a policy's layers.NAME.activation_clipping):
+// two convolutions read %x, whose calibrated range [0, 4] holds 1,000
+// values below 1 and one in [3, 4]. Min-max clipping stores %x with scale
+// 4 / 255; 99% percentile clipping keeps [0, ~1] (scale ~1 / 255). The
+// stored tensor takes the widest range its readers at the stored width ask
+// for; a layer clipping tighter reads it through an accel.cast to its own
+// range, at the same width. Both clipping alike: no cast.
+// RUN: echo '{"layers": {"a": {"activation_clipping": "percentile"}}, "activations": {"percentile": 99}}' > %t.a.json
+// RUN: tandem-opt %s --accel-quantize="policy=%t.a.json" | FileCheck %s --check-prefix=A
+// RUN: echo '{"layers": {"b": {"activation_clipping": "percentile"}}, "activations": {"percentile": 99}}' > %t.b.json
+// RUN: tandem-opt %s --accel-quantize="policy=%t.b.json" | FileCheck %s --check-prefix=B
+// RUN: echo '{"layers": {"a": {"activation_clipping": "percentile"}, "b": {"activation_clipping": "percentile"}}, "activations": {"percentile": 99}}' > %t.ab.json
+// RUN: tandem-opt %s --accel-quantize="policy=%t.ab.json" | FileCheck %s --check-prefix=AB
+// RUN: echo '{"layers": {"c": {"activation_clipping": "mse"}}}' > %t.c.json
+// RUN: not tandem-opt %s --accel-quantize="policy=%t.c.json" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+
+// A: quant.qcast %{{.*}} : tensor<1x1x4x4xf32> to tensor<1x1x4x4x!quant.uniform<i8:f32, 0.015686{{[0-9]*}}:-128>>
+// A-NEXT: %[[NARROW:.*]] = accel.cast %{{.*}} -> tensor<1x1x4x4x!quant.uniform<i8:f32, 0.0039{{[0-9]*}}:-128>>
+// A: accel.conv2d %[[NARROW]]
+// A-NOT: accel.cast
+// A: accel.conv2d %{{.*}}
+
+// B: quant.qcast %{{.*}} : tensor<1x1x4x4xf32> to tensor<1x1x4x4x!quant.uniform<i8:f32, 0.015686{{[0-9]*}}:-128>>
+// B-NOT: accel.cast
+// B: accel.conv2d %{{.*}}
+// B: %[[NARROW:.*]] = accel.cast %{{.*}} -> tensor<1x1x4x4x!quant.uniform<i8:f32, 0.0039{{[0-9]*}}:-128>>
+// B: accel.conv2d %[[NARROW]]
+
+// AB: quant.qcast %{{.*}} : tensor<1x1x4x4xf32> to tensor<1x1x4x4x!quant.uniform<i8:f32, 0.0039{{[0-9]*}}:-128>>
+// AB-NOT: accel.cast
+
+// UNKNOWN: field 'layers.c': the model has no convolution or matrix product named 'c' (layers: a, b)
+
+func.func @main(%x: tensor<1x1x4x4xf32> {accel.calibration = {min = 0.0 : f64, max = 4.0 : f64, histogram = array<i64: 1000, 0, 0, 1>}}) -> (tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>) {
+  %w = arith.constant dense<0.5> : tensor<1x1x1x1xf32>
+  %a = accel.conv2d %x, %w {accel.calibration = {min = 0.0 : f64, max = 2.0 : f64, histogram = array<i64: 1, 1>}} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32> loc("a")
+  %b = accel.conv2d %x, %w {accel.calibration = {min = 0.0 : f64, max = 2.0 : f64, histogram = array<i64: 1, 1>}} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32> loc("b")
+  return %a, %b : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>
+}
