@@ -11,6 +11,10 @@
 // RUN: tandem-opt %s --accel-quantize="policy=%t.b.json" | FileCheck %s --check-prefix=B
 // RUN: echo '{"layers": {"a": {"activation_clipping": "percentile"}, "b": {"activation_clipping": "percentile"}}, "activations": {"percentile": 99}}' > %t.ab.json
 // RUN: tandem-opt %s --accel-quantize="policy=%t.ab.json" | FileCheck %s --check-prefix=AB
+// A layer reading the model's input narrower than it is stored reads it
+// through a cast too (the input enters the quantized region by a qcast).
+// RUN: echo '{"layers": {"b": {"activation_bits": 4}}}' > %t.b4.json
+// RUN: tandem-opt %s --accel-quantize="policy=%t.b4.json" | FileCheck %s --check-prefix=B4
 // RUN: echo '{"layers": {"c": {"activation_clipping": "mse"}}}' > %t.c.json
 // RUN: not tandem-opt %s --accel-quantize="policy=%t.c.json" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 
@@ -28,6 +32,10 @@
 
 // AB: quant.qcast %{{.*}} : tensor<1x1x4x4xf32> to tensor<1x1x4x4x!quant.uniform<i8:f32, 0.0039{{[0-9]*}}:-128>>
 // AB-NOT: accel.cast
+
+// B4: quant.qcast %{{.*}} : tensor<1x1x4x4xf32> to tensor<1x1x4x4x!quant.uniform<i8:f32, 0.015686{{[0-9]*}}:-128>>
+// B4: %[[NARROW:.*]] = accel.cast %{{.*}} -> tensor<1x1x4x4x!quant.uniform<i4:f32, 0.2666{{[0-9]*}}:-8>>
+// B4: accel.conv2d %[[NARROW]]
 
 // UNKNOWN: field 'layers.c': the model has no convolution or matrix product named 'c' (layers: a, b)
 
