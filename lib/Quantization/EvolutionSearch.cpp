@@ -10,8 +10,9 @@
 // evaluation). Parents are picked by binary tournament; children take each
 // layer from either parent, and each width moves one allowed step up or
 // down with probability 1 / genes. The population keeps the best of parents
-// and children. The first individual is W8A8 pushed under the budgets; the
-// others are random.
+// and children. The first individuals are the uniform policies W8A8, W4A8
+// and W4A4 (those the target has) pushed under the budgets, as the driver's
+// baselines are; the others are random.
 //
 //===----------------------------------------------------------------------===//
 
@@ -74,14 +75,18 @@ public:
              !(options.interrupted && *options.interrupted);
     };
 
+    std::vector<LayerBits> uniform;
+    for (LayerBits u : {LayerBits{8, 8}, LayerBits{4, 8}, LayerBits{4, 4}})
+      if (problem.table->supports(u))
+        uniform.push_back(u);
     std::vector<Individual> population;
     bool go = true;
     for (unsigned i = 0; i < popSize && go; ++i) {
       Individual ind;
       ind.bits.resize(n);
       for (unsigned l = 0; l < n; ++l) {
-        if (i == 0) {
-          ind.bits[l] = {8, 8};
+        if (i < uniform.size()) {
+          ind.bits[l] = problem.pinned[l] ? LayerBits{8, 8} : uniform[i];
         } else if (encoded) {
           // Any weight option, widths and encodings alike.
           LayerBits w = pickOption(problem.getWeightOptions(l));
