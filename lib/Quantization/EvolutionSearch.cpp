@@ -11,8 +11,8 @@
 // layer from either parent, and each width moves one allowed step up or
 // down with probability 1 / genes. The population keeps the best of parents
 // and children. The first individuals are the uniform policies W8A8, W4A8
-// and W4A4 (those the target has) pushed under the budgets, as the driver's
-// baselines are; the others are random.
+// and W4A4 (those the target has; pinned layers at W8A8) pushed under the
+// budgets; the others are random.
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,9 +76,13 @@ public:
     };
 
     std::vector<LayerBits> uniform;
-    for (LayerBits u : {LayerBits{8, 8}, LayerBits{4, 8}, LayerBits{4, 4}})
-      if (problem.table->supports(u))
+    for (LayerBits u : {LayerBits{8, 8}, LayerBits{4, 8}, LayerBits{4, 4}}) {
+      bool some = u == LayerBits{8, 8};
+      for (unsigned l = 0; l < n && !some; ++l)
+        some = !problem.pinned[l] && problem.table->at(l, u).isValid();
+      if (some)
         uniform.push_back(u);
+    }
     std::vector<Individual> population;
     bool go = true;
     for (unsigned i = 0; i < popSize && go; ++i) {

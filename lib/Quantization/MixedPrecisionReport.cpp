@@ -290,7 +290,8 @@ tandem::quant::printMixedPrecisionHTML(const MixedPrecisionResult &r,
   os << llvm::formatv(". {0} policies measured on {1} validation samples in "
                       "{2:f1} s; sensitivity: {3} models{4}.</p>\n",
                       r.evaluated.size(), r.validationSamples, r.searchSeconds,
-                      r.sensitivity.getNumModels(), r.sensitivityReused ? " (reused)" : "");
+                      r.sensitivity.getNumModels(),
+                      r.sensitivityReused ? " (reused)" : "");
   os << "<h2>Results (measured)</h2>\n<table><tr><th>policy</th>"
         "<th>validation</th>"
      << (r.hasTest ? "<th>test</th>" : "")

@@ -20,7 +20,9 @@
 //   that needs fewer bits reads the tensor through an `accel.cast` that
 //   requantizes it.
 // - A group's range is its last tensor's (in program order): the one after
-//   the clamps.
+//   the clamps, clipped as the widest its readers at the stored width ask
+//   for (a layer its policy's activation clipping, others the default);
+//   they all read that range.
 //
 //===----------------------------------------------------------------------===//
 
@@ -325,11 +327,6 @@ private:
   LogicalResult rewrite();
   FailureOr<QuantParams> getParams(Value group, int64_t bits,
                                    Clipping clipping);
-  /// How a group's stored values are clipped (chosen by chooseTypes).
-  Clipping getGroupClipping(Value root) {
-    auto it = groupClipping.find(root);
-    return it == groupClipping.end() ? policy.activationClipping : it->second;
-  }
   /// `weight` quantized at `bits` (from the cache when there is one).
   const WeightCache::Impl::Entry &
   getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
@@ -354,9 +351,8 @@ private:
   DenseMap<Value, Value> parent;
   DenseMap<Value, int64_t> bits;
   DenseMap<Value, QuantParams> params;
-  /// Per group: how the layers reading it at its stored width clip it.
+  /// Per group: how its readers at its stored width clip it.
   DenseMap<Value, SmallVector<Clipping, 2>> readerClippings;
-  DenseMap<Value, Clipping> groupClipping;
 };
 
 LogicalResult Quantizer::checkPolicyLayers() {
@@ -478,41 +474,38 @@ void Quantizer::computeBits() {
     if (joinsInput(op))
       join(op->getOperand(0), op->getResult(0));
   }
-  auto need = [&](Value v, int64_t b) {
-    int64_t &slot = bits[find(v)];
+  // Who reads each group at which width and clipping: a layer as the
+  // policy says for it, any other reader as the policy's default.
+  SmallVector<std::tuple<Value, int64_t, Clipping>> reads;
+  auto need = [&](Value v, int64_t b, Clipping c) {
+    Value root = find(v);
+    int64_t &slot = bits[root];
     slot = std::max(slot, b);
+    reads.push_back({root, b, c});
   };
   for (Operation &op : llvm::reverse(main.front())) {
     if (quantized.contains(&op)) {
       if (joinsInput(&op))
         continue;
-      int64_t b = isLayer(&op)
-                      ? policy.getBits(getDisplayName(&op)).activationBits
-                      : bits.lookup(find(op.getResult(0)));
+      std::string name = isLayer(&op) ? getDisplayName(&op) : "";
+      int64_t b = isLayer(&op) ? policy.getBits(name).activationBits
+                               : bits.lookup(find(op.getResult(0)));
+      Clipping c = isLayer(&op) ? policy.getActivationClipping(name)
+                                : policy.activationClipping;
       for (Value v : getActivationOperands(&op))
-        need(v, b);
+        need(v, b, c);
       continue;
     }
     for (Value v : op.getOperands())
       if (parent.count(v))
-        need(v, policy.outputBits);
+        need(v, policy.outputBits, policy.activationClipping);
   }
   for (auto &[v, p] : parent)
     if (find(v) == v && bits.lookup(v) == 0)
       bits[v] = policy.outputBits;
-  for (Operation &op : main.front()) {
-    if (!quantized.contains(&op) || !isLayer(&op))
-      continue;
-    std::string name = getDisplayName(&op);
-    int64_t b = policy.getBits(name).activationBits;
-    for (Value v : getActivationOperands(&op)) {
-      Value root = find(v);
-      Clipping c = policy.getActivationClipping(name);
-      if (bits.lookup(root) == b &&
-          !llvm::is_contained(readerClippings[root], c))
-        readerClippings[root].push_back(c);
-    }
-  }
+  for (auto [root, b, c] : reads)
+    if (bits.lookup(root) == b && !llvm::is_contained(readerClippings[root], c))
+      readerClippings[root].push_back(c);
 }
 
 FailureOr<QuantParams> Quantizer::getParams(Value root, int64_t b,
@@ -550,9 +543,10 @@ LogicalResult Quantizer::chooseTypes() {
   for (auto &[v, p] : parent)
     if (find(v) == v)
       roots.push_back(v);
-  // A group is stored with the widest range its readers at the stored
-  // width ask for: a reader clipping tighter narrows it by a cast, while a
-  // range clipped in storage could not be widened again.
+  // A group is stored once, with the widest range its readers at the
+  // stored width ask for, and they all read it so: a cast to a tighter
+  // range at the same width would only clip values already rounded to the
+  // wider grid.
   for (Value root : roots) {
     SmallVector<Clipping, 2> clippings = readerClippings.lookup(root);
     if (clippings.empty())
@@ -562,10 +556,8 @@ LogicalResult Quantizer::chooseTypes() {
       FailureOr<QuantParams> p = getParams(root, bits.lookup(root), c);
       if (failed(p))
         return failure();
-      if (!widest || p->scale > widest->scale) {
+      if (!widest || p->scale > widest->scale)
         widest = *p;
-        groupClipping[root] = c;
-      }
     }
     params[root] = *widest;
   }
@@ -659,18 +651,13 @@ LogicalResult Quantizer::rewrite() {
       Value root = find(v);
       if (auto entry = v.getDefiningOp<mlir::quant::QuantizeCastOp>())
         root = find(entry.getInput());
-      bool storedWidth = bits.lookup(root) <= layerBits.activationBits;
-      if (storedWidth && getGroupClipping(root) == clipping)
+      // Readers at the stored width share its range.
+      if (bits.lookup(root) <= layerBits.activationBits)
         continue;
       FailureOr<QuantParams> p =
           getParams(root, layerBits.activationBits, clipping);
       if (failed(p))
         return failure();
-      // Another clipping may choose the stored range.
-      QuantParams stored = params.lookup(root);
-      if (storedWidth && p->scale == stored.scale &&
-          p->zeroPoint == stored.zeroPoint)
-        continue;
       auto narrow = CastOp::create(
           b, loc,
           withElement(v, getTensorType(ctx, *p, layerBits.activationBits)), v);

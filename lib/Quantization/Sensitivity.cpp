@@ -100,6 +100,8 @@ Expected<Sensitivity> tandem::quant::measureSensitivity(
   // encoding costs in accuracy, follows the run.
   Policy base = uniformPolicy(kNearlyFloatBits, kNearlyFloatBits);
   base.biasCorrection = options.biasCorrection;
+  // The percentile compared is the one the run's policies will use.
+  base.percentile = options.percentile;
   auto reference = oracle.measure(base);
   if (!reference)
     return reference.takeError();

@@ -1,37 +1,38 @@
 // Per-layer activation clipping (a policy's layers.NAME.activation_clipping):
 // two convolutions read %x, whose calibrated range [0, 4] holds 1,000
 // values below 1 and one in [3, 4]. Min-max clipping stores %x with scale
-// 4 / 255; 99% percentile clipping keeps [0, ~1] (scale ~1 / 255). The
-// stored tensor takes the widest range its readers at the stored width ask
-// for; a layer clipping tighter reads it through an accel.cast to its own
-// range, at the same width. Both clipping alike: no cast.
+// 4 / 255; 99% percentile clipping keeps [0, ~1] (scale ~1 / 255). A tensor
+// is stored once, clipped to the widest range its readers at the stored
+// width ask for, and they all read that range; a layer reading it narrower
+// reads it through an accel.cast with its own clipping.
 // RUN: echo '{"layers": {"a": {"activation_clipping": "percentile"}}, "activations": {"percentile": 99}}' > %t.a.json
-// RUN: tandem-opt %s --accel-quantize="policy=%t.a.json" | FileCheck %s --check-prefix=A
-// RUN: echo '{"layers": {"b": {"activation_clipping": "percentile"}}, "activations": {"percentile": 99}}' > %t.b.json
-// RUN: tandem-opt %s --accel-quantize="policy=%t.b.json" | FileCheck %s --check-prefix=B
+// RUN: tandem-opt %s --split-input-file --accel-quantize="policy=%t.a.json" | FileCheck %s --check-prefix=A
 // RUN: echo '{"layers": {"a": {"activation_clipping": "percentile"}, "b": {"activation_clipping": "percentile"}}, "activations": {"percentile": 99}}' > %t.ab.json
-// RUN: tandem-opt %s --accel-quantize="policy=%t.ab.json" | FileCheck %s --check-prefix=AB
+// RUN: tandem-opt %s --split-input-file --accel-quantize="policy=%t.ab.json" | FileCheck %s --check-prefix=AB
+// RUN: echo '{"layers": {"a": {"activation_bits": 4, "activation_clipping": "percentile"}}, "activations": {"percentile": 99}}' > %t.a4.json
+// RUN: tandem-opt %s --split-input-file --accel-quantize="policy=%t.a4.json" | FileCheck %s --check-prefix=A4
 // A layer reading the model's input narrower than it is stored reads it
 // through a cast too (the input enters the quantized region by a qcast).
 // RUN: echo '{"layers": {"b": {"activation_bits": 4}}}' > %t.b4.json
-// RUN: tandem-opt %s --accel-quantize="policy=%t.b4.json" | FileCheck %s --check-prefix=B4
+// RUN: tandem-opt %s --split-input-file --accel-quantize="policy=%t.b4.json" | FileCheck %s --check-prefix=B4
 // RUN: echo '{"layers": {"c": {"activation_clipping": "mse"}}}' > %t.c.json
-// RUN: not tandem-opt %s --accel-quantize="policy=%t.c.json" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// RUN: not tandem-opt %s --split-input-file --accel-quantize="policy=%t.c.json" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 
 // A: quant.qcast %{{.*}} : tensor<1x1x4x4xf32> to tensor<1x1x4x4x!quant.uniform<i8:f32, 0.015686{{[0-9]*}}:-128>>
-// A-NEXT: %[[NARROW:.*]] = accel.cast %{{.*}} -> tensor<1x1x4x4x!quant.uniform<i8:f32, 0.0039{{[0-9]*}}:-128>>
-// A: accel.conv2d %[[NARROW]]
 // A-NOT: accel.cast
-// A: accel.conv2d %{{.*}}
-
-// B: quant.qcast %{{.*}} : tensor<1x1x4x4xf32> to tensor<1x1x4x4x!quant.uniform<i8:f32, 0.015686{{[0-9]*}}:-128>>
-// B-NOT: accel.cast
-// B: accel.conv2d %{{.*}}
-// B: %[[NARROW:.*]] = accel.cast %{{.*}} -> tensor<1x1x4x4x!quant.uniform<i8:f32, 0.0039{{[0-9]*}}:-128>>
-// B: accel.conv2d %[[NARROW]]
+// A: accel.conv2d
+// A-NOT: accel.cast
+// A: accel.conv2d
 
 // AB: quant.qcast %{{.*}} : tensor<1x1x4x4xf32> to tensor<1x1x4x4x!quant.uniform<i8:f32, 0.0039{{[0-9]*}}:-128>>
 // AB-NOT: accel.cast
+// AB: accel.conv2d
+// AB-NOT: accel.cast
+// AB: accel.conv2d
+
+// A4: quant.qcast %{{.*}} : tensor<1x1x4x4xf32> to tensor<1x1x4x4x!quant.uniform<i8:f32, 0.015686{{[0-9]*}}:-128>>
+// A4: %[[NARROW:.*]] = accel.cast %{{.*}} -> tensor<1x1x4x4x!quant.uniform<i4:f32, 0.0663{{[0-9]*}}:-8>>
+// A4: accel.conv2d %[[NARROW]]
 
 // B4: quant.qcast %{{.*}} : tensor<1x1x4x4xf32> to tensor<1x1x4x4x!quant.uniform<i8:f32, 0.015686{{[0-9]*}}:-128>>
 // B4: %[[NARROW:.*]] = accel.cast %{{.*}} -> tensor<1x1x4x4x!quant.uniform<i4:f32, 0.2666{{[0-9]*}}:-8>>
@@ -44,4 +45,24 @@ func.func @main(%x: tensor<1x1x4x4xf32> {accel.calibration = {min = 0.0 : f64, m
   %a = accel.conv2d %x, %w {accel.calibration = {min = 0.0 : f64, max = 2.0 : f64, histogram = array<i64: 1, 1>}} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32> loc("a")
   %b = accel.conv2d %x, %w {accel.calibration = {min = 0.0 : f64, max = 2.0 : f64, histogram = array<i64: 1, 1>}} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32> loc("b")
   return %a, %b : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// A residual: conv b computes %y, which conv a and an add both read at 8
+// bits. The add asks for the default (min-max) clipping, so %y is stored
+// min-max-clipped (scale 4 / 255) even when a asks for percentile: a reads
+// that range.
+// A: accel.conv2d {{.*}} -> tensor<1x1x4x4x!quant.uniform<i8:f32, 0.015686{{[0-9]*}}:-128>>
+// A-NOT: accel.cast
+// A: accel.conv2d
+// A: accel.add
+// AB: accel.conv2d {{.*}} -> tensor<1x1x4x4x!quant.uniform<i8:f32, 0.015686{{[0-9]*}}:-128>>
+
+func.func @main(%x: tensor<1x1x4x4xf32> {accel.calibration = {min = 0.0 : f64, max = 4.0 : f64, histogram = array<i64: 1, 1>}}) -> tensor<1x1x4x4xf32> {
+  %w = arith.constant dense<1.0> : tensor<1x1x1x1xf32>
+  %y = accel.conv2d %x, %w {accel.calibration = {min = 0.0 : f64, max = 4.0 : f64, histogram = array<i64: 1000, 0, 0, 1>}} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32> loc("b")
+  %a = accel.conv2d %y, %w {accel.calibration = {min = 0.0 : f64, max = 4.0 : f64, histogram = array<i64: 1, 1>}} : (tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x4x4xf32> loc("a")
+  %r = accel.add %a, %y {accel.calibration = {min = 0.0 : f64, max = 8.0 : f64, histogram = array<i64: 1, 1>}} : (tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32>
+  return %r : tensor<1x1x4x4xf32>
 }

@@ -177,8 +177,6 @@ cl::opt<Metric, false, ChoiceParser<Metric>> mapperObjective(
     cl::cat(category));
 /// Clipping plus "auto", which only a search can use.
 enum class ClippingChoice { MinMax, Percentile, MSE, KL, Auto };
-static_assert(int(ClippingChoice::KL) == int(Clipping::KL),
-              "the choices before Auto are Clipping's, in its order");
 cl::opt<ClippingChoice, false, ChoiceParser<ClippingChoice>> activationClipping(
     "activation-clipping", cl::init(ClippingChoice::MinMax),
     cl::desc("How activation ranges are clipped in every policy"),
@@ -219,6 +217,22 @@ cl::list<std::string> inputShapes(
     cl::cat(category));
 cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"),
                     cl::cat(category));
+
+std::optional<Clipping> toClipping(ClippingChoice c) {
+  switch (c) {
+  case ClippingChoice::MinMax:
+    return Clipping::MinMax;
+  case ClippingChoice::Percentile:
+    return Clipping::Percentile;
+  case ClippingChoice::MSE:
+    return Clipping::MSE;
+  case ClippingChoice::KL:
+    return Clipping::KL;
+  case ClippingChoice::Auto:
+    break;
+  }
+  return std::nullopt;
+}
 
 std::atomic<bool> interrupted{false};
 
@@ -293,8 +307,10 @@ int main(int argc, char **argv) {
                   "layer by a search's sensitivity measurement, and a given "
                   "--policy is measured, not searched; name one clipping "
                   "(minmax, percentile, mse, kl)");
-    if (activationClipping.getNumOccurrences())
-      policy->activationClipping = Clipping(activationClipping.getValue());
+    if (activationClipping.getNumOccurrences()) {
+      policy->activationClipping = *toClipping(activationClipping);
+      policy->layerActivationClipping.clear();
+    }
     if (percentile.getNumOccurrences())
       policy->percentile = percentile;
     if (biasCorrection.getNumOccurrences())
@@ -310,7 +326,7 @@ int main(int argc, char **argv) {
     config.activationClippings.assign(std::begin(kAutoActivationClippings),
                                       std::end(kAutoActivationClippings));
   else
-    config.base.activationClipping = Clipping(activationClipping.getValue());
+    config.base.activationClipping = *toClipping(activationClipping);
   config.base.percentile = percentile;
   config.base.biasCorrection = biasCorrection;
   config.base.weightRounding = weightRounding;

@@ -97,7 +97,7 @@ struct Sensitivity {
   /// when clippings were not compared.
   std::optional<Clipping> getActivationClipping(unsigned layer,
                                                 int64_t bits) const {
-    if (activationClipping.empty() || bits < 1 || bits > kMaxTableBits)
+    if (activationClipping.empty() || !llvm::is_contained(this->bits, bits))
       return std::nullopt;
     return activationClipping[layer][bits - 1];
   }

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/Quantization/MixedPrecision.h"
+#include "tandem/Quantization/Sensitivity.h"
 
 #include "gtest/gtest.h"
 
@@ -352,6 +353,68 @@ TEST(MixedPrecisionTest, DDPGIsDeterministicPerSeed) {
   expectDeterministic([] { return std::move(*createDDPGSearch()); }, 25);
   expectDeterministic([] { return std::move(*createDDPGSearch()); }, 25,
                       /*encodings=*/true);
+}
+
+/// Scores a policy by how layer0 clips its 4-bit activations: MSE best,
+/// then percentile, then min-max; at 8 bits every clipping scores alike.
+class ClippingOracle : public AccuracyOracle {
+public:
+  llvm::Expected<Quality> measure(const Policy &policy) override {
+    ++measured;
+    Quality q{0.9, 1, 0.001};
+    if (policy.getBits("layer0").activationBits == 4) {
+      Clipping c = policy.getActivationClipping("layer0");
+      q.accuracy = c == Clipping::MSE          ? 0.88
+                   : c == Clipping::Percentile ? 0.85
+                                               : 0.80;
+      q.noise = 0.9 - q.accuracy;
+    }
+    return q;
+  }
+  unsigned getNumMeasured() const override { return measured; }
+  bool hasLabels() const override { return true; }
+  unsigned measured = 0;
+};
+
+TEST(MixedPrecisionTest, SensitivityKeepsTheMostAccurateClipping) {
+  HandProblem hand;
+  ClippingOracle oracle;
+  Clipping candidates[] = {Clipping::MinMax, Clipping::Percentile,
+                           Clipping::MSE};
+  auto s = measureSensitivity(oracle, hand.table.layers, {4, 8}, {}, candidates,
+                              Policy(), 100,
+                              [](unsigned, unsigned) { return true; });
+  ASSERT_TRUE(bool(s)) << llvm::toString(s.takeError());
+  // 3 layers x 2 widths x (weights + 3 clippings) + the reference.
+  EXPECT_EQ(oracle.measured, 25u);
+  EXPECT_EQ(s->getNumModels(), 25u);
+  EXPECT_EQ(s->getActivationClipping(0, 4), Clipping::MSE);
+  EXPECT_DOUBLE_EQ(s->activation[0][3].accuracy, 0.88);
+  // Ties keep the first candidate.
+  EXPECT_EQ(s->getActivationClipping(0, 8), Clipping::MinMax);
+  EXPECT_EQ(s->getActivationClipping(1, 4), Clipping::MinMax);
+  // Not measured: none.
+  EXPECT_EQ(s->getActivationClipping(0, 2), std::nullopt);
+
+  // The policies a search writes clip each layer by its best at its width.
+  hand.sensitivity = std::move(*s);
+  SearchProblem p = hand.make({latency(0.9)});
+  Policy policy = p.toPolicy({{8, 4}, {8, 8}, {4, 4}});
+  EXPECT_EQ(policy.getActivationClipping("layer0"), Clipping::MSE);
+  EXPECT_EQ(policy.getActivationClipping("layer2"), Clipping::MinMax);
+
+  // The choices survive the JSON round trip; a file measured without
+  // them is refused.
+  std::string text = printSensitivity(hand.sensitivity, "k");
+  auto again = parseSensitivity(text, "s.json", "k", {}, candidates);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_EQ(again->getActivationClipping(0, 4), Clipping::MSE);
+  HandProblem plain;
+  auto refused = parseSensitivity(printSensitivity(plain.sensitivity, "k"),
+                                  "s.json", "k", {}, candidates);
+  ASSERT_FALSE(bool(refused));
+  EXPECT_NE(llvm::toString(refused.takeError()).find("activation clipping"),
+            std::string::npos);
 }
 
 TEST(MixedPrecisionTest, HAQTableLayout) {
