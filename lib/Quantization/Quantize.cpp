@@ -20,9 +20,9 @@
 //   that needs fewer bits reads the tensor through an `accel.cast` that
 //   requantizes it.
 // - A group's range is its last tensor's (in program order): the one after
-//   the clamps, clipped as the widest its readers at the stored width ask
-//   for (a layer its policy's activation clipping, others the default);
-//   they all read that range.
+//   the clamps, clipped as the widest the layers reading it at the stored
+//   width ask for (else the policy's default); every reader at that width
+//   reads that range.
 //
 //===----------------------------------------------------------------------===//
 
@@ -474,14 +474,16 @@ void Quantizer::computeBits() {
     if (joinsInput(op))
       join(op->getOperand(0), op->getResult(0));
   }
-  // Who reads each group at which width and clipping: a layer as the
-  // policy says for it, any other reader as the policy's default.
+  // Which layers read each group at which width and clipping (other
+  // readers take the layers' range: the residual add beside a layer reads
+  // what the layer reads).
   SmallVector<std::tuple<Value, int64_t, Clipping>> reads;
-  auto need = [&](Value v, int64_t b, Clipping c) {
+  auto need = [&](Value v, int64_t b, std::optional<Clipping> c) {
     Value root = find(v);
     int64_t &slot = bits[root];
     slot = std::max(slot, b);
-    reads.push_back({root, b, c});
+    if (c)
+      reads.push_back({root, b, *c});
   };
   for (Operation &op : llvm::reverse(main.front())) {
     if (quantized.contains(&op)) {
@@ -490,15 +492,16 @@ void Quantizer::computeBits() {
       std::string name = isLayer(&op) ? getDisplayName(&op) : "";
       int64_t b = isLayer(&op) ? policy.getBits(name).activationBits
                                : bits.lookup(find(op.getResult(0)));
-      Clipping c = isLayer(&op) ? policy.getActivationClipping(name)
-                                : policy.activationClipping;
+      std::optional<Clipping> c;
+      if (isLayer(&op))
+        c = policy.getActivationClipping(name);
       for (Value v : getActivationOperands(&op))
         need(v, b, c);
       continue;
     }
     for (Value v : op.getOperands())
       if (parent.count(v))
-        need(v, policy.outputBits, policy.activationClipping);
+        need(v, policy.outputBits, std::nullopt);
   }
   for (auto &[v, p] : parent)
     if (find(v) == v && bits.lookup(v) == 0)
@@ -543,10 +546,10 @@ LogicalResult Quantizer::chooseTypes() {
   for (auto &[v, p] : parent)
     if (find(v) == v)
       roots.push_back(v);
-  // A group is stored once, with the widest range its readers at the
-  // stored width ask for, and they all read it so: a cast to a tighter
-  // range at the same width would only clip values already rounded to the
-  // wider grid.
+  // A group is stored once, with the widest range the layers reading it at
+  // the stored width ask for, and all its readers read it so: a cast to a
+  // tighter range at the same width would only clip values already rounded to
+  // the wider grid.
   for (Value root : roots) {
     SmallVector<Clipping, 2> clippings = readerClippings.lookup(root);
     if (clippings.empty())

@@ -2,9 +2,10 @@
 // two convolutions read %x, whose calibrated range [0, 4] holds 1,000
 // values below 1 and one in [3, 4]. Min-max clipping stores %x with scale
 // 4 / 255; 99% percentile clipping keeps [0, ~1] (scale ~1 / 255). A tensor
-// is stored once, clipped to the widest range its readers at the stored
-// width ask for, and they all read that range; a layer reading it narrower
-// reads it through an accel.cast with its own clipping.
+// is stored once, clipped to the widest range the layers reading it at the
+// stored width ask for, and all its readers at that width read that range;
+// a layer reading it narrower reads it through an accel.cast with its own
+// clipping.
 // RUN: echo '{"layers": {"a": {"activation_clipping": "percentile"}}, "activations": {"percentile": 99}}' > %t.a.json
 // RUN: tandem-opt %s --split-input-file --accel-quantize="policy=%t.a.json" | FileCheck %s --check-prefix=A
 // RUN: echo '{"layers": {"a": {"activation_clipping": "percentile"}, "b": {"activation_clipping": "percentile"}}, "activations": {"percentile": 99}}' > %t.ab.json
@@ -50,14 +51,13 @@ func.func @main(%x: tensor<1x1x4x4xf32> {accel.calibration = {min = 0.0 : f64, m
 // -----
 
 // A residual: conv b computes %y, which conv a and an add both read at 8
-// bits. The add asks for the default (min-max) clipping, so %y is stored
-// min-max-clipped (scale 4 / 255) even when a asks for percentile: a reads
-// that range.
-// A: accel.conv2d {{.*}} -> tensor<1x1x4x4x!quant.uniform<i8:f32, 0.015686{{[0-9]*}}:-128>>
+// bits. Only layers choose a tensor's clipping; the add reads the range a
+// asks for (percentile: scale ~1 / 255).
+// A: accel.conv2d {{.*}} -> tensor<1x1x4x4x!quant.uniform<i8:f32, 0.0039{{[0-9]*}}:-128>>
 // A-NOT: accel.cast
 // A: accel.conv2d
 // A: accel.add
-// AB: accel.conv2d {{.*}} -> tensor<1x1x4x4x!quant.uniform<i8:f32, 0.015686{{[0-9]*}}:-128>>
+// AB: accel.conv2d {{.*}} -> tensor<1x1x4x4x!quant.uniform<i8:f32, 0.0039{{[0-9]*}}:-128>>
 
 func.func @main(%x: tensor<1x1x4x4xf32> {accel.calibration = {min = 0.0 : f64, max = 4.0 : f64, histogram = array<i64: 1, 1>}}) -> tensor<1x1x4x4xf32> {
   %w = arith.constant dense<1.0> : tensor<1x1x1x1xf32>
