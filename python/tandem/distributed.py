@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import threading
+from concurrent.futures import CancelledError
 
 import numpy as np
 
@@ -211,10 +212,21 @@ class DaskEvaluator:
         size = max(size, min(MIN_CHUNK, math.ceil(len(ids) / workers)))
         size = max(1, min(self.chunk_size, size))
         chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
-        futures = self.client.map(evaluate_chunk, chunks,
-                                  payload=self._payload, pure=False)
-        self.tasks += len(futures)
-        parts = self.client.gather(futures)
+        for attempt in range(3):
+            futures = self.client.map(evaluate_chunk, chunks,
+                                      payload=self._payload, pure=False)
+            self.tasks += len(futures)
+            try:
+                parts = self.client.gather(futures)
+                break
+            except CancelledError:
+                # The scheduler dropped a chunk (or the payload) with a
+                # worker lost mid-gather; chunks are pure: send them again.
+                if attempt == 2:
+                    raise
+                [self._payload] = self.client.scatter(
+                    [make_payload(self.options, self.worker_jobs)],
+                    broadcast=True, hash=False)
         return (np.concatenate([p[0] for p in parts]),
                 np.concatenate([p[1] for p in parts]),
                 np.concatenate([p[2] for p in parts]),
