@@ -489,12 +489,18 @@ void Quantizer::computeBits() {
     if (quantized.contains(&op)) {
       if (joinsInput(&op))
         continue;
-      std::string name = isLayer(&op) ? getDisplayName(&op) : "";
-      int64_t b = isLayer(&op) ? policy.getBits(name).activationBits
-                               : bits.lookup(find(op.getResult(0)));
+      // A layer reads at its activation bits and clipping (its result may
+      // be a bias add's accumulator, in no group); other ops at their
+      // result's width.
+      int64_t b;
       std::optional<Clipping> c;
-      if (isLayer(&op))
+      if (isLayer(&op)) {
+        std::string name = getDisplayName(&op);
+        b = policy.getBits(name).activationBits;
         c = policy.getActivationClipping(name);
+      } else {
+        b = bits.lookup(find(op.getResult(0)));
+      }
       for (Value v : getActivationOperands(&op))
         need(v, b, c);
       continue;
@@ -651,9 +657,10 @@ LogicalResult Quantizer::rewrite() {
     Location loc = op->getLoc();
     for (Value v : getActivationOperands(op)) {
       // A tensor entering the quantized region is read through its qcast.
-      Value root = find(v);
+      Value tensor = v;
       if (auto entry = v.getDefiningOp<mlir::quant::QuantizeCastOp>())
-        root = find(entry.getInput());
+        tensor = entry.getInput();
+      Value root = find(tensor);
       // Readers at the stored width share its range.
       if (bits.lookup(root) <= layerBits.activationBits)
         continue;

@@ -106,10 +106,10 @@ Expected<Sensitivity> tandem::quant::measureSensitivity(
   if (!reference)
     return reference.takeError();
   s.reference = *reference;
-  size_t clippings = std::max<size_t>(1, activationClippings.size());
-  unsigned total =
-      layers.size() * ((1 + clippings) * bits.size() + encodings.size());
-  unsigned done = 0;
+  for (const LayerInfo &layer : layers)
+    s.layers.push_back(layer.name);
+  // Less the reference, measured above.
+  unsigned total = s.getNumModels() - 1, done = 0;
   auto interrupted = [&] {
     return fail(llvm::formatv("interrupted after {0} of {1} sensitivity "
                               "measurements",
@@ -117,7 +117,6 @@ Expected<Sensitivity> tandem::quant::measureSensitivity(
                     .str());
   };
   for (auto [i, layer] : llvm::enumerate(layers)) {
-    s.layers.push_back(layer.name);
     // Only the weights encoded (layers without weights cannot be).
     for (auto [e, encoding] : llvm::enumerate(encodings)) {
       Policy p = base;

@@ -1,7 +1,10 @@
 // Per-layer activation clipping (a policy's layers.NAME.activation_clipping):
 // two convolutions read %x, whose calibrated range [0, 4] holds 1,000
 // values below 1 and one in [3, 4]. Min-max clipping stores %x with scale
-// 4 / 255; 99% percentile clipping keeps [0, ~1] (scale ~1 / 255). A tensor
+// 4 / 255 = 0.015686; 99% percentile clipping keeps up to the 99.5%
+// quantile, 0.995 x 1001 = 995.995 of the first bin's 1,000 values, so
+// [0, 0.995995]: scale 0.995995 / 255 = 0.0039059 at 8 bits, / 15 =
+// 0.0663997 at 4 (zero point -8). A tensor
 // is stored once, clipped to the widest range the layers reading it at the
 // stored width ask for, and all its readers at that width read that range;
 // a layer reading it narrower reads it through an accel.cast with its own
