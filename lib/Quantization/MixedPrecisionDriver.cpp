@@ -49,6 +49,20 @@ mapping::SearchOptions tandem::quant::getDefaultMapperOptions() {
   return options;
 }
 
+std::vector<ActivationClipping>
+tandem::quant::getAutoActivationClippings(double percentile) {
+  // Percentile at 99.9 suits the ResNet's activations at 4 bits, MSE the
+  // MobileNet's, min-max some single layers (docs/mixed-precision.md).
+  std::vector<ActivationClipping> clippings = {{Clipping::MinMax},
+                                               {Clipping::Percentile, 99.9},
+                                               {Clipping::Percentile, 99.99},
+                                               {Clipping::MSE}};
+  ActivationClipping own{Clipping::Percentile, percentile};
+  if (!llvm::is_contained(clippings, own))
+    clippings.insert(clippings.begin() + 3, own);
+  return clippings;
+}
+
 /// Budget `b`'s quantity for `m` as measured on its own IR (size and
 /// bit-operations are exact in the tables).
 static double getMeasuredValue(const SearchProblem &problem, unsigned b,
@@ -189,8 +203,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   // Sensitivity: reused when stored for the same model, data and options.
   start = Clock::now();
   std::string clippings;
-  for (Clipping c : config.activationClippings)
-    clippings += stringifyClipping(c).str() + ",";
+  for (const ActivationClipping &c : config.activationClippings)
+    clippings += c.str() + ",";
   std::string key = getSensitivityKey(
       t.layers, t.bits, t.encodings,
       llvm::formatv("{0}|{1}|{2}|{3}|{4}", config.dataPath, config.labelsPath,

@@ -81,8 +81,8 @@ struct MixedPrecisionPass
                    weightRounding + "'");
     config.base.weightRounding = *rounding;
     if (activationClipping == "auto") {
-      config.activationClippings.assign(std::begin(kAutoActivationClippings),
-                                        std::end(kAutoActivationClippings));
+      config.activationClippings =
+          getAutoActivationClippings(config.base.percentile);
     } else if (std::optional<Clipping> c = parseClipping(activationClipping)) {
       config.base.activationClipping = *c;
     } else {

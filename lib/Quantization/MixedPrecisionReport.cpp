@@ -108,8 +108,8 @@ tandem::quant::printMixedPrecisionJSON(const MixedPrecisionResult &r,
                  : budget.kind == BudgetKind::Size ? "bits"
                                                    : "bit-operations"}});
   json::Array pinned, clippings;
-  for (Clipping c : r.sensitivity.activationClippings)
-    clippings.push_back(stringifyClipping(c));
+  for (const ActivationClipping &c : r.sensitivity.activationClippings)
+    clippings.push_back(c.str());
   for (auto [info, pin] : llvm::zip(t.layers, p.pinned))
     if (pin)
       pinned.push_back(info.name);

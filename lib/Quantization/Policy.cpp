@@ -11,6 +11,7 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
+#include <cstdio>
 
 using namespace llvm;
 using namespace tandem;
@@ -50,9 +51,21 @@ LayerBits Policy::getBits(StringRef layer) const {
   return it == layers.end() ? defaults : it->second;
 }
 
-Clipping Policy::getActivationClipping(StringRef layer) const {
+std::string ActivationClipping::str() const {
+  std::string name = stringifyClipping(method).str();
+  if (method == Clipping::Percentile) {
+    char digits[32];
+    snprintf(digits, sizeof(digits), "%.10g", percentile);
+    name += ":" + std::string(digits);
+  }
+  return name;
+}
+
+ActivationClipping Policy::getActivationClipping(StringRef layer) const {
   auto it = layerActivationClipping.find(layer.str());
-  return it == layerActivationClipping.end() ? activationClipping : it->second;
+  if (it == layerActivationClipping.end())
+    return {activationClipping, percentile};
+  return it->second;
 }
 
 Policy quant::uniformPolicy(int64_t weightBits, int64_t activationBits) {
@@ -210,13 +223,18 @@ private:
   std::string &error;
 };
 
+/// A layer entry's widths and, where `clipping` is given (in `layers`, not
+/// `default`), its activation clipping, whose percentile defaults to
+/// `clipping`'s.
 bool readLayerBits(const json::Object &object, const std::string &path,
                    StringRef source, std::string &error, LayerBits &bits,
-                   std::optional<Clipping> *clipping = nullptr) {
+                   std::optional<ActivationClipping> *clipping = nullptr) {
   ObjectReader r(object, path, source, error);
   std::vector<StringRef> keys = {"weight_bits", "activation_bits", "encoding"};
-  if (clipping)
+  if (clipping) {
     keys.push_back("activation_clipping");
+    keys.push_back("activation_percentile");
+  }
   if (!r.checkKeys(keys) || !r.readBits("weight_bits", bits.weightBits) ||
       !r.readBits("activation_bits", bits.activationBits) ||
       !r.readEncoding("encoding", bits.encoding, bits.maxDigits))
@@ -225,12 +243,20 @@ bool readLayerBits(const json::Object &object, const std::string &path,
     return r.fail(r.field("encoding"), "with weight_bits " +
                                            std::to_string(bits.weightBits) +
                                            ": " + toString(std::move(err)));
-  if (clipping && object.get("activation_clipping")) {
-    Clipping c = Clipping::MinMax;
-    if (!r.readClipping("activation_clipping", c))
-      return false;
+  if (!clipping)
+    return true;
+  ActivationClipping c = **clipping;
+  bool own = object.get("activation_clipping");
+  if (!r.readClipping("activation_clipping", c.method) ||
+      !r.readPercentile("activation_percentile", c.percentile))
+    return false;
+  if (object.get("activation_percentile") && c.method != Clipping::Percentile)
+    return r.fail(r.field("activation_percentile"),
+                  "only with \"activation_clipping\": \"percentile\"");
+  if (own)
     *clipping = c;
-  }
+  else
+    clipping->reset();
   return true;
 }
 
@@ -301,7 +327,8 @@ Expected<Policy> quant::parsePolicy(StringRef text, StringRef source) {
           break;
         }
         LayerBits bits = policy.defaults;
-        std::optional<Clipping> clipping;
+        std::optional<ActivationClipping> clipping =
+            ActivationClipping{policy.activationClipping, policy.percentile};
         if (!(ok = readLayerBits(*o, path, source, error, bits, &clipping)))
           break;
         policy.layers[entry.first.str()] = bits;
@@ -361,7 +388,10 @@ std::string quant::printPolicy(const Policy &policy) {
   for (const auto &[name, c] : policy.layerActivationClipping) {
     if (!layers.get(name))
       layers[name] = bits(policy.getBits(name));
-    (*layers.getObject(name))["activation_clipping"] = stringifyClipping(c);
+    json::Object &layer = *layers.getObject(name);
+    layer["activation_clipping"] = stringifyClipping(c.method);
+    if (c.method == Clipping::Percentile)
+      layer["activation_percentile"] = c.percentile;
   }
   json::Object root{
       {"format", kFormat},

@@ -326,7 +326,7 @@ private:
   LogicalResult chooseTypes();
   LogicalResult rewrite();
   FailureOr<QuantParams> getParams(Value group, int64_t bits,
-                                   Clipping clipping);
+                                   ActivationClipping clipping);
   /// `weight` quantized at `bits` (from the cache when there is one).
   const WeightCache::Impl::Entry &
   getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
@@ -352,7 +352,7 @@ private:
   DenseMap<Value, int64_t> bits;
   DenseMap<Value, QuantParams> params;
   /// Per group: how its readers at its stored width clip it.
-  DenseMap<Value, SmallVector<Clipping, 2>> readerClippings;
+  DenseMap<Value, SmallVector<ActivationClipping, 2>> readerClippings;
 };
 
 LogicalResult Quantizer::checkPolicyLayers() {
@@ -477,8 +477,8 @@ void Quantizer::computeBits() {
   // Which layers read each group at which width and clipping (other
   // readers take the layers' range: the residual add beside a layer reads
   // what the layer reads).
-  SmallVector<std::tuple<Value, int64_t, Clipping>> reads;
-  auto need = [&](Value v, int64_t b, std::optional<Clipping> c) {
+  SmallVector<std::tuple<Value, int64_t, ActivationClipping>> reads;
+  auto need = [&](Value v, int64_t b, std::optional<ActivationClipping> c) {
     Value root = find(v);
     int64_t &slot = bits[root];
     slot = std::max(slot, b);
@@ -493,7 +493,7 @@ void Quantizer::computeBits() {
       // be a bias add's accumulator, in no group); other ops at their
       // result's width.
       int64_t b;
-      std::optional<Clipping> c;
+      std::optional<ActivationClipping> c;
       if (isLayer(&op)) {
         std::string name = getDisplayName(&op);
         b = policy.getBits(name).activationBits;
@@ -518,7 +518,7 @@ void Quantizer::computeBits() {
 }
 
 FailureOr<QuantParams> Quantizer::getParams(Value root, int64_t b,
-                                            Clipping clipping) {
+                                            ActivationClipping clipping) {
   // The group's last tensor holds the range after every clamp.
   Value last = root;
   for (auto &[v, p] : parent)
@@ -542,8 +542,8 @@ FailureOr<QuantParams> Quantizer::getParams(Value root, int64_t b,
          << "): run --accel-calibrate before --accel-quantize";
     return failure();
   }
-  auto [lo, hi] = clipRange(*stats, clipping, b, policy.activationSymmetric,
-                            policy.percentile);
+  auto [lo, hi] = clipRange(*stats, clipping.method, b,
+                            policy.activationSymmetric, clipping.percentile);
   return chooseParams(lo, hi, b, policy.activationSymmetric);
 }
 
@@ -557,11 +557,11 @@ LogicalResult Quantizer::chooseTypes() {
   // tighter range at the same width would only clip values already rounded to
   // the wider grid.
   for (Value root : roots) {
-    SmallVector<Clipping, 2> clippings = readerClippings.lookup(root);
+    SmallVector<ActivationClipping, 2> clippings = readerClippings.lookup(root);
     if (clippings.empty())
-      clippings.push_back(policy.activationClipping);
+      clippings.push_back({policy.activationClipping, policy.percentile});
     std::optional<QuantParams> widest;
-    for (Clipping c : clippings) {
+    for (const ActivationClipping &c : clippings) {
       FailureOr<QuantParams> p = getParams(root, bits.lookup(root), c);
       if (failed(p))
         return failure();
@@ -652,7 +652,7 @@ LogicalResult Quantizer::rewrite() {
       continue;
     std::string name = getDisplayName(op);
     LayerBits layerBits = policy.getBits(name);
-    Clipping clipping = policy.getActivationClipping(name);
+    ActivationClipping clipping = policy.getActivationClipping(name);
     b.setInsertionPoint(op);
     Location loc = op->getLoc();
     for (Value v : getActivationOperands(op)) {

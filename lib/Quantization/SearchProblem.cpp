@@ -263,7 +263,7 @@ Policy SearchProblem::toPolicy(llvm::ArrayRef<LayerBits> bits) const {
   policy.layers.clear();
   for (auto [i, b] : llvm::enumerate(bits)) {
     policy.layers[table->layers[i].name] = b;
-    if (std::optional<Clipping> c =
+    if (std::optional<ActivationClipping> c =
             sensitivity
                 ? sensitivity->getActivationClipping(i, b.activationBits)
                 : std::nullopt)

@@ -80,8 +80,9 @@ double Sensitivity::estimateScore(llvm::ArrayRef<LayerBits> bits) const {
 Expected<Sensitivity> tandem::quant::measureSensitivity(
     AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
     llvm::ArrayRef<int64_t> bits, llvm::ArrayRef<WeightEncoding> encodings,
-    llvm::ArrayRef<Clipping> activationClippings, const Policy &options,
-    int64_t samples, llvm::function_ref<bool(unsigned, unsigned)> progress) {
+    llvm::ArrayRef<ActivationClipping> activationClippings,
+    const Policy &options, int64_t samples,
+    llvm::function_ref<bool(unsigned, unsigned)> progress) {
   auto start = std::chrono::steady_clock::now();
   Sensitivity s;
   s.bits.assign(bits.begin(), bits.end());
@@ -100,8 +101,6 @@ Expected<Sensitivity> tandem::quant::measureSensitivity(
   // encoding costs in accuracy, follows the run.
   Policy base = uniformPolicy(kNearlyFloatBits, kNearlyFloatBits);
   base.biasCorrection = options.biasCorrection;
-  // The percentile compared is the one the run's policies will use.
-  base.percentile = options.percentile;
   auto reference = oracle.measure(base);
   if (!reference)
     return reference.takeError();
@@ -144,10 +143,11 @@ Expected<Sensitivity> tandem::quant::measureSensitivity(
       // The activations once per clipping: the most accurate is kept (the
       // least noise among equals).
       p.layers[layer.name] = LayerBits{kNearlyFloatBits, b};
-      for (auto [c, clipping] : llvm::enumerate(
-               activationClippings.empty()
-                   ? llvm::ArrayRef<Clipping>(base.activationClipping)
-                   : activationClippings)) {
+      for (auto [c, clipping] :
+           llvm::enumerate(activationClippings.empty()
+                               ? llvm::ArrayRef<ActivationClipping>(
+                                     base.getActivationClipping(layer.name))
+                               : activationClippings)) {
         if (!activationClippings.empty())
           p.layerActivationClipping[layer.name] = clipping;
         auto q = oracle.measure(p);
@@ -213,8 +213,11 @@ std::string tandem::quant::printSensitivity(const Sensitivity &s,
     for (int64_t b : s.bits) {
       weights[std::to_string(b)] = toJSON(s.weight[i][b - 1]);
       llvm::json::Value a = toJSON(s.activation[i][b - 1]);
-      if (std::optional<Clipping> c = s.getActivationClipping(i, b))
-        (*a.getAsObject())["clipping"] = stringifyClipping(*c);
+      if (std::optional<ActivationClipping> c = s.getActivationClipping(i, b)) {
+        (*a.getAsObject())["clipping"] = stringifyClipping(c->method);
+        if (c->method == Clipping::Percentile)
+          (*a.getAsObject())["percentile"] = c->percentile;
+      }
       activations[std::to_string(b)] = std::move(a);
     }
     // Encoded weights under their labels ("PoT-5", "CSD8-2").
@@ -239,11 +242,10 @@ std::string tandem::quant::printSensitivity(const Sensitivity &s,
   return out;
 }
 
-Expected<Sensitivity>
-tandem::quant::parseSensitivity(llvm::StringRef json, llvm::StringRef source,
-                                llvm::StringRef key,
-                                llvm::ArrayRef<WeightEncoding> encodings,
-                                llvm::ArrayRef<Clipping> activationClippings) {
+Expected<Sensitivity> tandem::quant::parseSensitivity(
+    llvm::StringRef json, llvm::StringRef source, llvm::StringRef key,
+    llvm::ArrayRef<WeightEncoding> encodings,
+    llvm::ArrayRef<ActivationClipping> activationClippings) {
   auto bad = [&](const llvm::Twine &what) {
     return fail(source + ": " + what);
   };
@@ -291,13 +293,16 @@ tandem::quant::parseSensitivity(llvm::StringRef json, llvm::StringRef source,
     if (!activationClippings.empty()) {
       s.activationClipping.emplace_back();
       for (int64_t b : s.bits) {
-        std::optional<llvm::StringRef> name =
-            a->getObject(std::to_string(b))->getString("clipping");
-        std::optional<Clipping> c = name ? parseClipping(*name) : std::nullopt;
-        if (!c || !llvm::is_contained(activationClippings, *c))
+        const llvm::json::Object *entry = a->getObject(std::to_string(b));
+        std::optional<llvm::StringRef> name = entry->getString("clipping");
+        std::optional<Clipping> method =
+            name ? parseClipping(*name) : std::nullopt;
+        ActivationClipping c{method.value_or(Clipping::MinMax),
+                             entry->getNumber("percentile").value_or(0)};
+        if (!method || !llvm::is_contained(activationClippings, c))
           return bad(llvm::formatv(
               "layers[{0}]: width {1}: activation clipping missing", i, b));
-        s.activationClipping.back()[b - 1] = *c;
+        s.activationClipping.back()[b - 1] = c;
       }
     }
     s.encodedWeight.emplace_back(encodings.size());
@@ -313,9 +318,10 @@ tandem::quant::parseSensitivity(llvm::StringRef json, llvm::StringRef source,
 Expected<Sensitivity> tandem::quant::loadOrMeasureSensitivity(
     AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
     llvm::ArrayRef<int64_t> bits, llvm::ArrayRef<WeightEncoding> encodings,
-    llvm::ArrayRef<Clipping> activationClippings, const Policy &options,
-    int64_t samples, const Quality &fp32, llvm::StringRef path,
-    llvm::StringRef key, llvm::function_ref<void(const llvm::Twine &)> log,
+    llvm::ArrayRef<ActivationClipping> activationClippings,
+    const Policy &options, int64_t samples, const Quality &fp32,
+    llvm::StringRef path, llvm::StringRef key,
+    llvm::function_ref<void(const llvm::Twine &)> log,
     const std::atomic<bool> *interrupted, bool &reused) {
   reused = false;
   if (!path.empty() && llvm::sys::fs::exists(path)) {

@@ -188,8 +188,9 @@ cl::opt<ClippingChoice, false, ChoiceParser<ClippingChoice>> activationClipping(
         clEnumValN(ClippingChoice::KL, "kl", "least KL divergence"),
         clEnumValN(ClippingChoice::Auto, "auto",
                    "per layer and width, whichever of minmax, percentile "
-                   "and mse its sensitivity measurement found most "
-                   "accurate (searches only)")),
+                   "at 99.9 and 99.99 (and --percentile) and mse its "
+                   "sensitivity measurement found most accurate (searches "
+                   "only)")),
     cl::cat(category));
 cl::opt<double> percentile("percentile",
                            cl::desc("Share of values kept by percentile "
@@ -323,8 +324,7 @@ int main(int argc, char **argv) {
   config.mapper.strategy = mapperName;
   config.mapper.objective = mapperObjective;
   if (activationClipping == ClippingChoice::Auto)
-    config.activationClippings.assign(std::begin(kAutoActivationClippings),
-                                      std::end(kAutoActivationClippings));
+    config.activationClippings = getAutoActivationClippings(percentile);
   else
     config.base.activationClipping = *toClipping(activationClipping);
   config.base.percentile = percentile;

@@ -29,9 +29,10 @@ namespace tandem::quant {
 /// per problem (tables of large models take a minute or two).
 mapping::SearchOptions getDefaultMapperOptions();
 
-/// What `--activation-clipping auto` compares per layer and width.
-inline constexpr Clipping kAutoActivationClippings[] = {
-    Clipping::MinMax, Clipping::Percentile, Clipping::MSE};
+/// What `--activation-clipping auto` compares per layer and width:
+/// min-max, percentile at 99.9 and 99.99 (and at `percentile` if another),
+/// and MSE. No one clipping suits every tensor (docs/mixed-precision.md).
+std::vector<ActivationClipping> getAutoActivationClippings(double percentile);
 
 struct MixedPrecisionConfig {
   hw::Target target;
@@ -57,7 +58,7 @@ struct MixedPrecisionConfig {
   /// Activation clippings the sensitivity compares for each layer and
   /// width; every policy then clips each layer's activations by the best
   /// at its width (empty: by `base`'s everywhere).
-  std::vector<Clipping> activationClippings;
+  std::vector<ActivationClipping> activationClippings;
   /// Validation data: calibration uses its first `calibrationSamples`,
   /// sensitivity and the searches its first `validationSamples`.
   std::string dataPath, labelsPath;

@@ -35,6 +35,21 @@ enum class Clipping { MinMax, Percentile, MSE, KL };
 llvm::StringRef stringifyClipping(Clipping clipping);
 std::optional<Clipping> parseClipping(llvm::StringRef text);
 
+/// How an activation tensor is clipped: a clipping with, for
+/// Clipping::Percentile, the share of values kept (in percent).
+struct ActivationClipping {
+  Clipping method = Clipping::MinMax;
+  double percentile = 99.99;
+
+  /// The percentile counts only for Clipping::Percentile.
+  bool operator==(const ActivationClipping &other) const {
+    return method == other.method &&
+           (method != Clipping::Percentile || percentile == other.percentile);
+  }
+  /// "minmax", "mse", "kl" or "percentile:99.9".
+  std::string str() const;
+};
+
 /// Whether `bits` is a width Tandem quantizes to: 2..8 or 16.
 bool isSupportedBits(int64_t bits);
 
@@ -98,13 +113,13 @@ struct Policy {
   Clipping activationClipping = Clipping::MinMax;
   /// For Clipping::Percentile: the share of values kept, in percent.
   double percentile = 99.99;
-  /// Per-layer overrides of `activationClipping` for the activations a
-  /// layer reads (a mixed-precision search writes the one each layer's
-  /// sensitivity measurement found most accurate at its width).
-  std::map<std::string, Clipping> layerActivationClipping;
+  /// Per-layer overrides of `activationClipping` and `percentile` for the
+  /// activations a layer reads (a mixed-precision search writes the one
+  /// each layer's sensitivity measurement found most accurate at its width).
+  std::map<std::string, ActivationClipping> layerActivationClipping;
 
   LayerBits getBits(llvm::StringRef layer) const;
-  Clipping getActivationClipping(llvm::StringRef layer) const;
+  ActivationClipping getActivationClipping(llvm::StringRef layer) const;
 };
 
 /// Parses a policy. `source` names the file in errors ("policy.json: field

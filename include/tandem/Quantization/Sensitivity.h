@@ -66,8 +66,8 @@ struct Sensitivity {
   std::vector<std::vector<Quality>> encodedWeight;
   /// Activation clippings measured (empty: the policy's alone), and per
   /// layer, [b - 1]: the one whose `activation` entry (kept) scored best.
-  std::vector<Clipping> activationClippings;
-  std::vector<std::array<Clipping, kMaxTableBits>> activationClipping;
+  std::vector<ActivationClipping> activationClippings;
+  std::vector<std::array<ActivationClipping, kMaxTableBits>> activationClipping;
   int64_t samples = 0;
   double seconds = 0;
 
@@ -95,8 +95,8 @@ struct Sensitivity {
   }
   /// The clipping chosen for layer `layer`'s activations at `bits`; none
   /// when clippings were not compared.
-  std::optional<Clipping> getActivationClipping(unsigned layer,
-                                                int64_t bits) const {
+  std::optional<ActivationClipping> getActivationClipping(unsigned layer,
+                                                          int64_t bits) const {
     if (activationClipping.empty() || !llvm::is_contained(this->bits, bits))
       return std::nullopt;
     return activationClipping[layer][bits - 1];
@@ -108,11 +108,13 @@ struct Sensitivity {
 /// defaults; with `activationClippings`, each layer's activations once per
 /// clipping, the best kept); `progress` is called after each with (done, total)
 /// and stops the measurement (an error) by returning false.
-llvm::Expected<Sensitivity> measureSensitivity(
-    AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
-    llvm::ArrayRef<int64_t> bits, llvm::ArrayRef<WeightEncoding> encodings,
-    llvm::ArrayRef<Clipping> activationClippings, const Policy &options,
-    int64_t samples, llvm::function_ref<bool(unsigned, unsigned)> progress);
+llvm::Expected<Sensitivity>
+measureSensitivity(AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
+                   llvm::ArrayRef<int64_t> bits,
+                   llvm::ArrayRef<WeightEncoding> encodings,
+                   llvm::ArrayRef<ActivationClipping> activationClippings,
+                   const Policy &options, int64_t samples,
+                   llvm::function_ref<bool(unsigned, unsigned)> progress);
 
 /// The sensitivity stored at `path` when it was measured with `key` for
 /// these layers and widths (`reused` set); else measured with `oracle` as
@@ -121,9 +123,10 @@ llvm::Expected<Sensitivity> measureSensitivity(
 llvm::Expected<Sensitivity> loadOrMeasureSensitivity(
     AccuracyOracle &oracle, llvm::ArrayRef<LayerInfo> layers,
     llvm::ArrayRef<int64_t> bits, llvm::ArrayRef<WeightEncoding> encodings,
-    llvm::ArrayRef<Clipping> activationClippings, const Policy &options,
-    int64_t samples, const Quality &fp32, llvm::StringRef path,
-    llvm::StringRef key, llvm::function_ref<void(const llvm::Twine &)> log,
+    llvm::ArrayRef<ActivationClipping> activationClippings,
+    const Policy &options, int64_t samples, const Quality &fp32,
+    llvm::StringRef path, llvm::StringRef key,
+    llvm::function_ref<void(const llvm::Twine &)> log,
     const std::atomic<bool> *interrupted, bool &reused);
 /// JSON (docs/mixed-precision.md); `key` identifies the model, data and
 /// options it was measured with: parseSensitivity refuses a file with
@@ -132,7 +135,7 @@ std::string printSensitivity(const Sensitivity &s, llvm::StringRef key);
 llvm::Expected<Sensitivity>
 parseSensitivity(llvm::StringRef json, llvm::StringRef source,
                  llvm::StringRef key, llvm::ArrayRef<WeightEncoding> encodings,
-                 llvm::ArrayRef<Clipping> activationClippings);
+                 llvm::ArrayRef<ActivationClipping> activationClippings);
 
 } // namespace tandem::quant
 

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/Quantization/MixedPrecision.h"
+#include "tandem/Quantization/MixedPrecisionDriver.h"
 #include "tandem/Quantization/Sensitivity.h"
 
 #include "gtest/gtest.h"
@@ -355,18 +356,20 @@ TEST(MixedPrecisionTest, DDPGIsDeterministicPerSeed) {
                       /*encodings=*/true);
 }
 
-/// Scores a policy by how layer0 clips its 4-bit activations: MSE best,
-/// then percentile, then min-max; at 8 bits every clipping scores alike.
+/// Scores a policy by how layer0 clips its 4-bit activations: percentile
+/// at 99.9 best, then MSE, percentile at 99.99 and min-max; at 8 bits every
+/// clipping scores alike.
 class ClippingOracle : public AccuracyOracle {
 public:
   llvm::Expected<Quality> measure(const Policy &policy) override {
     ++measured;
     Quality q{0.9, 1, 0.001};
     if (policy.getBits("layer0").activationBits == 4) {
-      Clipping c = policy.getActivationClipping("layer0");
-      q.accuracy = c == Clipping::MSE          ? 0.88
-                   : c == Clipping::Percentile ? 0.85
-                                               : 0.80;
+      ActivationClipping c = policy.getActivationClipping("layer0");
+      q.accuracy = c.method == Clipping::MSE          ? 0.86
+                   : c.method != Clipping::Percentile ? 0.80
+                   : c.percentile == 99.9             ? 0.88
+                                                      : 0.85;
       q.noise = 0.9 - q.accuracy;
     }
     return q;
@@ -377,22 +380,26 @@ public:
 };
 
 TEST(MixedPrecisionTest, SensitivityKeepsTheMostAccurateClipping) {
+  using AC = ActivationClipping;
+  const AC minmax{Clipping::MinMax}, best{Clipping::Percentile, 99.9};
   HandProblem hand;
   ClippingOracle oracle;
-  Clipping candidates[] = {Clipping::MinMax, Clipping::Percentile,
-                           Clipping::MSE};
+  std::vector<AC> candidates = getAutoActivationClippings(99.99);
+  ASSERT_EQ(candidates.size(), 4u);
+  // Another run percentile is compared too.
+  EXPECT_EQ(getAutoActivationClippings(99.5).size(), 5u);
   auto s = measureSensitivity(oracle, hand.table.layers, {4, 8}, {}, candidates,
                               Policy(), 100,
                               [](unsigned, unsigned) { return true; });
   ASSERT_TRUE(bool(s)) << llvm::toString(s.takeError());
-  // 3 layers x 2 widths x (weights + 3 clippings) + the reference.
-  EXPECT_EQ(oracle.measured, 25u);
-  EXPECT_EQ(s->getNumModels(), 25u);
-  EXPECT_EQ(s->getActivationClipping(0, 4), Clipping::MSE);
+  // 3 layers x 2 widths x (weights + 4 clippings) + the reference.
+  EXPECT_EQ(oracle.measured, 31u);
+  EXPECT_EQ(s->getNumModels(), 31u);
+  EXPECT_EQ(s->getActivationClipping(0, 4), best);
   EXPECT_DOUBLE_EQ(s->activation[0][3].accuracy, 0.88);
   // Ties keep the first candidate.
-  EXPECT_EQ(s->getActivationClipping(0, 8), Clipping::MinMax);
-  EXPECT_EQ(s->getActivationClipping(1, 4), Clipping::MinMax);
+  EXPECT_EQ(s->getActivationClipping(0, 8), minmax);
+  EXPECT_EQ(s->getActivationClipping(1, 4), minmax);
   // Not measured: none.
   EXPECT_EQ(s->getActivationClipping(0, 2), std::nullopt);
 
@@ -400,15 +407,19 @@ TEST(MixedPrecisionTest, SensitivityKeepsTheMostAccurateClipping) {
   hand.sensitivity = std::move(*s);
   SearchProblem p = hand.make({latency(0.9)});
   Policy policy = p.toPolicy({{8, 4}, {8, 8}, {4, 4}});
-  EXPECT_EQ(policy.getActivationClipping("layer0"), Clipping::MSE);
-  EXPECT_EQ(policy.getActivationClipping("layer2"), Clipping::MinMax);
+  EXPECT_EQ(policy.getActivationClipping("layer0"), best);
+  EXPECT_EQ(policy.getActivationClipping("layer2"), minmax);
 
-  // The choices survive the JSON round trip; a file measured without
-  // them is refused.
+  // The choices (the percentile with them) survive the JSON round trip; a
+  // file measured without them, or with other candidates, is refused.
   std::string text = printSensitivity(hand.sensitivity, "k");
   auto again = parseSensitivity(text, "s.json", "k", {}, candidates);
   ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
-  EXPECT_EQ(again->getActivationClipping(0, 4), Clipping::MSE);
+  EXPECT_EQ(again->getActivationClipping(0, 4), best);
+  std::vector<AC> others = {minmax, {Clipping::Percentile, 99.99}};
+  auto otherCandidates = parseSensitivity(text, "s.json", "k", {}, others);
+  ASSERT_FALSE(bool(otherCandidates));
+  llvm::consumeError(otherCandidates.takeError());
   HandProblem plain;
   auto refused = parseSensitivity(printSensitivity(plain.sensitivity, "k"),
                                   "s.json", "k", {}, candidates);

@@ -162,15 +162,25 @@ TEST(Policy, ParsesAndPrintsCanonically) {
 
 TEST(Policy, LayersMayClipTheirActivationsTheirOwnWay) {
   auto policy = parsePolicy(
-      R"({"activations": {"clipping": "mse"},
+      R"({"activations": {"clipping": "mse", "percentile": 99.5},
           "layers": {"a": {"activation_bits": 4, "activation_clipping": "minmax"},
-                     "b": {"weight_bits": 4}}})",
+                     "b": {"weight_bits": 4},
+                     "d": {"activation_clipping": "percentile",
+                           "activation_percentile": 99.9},
+                     "e": {"activation_clipping": "percentile"}}})",
       "p.json");
   ASSERT_TRUE(bool(policy)) << llvm::toString(policy.takeError());
-  EXPECT_EQ(policy->getActivationClipping("a"), Clipping::MinMax);
+  using AC = ActivationClipping;
+  EXPECT_EQ(policy->getActivationClipping("a"), AC{Clipping::MinMax});
   // Unnamed, or named without one: the policy's.
-  EXPECT_EQ(policy->getActivationClipping("b"), Clipping::MSE);
-  EXPECT_EQ(policy->getActivationClipping("c"), Clipping::MSE);
+  EXPECT_EQ(policy->getActivationClipping("b"), AC{Clipping::MSE});
+  EXPECT_EQ(policy->getActivationClipping("c"), AC{Clipping::MSE});
+  // A layer's own percentile, else the policy's.
+  EXPECT_EQ(policy->getActivationClipping("d"),
+            (AC{Clipping::Percentile, 99.9}));
+  EXPECT_EQ(policy->getActivationClipping("e"),
+            (AC{Clipping::Percentile, 99.5}));
+  EXPECT_EQ(policy->getActivationClipping("d").str(), "percentile:99.9");
   std::string text = printPolicy(*policy);
   auto again = parsePolicy(text, "printed");
   ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
@@ -178,10 +188,11 @@ TEST(Policy, LayersMayClipTheirActivationsTheirOwnWay) {
   EXPECT_EQ(printPolicy(*again), text);
   // A clipping set in code for a layer with default widths prints them.
   Policy p;
-  p.layerActivationClipping["c"] = Clipping::Percentile;
+  p.layerActivationClipping["c"] = {Clipping::Percentile, 99.0};
   auto printed = parsePolicy(printPolicy(p), "printed");
   ASSERT_TRUE(bool(printed)) << llvm::toString(printed.takeError());
-  EXPECT_EQ(printed->getActivationClipping("c"), Clipping::Percentile);
+  EXPECT_EQ(printed->getActivationClipping("c"),
+            (AC{Clipping::Percentile, 99.0}));
   EXPECT_EQ(printed->getBits("c"), (LayerBits{8, 8}));
 }
 
@@ -209,6 +220,14 @@ TEST(Policy, ErrorsNameTheFileAndField) {
               "\"percentile\", \"mse\" or \"kl\", got \"max\"");
   expectError(R"({"default": {"activation_clipping": "mse"}})",
               "field 'default.activation_clipping': unknown field");
+  expectError(R"({"layers": {"a": {"activation_clipping": "mse",
+                                    "activation_percentile": 99.9}}})",
+              "field 'layers.a.activation_percentile': only with "
+              "\"activation_clipping\": \"percentile\"");
+  expectError(R"({"layers": {"a": {"activation_clipping": "percentile",
+                                    "activation_percentile": 40}}})",
+              "field 'layers.a.activation_percentile': expected a percentage "
+              "in (50, 100], got 40");
   expectError(R"({"weights": {"rounding": "up"}})",
               "field 'weights.rounding': expected \"nearest\" or \"gptq\", "
               "got \"up\"");
