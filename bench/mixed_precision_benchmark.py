@@ -130,6 +130,7 @@ def summarize(model, target, search, r):
         "layers_latency_reduction": c["vs_w8a8"]["layers_latency_reduction"],
         "layers_energy_reduction": c["vs_w8a8"]["layers_energy_reduction"],
         "meets_budgets": c["meets_budgets"],
+        "meets_budgets_measured": c["meets_budgets_measured"],
         "search_seconds": r["search"]["seconds"],
         "sensitivity_seconds": r["seconds"]["sensitivity"],
         "policies_measured": r["search"]["policies_measured"],

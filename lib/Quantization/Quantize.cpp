@@ -485,13 +485,25 @@ void Quantizer::computeBits() {
     if (c)
       reads.push_back({root, b, *c});
   };
+  // The widest width a layer reads each group at.
+  DenseMap<Value, int64_t> layerReads;
+  for (Operation *op : quantized)
+    if (isLayer(op))
+      for (Value v : getActivationOperands(op)) {
+        int64_t &w = layerReads[find(v)];
+        w = std::max(w, policy.getBits(getDisplayName(op)).activationBits);
+      }
   for (Operation &op : llvm::reverse(main.front())) {
     if (quantized.contains(&op)) {
       if (joinsInput(&op))
         continue;
       // A layer reads at its activation bits and clipping (its result may
-      // be a bias add's accumulator, in no group); other ops at their
-      // result's width.
+      // be a bias add's accumulator, in no group); other ops (a residual
+      // add) at their result's width, but no narrower than layers read
+      // their operands, and store their result so: a block's output read
+      // at 2 bits downstream must not requantize the block's last
+      // convolution to 2 bits, which no one layer's sensitivity
+      // measurement sees (docs/mixed-precision.md).
       int64_t b;
       std::optional<ActivationClipping> c;
       if (isLayer(&op)) {
@@ -500,6 +512,9 @@ void Quantizer::computeBits() {
         c = policy.getActivationClipping(name);
       } else {
         b = bits.lookup(find(op.getResult(0)));
+        for (Value v : getActivationOperands(&op))
+          b = std::max(b, layerReads.lookup(find(v)));
+        need(op.getResult(0), b, std::nullopt);
       }
       for (Value v : getActivationOperands(&op))
         need(v, b, c);
