@@ -188,9 +188,8 @@ cl::opt<ClippingChoice, false, ChoiceParser<ClippingChoice>> activationClipping(
         clEnumValN(ClippingChoice::KL, "kl", "least KL divergence"),
         clEnumValN(ClippingChoice::Auto, "auto",
                    "per layer and width, whichever of minmax, percentile "
-                   "at 99.9 and 99.99 (and --percentile) and mse its "
-                   "sensitivity measurement found most accurate (searches "
-                   "only)")),
+                   "(--percentile) and mse its sensitivity measurement "
+                   "found most accurate (searches only)")),
     cl::cat(category));
 cl::opt<double> percentile("percentile",
                            cl::desc("Share of values kept by percentile "

@@ -30,8 +30,8 @@ namespace tandem::quant {
 mapping::SearchOptions getDefaultMapperOptions();
 
 /// What `--activation-clipping auto` compares per layer and width:
-/// min-max, percentile at 99.9 and 99.99 (and at `percentile` if another),
-/// and MSE. No one clipping suits every tensor (docs/mixed-precision.md).
+/// min-max, percentile at `percentile` and MSE. No one clipping suits
+/// every tensor (docs/mixed-precision.md).
 std::vector<ActivationClipping> getAutoActivationClippings(double percentile);
 
 struct MixedPrecisionConfig {

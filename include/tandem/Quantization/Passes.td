@@ -189,7 +189,7 @@ def MixedPrecisionPass : Pass<"accel-mixed-precision", "::mlir::ModuleOp"> {
            "How weights are rounded: nearest, or gptq (each layer's output error on the calibration samples minimized)">,
     Option<"activationClipping", "activation-clipping", "std::string",
            /*default=*/"\"minmax\"",
-           "How activation ranges are clipped: minmax, percentile, mse, kl, or auto (per layer and width, whichever of minmax, percentile at 99.9 and 99.99, and mse its sensitivity measurement found most accurate)">,
+           "How activation ranges are clipped: minmax, percentile, mse, kl, or auto (per layer and width, whichever of minmax, percentile and mse its sensitivity measurement found most accurate)">,
     Option<"policyOut", "policy-out", "std::string", /*default=*/"\"\"",
            "Write the chosen policy JSON here">,
     Option<"threads", "threads", "unsigned", /*default=*/"2",
