@@ -246,7 +246,8 @@ bool readLayerBits(const json::Object &object, const std::string &path,
   if (!clipping)
     return true;
   ActivationClipping c = **clipping;
-  bool own = object.get("activation_clipping");
+  bool own =
+      object.get("activation_clipping") || object.get("activation_percentile");
   if (!r.readClipping("activation_clipping", c.method) ||
       !r.readPercentile("activation_percentile", c.percentile))
     return false;

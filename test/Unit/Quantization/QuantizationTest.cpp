@@ -181,6 +181,14 @@ TEST(Policy, LayersMayClipTheirActivationsTheirOwnWay) {
   EXPECT_EQ(policy->getActivationClipping("e"),
             (AC{Clipping::Percentile, 99.5}));
   EXPECT_EQ(policy->getActivationClipping("d").str(), "percentile:99.9");
+  // A percentile alone, where the policy clips by percentile, is the layer's.
+  auto alone = parsePolicy(
+      R"({"activations": {"clipping": "percentile"},
+          "layers": {"a": {"activation_percentile": 99.5}}})",
+      "p.json");
+  ASSERT_TRUE(bool(alone)) << llvm::toString(alone.takeError());
+  EXPECT_EQ(alone->getActivationClipping("a"),
+            (AC{Clipping::Percentile, 99.5}));
   std::string text = printPolicy(*policy);
   auto again = parsePolicy(text, "printed");
   ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
