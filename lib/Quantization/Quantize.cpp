@@ -485,39 +485,32 @@ void Quantizer::computeBits() {
     if (c)
       reads.push_back({root, b, *c});
   };
-  // The widest width a layer reads each group at.
-  DenseMap<Value, int64_t> layerReads;
-  for (Operation *op : quantized)
-    if (isLayer(op))
-      for (Value v : getActivationOperands(op)) {
-        int64_t &w = layerReads[find(v)];
-        w = std::max(w, policy.getBits(getDisplayName(op)).activationBits);
-      }
+  // A layer reads at its activation bits and clipping (its result may be a
+  // bias add's accumulator, in no group).
+  for (Operation *op : quantized) {
+    if (!isLayer(op))
+      continue;
+    std::string name = getDisplayName(op);
+    for (Value v : getActivationOperands(op))
+      need(v, policy.getBits(name).activationBits,
+           policy.getActivationClipping(name));
+  }
+  // Other ops (a residual add) read at their result's width, but no
+  // narrower than layers read their operands, and store their result so: a
+  // block's output read at 2 bits downstream must not requantize the
+  // block's last convolution to 2 bits, which no one layer's sensitivity
+  // measurement sees (docs/mixed-precision.md).
+  DenseMap<Value, int64_t> layerReads = bits;
   for (Operation &op : llvm::reverse(main.front())) {
     if (quantized.contains(&op)) {
-      if (joinsInput(&op))
+      if (joinsInput(&op) || isLayer(&op))
         continue;
-      // A layer reads at its activation bits and clipping (its result may
-      // be a bias add's accumulator, in no group); other ops (a residual
-      // add) at their result's width, but no narrower than layers read
-      // their operands, and store their result so: a block's output read
-      // at 2 bits downstream must not requantize the block's last
-      // convolution to 2 bits, which no one layer's sensitivity
-      // measurement sees (docs/mixed-precision.md).
-      int64_t b;
-      std::optional<ActivationClipping> c;
-      if (isLayer(&op)) {
-        std::string name = getDisplayName(&op);
-        b = policy.getBits(name).activationBits;
-        c = policy.getActivationClipping(name);
-      } else {
-        b = bits.lookup(find(op.getResult(0)));
-        for (Value v : getActivationOperands(&op))
-          b = std::max(b, layerReads.lookup(find(v)));
-        need(op.getResult(0), b, std::nullopt);
-      }
+      int64_t b = bits.lookup(find(op.getResult(0)));
       for (Value v : getActivationOperands(&op))
-        need(v, b, c);
+        b = std::max(b, layerReads.lookup(find(v)));
+      need(op.getResult(0), b, std::nullopt);
+      for (Value v : getActivationOperands(&op))
+        need(v, b, std::nullopt);
       continue;
     }
     for (Value v : op.getOperands())

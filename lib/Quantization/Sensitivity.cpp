@@ -143,10 +143,10 @@ Expected<Sensitivity> tandem::quant::measureSensitivity(
       // The activations once per clipping: the most accurate is kept (the
       // least noise among equals).
       p.layers[layer.name] = LayerBits{kNearlyFloatBits, b};
+      ActivationClipping own = base.getActivationClipping(layer.name);
       for (auto [c, clipping] :
            llvm::enumerate(activationClippings.empty()
-                               ? llvm::ArrayRef<ActivationClipping>(
-                                     base.getActivationClipping(layer.name))
+                               ? llvm::ArrayRef<ActivationClipping>(own)
                                : activationClippings)) {
         if (!activationClippings.empty())
           p.layerActivationClipping[layer.name] = clipping;
