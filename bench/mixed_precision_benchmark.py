@@ -152,9 +152,13 @@ def main():
     parser.add_argument("--budget", default="latency=0.6",
                         help="comma-separated budgets, e.g. latency=0.6,energy=0.5")
     parser.add_argument("--activation-clipping", default="percentile")
+    parser.add_argument("--percentile", default="99.99",
+                        help="share of values kept by percentile clipping (and auto's candidate)")
     parser.add_argument("--episodes", type=int, default=200,
                         help="DDPG episodes and evolution evaluations")
     parser.add_argument("--cnn-ddpg-episodes", type=int, default=600)
+    parser.add_argument("--validation-samples", type=int, default=1000,
+                        help="Fashion-MNIST models: samples per measurement")
     parser.add_argument("--torchvision-validation-samples", type=int, default=200,
                         help="ResNet-18 and MobileNetV2: samples per measurement")
     parser.add_argument("--torchvision-episodes", type=int, default=100)
@@ -173,7 +177,8 @@ def main():
     # percentile clipping of activations, 1,000 validation samples.
     budgets = lambda text: [a for b in text.split(",") for a in ("--budget", b)]
     settings = ["--budget-scope", "layers", "--activation-clipping", args.activation_clipping,
-               "--weight-rounding", args.weight_rounding, "--num-threads", "2"]
+                "--percentile", args.percentile, "--weight-rounding", args.weight_rounding,
+                "--num-threads", "2"]
     common = budgets(args.budget) + settings
 
     def model_args(name):
@@ -186,7 +191,7 @@ def main():
         path, margs = model_args(name)
         # The torchvision models' 21 and 53 layers: widths {2, 4, 8} (the ones
         # BitFusion has), fewer samples and episodes, to stay under an hour.
-        widths = ["--validation-samples", 1000] if name in FASHION else [
+        widths = ["--validation-samples", args.validation_samples] if name in FASHION else [
             "--bits", "2,4,8", "--validation-samples", args.torchvision_validation_samples]
         for target in args.targets.split(","):
             sens = work / f"{name}-{target}-sensitivity.json"

@@ -78,6 +78,24 @@ static double getMeasuredValue(const SearchProblem &problem, unsigned b,
   return problem.getTotalCost(b, m.bits);
 }
 
+std::vector<BitsVector>
+tandem::quant::rankMoreAccurate(llvm::ArrayRef<EvaluatedPolicy> evaluated,
+                                double score, const BitsVector &exclude) {
+  std::vector<const EvaluatedPolicy *> ranked;
+  for (const EvaluatedPolicy &e : evaluated)
+    if (e.meetsBudgets && e.bits != exclude && e.quality.score() > score)
+      ranked.push_back(&e);
+  llvm::stable_sort(ranked,
+                    [](const EvaluatedPolicy *a, const EvaluatedPolicy *b) {
+                      return a->quality.score() > b->quality.score();
+                    });
+  std::vector<BitsVector> result;
+  for (const EvaluatedPolicy *e : ranked)
+    if (!llvm::is_contained(result, e->bits))
+      result.push_back(e->bits);
+  return result;
+}
+
 bool tandem::quant::meetsBudgetsMeasured(const SearchProblem &problem,
                                          const MeasuredPolicy &m) {
   for (unsigned b = 0; b < problem.budgets.size(); ++b)
@@ -283,24 +301,11 @@ tandem::quant::runMixedPrecision(ModuleOp module,
 
   // Measure the chosen policy and the uniform baselines in full.
   start = Clock::now();
-  auto measureOne = [&](llvm::StringRef label,
-                        const BitsVector &bits) -> Expected<MeasuredPolicy> {
+  // The cost of `bits` on its own IR (no data run).
+  auto costOne = [&](const BitsVector &bits) -> Expected<MeasuredPolicy> {
     MeasuredPolicy m;
-    m.name = label.str();
     m.bits = bits;
-    Policy policy = p.toPolicy(bits);
-    auto q = oracle.measure(policy);
-    if (!q)
-      return q.takeError();
-    m.validation = *q;
-    if (test) {
-      auto r =
-          (*scorer)->score(policy, *test, reference->get(), config.threads);
-      if (!r)
-        return r.takeError();
-      m.test = toQuality(r->result, test->hasLabels());
-    }
-    auto c = costPolicy(module, policy, t.layers, cache, &weights);
+    auto c = costPolicy(module, p.toPolicy(bits), t.layers, cache, &weights);
     if (!c)
       return c.takeError();
     m.cost = c->total;
@@ -315,6 +320,32 @@ tandem::quant::runMixedPrecision(ModuleOp module,
       m.sizeBytes += t.layers[i].params * b.weightBits / 8.0;
       m.bitOps += double(t.layers[i].macs) * b.weightBits * b.activationBits;
     }
+    return m;
+  };
+  // Its accuracy on the validation and test data.
+  auto scoreOne = [&](MeasuredPolicy &m, llvm::StringRef label) -> llvm::Error {
+    m.name = label.str();
+    Policy policy = p.toPolicy(m.bits);
+    auto q = oracle.measure(policy);
+    if (!q)
+      return q.takeError();
+    m.validation = *q;
+    if (test) {
+      auto r =
+          (*scorer)->score(policy, *test, reference->get(), config.threads);
+      if (!r)
+        return r.takeError();
+      m.test = toQuality(r->result, test->hasLabels());
+    }
+    return llvm::Error::success();
+  };
+  auto measureOne = [&](llvm::StringRef label,
+                        const BitsVector &bits) -> Expected<MeasuredPolicy> {
+    auto m = costOne(bits);
+    if (!m)
+      return m.takeError();
+    if (llvm::Error e = scoreOne(*m, label))
+      return std::move(e);
     return m;
   };
   auto chosen = measureOne(name, result->search.best);
@@ -356,6 +387,34 @@ tandem::quant::runMixedPrecision(ModuleOp module,
       return repaired.takeError();
     result->chosen = std::move(*repaired);
     result->search.best = bits;
+  }
+  // Lowering bits may cost more accuracy than another policy the search
+  // measured that meets the budgets as measured: take the most accurate
+  // such one (costing at most kMaxFallbackCostings of them).
+  if (!config.givenPolicy) {
+    constexpr size_t kMaxFallbackCostings = 16;
+    std::vector<BitsVector> ranked =
+        rankMoreAccurate(result->evaluated, result->chosen.validation.score(),
+                         result->search.best);
+    if (ranked.size() > kMaxFallbackCostings)
+      ranked.resize(kMaxFallbackCostings);
+    for (const BitsVector &bits : ranked) {
+      auto m = costOne(bits);
+      if (!m)
+        return m.takeError();
+      if (!meetsBudgetsMeasured(p, *m))
+        continue;
+      if (llvm::Error e = scoreOne(*m, name))
+        return std::move(e);
+      log(llvm::formatv("a measured policy more accurate than the chosen one "
+                        "({0:P} vs {1:P} on validation) meets the budgets as "
+                        "measured: chosen instead",
+                        m->validation.score(),
+                        result->chosen.validation.score()));
+      result->chosen = std::move(*m);
+      result->search.best = bits;
+      break;
+    }
   }
   if (!meetsBudgetsMeasured(p, result->chosen))
     log("warning: the chosen policy meets the budgets by the cost tables "

@@ -94,6 +94,14 @@ struct MeasuredPolicy {
   double sizeBytes = 0, bitOps = 0;
 };
 
+/// The distinct policies of `evaluated` that meet the budgets by the tables
+/// and score above `score`, most accurate first, without `exclude`: where
+/// the driver looks when lowering its choice's bits to meet a budget as
+/// measured cost more accuracy than a policy the search had measured.
+std::vector<BitsVector>
+rankMoreAccurate(llvm::ArrayRef<EvaluatedPolicy> evaluated, double score,
+                 const BitsVector &exclude);
+
 /// Whether `m`'s measured cost (its own IR) is within every budget of
 /// `problem` (size and bit-operations are exact in the tables).
 bool meetsBudgetsMeasured(const SearchProblem &problem,

@@ -252,6 +252,28 @@ TEST(MixedPrecisionTest, ActionWallAlwaysMeetsTheBudget) {
   }
 }
 
+// The driver's fallback after lowering its choice's bits: measured
+// policies over the budget by the tables, no more accurate than the choice,
+// or the choice itself are not candidates; repeats count once.
+TEST(MixedPrecisionTest, FallbackRanksMoreAccurateMeasuredPolicies) {
+  auto evaluated = [](BitsVector bits, double accuracy, bool meets) {
+    EvaluatedPolicy e;
+    e.bits = std::move(bits);
+    e.quality.accuracy = accuracy;
+    e.meetsBudgets = meets;
+    return e;
+  };
+  BitsVector w4a4(2, {4, 4}), w8a4(2, {8, 4}), w8a8(2, {8, 8}),
+      mixed = {{4, 4}, {2, 4}}, chosen = {{2, 4}, {2, 2}};
+  std::vector<EvaluatedPolicy> all = {
+      evaluated(w8a8, 0.93, false), evaluated(w4a4, 0.90, true),
+      evaluated(mixed, 0.92, true), evaluated(chosen, 0.95, true),
+      evaluated(w8a4, 0.85, true),  evaluated(w4a4, 0.90, true)};
+  std::vector<BitsVector> expected = {mixed, w4a4};
+  EXPECT_EQ(rankMoreAccurate(all, 0.86, chosen), expected);
+  EXPECT_TRUE(rankMoreAccurate(all, 0.95, chosen).empty());
+}
+
 TEST(MixedPrecisionTest, InfeasibleBudgetSaysHowFarOff) {
   HandProblem hand;
   auto p = makeSearchProblem(hand.table, &hand.sensitivity, {latency(0.3)},
