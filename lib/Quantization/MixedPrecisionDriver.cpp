@@ -357,15 +357,20 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   // energy budget, tighten that limit by the overshoot and choose again
   // (the integer program re-solves, other searches apply the action wall
   // to their policy), at most three times.
+  // The tables may underestimate a policy by more than its overshoot, so a
+  // limit also tightens to the policy's estimate scaled by the overshoot
+  // (else the same policy, within the limit by the tables, comes back).
+  SearchProblem tightened = p;
   for (int round = 0; round < 3 && !config.givenPolicy &&
                       !meetsBudgetsMeasured(p, result->chosen);
        ++round) {
-    SearchProblem tightened = p;
     const MeasuredPolicy &m = result->chosen;
     for (unsigned b = 0; b < p.budgets.size(); ++b) {
       double value = getMeasuredValue(p, b, m);
       if (value > p.limits[b])
-        tightened.limits[b] = p.limits[b] * p.limits[b] / value;
+        tightened.limits[b] =
+            std::min(tightened.limits[b],
+                     p.getTotalCost(b, m.bits) / value * p.limits[b]);
     }
     BitsVector bits = m.bits;
     if (config.search == SearchKind::ILP) {
