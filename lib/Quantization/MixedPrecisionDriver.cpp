@@ -354,12 +354,11 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   result->chosen = std::move(*chosen);
   // The tables estimate: in a mixed policy a layer's output is stored at
   // its reader's width. When the measured cost overshoots a latency or
-  // energy budget, tighten that limit by the overshoot and choose again
-  // (the integer program re-solves, other searches apply the action wall
-  // to their policy), at most three times.
-  // The tables may underestimate a policy by more than its overshoot, so a
-  // limit also tightens to the policy's estimate scaled by the overshoot
-  // (else the same policy, within the limit by the tables, comes back).
+  // energy budget, tighten that limit to the policy's estimate scaled by
+  // the overshoot, compounding, and choose again (the integer program
+  // re-solves, other searches apply the action wall to their policy), at
+  // most three times. Scaling the limit alone brought back the same
+  // policy when the tables underestimate it by more than its overshoot.
   SearchProblem tightened = p;
   for (int round = 0; round < 3 && !config.givenPolicy &&
                       !meetsBudgetsMeasured(p, result->chosen);
