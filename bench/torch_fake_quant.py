@@ -25,6 +25,10 @@ def _fq(x, t):
     """PyTorch's per-tensor fake quantization onto Tandem type `t`."""
     if t is None or isinstance(t, str) or t.bits >= 32:
         return x
+    if t.axis is not None:
+        return torch.fake_quantize_per_channel_affine(
+            x, torch.tensor(t.scales, dtype=torch.float32),
+            torch.tensor(t.zeros, dtype=torch.int32), t.axis, int(t.qmin), int(t.qmax))
     return torch.fake_quantize_per_tensor_affine(x, float(t.scales[0]), int(t.zeros[0]),
                                                  int(t.qmin), int(t.qmax))
 

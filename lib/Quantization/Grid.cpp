@@ -33,3 +33,10 @@ std::optional<tandem::quant::Grid> tandem::quant::getGrid(Type type) {
   g.bits = q.getStorageTypeIntegralWidth();
   return g;
 }
+
+bool tandem::quant::readsChannelsAlone(llvm::ArrayRef<int64_t> input,
+                                       llvm::ArrayRef<int64_t> weight,
+                                       int64_t groups) {
+  return input.size() == 4 && weight.size() == 4 && input[1] > 1 &&
+         groups == input[1] && weight[0] == input[1] && weight[1] == 1;
+}

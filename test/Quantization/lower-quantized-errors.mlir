@@ -35,3 +35,20 @@ func.func @bias_scale(%arg0: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
   %4 = quant.dcast %3 : tensor<1x1x2x2x!x> to tensor<1x1x2x2xf32>
   return %4 : tensor<1x1x2x2xf32>
 }
+
+// -----
+
+// A per-channel input grid on a convolution that mixes channels: one
+// output channel's accumulator would sum products of several scales.
+// CHECK: error: expects a per-tensor input grid (per channel, axis 1, only for a depthwise convolution)
+!x = !quant.uniform<i8:f32:1, {0.5:0, 0.25:0}>
+!w = !quant.uniform<i8<-127:127>:f32, 1.0>
+!y = !quant.uniform<i8:f32, 0.5:0>
+func.func @mixing(%arg0: tensor<1x2x1x1xf32>) -> tensor<1x1x1x1xf32> {
+  %0 = quant.qcast %arg0 : tensor<1x2x1x1xf32> to tensor<1x2x1x1x!x>
+  %w = arith.constant dense<1> : tensor<1x2x1x1xi8>
+  %1 = quant.scast %w : tensor<1x2x1x1xi8> to tensor<1x2x1x1x!w>
+  %2 = accel.conv2d %0, %1 : (tensor<1x2x1x1x!x>, tensor<1x2x1x1x!w>) -> tensor<1x1x1x1x!y>
+  %3 = quant.dcast %2 : tensor<1x1x1x1x!y> to tensor<1x1x1x1xf32>
+  return %3 : tensor<1x1x1x1xf32>
+}

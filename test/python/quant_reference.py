@@ -191,8 +191,18 @@ def requant(values, reals, out, axis=None):
         m, n = m.reshape(shape), n.reshape(shape)
     elif m.size == 1:
         m, n = m.reshape(()), n.reshape(())
-    r = rounding_shift(values.astype(np.int64) * m, n) + out.zeros[0]
+    r = rounding_shift(values.astype(np.int64) * m, n) + _zeros(out, values.ndim)
     return np.clip(r, out.qmin, out.qmax)
+
+
+def _zeros(t, ndim):
+    """The zero points of `t` broadcast along its axis (or a scalar)."""
+    return _channel(t.zeros, t.axis or 0, ndim).astype(np.int64)
+
+
+def _scale(t, c):
+    """Channel c's scale of `t` (its one scale when per tensor)."""
+    return t.scales[c if len(t.scales) > 1 else 0]
 
 
 def _channel(values, axis, ndim):
@@ -352,7 +362,7 @@ def run(text, inputs):
         elif name == "accel.conv2d":
             x, w = vals[0], vals[1]
             tx, tw = in_t[0], in_t[1]
-            xs = x - tx.zeros[0]
+            xs = x - _zeros(tx, x.ndim)
             ws = w - _channel(tw.zeros, 0, w.ndim)
             def conv(a, b):
                 return conv2d(a, b, _prop_array(props, "strides"), _prop_array(props, "pads"),
@@ -364,8 +374,7 @@ def run(text, inputs):
                 # The bias grid may be 2^shift times the accumulator's.
                 shift = int(round(math.log2(in_t[2].scales[0] / (tx.scales[0] * tw.scales[0]))))
                 acc = acc + (vals[2].reshape(1, k, 1, 1) << shift)
-            reals = [tx.scales[0] * tw.scales[c if len(tw.scales) > 1 else 0] / out_t.scales[0]
-                     for c in range(k)]
+            reals = [_scale(tx, c) * _scale(tw, c) / _scale(out_t, c) for c in range(k)]
             env[op["result"]] = requant(acc, np.array(reals), out_t, axis=1)
         elif name == "accel.matmul":
             tl, tr = in_t
@@ -442,8 +451,10 @@ def run(text, inputs):
                 x = requant(x - tx.zeros[0], np.array([tx.scales[0] / out_t.scales[0]]), out_t)
 
             def grid(v):
-                q = np.rint(v / out_t.scales[0]) + out_t.zeros[0]
-                return int(np.clip(q, out_t.qmin, out_t.qmax))
+                # Each channel's bound on its own grid.
+                s = _channel(np.float64(out_t.scales), out_t.axis or 0, x.ndim)
+                q = np.rint(v / s) + _zeros(out_t, x.ndim)
+                return np.clip(q, out_t.qmin, out_t.qmax).astype(np.int64)
 
             lo = grid(0.0) if name == "accel.relu" else (
                 grid(_prop_float(props, "min")) if _prop_float(props, "min") is not None else out_t.qmin)
@@ -456,8 +467,11 @@ def run(text, inputs):
             env[op["result"]] = np.transpose(vals[0], _prop_array(props, "perm"))
         elif name == "accel.cast":
             tx = in_t[0]
-            env[op["result"]] = requant(vals[0] - tx.zeros[0],
-                                        np.array([tx.scales[0] / out_t.scales[0]]), out_t)
+            axis = tx.axis if tx.axis is not None else out_t.axis
+            channels = max(len(tx.scales), len(out_t.scales))
+            reals = np.array([_scale(tx, c) / _scale(out_t, c) for c in range(channels)])
+            env[op["result"]] = requant(vals[0] - _zeros(tx, vals[0].ndim), reals, out_t,
+                                        axis=axis)
         else:
             raise NotImplementedError(f"reference has no {name}")
     raise ValueError("no func.return")

@@ -42,6 +42,14 @@ struct Grid {
 /// or per axis; nullopt for anything else (unsigned storage included).
 std::optional<Grid> getGrid(mlir::Type type);
 
+/// Whether a convolution of an NCHW `input` by a KCRS `weight` in `groups`
+/// groups reads each input channel alone into one output channel of its
+/// own (depthwise, channel multiplier 1, more than one channel): its input
+/// may then have a grid per channel (axis 1) at no cost, each output
+/// channel's accumulator having the scale of its one input channel.
+bool readsChannelsAlone(llvm::ArrayRef<int64_t> input,
+                        llvm::ArrayRef<int64_t> weight, int64_t groups);
+
 } // namespace tandem::quant
 
 #endif // TANDEM_QUANTIZATION_GRID_H

@@ -134,7 +134,7 @@ private:
   Value castInt(OpBuilder &nb, Location loc, Value v, Type type);
   /// clamp(rshift_rne(v * m, n) + z, qmin, qmax), truncated to `out`.
   Value requantScalar(OpBuilder &nb, Location loc, Value v, Value m, Value n,
-                      int64_t zero, int64_t qmin, int64_t qmax, Type out,
+                      Value zero, int64_t qmin, int64_t qmax, Type out,
                       bool wide);
   /// Rounds a product right by n, half to even (n >= 1).
   Value roundingShift(OpBuilder &nb, Location loc, Value prod, Value n);
@@ -149,6 +149,8 @@ private:
                               Value addend = nullptr, int64_t addendShift = 0);
   /// fq(x) for `x` in f32 with `g` per tensor.
   Value fakeQuant(Location loc, Value x, const Grid &g);
+  /// fq(x) with a grid per channel along `g.axis`.
+  Value fakeQuantPerAxis(Location loc, Value x, const Grid &g);
   Value quantizeF32(OpBuilder &nb, Location loc, Value x, double scale,
                     int64_t zero, int64_t qmin, int64_t qmax);
 
@@ -307,14 +309,13 @@ Value Lowerer::roundingShift(OpBuilder &nb, Location loc, Value prod, Value n) {
 }
 
 Value Lowerer::requantScalar(OpBuilder &nb, Location loc, Value v, Value m,
-                             Value n, int64_t zero, int64_t qmin, int64_t qmax,
+                             Value n, Value zero, int64_t qmin, int64_t qmax,
                              Type out, bool wide) {
   Type t = nb.getIntegerType(wide ? 128 : 64);
   Value prod = arith::MulIOp::create(nb, loc, castInt(nb, loc, v, t),
                                      castInt(nb, loc, m, t));
   Value r = castInt(nb, loc, roundingShift(nb, loc, prod, n), nb.getI64Type());
-  r = arith::AddIOp::create(nb, loc, r,
-                            arith::ConstantIntOp::create(nb, loc, zero, 64));
+  r = arith::AddIOp::create(nb, loc, r, zero);
   r = arith::MaxSIOp::create(nb, loc, r,
                              arith::ConstantIntOp::create(nb, loc, qmin, 64));
   r = arith::MinSIOp::create(nb, loc, r,
@@ -372,12 +373,16 @@ FailureOr<Value> Lowerer::requantize(Operation *op, Value values, unsigned dim,
     inputs.push_back(addend);
     maps.push_back(channelMap(addend, rank, dim));
   }
-  int64_t zero = out.zeroPoints[0];
+  // One zero point, or one per channel along `dim` (the result's axis).
+  Value zeros = channelConstant(loc, out.zeroPoints);
+  inputs.push_back(zeros);
+  maps.push_back(channelMap(zeros, rank, dim));
   Type elem = outType.getElementType();
   return generic(loc, outType, inputs, maps,
                  [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                    Type t = nb.getIntegerType(wide ? 128 : 64);
                    Value v = castInt(nb, l, a[0], t);
+                   Value zero = a.back();
                    if (addend) {
                      Value add = castInt(nb, l, a[3], t);
                      if (addendShift)
@@ -408,6 +413,8 @@ Value Lowerer::quantizeF32(OpBuilder &nb, Location loc, Value x, double scale,
 
 Value Lowerer::fakeQuant(Location loc, Value x, const Grid &g) {
   auto t = cast<RankedTensorType>(x.getType());
+  if (g.isPerAxis())
+    return fakeQuantPerAxis(loc, x, g);
   double s = g.scales[0];
   int64_t z = g.zeroPoints[0];
   if (!runtimeParams)
@@ -444,6 +451,64 @@ Value Lowerer::fakeQuant(Location loc, Value x, const Grid &g) {
                    q = arith::SubFOp::create(nb, l, q, a[2]);
                    return arith::MulFOp::create(nb, l, q, a[1]);
                  });
+}
+
+Value Lowerer::fakeQuantPerAxis(Location loc, Value x, const Grid &g) {
+  auto t = cast<RankedTensorType>(x.getType());
+  unsigned rank = t.getRank();
+  auto body = [&](OpBuilder &nb, Location l, Value v, Value s, Value z,
+                  Value qmin, Value qmax) -> Value {
+    Value q = arith::DivFOp::create(nb, l, v, s);
+    q = math::RoundEvenOp::create(nb, l, q);
+    q = arith::AddFOp::create(nb, l, q, z);
+    q = arith::MaxNumFOp::create(nb, l, q, qmin);
+    q = arith::MinNumFOp::create(nb, l, q, qmax);
+    q = arith::SubFOp::create(nb, l, q, z);
+    return arith::MulFOp::create(nb, l, q, s);
+  };
+  SmallVector<float> scales, zeros;
+  for (size_t c = 0; c < g.scales.size(); ++c) {
+    scales.push_back(static_cast<float>(g.scales[c]));
+    zeros.push_back(static_cast<float>(g.zeroPoints[c]));
+  }
+  if (!runtimeParams) {
+    auto vecType =
+        RankedTensorType::get({(int64_t)scales.size()}, b.getF32Type());
+    Value sv = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(scales)));
+    Value zv = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(zeros)));
+    return generic(loc, t, {x, sv, zv},
+                   {identity(rank), channelMap(sv, rank, g.axis),
+                    channelMap(zv, rank, g.axis)},
+                   [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                     auto f = [&](double v) -> Value {
+                       return arith::ConstantOp::create(nb, l,
+                                                        nb.getF32FloatAttr(v));
+                     };
+                     return body(nb, l, a[0], a[1], a[2], f(g.qmin), f(g.qmax));
+                   });
+  }
+  // Rows slot .. slot + channels - 1 of the table, one per channel.
+  int64_t slot = paramRows.size() / 4;
+  for (size_t c = 0; c < scales.size(); ++c)
+    paramRows.append({scales[c], zeros[c], static_cast<float>(g.qmin),
+                      static_cast<float>(g.qmax)});
+  Value table = paramTable;
+  unsigned axis = g.axis;
+  return generic(
+      loc, t, {x}, {identity(rank)},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value row =
+            arith::AddIOp::create(nb, l, linalg::IndexOp::create(nb, l, axis),
+                                  arith::ConstantIndexOp::create(nb, l, slot));
+        SmallVector<Value> p;
+        for (int64_t j = 0; j < 4; ++j)
+          p.push_back(tensor::ExtractOp::create(
+              nb, l, table,
+              ValueRange{row, arith::ConstantIndexOp::create(nb, l, j)}));
+        return body(nb, l, a[0], p[0], p[1], p[2], p[3]);
+      });
 }
 
 LogicalResult Lowerer::lowerStorageCast(mlir::quant::StorageCastOp op) {
@@ -500,13 +565,22 @@ LogicalResult Lowerer::lowerConv(Conv2DOp op) {
     return op.emitError("expects a quantized input, weight, bias and result, "
                         "or none quantized");
   Grid gx = grid(x), gw = grid(w), gy = grid(op.getResult());
-  if (gx.isPerAxis() || gy.isPerAxis() || (gw.isPerAxis() && gw.axis != 0))
-    return op.emitError("expects per-tensor input and result grids and "
-                        "weights per tensor or per output channel (axis 0)");
+  // A per-channel input: each output channel reads its own input channel.
+  bool channelInput =
+      gx.isPerAxis() && gx.axis == 1 &&
+      tandem::quant::readsChannelsAlone(
+          cast<RankedTensorType>(x.getType()).getShape(),
+          cast<RankedTensorType>(w.getType()).getShape(), op.getGroups());
+  if ((gx.isPerAxis() && !channelInput) || (gy.isPerAxis() && gy.axis != 1) ||
+      (gw.isPerAxis() && gw.axis != 0))
+    return op.emitError(
+        "expects a per-tensor input grid (per channel, axis 1, only for a "
+        "depthwise convolution), a result grid per tensor or per channel "
+        "(axis 1), and weights per tensor or per output channel (axis 0)");
   int64_t k = op.getType().getDimSize(1);
   SmallVector<double> accScales;
   for (int64_t c = 0; c < k; ++c)
-    accScales.push_back(gx.scale(0) * gw.scale(c));
+    accScales.push_back(gx.scale(c) * gw.scale(c));
   // The bias is on the accumulator's grid, or (wide layers, whose biases
   // would not fit i32 there) on a grid 2^shift times coarser.
   int64_t biasShift = 0;
@@ -541,8 +615,8 @@ LogicalResult Lowerer::lowerConv(Conv2DOp op) {
                                Value(), op.getStridesAttr(), op.getPadsAttr(),
                                op.getDilationsAttr(), op.getGroupsAttr());
   SmallVector<double> reals;
-  for (double s : accScales)
-    reals.push_back(s / gy.scale(0));
+  for (int64_t c = 0; c < k; ++c)
+    reals.push_back(accScales[c] / gy.scale(c));
   FailureOr<Value> y =
       requantize(op, acc, 1, reals, gy, loweredType(op.getResult()), wide,
                  bias ? get(bias) : Value(), biasShift);
@@ -672,25 +746,26 @@ LogicalResult Lowerer::lowerAdd(AddOp op) {
   int64_t mA = fixed(ma), mC = fixed(mc);
   int64_t za = ga.zeroPoints[0], zc = gc.zeroPoints[0];
   Type t = b.getI64Type();
-  Value y = generic(
-      loc, outType, {get(a), get(c)},
-      {broadcastMap(aType, shape), broadcastMap(cType, shape)},
-      [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-        auto term = [&](Value q, int64_t z, int64_t m) -> Value {
-          Value d =
-              arith::SubIOp::create(nb, l, castInt(nb, l, q, t),
-                                    arith::ConstantIntOp::create(nb, l, z, 64));
-          return arith::MulIOp::create(
-              nb, l, d, arith::ConstantIntOp::create(nb, l, m, 64));
-        };
-        Value prod = arith::AddIOp::create(nb, l, term(v[0], za, mA),
-                                           term(v[1], zc, mC));
-        // requantScalar with m = 1: only the rounding shift and clamp.
-        return requantScalar(
-            nb, l, prod, arith::ConstantIntOp::create(nb, l, 1, 64),
-            arith::ConstantIntOp::create(nb, l, shift, 64), gy.zeroPoints[0],
-            gy.qmin, gy.qmax, outType.getElementType(), false);
-      });
+  Value y =
+      generic(loc, outType, {get(a), get(c)},
+              {broadcastMap(aType, shape), broadcastMap(cType, shape)},
+              [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                auto term = [&](Value q, int64_t z, int64_t m) -> Value {
+                  Value d = arith::SubIOp::create(
+                      nb, l, castInt(nb, l, q, t),
+                      arith::ConstantIntOp::create(nb, l, z, 64));
+                  return arith::MulIOp::create(
+                      nb, l, d, arith::ConstantIntOp::create(nb, l, m, 64));
+                };
+                Value prod = arith::AddIOp::create(nb, l, term(v[0], za, mA),
+                                                   term(v[1], zc, mC));
+                // requantScalar with m = 1: only the rounding shift and clamp.
+                return requantScalar(
+                    nb, l, prod, arith::ConstantIntOp::create(nb, l, 1, 64),
+                    arith::ConstantIntOp::create(nb, l, shift, 64),
+                    arith::ConstantIntOp::create(nb, l, gy.zeroPoints[0], 64),
+                    gy.qmin, gy.qmax, outType.getElementType(), false);
+              });
   mapping.map(op.getResult(), y);
   return success();
 }
@@ -766,13 +841,14 @@ LogicalResult Lowerer::lowerPool(Pool2DOp op) {
   Value n = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(posType, llvm::ArrayRef(rescale->shifts)));
   Type elem = outType.getElementType();
-  Value y =
-      generic(loc, outType, {sum, m, n},
-              {identity(4), channelMap(m, 4, 2), channelMap(n, 4, 2)},
-              [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                return requantScalar(nb, l, a[0], a[1], a[2], gy.zeroPoints[0],
-                                     gy.qmin, gy.qmax, elem, false);
-              });
+  Value y = generic(loc, outType, {sum, m, n},
+                    {identity(4), channelMap(m, 4, 2), channelMap(n, 4, 2)},
+                    [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                      return requantScalar(nb, l, a[0], a[1], a[2],
+                                           arith::ConstantIntOp::create(
+                                               nb, l, gy.zeroPoints[0], 64),
+                                           gy.qmin, gy.qmax, elem, false);
+                    });
   mapping.map(op.getResult(), y);
   return success();
 }
@@ -782,8 +858,11 @@ LogicalResult Lowerer::lowerClamp(Operation *op, std::optional<double> lo,
   Location loc = op->getLoc();
   Value x = op->getOperand(0);
   Grid gx = grid(x), gy = grid(op->getResult(0));
-  if (gx.isPerAxis() || gy.isPerAxis())
-    return op->emitError("expects per-tensor grids");
+  bool sameType = getElementTypeOrSelf(x.getType()) ==
+                  getElementTypeOrSelf(op->getResult(0).getType());
+  if ((gx.isPerAxis() || gy.isPerAxis()) && !sameType)
+    return op->emitError("expects per-tensor grids, or one per-channel grid "
+                         "shared by the operand and the result");
   RankedTensorType outType = loweredType(op->getResult(0));
   if (!integer) {
     Operation *clone = b.clone(*op, mapping);
@@ -792,8 +871,7 @@ LogicalResult Lowerer::lowerClamp(Operation *op, std::optional<double> lo,
     return success();
   }
   Value v = get(x);
-  if (getElementTypeOrSelf(x.getType()) !=
-      getElementTypeOrSelf(op->getResult(0).getType())) {
+  if (!sameType) {
     Value centred = subtractZero(loc, v, gx, b.getI32Type());
     FailureOr<Value> y = requantize(op, centred, 0, {gx.scale(0) / gy.scale(0)},
                                     gy, outType, false);
@@ -801,19 +879,26 @@ LogicalResult Lowerer::lowerClamp(Operation *op, std::optional<double> lo,
       return failure();
     v = *y;
   }
-  // Bounds on the result's grid; relu's bound is the zero point.
-  tandem::quant::QuantParams p{gy.scales[0], gy.zeroPoints[0], gy.qmin,
-                               gy.qmax};
-  int64_t qlo = lo ? p.quantize(*lo) : gy.qmin;
-  int64_t qhi = hi ? p.quantize(*hi) : gy.qmax;
+  // Bounds on the result's grid (each channel's); relu's bound is the zero
+  // point.
+  SmallVector<int64_t> qlo, qhi;
+  for (size_t c = 0; c < gy.scales.size(); ++c) {
+    tandem::quant::QuantParams p{gy.scales[c], gy.zeroPoints[c], gy.qmin,
+                                 gy.qmax};
+    qlo.push_back(lo ? p.quantize(*lo) : gy.qmin);
+    qhi.push_back(hi ? p.quantize(*hi) : gy.qmax);
+  }
   Type elem = outType.getElementType();
+  unsigned rank = outType.getRank();
+  Value vlo = channelConstant(loc, qlo), vhi = channelConstant(loc, qhi);
   Value y = generic(
-      loc, outType, {v}, {identity(outType.getRank())},
+      loc, outType, {v, vlo, vhi},
+      {identity(rank), channelMap(vlo, rank, std::max(gy.axis, 0)),
+       channelMap(vhi, rank, std::max(gy.axis, 0))},
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value r = arith::MaxSIOp::create(
-            nb, l, a[0], arith::ConstantIntOp::create(nb, l, elem, qlo));
-        return arith::MinSIOp::create(
-            nb, l, r, arith::ConstantIntOp::create(nb, l, elem, qhi));
+        Value r =
+            arith::MaxSIOp::create(nb, l, a[0], castInt(nb, l, a[1], elem));
+        return arith::MinSIOp::create(nb, l, r, castInt(nb, l, a[2], elem));
       });
   mapping.map(op->getResult(0), y);
   return success();
@@ -823,8 +908,8 @@ LogicalResult Lowerer::lower(Operation *op) {
   Location loc = op->getLoc();
   if (auto q = dyn_cast<mlir::quant::QuantizeCastOp>(op)) {
     std::optional<Grid> g = getGrid(q.getType());
-    if (!g || g->isPerAxis())
-      return op->emitError("can lower per-tensor quantize casts only");
+    if (!g)
+      return op->emitError("cannot lower this quantize cast");
     Value x = get(q.getInput());
     auto t = cast<RankedTensorType>(x.getType());
     if (!integer) {
@@ -833,13 +918,43 @@ LogicalResult Lowerer::lower(Operation *op) {
     }
     RankedTensorType outType = loweredType(q.getResult());
     Type elem = outType.getElementType();
-    mapping.map(q.getResult(),
-                generic(loc, outType, {x}, {identity(t.getRank())},
-                        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                          Value f =
-                              quantizeF32(nb, l, a[0], g->scales[0],
+    unsigned rank = t.getRank();
+    if (!g->isPerAxis()) {
+      mapping.map(
+          q.getResult(),
+          generic(loc, outType, {x}, {identity(rank)},
+                  [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                    Value f = quantizeF32(nb, l, a[0], g->scales[0],
                                           g->zeroPoints[0], g->qmin, g->qmax);
-                          return arith::FPToSIOp::create(nb, l, elem, f);
+                    return arith::FPToSIOp::create(nb, l, elem, f);
+                  }));
+      return success();
+    }
+    // Per channel: x / s[c] + z[c], as fakeQuantPerAxis rounds.
+    SmallVector<float> scales(g->scales.begin(), g->scales.end()), zeros;
+    for (int64_t z : g->zeroPoints)
+      zeros.push_back(static_cast<float>(z));
+    auto vecType =
+        RankedTensorType::get({(int64_t)scales.size()}, b.getF32Type());
+    Value sv = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(scales)));
+    Value zv = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(zeros)));
+    mapping.map(q.getResult(),
+                generic(loc, outType, {x, sv, zv},
+                        {identity(rank), channelMap(sv, rank, g->axis),
+                         channelMap(zv, rank, g->axis)},
+                        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                          auto f = [&](double v) -> Value {
+                            return arith::ConstantOp::create(
+                                nb, l, nb.getF32FloatAttr(v));
+                          };
+                          Value v = arith::DivFOp::create(nb, l, a[0], a[1]);
+                          v = math::RoundEvenOp::create(nb, l, v);
+                          v = arith::AddFOp::create(nb, l, v, a[2]);
+                          v = arith::MaxNumFOp::create(nb, l, v, f(g->qmin));
+                          v = arith::MinNumFOp::create(nb, l, v, f(g->qmax));
+                          return arith::FPToSIOp::create(nb, l, elem, v);
                         }));
     return success();
   }
@@ -916,8 +1031,8 @@ LogicalResult Lowerer::lower(Operation *op) {
   }
   if (auto cast_ = dyn_cast<CastOp>(op)) {
     Grid gx = grid(cast_.getInput()), gy = grid(cast_.getResult());
-    if (gx.isPerAxis() || gy.isPerAxis())
-      return op->emitError("expects per-tensor grids");
+    if (gx.isPerAxis() && gy.isPerAxis() && gx.axis != gy.axis)
+      return op->emitError("expects per-channel grids on one axis");
     RankedTensorType outType = loweredType(cast_.getResult());
     if (!integer) {
       bool readByLayersOnly =
@@ -933,8 +1048,14 @@ LogicalResult Lowerer::lower(Operation *op) {
     }
     Value centred =
         subtractZero(loc, get(cast_.getInput()), gx, b.getI32Type());
-    FailureOr<Value> y = requantize(op, centred, 0, {gx.scale(0) / gy.scale(0)},
-                                    gy, outType, gx.bits > 8);
+    // One rescale, or one per channel along the per-channel grid's axis.
+    int32_t axis = std::max(gx.axis, gy.axis);
+    size_t channels = std::max(gx.scales.size(), gy.scales.size());
+    SmallVector<double> reals;
+    for (size_t c = 0; c < channels; ++c)
+      reals.push_back(gx.scale(c) / gy.scale(c));
+    FailureOr<Value> y = requantize(op, centred, std::max(axis, 0), reals, gy,
+                                    outType, gx.bits > 8);
     if (failed(y))
       return failure();
     mapping.map(cast_.getResult(), *y);
