@@ -166,6 +166,9 @@ def main():
                         help="run HAQ's specialization experiment on this model")
     parser.add_argument("--specialization-budget", default="latency=0.6")
     parser.add_argument("--weight-rounding", default="nearest", choices=["nearest", "gptq"])
+    parser.add_argument("--depthwise-inputs", default="per-tensor",
+                        choices=["per-tensor", "per-channel"],
+                        help="grids of the tensors only depthwise layers read")
     parser.add_argument("--work", default="/tmp/tandem-mixed-precision-bench")
     parser.add_argument("--json", default="")
     args = parser.parse_args()
@@ -178,7 +181,7 @@ def main():
     budgets = lambda text: [a for b in text.split(",") for a in ("--budget", b)]
     settings = ["--budget-scope", "layers", "--activation-clipping", args.activation_clipping,
                 "--percentile", args.percentile, "--weight-rounding", args.weight_rounding,
-                "--num-threads", "2"]
+                "--depthwise-inputs", args.depthwise_inputs, "--num-threads", "2"]
     common = budgets(args.budget) + settings
 
     def model_args(name):

@@ -15,6 +15,7 @@ Prints a Markdown table (the one in docs/quantization.md) and writes JSON.
 
   /usr/bin/python3 bench/quantization_benchmark.py [--build build] [--integer]
       [--models cnn,resnet,mobilenet] [--policies w8a8,w4a4,w4a8,w2a8]
+      [--depthwise-inputs per-tensor|per-channel]
 """
 
 import argparse
@@ -63,6 +64,10 @@ def main():
                              "the re-imported model (fake-quant)")
     parser.add_argument("--no-pytorch", action="store_true",
                         help="skip the PyTorch fake-quant reference")
+    parser.add_argument("--depthwise-inputs", choices=["per-tensor", "per-channel"],
+                        default="per-tensor",
+                        help="grids of the tensors only depthwise layers read "
+                             "(activations.depthwise_inputs)")
     parser.add_argument("--json", default="quantization-benchmark.json")
     args = parser.parse_args()
     build = pathlib.Path(args.build)
@@ -88,17 +93,20 @@ def main():
         row = {"fp32": field(out, r"top-1 accuracy: ([\d.]+)"),
                "fp32_images_per_s": field(out, r"([\d.]+) samples/s")}
         for policy in policies:
+            w, a = re.match(r"w(\d+)a(\d+)", policy).groups()
+            policy_file = tmp / f"{policy}.json"
+            policy_file.write_text(json.dumps({
+                "default": {"weight_bits": int(w), "activation_bits": int(a)},
+                "activations": {"depthwise_inputs": args.depthwise_inputs}}))
             preds = tmp / f"{name}-{policy}-fake.npy"
             out = tool(build, "tandem-run", cal, "--dataset", images, "--labels", labels_path,
-                       "--policy", policy, "--predictions", preds)
+                       "--policy", policy_file, "--predictions", preds)
             entry = {"fake_quant": field(out, r"top-1 accuracy: ([\d.]+)"),
                      "images_per_s": field(out, r"([\d.]+) samples/s"),
                      "score_seconds": field(out, r"scored in ([\d.]+) s"),
                      "compile_seconds": field(out, r"compiled once: ([\d.]+) s")}
-            w, a = re.match(r"w(\d+)a(\d+)", policy).groups()
             quantized = tmp / f"{name}-{policy}.mlir"
-            tool(build, "tandem-opt", cal,
-                 f"--accel-quantize=weight-bits={w} activation-bits={a}",
+            tool(build, "tandem-opt", cal, f"--accel-quantize=policy={policy_file}",
                  "--mlir-print-op-generic", "--mlir-print-elementsattrs-with-hex-if-larger=-1",
                  "-o", quantized)
             text = quantized.read_text()

@@ -5,7 +5,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/Quantization/Calibration.h"
+#include "tandem/Dialect/Accel/IR/AccelOps.h"
 #include "tandem/Execution/Executable.h"
+#include "tandem/Quantization/Grid.h"
 #include "tandem/Quantization/Quantize.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -32,6 +34,21 @@ DictionaryAttr tandem::quant::getStatisticsAttr(MLIRContext *ctx,
         b.getNamedAttr("channel_axis", b.getI64IntegerAttr(stats.channelAxis)));
     fields.push_back(b.getNamedAttr(
         "channel_means", b.getDenseF64ArrayAttr(stats.channelMeans)));
+  }
+  if (!stats.channels.empty()) {
+    SmallVector<double> mins, maxs;
+    SmallVector<int64_t> histograms;
+    for (const TensorStatistics &c : stats.channels) {
+      mins.push_back(c.min);
+      maxs.push_back(c.max);
+      llvm::append_range(histograms, c.histogram);
+    }
+    fields.push_back(
+        b.getNamedAttr("channel_min", b.getDenseF64ArrayAttr(mins)));
+    fields.push_back(
+        b.getNamedAttr("channel_max", b.getDenseF64ArrayAttr(maxs)));
+    fields.push_back(b.getNamedAttr("channel_histograms",
+                                    b.getDenseI64ArrayAttr(histograms)));
   }
   return b.getDictionaryAttr(fields);
 }
@@ -66,6 +83,33 @@ tandem::quant::parseStatisticsAttr(Attribute attr) {
     stats.channelAxis = axis.getInt();
     stats.channelMeans.assign(means.asArrayRef().begin(),
                               means.asArrayRef().end());
+  }
+  // Per-channel ranges are optional too; malformed ones are dropped, and a
+  // policy asking for per-channel grids then fails with an error.
+  auto mins = dict.getAs<DenseF64ArrayAttr>("channel_min");
+  auto maxs = dict.getAs<DenseF64ArrayAttr>("channel_max");
+  auto histograms = dict.getAs<DenseI64ArrayAttr>("channel_histograms");
+  if (axis && axis.getInt() >= 0 && mins && maxs && histograms &&
+      !mins.empty() && mins.size() == maxs.size() &&
+      histograms.size() % mins.size() == 0 &&
+      histograms.size() >= mins.size()) {
+    size_t bins = histograms.size() / mins.size();
+    for (size_t c = 0; c < mins.size(); ++c) {
+      TensorStatistics channel;
+      channel.min = mins[c];
+      channel.max = maxs[c];
+      ArrayRef<int64_t> h = histograms.asArrayRef().slice(c * bins, bins);
+      channel.histogram.assign(h.begin(), h.end());
+      if (!(channel.min <= channel.max) || !std::isfinite(channel.min) ||
+          !std::isfinite(channel.max) ||
+          llvm::any_of(h, [](int64_t n) { return n < 0; })) {
+        stats.channels.clear();
+        break;
+      }
+      stats.channels.push_back(std::move(channel));
+    }
+    if (!stats.channels.empty())
+      stats.channelAxis = axis.getInt();
   }
   return stats;
 }
@@ -177,6 +221,19 @@ llvm::Error tandem::quant::calibrate(ModuleOp module, Dataset &data,
   if (main && !main.isExternal() && main.getBody().hasOneBlock())
     values = getObservedValues(main);
   std::vector<StatisticsBuilder> builders(values.size() + 1);
+  // The inputs of depthwise layers may be quantized per channel.
+  for (size_t v = 0; v < values.size(); ++v)
+    if (llvm::any_of(values[v].getUses(), [](OpOperand &use) {
+          auto conv = dyn_cast<accel::Conv2DOp>(use.getOwner());
+          return conv && use.getOperandNumber() == 0 &&
+                 readsChannelsAlone(
+                     cast<RankedTensorType>(conv.getInput().getType())
+                         .getShape(),
+                     cast<RankedTensorType>(conv.getWeight().getType())
+                         .getShape(),
+                     conv.getGroups());
+        }))
+      builders[v + 1].recordChannelHistograms();
   bool histograms = false;
   auto observe = [&](int pass, ArrayRef<const exec::Tensor *> tensors) {
     if (pass == 1 && !histograms) {
@@ -194,6 +251,7 @@ llvm::Error tandem::quant::calibrate(ModuleOp module, Dataset &data,
       } else {
         builders[v].observeHistogram(x);
       }
+      builders[v].observeEachChannel(x, tensors[v]->shape);
     }
     return llvm::Error::success();
   };

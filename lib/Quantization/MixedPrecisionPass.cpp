@@ -74,6 +74,10 @@ struct MixedPrecisionPass
     config.validationSamples = validationSamples;
     config.threads = std::max(1u, unsigned(threads));
     config.base.biasCorrection = biasCorrection;
+    if (depthwiseInputs != "per-tensor" && depthwiseInputs != "per-channel")
+      return error("depthwise-inputs must be per-tensor or per-channel, got '" +
+                   depthwiseInputs + "'");
+    config.base.depthwiseInputsPerChannel = depthwiseInputs == "per-channel";
     std::optional<WeightRounding> rounding =
         parseWeightRounding(weightRounding);
     if (!rounding)

@@ -311,10 +311,13 @@ Expected<Policy> quant::parsePolicy(StringRef text, StringRef source) {
   if (ok) {
     if (const json::Object *a = r.getObject("activations", ok)) {
       ObjectReader ar(*a, "activations", source, error);
-      ok = ar.checkKeys({"symmetric", "clipping", "percentile"}) &&
+      ok = ar.checkKeys(
+               {"symmetric", "clipping", "percentile", "depthwise_inputs"}) &&
            ar.readBool("symmetric", policy.activationSymmetric) &&
            ar.readClipping("clipping", policy.activationClipping) &&
-           ar.readPercentile("percentile", policy.percentile);
+           ar.readPercentile("percentile", policy.percentile) &&
+           ar.readGranularity("depthwise_inputs",
+                              policy.depthwiseInputsPerChannel);
     }
   }
   if (ok) {
@@ -409,7 +412,10 @@ std::string quant::printPolicy(const Policy &policy) {
       {"activations",
        json::Object{{"symmetric", policy.activationSymmetric},
                     {"clipping", stringifyClipping(policy.activationClipping)},
-                    {"percentile", policy.percentile}}},
+                    {"percentile", policy.percentile},
+                    {"depthwise_inputs", policy.depthwiseInputsPerChannel
+                                             ? "per-channel"
+                                             : "per-tensor"}}},
       {"layers", std::move(layers)},
   };
   std::string out;

@@ -34,6 +34,7 @@
 #include "tandem/Quantization/BiasCorrection.h"
 #include "tandem/Quantization/Calibration.h"
 #include "tandem/Quantization/GPTQ.h"
+#include "tandem/Quantization/Grid.h"
 #include "tandem/Quantization/ShiftAdd.h"
 #include "tandem/Quantization/Statistics.h"
 
@@ -42,6 +43,7 @@
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -88,6 +90,23 @@ UniformQuantizedType getTensorType(MLIRContext *ctx, const QuantParams &p,
   return UniformQuantizedType::get(
       QuantizationFlags::Signed, IntegerType::get(ctx, bits),
       Float32Type::get(ctx), p.scale, p.zeroPoint, p.qmin, p.qmax);
+}
+
+/// `bits`-bit storage with one grid, or one per channel along `axis`.
+Type getGridType(MLIRContext *ctx, ArrayRef<QuantParams> params, int32_t axis,
+                 int64_t bits) {
+  if (params.size() == 1)
+    return getTensorType(ctx, params[0], bits);
+  SmallVector<double> scales;
+  SmallVector<int64_t> zeros;
+  for (const QuantParams &p : params) {
+    scales.push_back(p.scale);
+    zeros.push_back(p.zeroPoint);
+  }
+  return UniformQuantizedPerAxisType::get(QuantizationFlags::Signed,
+                                          IntegerType::get(ctx, bits),
+                                          Float32Type::get(ctx), scales, zeros,
+                                          axis, params[0].qmin, params[0].qmax);
 }
 
 } // namespace
@@ -155,18 +174,7 @@ QuantizedWeight quantizeWeight(ArrayRef<float> values, ArrayRef<int64_t> shape,
 
 Type tandem::quant::getWeightType(MLIRContext *ctx, const QuantizedWeight &w,
                                   int64_t bits) {
-  if (w.params.size() == 1)
-    return getTensorType(ctx, w.params[0], bits);
-  SmallVector<double> scales;
-  SmallVector<int64_t> zeros;
-  for (const QuantParams &p : w.params) {
-    scales.push_back(p.scale);
-    zeros.push_back(p.zeroPoint);
-  }
-  return UniformQuantizedPerAxisType::get(
-      QuantizationFlags::Signed, IntegerType::get(ctx, bits),
-      Float32Type::get(ctx), scales, zeros, w.axis, w.params[0].qmin,
-      w.params[0].qmax);
+  return getGridType(ctx, w.params, w.axis, bits);
 }
 
 FailureOr<Value> tandem::quant::createBias(OpBuilder &b, Location loc,
@@ -323,10 +331,21 @@ private:
   /// Whether `op` shares one type between its input and its result.
   bool joinsInput(Operation *op);
   void computeBits();
+  /// With policy.depthwiseInputsPerChannel: the groups stored per channel.
+  LogicalResult choosePerChannelGroups();
   LogicalResult chooseTypes();
   LogicalResult rewrite();
-  FailureOr<QuantParams> getParams(Value group, int64_t bits,
-                                   ActivationClipping clipping);
+  /// The statistics of a group (of its last tensor, which holds the range
+  /// after every clamp); null with an error when calibration left none.
+  const TensorStatistics *getGroupStatistics(Value root);
+  /// The grid of a group at `bits`: one, or one per channel for a group in
+  /// `perChannel`.
+  FailureOr<SmallVector<QuantParams, 1>> getParams(Value root, int64_t bits,
+                                                   ActivationClipping clipping);
+  /// The type of a group at `bits` with `params`.
+  Type getActivationType(ArrayRef<QuantParams> params, int64_t bits) {
+    return getGridType(ctx, params, 1, bits);
+  }
   /// `weight` quantized at `bits` (from the cache when there is one).
   const WeightCache::Impl::Entry &
   getQuantizedWeight(Value weight, RankedTensorType type, int32_t axis,
@@ -350,7 +369,10 @@ private:
   DenseMap<Operation *, Operation *> biasAddOf;
   DenseMap<Value, Value> parent;
   DenseMap<Value, int64_t> bits;
-  DenseMap<Value, QuantParams> params;
+  DenseMap<Value, SmallVector<QuantParams, 1>> params;
+  /// Groups read only by depthwise layers, stored with a grid per channel.
+  DenseSet<Value> perChannel;
+  DenseMap<Value, TensorStatistics> groupStatistics;
   /// Per group: how its readers at its stored width clip it.
   DenseMap<Value, SmallVector<ActivationClipping, 2>> readerClippings;
 };
@@ -525,8 +547,9 @@ void Quantizer::computeBits() {
       readerClippings[root].push_back(c);
 }
 
-FailureOr<QuantParams> Quantizer::getParams(Value root, int64_t b,
-                                            ActivationClipping clipping) {
+const TensorStatistics *Quantizer::getGroupStatistics(Value root) {
+  if (auto it = groupStatistics.find(root); it != groupStatistics.end())
+    return &it->second;
   // The group's last tensor holds the range after every clamp.
   Value last = root;
   for (auto &[v, p] : parent)
@@ -548,11 +571,79 @@ FailureOr<QuantParams> Quantizer::getParams(Value root, int64_t b,
                                    << " ";
     diag << "has no calibration statistics (" << kCalibrationAttr
          << "): run --accel-calibrate before --accel-quantize";
-    return failure();
+    return nullptr;
   }
-  auto [lo, hi] = clipRange(*stats, clipping.method, b,
-                            policy.activationSymmetric, clipping.percentile);
-  return chooseParams(lo, hi, b, policy.activationSymmetric);
+  return &(groupStatistics[root] = std::move(*stats));
+}
+
+FailureOr<SmallVector<QuantParams, 1>>
+Quantizer::getParams(Value root, int64_t b, ActivationClipping clipping) {
+  const TensorStatistics *stats = getGroupStatistics(root);
+  if (!stats)
+    return failure();
+  auto choose = [&](const TensorStatistics &s) {
+    auto [lo, hi] = clipRange(s, clipping.method, b, policy.activationSymmetric,
+                              clipping.percentile);
+    return chooseParams(lo, hi, b, policy.activationSymmetric);
+  };
+  SmallVector<QuantParams, 1> result;
+  if (!perChannel.contains(root)) {
+    result.push_back(choose(*stats));
+    return result;
+  }
+  for (const TensorStatistics &channel : stats->channels)
+    result.push_back(choose(channel));
+  return result;
+}
+
+LogicalResult Quantizer::choosePerChannelGroups() {
+  DenseMap<Value, SmallVector<Value>> members;
+  for (auto &[v, p] : parent)
+    members[find(v)].push_back(v);
+  for (auto &[root, values] : members) {
+    Operation *depthwise = nullptr;
+    bool ok = true;
+    for (Value v : values) {
+      Operation *def = v.getDefiningOp();
+      ok = def && quantized.contains(def) && !biasAddOf.count(def) &&
+           isa<Conv2DOp, ReluOp, ClipOp>(def);
+      for (OpOperand &use : v.getUses()) {
+        if (!ok)
+          break;
+        Operation *user = use.getOwner();
+        auto conv = dyn_cast<Conv2DOp>(user);
+        if (conv && quantized.contains(user) && use.getOperandNumber() == 0 &&
+            readsChannelsAlone(
+                cast<RankedTensorType>(v.getType()).getShape(),
+                cast<RankedTensorType>(conv.getWeight().getType()).getShape(),
+                conv.getGroups())) {
+          depthwise = user;
+          continue;
+        }
+        // A ReLU or Clip inside the group keeps each channel apart.
+        ok = isa<ReluOp, ClipOp>(user) && quantized.contains(user) &&
+             find(user->getResult(0)) == root;
+      }
+      if (!ok)
+        break;
+    }
+    if (!ok || !depthwise)
+      continue;
+    const TensorStatistics *stats = getGroupStatistics(root);
+    if (!stats)
+      return failure();
+    int64_t channels = cast<RankedTensorType>(root.getType()).getDimSize(1);
+    if (static_cast<int64_t>(stats->channels.size()) != channels)
+      return depthwise->emitError()
+             << source
+             << ": field 'activations.depthwise_inputs' is \"per-channel\", "
+                "and the calibration statistics of this depthwise layer's "
+                "input have no per-channel ranges (of "
+             << channels
+             << " channels): calibrate again with --accel-calibrate";
+    perChannel.insert(root);
+  }
+  return success();
 }
 
 LogicalResult Quantizer::chooseTypes() {
@@ -568,15 +659,20 @@ LogicalResult Quantizer::chooseTypes() {
     SmallVector<ActivationClipping, 2> clippings = readerClippings.lookup(root);
     if (clippings.empty())
       clippings.push_back({policy.activationClipping, policy.percentile});
-    std::optional<QuantParams> widest;
+    // Per channel, each channel's widest.
+    SmallVector<QuantParams, 1> widest;
     for (const ActivationClipping &c : clippings) {
-      FailureOr<QuantParams> p = getParams(root, bits.lookup(root), c);
+      FailureOr<SmallVector<QuantParams, 1>> p =
+          getParams(root, bits.lookup(root), c);
       if (failed(p))
         return failure();
-      if (!widest || p->scale > widest->scale)
+      if (widest.empty())
         widest = *p;
+      for (size_t i = 0; i < p->size(); ++i)
+        if ((*p)[i].scale > widest[i].scale)
+          widest[i] = (*p)[i];
     }
-    params[root] = *widest;
+    params[root] = std::move(widest);
   }
   return success();
 }
@@ -609,7 +705,7 @@ LogicalResult Quantizer::rewrite() {
               "again with --accel-calibrate";
   auto typeOf = [&](Value v) -> Type {
     Value root = find(v);
-    return getTensorType(ctx, params.lookup(root), bits.lookup(root));
+    return getActivationType(params.lookup(root), bits.lookup(root));
   };
   // Tensors entering the quantized region: qcast after their producer.
   SmallVector<Value> values;
@@ -672,28 +768,28 @@ LogicalResult Quantizer::rewrite() {
       // Readers at the stored width share its range.
       if (bits.lookup(root) <= layerBits.activationBits)
         continue;
-      FailureOr<QuantParams> p =
+      FailureOr<SmallVector<QuantParams, 1>> p =
           getParams(root, layerBits.activationBits, clipping);
       if (failed(p))
         return failure();
       auto narrow = CastOp::create(
           b, loc,
-          withElement(v, getTensorType(ctx, *p, layerBits.activationBits)), v);
+          withElement(v, getActivationType(*p, layerBits.activationBits)), v);
       op->replaceUsesOfWith(v, narrow.getResult());
     }
-    double inputScale = 0;
+    // One input scale, or one per channel (a depthwise layer's input).
+    SmallVector<double, 1> inputScales;
     Value weight;
     int32_t axis = 0;
     if (auto conv = dyn_cast<Conv2DOp>(op)) {
-      inputScale =
-          cast<UniformQuantizedType>(conv.getInput().getType().getElementType())
-              .getScale();
+      std::optional<Grid> g = getGrid(conv.getInput().getType());
+      inputScales.assign(g->scales.begin(), g->scales.end());
       weight = conv.getWeight();
     } else {
       auto mm = cast<MatmulOp>(op);
       auto lhsType = cast<UniformQuantizedType>(
           cast<RankedTensorType>(mm.getLhs().getType()).getElementType());
-      inputScale = lhsType.getScale();
+      inputScales = {lhsType.getScale()};
       if (getConstantF32Values(mm.getRhs())) {
         weight = mm.getRhs();
         axis = cast<RankedTensorType>(weight.getType()).getRank() - 1;
@@ -734,8 +830,11 @@ LogicalResult Quantizer::rewrite() {
     SmallVector<double> accScales;
     // Rounded to float like every scale, so that the types survive the f32
     // scales of a QDQ ONNX export.
-    for (const QuantParams &p : qw.params)
-      accScales.push_back(static_cast<float>(inputScale * p.scale));
+    size_t channels = std::max(inputScales.size(), qw.params.size());
+    for (size_t c = 0; c < channels; ++c)
+      accScales.push_back(
+          static_cast<float>(inputScales[inputScales.size() == 1 ? 0 : c] *
+                             qw.params[qw.params.size() == 1 ? 0 : c].scale));
     // A bias of `type` with real `values`, plus the correction if any.
     auto quantizeBias = [&](Location biasLoc, SmallVector<float> values,
                             RankedTensorType type, int32_t biasAxis) -> Value {
@@ -794,6 +893,8 @@ LogicalResult Quantizer::run() {
     return main.emitError("nothing to quantize: @main has no f32 "
                           "convolution or matrix product");
   computeBits();
+  if (policy.depthwiseInputsPerChannel && failed(choosePerChannelGroups()))
+    return failure();
   if (failed(chooseTypes()) || failed(rewrite()))
     return failure();
   // The f32 weights the integer constants replace.

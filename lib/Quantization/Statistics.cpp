@@ -42,6 +42,8 @@ void StatisticsBuilder::observeRange(llvm::ArrayRef<float> values) {
 
 void StatisticsBuilder::startHistogram() {
   stats.histogram.assign(kHistogramBins, 0);
+  for (StatisticsBuilder &channel : channelBuilders)
+    channel.stats.histogram.assign(kChannelHistogramBins, 0);
 }
 
 void StatisticsBuilder::observeHistogram(llvm::ArrayRef<float> values) {
@@ -84,7 +86,42 @@ void StatisticsBuilder::observeChannels(llvm::ArrayRef<float> values,
   }
 }
 
+void StatisticsBuilder::observeEachChannel(llvm::ArrayRef<float> values,
+                                           llvm::ArrayRef<int64_t> shape) {
+  int64_t axis = getChannelAxis(shape.size());
+  if (!perChannel || axis < 0)
+    return;
+  int64_t channels = shape[axis], inner = 1, outer = 1;
+  for (size_t d = axis + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  bool histogram = !stats.histogram.empty();
+  if (channelBuilders.empty())
+    channelBuilders.resize(channels);
+  if (static_cast<int64_t>(channelBuilders.size()) != channels ||
+      static_cast<int64_t>(values.size()) != outer * channels * inner)
+    return;
+  // Channel c's values are `outer` runs of `inner` consecutive elements.
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t c = 0; c < channels; ++c) {
+      llvm::ArrayRef<float> run =
+          values.slice((o * channels + c) * inner, inner);
+      if (histogram)
+        channelBuilders[c].observeHistogram(run);
+      else
+        channelBuilders[c].observeRange(run);
+    }
+}
+
 TensorStatistics StatisticsBuilder::take() {
+  for (StatisticsBuilder &channel : channelBuilders) {
+    if (!channel.seen || channel.stats.histogram.empty()) {
+      stats.channels.clear(); // a channel without a finite value
+      break;
+    }
+    stats.channels.push_back(std::move(channel.stats));
+  }
   // A channel with no finite value has no mean, and then neither has the
   // tensor.
   if (!channelCounts.empty() &&

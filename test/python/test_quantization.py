@@ -2,6 +2,7 @@
 the numpy reference (quant_reference.py) on the trained Fashion-MNIST models,
 real test images, at 8, 4 and 2 bits."""
 
+import json
 import os
 import pathlib
 import re
@@ -186,6 +187,91 @@ def test_mixed_policy_requantizes_and_stays_bit_exact(calibrated, test_images, b
     tool(build_dir, "tandem-run", quantized, image_path, "--output-dir", tmp_path / "out")
     (expected,) = quant_reference.run(text, [images])
     assert np.array_equal(np.load(tmp_path / "out" / "logits.npy"), expected)
+
+
+MOBILENET_DEPTHWISE = [f"/features/features.{i}/features.{i}.0/Conv" for i in (1, 3, 5, 7)]
+
+
+def test_depthwise_inputs_per_channel_stay_bit_exact(calibrated, test_images, build_dir,
+                                                    tmp_path):
+    """With activations.depthwise_inputs "per-channel", the tensors only
+    MobileNet's depthwise layers read get a grid per channel (axis 1), at
+    mixed widths; integer execution matches the numpy reference, the QDQ
+    export round-trips, and the policy scorer (one program for every policy)
+    predicts what the policy's own fake-quantized program predicts."""
+    if "mobilenet" not in calibrated:
+        pytest.skip("examples/fashion-mnist/mobilenet.onnx is missing")
+    images, image_path = test_images
+    policy = tmp_path / "policy.json"
+    layers = {MOBILENET_DEPTHWISE[0]: {"weight_bits": 4, "activation_bits": 3},
+              MOBILENET_DEPTHWISE[2]: {"weight_bits": 8, "activation_bits": 8}}
+    policy.write_text(json.dumps({
+        "default": {"weight_bits": 4, "activation_bits": 4},
+        "activations": {"clipping": "mse", "depthwise_inputs": "per-channel"},
+        "layers": layers}))
+    quantized = tmp_path / "q.mlir"
+    tool(build_dir, "tandem-opt", calibrated["mobilenet"], f"--accel-quantize=policy={policy}",
+         "--mlir-print-debuginfo", "-o", quantized)
+    text = tool(build_dir, "tandem-opt", quantized, "--mlir-print-op-generic",
+                "--mlir-print-elementsattrs-with-hex-if-larger=-1")
+    # Each depthwise layer reads a per-channel grid at its width; the
+    # pointwise layers read per-tensor grids.
+    depthwise_inputs = re.findall(r'"accel.conv2d".*groups = \d+.*?: \(tensor<[^,]*x!quant.uniform<(i\d+):f32:1,', text)
+    assert depthwise_inputs == ["i3", "i4", "i8", "i4"], depthwise_inputs
+    assert len(re.findall(r"!quant.uniform<i\d+:f32:1,", text)) > 0
+    (text_path := tmp_path / "q.generic.mlir").write_text(text)
+    tool(build_dir, "tandem-run", text_path, image_path, "--output-dir", tmp_path / "out")
+    (expected,) = quant_reference.run(text, [images])
+    assert np.array_equal(np.load(tmp_path / "out" / "logits.npy"), expected)
+
+    # QDQ: per-axis QuantizeLinear/DequantizeLinear on the depthwise inputs.
+    import onnx
+    exported = tmp_path / "q.onnx"
+    tool(build_dir, "tandem-translate", "--export-onnx-qdq", quantized, "-o", exported)
+    model = onnx.load(str(exported))
+    onnx.checker.check_model(model, full_check=True)
+    axes = [a.i for n in model.graph.node if n.op_type == "QuantizeLinear"
+            for a in n.attribute if a.name == "axis"]
+    assert axes.count(1) >= 4
+    (tmp_path / "i.mlir").write_text(
+        tool(build_dir, "tandem-translate", "--import-onnx", exported))
+    reimported = tmp_path / "r.mlir"
+    tool(build_dir, "tandem-opt", tmp_path / "i.mlir", "--accel-fold-qdq", "-o", reimported)
+    generic = ["--mlir-print-op-generic", "--mlir-print-elementsattrs-with-hex-if-larger=-1"]
+    assert _accel_signature(tool(build_dir, "tandem-opt", reimported, *generic)) == \
+        _accel_signature(text)
+    tool(build_dir, "tandem-run", reimported, image_path, "--output-dir", tmp_path / "out2")
+    assert np.array_equal(np.load(next((tmp_path / "out2").glob("*.npy"))), expected)
+
+    # The scorer's run-time parameter program, one row per channel.
+    data = fashion_mnist.path("t10k", "images")
+    scored, fake = tmp_path / "scored.npy", tmp_path / "fake.npy"
+    tool(build_dir, "tandem-run", calibrated["mobilenet"], "--dataset", data,
+         "--max-samples", 200, "--policy", policy, "--predictions", scored)
+    tool(build_dir, "tandem-run", quantized, "--dataset", data, "--max-samples", 200,
+         "--fake-quant", "--predictions", fake)
+    assert np.array_equal(np.load(scored), np.load(fake))
+
+
+def test_depthwise_inputs_per_channel_need_channel_statistics(calibrated, build_dir,
+                                                              tmp_path):
+    """Statistics without per-channel ranges (calibrated before they were
+    recorded, or hand-written) are an error naming the field, not a silent
+    per-tensor grid."""
+    if "mobilenet" not in calibrated:
+        pytest.skip("examples/fashion-mnist/mobilenet.onnx is missing")
+    stripped = tmp_path / "stripped.mlir"
+    stripped.write_text(re.sub(r", channel_histograms = array<i64:[^>]*>", "",
+                               calibrated["mobilenet"].read_text()))
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"activations": {"depthwise_inputs": "per-channel"}}')
+    done = subprocess.run([str(build_dir / "bin" / "tandem-opt"), str(stripped),
+                           f"--accel-quantize=policy={policy}", "-o", str(tmp_path / "q.mlir")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode != 0
+    assert "field 'activations.depthwise_inputs'" in done.stderr
+    assert "calibrate again" in done.stderr
+    assert not (tmp_path / "q.mlir").exists()
 
 
 def _accel_signature(text):

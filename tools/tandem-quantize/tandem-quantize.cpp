@@ -195,6 +195,17 @@ cl::opt<double> percentile("percentile",
                            cl::desc("Share of values kept by percentile "
                                     "clipping, in percent"),
                            cl::init(99.99), cl::cat(category));
+enum class Granularity { PerTensor, PerChannel };
+cl::opt<Granularity, false, ChoiceParser<Granularity>> depthwiseInputs(
+    "depthwise-inputs",
+    cl::desc("Grids of the activations only depthwise layers read (every "
+             "policy)"),
+    cl::values(clEnumValN(Granularity::PerTensor, "per-tensor",
+                          "one scale and zero point (default)"),
+               clEnumValN(Granularity::PerChannel, "per-channel",
+                          "one per channel, at no cost in integer "
+                          "arithmetic")),
+    cl::init(Granularity::PerTensor), cl::cat(category));
 cl::opt<bool> biasCorrection(
     "bias-correction",
     cl::desc("Fold each layer's mean weight-rounding error into its bias, "
@@ -315,6 +326,9 @@ int main(int argc, char **argv) {
       policy->percentile = percentile;
     if (biasCorrection.getNumOccurrences())
       policy->biasCorrection = biasCorrection;
+    if (depthwiseInputs.getNumOccurrences())
+      policy->depthwiseInputsPerChannel =
+          depthwiseInputs == Granularity::PerChannel;
     if (weightRounding.getNumOccurrences())
       policy->weightRounding = weightRounding;
     config.givenPolicy = std::move(*policy);
@@ -328,6 +342,8 @@ int main(int argc, char **argv) {
     config.base.activationClipping = *toClipping(activationClipping);
   config.base.percentile = percentile;
   config.base.biasCorrection = biasCorrection;
+  config.base.depthwiseInputsPerChannel =
+      depthwiseInputs == Granularity::PerChannel;
   config.base.weightRounding = weightRounding;
   config.searchOptions.seed = seed;
   config.searchOptions.ilpObjective = ilpObjective;

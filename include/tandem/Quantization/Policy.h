@@ -113,6 +113,11 @@ struct Policy {
   Clipping activationClipping = Clipping::MinMax;
   /// For Clipping::Percentile: the share of values kept, in percent.
   double percentile = 99.99;
+  /// The inputs of depthwise layers get one scale and zero point per
+  /// channel, each clipped on its own histogram, where the integer
+  /// arithmetic allows it at no cost: tensors that only depthwise layers
+  /// read, computed by a convolution (through ReLU or Clip).
+  bool depthwiseInputsPerChannel = false;
   /// Per-layer overrides of `activationClipping` and `percentile` for the
   /// activations a layer reads (a mixed-precision search writes the one
   /// each layer's sensitivity measurement found most accurate at its width).

@@ -6,11 +6,12 @@
 //===----------------------------------------------------------------------===//
 //
 // Applies a policy to a calibrated fp32 module (docs/quantization.md):
-// activations become per-tensor `!quant.uniform` tensors, constant weights
-// per-channel (or per-tensor) quantized integer constants, biases i32 at the
-// accumulator's scale; `quant.qcast`/`quant.dcast` mark where the quantized
-// region starts and ends, and `accel.cast` requantizes a tensor for a layer
-// that reads it at fewer bits than it is stored at.
+// activations become per-tensor `!quant.uniform` tensors (per channel, with
+// `activations.depthwise_inputs`, where only depthwise layers read them),
+// constant weights per-channel (or per-tensor) quantized integer constants,
+// biases i32 at the accumulator's scale; `quant.qcast`/`quant.dcast` mark where
+// the quantized region starts and ends, and `accel.cast` requantizes a tensor
+// for a layer that reads it at fewer bits than it is stored at.
 //
 //===----------------------------------------------------------------------===//
 

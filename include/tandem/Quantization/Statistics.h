@@ -26,6 +26,9 @@ namespace tandem::quant {
 
 /// Bins of a calibration histogram.
 constexpr int64_t kHistogramBins = 1024;
+/// Bins of one channel's histogram (the inputs of depthwise layers): fewer,
+/// since such a tensor may have hundreds of channels and the IR holds them.
+constexpr int64_t kChannelHistogramBins = 128;
 
 /// A tensor's observed values: their range, and a histogram of
 /// kHistogramBins equal bins over [min, max].
@@ -37,6 +40,10 @@ struct TensorStatistics {
   /// correction.
   std::vector<double> channelMeans;
   int64_t channelAxis = -1;
+  /// Each channel's range and histogram along `channelAxis` (of
+  /// kChannelHistogramBins bins), recorded for the inputs of depthwise
+  /// layers only, which may be quantized per channel; empty otherwise.
+  std::vector<TensorStatistics> channels;
 
   int64_t getCount() const;
   /// The value at the centre of bin `i`.
@@ -55,11 +62,20 @@ public:
   /// two passes only).
   void observeChannels(llvm::ArrayRef<float> values,
                        llvm::ArrayRef<int64_t> shape);
+  /// Records each channel's range and histogram too (call before
+  /// observing): observeEachChannel then adds to them.
+  void recordChannelHistograms() { perChannel = true; }
+  /// Adds `values`, of `shape`, to each channel's range (before
+  /// startHistogram) or histogram (after); call in both passes.
+  void observeEachChannel(llvm::ArrayRef<float> values,
+                          llvm::ArrayRef<int64_t> shape);
   TensorStatistics take();
 
 private:
   TensorStatistics stats;
   bool seen = false;
+  bool perChannel = false;
+  std::vector<StatisticsBuilder> channelBuilders;
   std::vector<double> channelSums;
   std::vector<int64_t> channelCounts;
 };

@@ -129,6 +129,37 @@ TEST(Statistics, ChannelMeansAlongTheChannelAxis) {
   EXPECT_TRUE(vector.take().channelMeans.empty());
 }
 
+TEST(Statistics, EachChannelOfADepthwiseInput) {
+  // N=2, C=2, H*W=2: channel 0 holds {1, 3, 5, 7}, channel 1 {-2, 0, 2, 2}.
+  std::vector<float> x = {1, 3, -2, 0, 5, 7, 2, 2};
+  std::vector<int64_t> shape = {2, 2, 1, 2};
+  StatisticsBuilder b;
+  b.recordChannelHistograms();
+  b.observeRange(x);
+  b.observeEachChannel(x, shape);
+  b.startHistogram();
+  b.observeHistogram(x);
+  b.observeEachChannel(x, shape);
+  TensorStatistics s = b.take();
+  ASSERT_EQ(s.channels.size(), 2u);
+  EXPECT_EQ(s.channels[0].min, 1.0);
+  EXPECT_EQ(s.channels[0].max, 7.0);
+  EXPECT_EQ(s.channels[1].min, -2.0);
+  EXPECT_EQ(s.channels[1].max, 2.0);
+  for (const TensorStatistics &c : s.channels) {
+    EXPECT_EQ(c.histogram.size(), size_t(kChannelHistogramBins));
+    EXPECT_EQ(c.getCount(), 4);
+  }
+  // Channel 1's two 2s land in its last bin, 0 in the middle one.
+  EXPECT_EQ(s.channels[1].histogram.back(), 2);
+  EXPECT_EQ(s.channels[1].histogram[kChannelHistogramBins / 2], 1);
+  // Without recordChannelHistograms, nothing per channel.
+  StatisticsBuilder plain;
+  plain.observeRange(x);
+  plain.observeEachChannel(x, shape);
+  EXPECT_TRUE(plain.take().channels.empty());
+}
+
 TEST(Clipping, WeightsByMSE) {
   // One large weight among small ones: MSE clips it at 4 bits.
   std::vector<float> w(63, 0.01f);
@@ -158,6 +189,20 @@ TEST(Policy, ParsesAndPrintsCanonically) {
   EXPECT_EQ(printPolicy(*again), text);
   EXPECT_TRUE(again->biasCorrection);
   EXPECT_EQ(again->weightRounding, WeightRounding::GPTQ);
+  // Depthwise inputs are per tensor unless asked, and printed either way.
+  EXPECT_FALSE(again->depthwiseInputsPerChannel);
+  EXPECT_NE(text.find("\"depthwise_inputs\": \"per-tensor\""),
+            std::string::npos);
+  auto perChannel = parsePolicy(
+      R"({"activations": {"depthwise_inputs": "per-channel"}})", "p.json");
+  ASSERT_TRUE(bool(perChannel)) << llvm::toString(perChannel.takeError());
+  EXPECT_TRUE(perChannel->depthwiseInputsPerChannel);
+  auto wrong =
+      parsePolicy(R"({"activations": {"depthwise_inputs": "yes"}})", "p.json");
+  ASSERT_FALSE(bool(wrong));
+  EXPECT_NE(llvm::toString(wrong.takeError())
+                .find("field 'activations.depthwise_inputs'"),
+            std::string::npos);
 }
 
 TEST(Policy, LayersMayClipTheirActivationsTheirOwnWay) {
