@@ -44,6 +44,7 @@
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -597,8 +598,13 @@ Quantizer::getParams(Value root, int64_t b, ActivationClipping clipping) {
 }
 
 LogicalResult Quantizer::choosePerChannelGroups() {
-  DenseMap<Value, SmallVector<Value>> members;
+  // In program order, so that the first error is always the same one.
+  llvm::MapVector<Value, SmallVector<Value>> members;
+  SmallVector<Value> all;
   for (auto &[v, p] : parent)
+    all.push_back(v);
+  llvm::sort(all, [&](Value x, Value y) { return position(x) < position(y); });
+  for (Value v : all)
     members[find(v)].push_back(v);
   for (auto &[root, values] : members) {
     Operation *depthwise = nullptr;

@@ -245,9 +245,13 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
         getGrid(getElementTypeOrSelf(op->getOperand(0).getType()));
     if (!input)
       return success(); // a float layer has no integer bias
+    // Per output channel; a depthwise layer's input may have a scale per
+    // channel too.
     SmallVector<double> accScales;
-    for (const QuantParams &p : w.params)
-      accScales.push_back(double(float(input->scale(0) * p.scale)));
+    size_t channels = std::max(w.params.size(), input->scales.size());
+    for (size_t c = 0; c < channels; ++c)
+      accScales.push_back(double(float(
+          input->scale(c) * w.params[w.params.size() == 1 ? 0 : c].scale)));
     auto regrid = [&](Operation *user, unsigned operand,
                       int32_t axis) -> LogicalResult {
       Value bias = user->getOperand(operand);

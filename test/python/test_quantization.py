@@ -224,6 +224,16 @@ def test_depthwise_inputs_per_channel_stay_bit_exact(calibrated, test_images, bu
     (expected,) = quant_reference.run(text, [images])
     assert np.array_equal(np.load(tmp_path / "out" / "logits.npy"), expected)
 
+    # The shift-add pass re-grids each depthwise bias on its per-channel
+    # input scales.
+    encoded = tmp_path / "pot.mlir"
+    tool(build_dir, "tandem-opt", quantized, "--accel-shift-add=encoding=pot bits=4",
+         "--mlir-print-op-generic", "--mlir-print-elementsattrs-with-hex-if-larger=-1",
+         "-o", encoded)
+    tool(build_dir, "tandem-run", encoded, image_path, "--output-dir", tmp_path / "pot")
+    (pot,) = quant_reference.run(encoded.read_text(), [images])
+    assert np.array_equal(np.load(tmp_path / "pot" / "logits.npy"), pot)
+
     # QDQ: per-axis QuantizeLinear/DequantizeLinear on the depthwise inputs.
     import onnx
     exported = tmp_path / "q.onnx"
