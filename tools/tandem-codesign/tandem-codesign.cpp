@@ -230,6 +230,16 @@ cl::opt<bool> biasCorrection(
     cl::desc("Joint spaces: correct each layer's bias for its weights' "
              "rounding (docs/quantization.md)"),
     cl::cat(category));
+enum class Granularity { PerTensor, PerChannel };
+cl::opt<Granularity, false, ChoiceParser<Granularity>> depthwiseInputs(
+    "depthwise-inputs",
+    cl::desc("Joint spaces: grids of the activations only depthwise layers "
+             "read (docs/quantization.md)"),
+    cl::values(clEnumValN(Granularity::PerTensor, "per-tensor",
+                          "one scale and zero point (default)"),
+               clEnumValN(Granularity::PerChannel, "per-channel",
+                          "one per channel")),
+    cl::init(Granularity::PerTensor), cl::cat(category));
 cl::opt<quant::WeightRounding, false, ChoiceParser<quant::WeightRounding>>
     weightRounding(
         "weight-rounding",
@@ -343,6 +353,8 @@ SessionOptions getOptions() {
   o.network.calibrationSamples = calibrationSamples;
   o.network.validationSamples = validationSamples;
   o.network.base.biasCorrection = biasCorrection;
+  o.network.base.depthwiseInputsPerChannel =
+      depthwiseInputs == Granularity::PerChannel;
   o.network.base.weightRounding = weightRounding;
   o.network.base.activationClipping = activationClipping;
   o.network.base.percentile = percentile;
@@ -384,6 +396,9 @@ json::Object getSchedulerRequest() {
       {"calibration_samples", int64_t(calibrationSamples)},
       {"validation_samples", int64_t(validationSamples)},
       {"bias_correction", bool(biasCorrection)},
+      {"depthwise_inputs", depthwiseInputs == Granularity::PerChannel
+                               ? "per-channel"
+                               : "per-tensor"},
       {"weight_rounding", quant::stringifyWeightRounding(weightRounding)},
       {"activation_clipping", quant::stringifyClipping(activationClipping)},
       {"percentile", double(percentile)}};
