@@ -167,6 +167,11 @@ T parseChoice(const py::handle &value, llvm::StringRef option,
   raise("option '" + option.str() + "': invalid value '" + text + "'");
 }
 
+std::optional<bool> parseDepthwiseInputs(llvm::StringRef text) {
+  if (text == "per-tensor" || text == "per-channel")
+    return text == "per-channel";
+  return std::nullopt;
+}
 std::optional<quant::Clipping> parseClippingName(llvm::StringRef text) {
   return quant::parseClipping(text);
 }
@@ -246,6 +251,9 @@ SessionOptions getSessionOptions(const py::dict &kwargs) {
       o.network.validationSamples = v.cast<int64_t>();
     else if (key == "bias_correction")
       o.network.base.biasCorrection = v.cast<bool>();
+    else if (key == "depthwise_inputs")
+      o.network.base.depthwiseInputsPerChannel =
+          parseChoice<bool>(v, key, parseDepthwiseInputs);
     else if (key == "activation_clipping")
       o.network.base.activationClipping =
           parseChoice<quant::Clipping>(v, key, parseClippingName);

@@ -639,7 +639,8 @@ LogicalResult Quantizer::choosePerChannelGroups() {
     if (!stats)
       return failure();
     int64_t channels = cast<RankedTensorType>(root.getType()).getDimSize(1);
-    if (static_cast<int64_t>(stats->channels.size()) != channels)
+    if (static_cast<int64_t>(stats->channels.size()) != channels ||
+        stats->channelAxis != 1)
       return depthwise->emitError()
              << source
              << ": field 'activations.depthwise_inputs' is \"per-channel\", "

@@ -98,9 +98,11 @@ Expected<Sensitivity> tandem::quant::measureSensitivity(
   // Clipping stays at its defaults (the benchmarks' tables were measured
   // so; with the run's percentile clipping the CNN's ILP on BitFusion chose
   // a policy 0.4 points worse); bias correction, which changes what an
-  // encoding costs in accuracy, follows the run.
+  // encoding costs in accuracy, and per-channel depthwise inputs, which
+  // change what a depthwise layer's narrow activations cost, follow the run.
   Policy base = uniformPolicy(kNearlyFloatBits, kNearlyFloatBits);
   base.biasCorrection = options.biasCorrection;
+  base.depthwiseInputsPerChannel = options.depthwiseInputsPerChannel;
   auto reference = oracle.measure(base);
   if (!reference)
     return reference.takeError();

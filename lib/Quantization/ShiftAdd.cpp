@@ -245,6 +245,19 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
         getGrid(getElementTypeOrSelf(op->getOperand(0).getType()));
     if (!input)
       return success(); // a float layer has no integer bias
+    // A per-channel input only where each output channel reads its own
+    // input channel (what --accel-quantize writes).
+    auto conv = dyn_cast<Conv2DOp>(op);
+    if (input->isPerAxis() &&
+        !(conv && input->axis == 1 &&
+          readsChannelsAlone(
+              cast<RankedTensorType>(conv.getInput().getType()).getShape(),
+              cast<RankedTensorType>(conv.getWeight().getType()).getShape(),
+              conv.getGroups())))
+      return emitError(op->getLoc(), "layer '")
+             << getDisplayName(op)
+             << "' reads a per-channel input grid but mixes channels; its "
+                "bias cannot be re-gridded";
     // Per output channel; a depthwise layer's input may have a scale per
     // channel too.
     SmallVector<double> accScales;

@@ -28,7 +28,7 @@ EVALUATION_OPTIONS = (
     "weights", "input_shapes", "allow_unsupported", "mapper",
     "mapper_objective", "seed", "float_bits", "fuse", "dataset", "labels",
     "calibration_samples", "validation_samples", "bias_correction",
-    "activation_clipping", "percentile", "weight_rounding")
+    "depthwise_inputs", "activation_clipping", "percentile", "weight_rounding")
 
 
 def _metric_names():

@@ -351,7 +351,9 @@ def run(text, inputs):
         if name == "quant.scast":
             env[op["result"]] = vals[0]
         elif name == "quant.qcast":
-            s, z = np.float32(out_t.scales[0]), np.float32(out_t.zeros[0])
+            ndim = vals[0].ndim
+            s = _channel(np.float32(out_t.scales), out_t.axis or 0, ndim).astype(np.float32)
+            z = _channel(np.float32(out_t.zeros), out_t.axis or 0, ndim).astype(np.float32)
             q = np.clip(np.rint(vals[0] / s) + z, out_t.qmin, out_t.qmax)
             env[op["result"]] = q.astype(np.int64)
         elif name == "quant.dcast":

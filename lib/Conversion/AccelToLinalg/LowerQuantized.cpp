@@ -1024,6 +1024,13 @@ LogicalResult Lowerer::lower(Operation *op) {
     return lowerClamp(op, lo, hi);
   }
   if (isa<ReshapeOp, TransposeOp>(op)) {
+    // The integers move unchanged: the grid must be the same, and one grid
+    // per tensor (a channel axis could move).
+    Type in = getElementTypeOrSelf(op->getOperand(0).getType());
+    if (in != getElementTypeOrSelf(op->getResult(0).getType()) ||
+        grid(op->getOperand(0)).isPerAxis())
+      return op->emitError("expects the same per-tensor grid on its operand "
+                           "and its result");
     Operation *clone = b.clone(*op, mapping);
     clone->getResult(0).setType(loweredType(op->getResult(0)));
     mapping.map(op->getResult(0), clone->getResult(0));

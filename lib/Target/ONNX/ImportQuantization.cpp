@@ -168,7 +168,8 @@ LogicalResult importDequantizeLinear(NodeImporter &node) {
     auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(a);
     auto pb = dyn_cast<quant::UniformQuantizedPerAxisType>(b);
     return pa && pb && pa.getScales() == pb.getScales() &&
-           pa.getZeroPoints() == pb.getZeroPoints();
+           pa.getZeroPoints() == pb.getZeroPoints() &&
+           pa.getQuantizedDimension() == pb.getQuantizedDimension();
   };
   if (!same(q, *qtype))
     return node.emitError() << "dequantizes with another scale or zero point "
