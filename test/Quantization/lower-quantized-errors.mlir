@@ -52,3 +52,17 @@ func.func @mixing(%arg0: tensor<1x2x1x1xf32>) -> tensor<1x1x1x1xf32> {
   %3 = quant.dcast %2 : tensor<1x1x1x1x!y> to tensor<1x1x1x1xf32>
   return %3 : tensor<1x1x1x1xf32>
 }
+
+// -----
+
+// A reshape moves integers unchanged: its operand and result must share
+// one per-tensor grid.
+// CHECK: error: expects the same per-tensor grid on its operand and its result
+!a = !quant.uniform<i8:f32, 0.5:0>
+!b = !quant.uniform<i8:f32, 0.25:0>
+func.func @regrid(%arg0: tensor<2x2xf32>) -> tensor<4xf32> {
+  %0 = quant.qcast %arg0 : tensor<2x2xf32> to tensor<2x2x!a>
+  %1 = accel.reshape %0 : (tensor<2x2x!a>) -> tensor<4x!b>
+  %2 = quant.dcast %1 : tensor<4x!b> to tensor<4xf32>
+  return %2 : tensor<4xf32>
+}
