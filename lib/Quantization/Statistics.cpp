@@ -275,8 +275,19 @@ std::pair<double, double> quant::clipRange(const TensorStatistics &stats,
   }
   std::pair<double, double> best = {stats.min, stats.max};
   double bestError = std::numeric_limits<double>::infinity();
+  // KL compares the histogram with its quantized form bin by bin: a range
+  // spanning fewer bins than the grid has levels looks lossless to it
+  // (TensorRT's entropy calibration likewise starts at as many bins as
+  // levels). A channel's 128-bin histogram at 4 bits would otherwise be
+  // clipped to the smallest candidate.
+  double minRatio =
+      clipping == Clipping::KL
+          ? double(int64_t(1) << bits) / double(stats.histogram.size())
+          : 0.0;
   for (int c = 0; c < kCandidates; ++c) {
     double r = 1.0 - c / double(kCandidates);
+    if (r < minRatio)
+      break;
     QuantParams p = chooseParams(r * stats.min, r * stats.max, bits, symmetric);
     double err = clipping == Clipping::MSE ? squaredError(stats, p)
                                            : klDivergence(stats, p);

@@ -109,7 +109,8 @@ QuantParams chooseParams(double lo, double hi, int64_t bits, bool symmetric);
 /// values lie (percentile); the range, [min, max] scaled towards 0,
 /// minimizing the expected squared quantization error over the histogram
 /// (mse); or the range minimizing the KL divergence between the histogram
-/// and its quantized form (kl, TensorRT's entropy calibration).
+/// and its quantized form (kl, TensorRT's entropy calibration; among
+/// ranges spanning at least one histogram bin per grid level).
 std::pair<double, double> clipRange(const TensorStatistics &stats,
                                     Clipping clipping, int64_t bits,
                                     bool symmetric, double percentile);

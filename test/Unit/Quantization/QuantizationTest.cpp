@@ -160,6 +160,21 @@ TEST(Statistics, EachChannelOfADepthwiseInput) {
   EXPECT_TRUE(plain.take().channels.empty());
 }
 
+TEST(Clipping, KLSpansAtLeastOneBinPerLevel) {
+  // A ReLU output in 128 bins: a spike at 0 and a thin tail to 6. A range
+  // of about one bin looks lossless to KL; it must keep at least 16 bins
+  // (one per 4-bit level), 32 at 5 bits.
+  TensorStatistics s;
+  s.min = 0;
+  s.max = 6;
+  s.histogram.assign(128, 1);
+  s.histogram[0] = 100000;
+  auto range4 = clipRange(s, Clipping::KL, 4, false, 99.99);
+  EXPECT_GE(range4.second, 6.0 * 16 / 128 - 1e-9);
+  auto range5 = clipRange(s, Clipping::KL, 5, false, 99.99);
+  EXPECT_GE(range5.second, 6.0 * 32 / 128 - 1e-9);
+}
+
 TEST(Clipping, WeightsByMSE) {
   // One large weight among small ones: MSE clips it at 4 bits.
   std::vector<float> w(63, 0.01f);
