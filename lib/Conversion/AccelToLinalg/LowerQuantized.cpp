@@ -151,6 +151,9 @@ private:
   Value fakeQuant(Location loc, Value x, const Grid &g);
   /// fq(x) with a grid per channel along `g.axis`.
   Value fakeQuantPerAxis(Location loc, Value x, const Grid &g);
+  /// f32 `x` onto the per-channel grid `g` from constants: the storage
+  /// integers as `out` (an integer type), or their real values (f32).
+  Value quantizeChannels(Location loc, Value x, const Grid &g, Type out);
   Value quantizeF32(OpBuilder &nb, Location loc, Value x, double scale,
                     int64_t zero, int64_t qmin, int64_t qmax);
 
@@ -181,6 +184,16 @@ private:
   SmallVector<float> paramRows;
   SmallVector<Attribute> weightValues;
 };
+
+/// clamp(roundeven(v / s) + z, qmin, qmax) in f32, all operands values.
+Value roundToLevels(OpBuilder &nb, Location l, Value v, Value s, Value z,
+                    Value qmin, Value qmax) {
+  Value q = arith::DivFOp::create(nb, l, v, s);
+  q = math::RoundEvenOp::create(nb, l, q);
+  q = arith::AddFOp::create(nb, l, q, z);
+  q = arith::MaxNumFOp::create(nb, l, q, qmin);
+  return arith::MinNumFOp::create(nb, l, q, qmax);
+}
 
 Value Lowerer::addWeightArgument(Location loc, DenseElementsAttr values) {
   unsigned index = func.getNumArguments();
@@ -453,47 +466,48 @@ Value Lowerer::fakeQuant(Location loc, Value x, const Grid &g) {
                  });
 }
 
-Value Lowerer::fakeQuantPerAxis(Location loc, Value x, const Grid &g) {
+Value Lowerer::quantizeChannels(Location loc, Value x, const Grid &g,
+                                Type out) {
   auto t = cast<RankedTensorType>(x.getType());
   unsigned rank = t.getRank();
-  auto body = [&](OpBuilder &nb, Location l, Value v, Value s, Value z,
-                  Value qmin, Value qmax) -> Value {
-    Value q = arith::DivFOp::create(nb, l, v, s);
-    q = math::RoundEvenOp::create(nb, l, q);
-    q = arith::AddFOp::create(nb, l, q, z);
-    q = arith::MaxNumFOp::create(nb, l, q, qmin);
-    q = arith::MinNumFOp::create(nb, l, q, qmax);
-    q = arith::SubFOp::create(nb, l, q, z);
-    return arith::MulFOp::create(nb, l, q, s);
-  };
   SmallVector<float> scales, zeros;
   for (size_t c = 0; c < g.scales.size(); ++c) {
     scales.push_back(static_cast<float>(g.scales[c]));
     zeros.push_back(static_cast<float>(g.zeroPoints[c]));
   }
-  if (!runtimeParams) {
-    auto vecType =
-        RankedTensorType::get({(int64_t)scales.size()}, b.getF32Type());
-    Value sv = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(scales)));
-    Value zv = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(zeros)));
-    return generic(loc, t, {x, sv, zv},
-                   {identity(rank), channelMap(sv, rank, g.axis),
-                    channelMap(zv, rank, g.axis)},
-                   [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                     auto f = [&](double v) -> Value {
-                       return arith::ConstantOp::create(nb, l,
-                                                        nb.getF32FloatAttr(v));
-                     };
-                     return body(nb, l, a[0], a[1], a[2], f(g.qmin), f(g.qmax));
-                   });
-  }
+  auto vecType =
+      RankedTensorType::get({(int64_t)scales.size()}, b.getF32Type());
+  Value sv = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(scales)));
+  Value zv = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(zeros)));
+  return generic(
+      loc, t.clone(out), {x, sv, zv},
+      {identity(rank), channelMap(sv, rank, g.axis),
+       channelMap(zv, rank, g.axis)},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        auto f = [&](double v) -> Value {
+          return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v));
+        };
+        Value q = roundToLevels(nb, l, a[0], a[1], a[2], f(g.qmin), f(g.qmax));
+        if (isa<IntegerType>(out))
+          return arith::FPToSIOp::create(nb, l, out, q);
+        q = arith::SubFOp::create(nb, l, q, a[2]);
+        return arith::MulFOp::create(nb, l, q, a[1]);
+      });
+}
+
+Value Lowerer::fakeQuantPerAxis(Location loc, Value x, const Grid &g) {
+  auto t = cast<RankedTensorType>(x.getType());
+  unsigned rank = t.getRank();
+  if (!runtimeParams)
+    return quantizeChannels(loc, x, g, b.getF32Type());
   // Rows slot .. slot + channels - 1 of the table, one per channel.
   int64_t slot = paramRows.size() / 4;
-  for (size_t c = 0; c < scales.size(); ++c)
-    paramRows.append({scales[c], zeros[c], static_cast<float>(g.qmin),
-                      static_cast<float>(g.qmax)});
+  for (size_t c = 0; c < g.scales.size(); ++c)
+    paramRows.append({static_cast<float>(g.scales[c]),
+                      static_cast<float>(g.zeroPoints[c]),
+                      static_cast<float>(g.qmin), static_cast<float>(g.qmax)});
   Value table = paramTable;
   unsigned axis = g.axis;
   return generic(
@@ -507,7 +521,9 @@ Value Lowerer::fakeQuantPerAxis(Location loc, Value x, const Grid &g) {
           p.push_back(tensor::ExtractOp::create(
               nb, l, table,
               ValueRange{row, arith::ConstantIndexOp::create(nb, l, j)}));
-        return body(nb, l, a[0], p[0], p[1], p[2], p[3]);
+        Value q = roundToLevels(nb, l, a[0], p[0], p[1], p[2], p[3]);
+        q = arith::SubFOp::create(nb, l, q, p[1]);
+        return arith::MulFOp::create(nb, l, q, p[0]);
       });
 }
 
@@ -930,32 +946,7 @@ LogicalResult Lowerer::lower(Operation *op) {
                   }));
       return success();
     }
-    // Per channel: x / s[c] + z[c], as fakeQuantPerAxis rounds.
-    SmallVector<float> scales(g->scales.begin(), g->scales.end()), zeros;
-    for (int64_t z : g->zeroPoints)
-      zeros.push_back(static_cast<float>(z));
-    auto vecType =
-        RankedTensorType::get({(int64_t)scales.size()}, b.getF32Type());
-    Value sv = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(scales)));
-    Value zv = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(zeros)));
-    mapping.map(q.getResult(),
-                generic(loc, outType, {x, sv, zv},
-                        {identity(rank), channelMap(sv, rank, g->axis),
-                         channelMap(zv, rank, g->axis)},
-                        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                          auto f = [&](double v) -> Value {
-                            return arith::ConstantOp::create(
-                                nb, l, nb.getF32FloatAttr(v));
-                          };
-                          Value v = arith::DivFOp::create(nb, l, a[0], a[1]);
-                          v = math::RoundEvenOp::create(nb, l, v);
-                          v = arith::AddFOp::create(nb, l, v, a[2]);
-                          v = arith::MaxNumFOp::create(nb, l, v, f(g->qmin));
-                          v = arith::MinNumFOp::create(nb, l, v, f(g->qmax));
-                          return arith::FPToSIOp::create(nb, l, elem, v);
-                        }));
+    mapping.map(q.getResult(), quantizeChannels(loc, x, *g, elem));
     return success();
   }
   if (auto d = dyn_cast<mlir::quant::DequantizeCastOp>(op)) {
