@@ -2,11 +2,15 @@
 """tandem-codesign on joint spaces: four searches at equal evaluations.
 
 Usage: bench/joint_codesign_benchmark.py [--build BUILD_DIR]
-           [--models cnn,resnet,mobilenet] [--evaluations 1000]
+           [--models cnn,resnet,mobilenet,resnet18,mobilenet_v2] [--evaluations 1000]
+           [--validation-samples 1000]
            [--searches sequential,nested,nsga2,differentiable] [--seed 1]
-           [--practical] [--work DIR] [--json out.json]
+           [--practical] [--work DIR] [--weight-rounding nearest|gptq]
+           [--depthwise-inputs per-tensor|per-channel] [--json out.json]
 
-For each trained Fashion-MNIST model (examples/fashion-mnist), the joint
+For each trained Fashion-MNIST model (examples/fashion-mnist; also
+torchvision's resnet18 and mobilenet_v2 trained on Fashion-MNIST at 3x32x32,
+as bench/mixed_precision_benchmark.py trains them), the joint
 space examples/fashion-mnist/joint-space.yaml: the `bismo` preset (bit-serial: any width from 2 to 8) with 118 million
 points: rows, cols, lanes, clock, buffer capacity and bandwidth, and every
 layer's weight width (2-8) and activation width (4 or 8); at most 3 points
@@ -14,7 +18,7 @@ of top-1 lost against fp32 (the search's estimate, which runs high);
 objectives latency, energy, accuracy loss. Each search runs with the same
 number of real evaluations (every point costed by the cost model on its own
 quantized IR) and seed, with percentile clipping of activations and bias
-correction; sensitivity (1,000 training images) is measured by the first
+correction; sensitivity (--validation-samples, 1,000 training images) is measured by the first
 run and reused by the others. For each search: wall time, the
 measured front's size, its hypervolume over (latency, energy, accuracy
 loss), each normalized over the union of all searches' fronts (reference
@@ -25,7 +29,8 @@ W8A8) and its top-1 on the 10,000 test images (its policy applied to the
 model calibrated as tandem-codesign calibrates it, run by tandem-run).
 
 --weight-rounding gptq rounds every policy's weights by GPTQ (the search's
-and the test accuracy's).
+and the test accuracy's); --depthwise-inputs per-channel gives the tensors
+only depthwise layers read a grid per channel (both likewise).
 
 --practical also runs NSGA-II with 5,000 evaluations on the CNN's space and
 prints its wall time (the 10-minute goal of the joint co-design issue).
@@ -46,29 +51,51 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from codesign_benchmark import hypervolume  # noqa: E402
+from mixed_precision_benchmark import FASHION, torchvision_model  # noqa: E402
 
 DATA = pathlib.Path("/usr/share/datasets/fashion-mnist")
 SPACE = ROOT / "examples" / "fashion-mnist" / "joint-space.yaml"
 OBJECTIVES = ["latency_ms", "energy_pj", "accuracy_loss_pct"]
 
 
-def codesign(build, model, space, out, search, evaluations, seed, reuse, rounding):
+class Model:
+    """A benchmark model and its data: validation (the search's) and test."""
+
+    def __init__(self, name, work):
+        self.name = name
+        if name in FASHION:
+            self.path = ROOT / "examples" / "fashion-mnist" / f"{name}.onnx"
+            self.shape = "image=100x1x28x28"
+            self.data = DATA / "train-images-idx3-ubyte.gz"
+            self.labels = DATA / "train-labels-idx1-ubyte.gz"
+            self.test = DATA / "t10k-images-idx3-ubyte.gz"
+            self.test_labels = DATA / "t10k-labels-idx1-ubyte.gz"
+        else:
+            self.path, _ = torchvision_model(name, work)
+            self.shape = "image=50x3x32x32"
+            self.data, self.labels = work / "val32", work / "val32-labels.npy"
+            self.test, self.test_labels = work / "test32", work / "test32-labels.npy"
+
+
+def codesign(build, model, space, out, search, evaluations, seed, reuse, rounding,
+             depthwise_inputs, validation_samples):
     if reuse and reuse.exists():
         out.mkdir(parents=True, exist_ok=True)
         shutil.copy(reuse, out / "sensitivity.json")
     start = time.monotonic()
-    subprocess.run([build / "bin" / "tandem-codesign", model, "--input-shape",
-                    "image=100x1x28x28", "--space", space, "--out", out,
-                    "--dataset", DATA / "train-images-idx3-ubyte.gz",
-                    "--labels", DATA / "train-labels-idx1-ubyte.gz",
+    subprocess.run([build / "bin" / "tandem-codesign", model.path, "--input-shape",
+                    model.shape, "--space", space, "--out", out,
+                    "--dataset", model.data, "--labels", model.labels,
+                    "--validation-samples", str(validation_samples),
                     "--search", search, "--evaluations", str(evaluations),
                     "--seed", str(seed), "--activation-clipping", "percentile",
-                    "--bias-correction", "--weight-rounding", rounding, "--quiet"],
+                    "--bias-correction", "--weight-rounding", rounding,
+                    "--depthwise-inputs", depthwise_inputs, "--quiet"],
                    check=True)
     return time.monotonic() - start
 
 
-def apply_policy(build, calibrated, labels, out, rounding):
+def apply_policy(build, model, calibrated, labels, out, rounding, depthwise_inputs):
     """The model quantized by a front design's policy (its choice labels)."""
     layers = {}
     for layer, label in labels.items():
@@ -81,9 +108,10 @@ def apply_policy(build, calibrated, labels, out, rounding):
     policy = out.with_suffix(".json")
     policy.write_text(json.dumps({
         "layers": layers, "weights": {"bias_correction": True, "rounding": rounding},
-        "activations": {"clipping": "percentile", "percentile": 99.99}}))
+        "activations": {"clipping": "percentile", "percentile": 99.99,
+                        "depthwise_inputs": depthwise_inputs}}))
     # GPTQ's moments on the samples tandem-codesign calibrates on.
-    data = f" data={DATA / 'train-images-idx3-ubyte.gz'} samples=512" \
+    data = f" data={model.data} samples=512" \
         if rounding == "gptq" else ""
     subprocess.run([build / "bin" / "tandem-opt", calibrated,
                     f"--accel-quantize=policy={policy}{data}", "--mlir-print-debuginfo",
@@ -91,10 +119,9 @@ def apply_policy(build, calibrated, labels, out, rounding):
     return out
 
 
-def test_accuracy(build, mlir):
+def test_accuracy(build, model, mlir):
     done = subprocess.run([build / "bin" / "tandem-run", mlir,
-                           "--dataset", DATA / "t10k-images-idx3-ubyte.gz",
-                           "--labels", DATA / "t10k-labels-idx1-ubyte.gz",
+                           "--dataset", model.test, "--labels", model.test_labels,
                            "--num-threads", "2"],
                           check=True, capture_output=True, text=True)
     return float(re.search(r"top-1 accuracy: ([\d.]+)", done.stdout).group(1))
@@ -122,6 +149,11 @@ def main():
     parser.add_argument("--practical", action="store_true")
     parser.add_argument("--work", default="/tmp/tandem-joint-bench")
     parser.add_argument("--weight-rounding", default="nearest", choices=["nearest", "gptq"])
+    parser.add_argument("--validation-samples", type=int, default=1000,
+                        help="samples the sensitivity and the front are measured on")
+    parser.add_argument("--depthwise-inputs", default="per-tensor",
+                        choices=["per-tensor", "per-channel"],
+                        help="grids of the tensors only depthwise layers read")
     parser.add_argument("--json")
     args = parser.parse_args()
     build = pathlib.Path(args.build)
@@ -130,23 +162,23 @@ def main():
     space = SPACE
     results = []
     for name in args.models.split(","):
-        model = ROOT / "examples" / "fashion-mnist" / f"{name}.onnx"
+        model = Model(name, work)
         # Calibrated as tandem-codesign calibrates: the first 512 images.
         imported, calibrated = work / f"{name}.mlir", work / f"{name}.cal.mlir"
-        subprocess.run([build / "bin" / "tandem-translate", "--import-onnx", model,
-                        "--input-shape", "image=100x1x28x28", "--mlir-print-debuginfo",
+        subprocess.run([build / "bin" / "tandem-translate", "--import-onnx", model.path,
+                        "--input-shape", model.shape, "--mlir-print-debuginfo",
                         "-o", imported], check=True)
         subprocess.run([build / "bin" / "tandem-opt", imported,
-                        f"--accel-calibrate=data={DATA / 'train-images-idx3-ubyte.gz'} "
-                        "samples=512", "--mlir-print-debuginfo", "-o", calibrated],
-                       check=True)
+                        f"--accel-calibrate=data={model.data} samples=512",
+                        "--mlir-print-debuginfo", "-o", calibrated], check=True)
         sensitivity = None
         runs = []
         for search in args.searches.split(","):
             out = work / f"{name}-{search}"
             shutil.rmtree(out, ignore_errors=True)
             seconds = codesign(build, model, space, out, search, args.evaluations,
-                               args.seed, sensitivity, args.weight_rounding)
+                               args.seed, sensitivity, args.weight_rounding,
+                               args.depthwise_inputs, args.validation_samples)
             sensitivity = out / "sensitivity.json"
             pareto = json.loads((out / "pareto.json").read_text())
             designs = pareto["designs"]
@@ -157,15 +189,15 @@ def main():
                    "best_edp": None, "best_loss": None, "test_top1": None}
             if within:
                 best = min(within, key=lambda d: d["metrics"]["edp_pj_ms"])
-                quantized = apply_policy(build, calibrated, best["network"]["policy"],
+                quantized = apply_policy(build, model, calibrated, best["network"]["policy"],
                                          work / f"{name}-{search}-best.mlir",
-                                         args.weight_rounding)
+                                         args.weight_rounding, args.depthwise_inputs)
                 run.update({"best_edp": best["metrics"]["edp_pj_ms"],
                             "best_loss": best["metrics"]["accuracy_loss_pct"],
                             "best_policy": best["network"]["policy"],
                             "best_parameters": {k: v for k, v in best["parameters"].items()
                                                 if not k.startswith("network.")},
-                            "test_top1": test_accuracy(build, quantized)})
+                            "test_top1": test_accuracy(build, model, quantized)})
             if "surrogate" in pareto:
                 run["surrogate"] = pareto["surrogate"]
             if search == "sequential":
@@ -202,9 +234,9 @@ def main():
     if args.practical:
         out = work / "cnn-practical"
         shutil.rmtree(out, ignore_errors=True)
-        seconds = codesign(build, ROOT / "examples" / "fashion-mnist" / "cnn.onnx",
-                           space, out, "nsga2", 5000, args.seed, None,
-                           args.weight_rounding)
+        seconds = codesign(build, Model("cnn", work), space, out, "nsga2", 5000,
+                           args.seed, None, args.weight_rounding, args.depthwise_inputs,
+                           args.validation_samples)
         pareto = json.loads((out / "pareto.json").read_text())
         print(f"practical: nsga2, {pareto['search']['evaluations']} of "
               f"{pareto['search']['space_size']} points, {seconds:.1f} s "

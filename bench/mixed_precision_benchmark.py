@@ -12,9 +12,9 @@ cost tables only).
 
 Models: the trained Fashion-MNIST models in examples/fashion-mnist (top-1 on
 2,000 training images for the search, the 10,000 test images for the
-result) and PyTorch-exported ResNet-18 and MobileNetV2 with random weights
-(seed 0) at 3x32x32 on Fashion-MNIST images padded and tiled to 3 channels,
-where agreement with the fp32 model is the accuracy measure.
+result) and torchvision's ResNet-18 and MobileNetV2 trained on Fashion-MNIST
+at 3x32x32 (scripts/train_fashion_mnist.py; trained into the work directory
+on first use), top-1 on 200 validation and 10,000 test images.
 
 With --specialization, HAQ's experiment: a policy searched (ILP) for each of
 bitfusion, bitfusion-cloud, bismo, bismo-cloud, each measured on every
@@ -45,50 +45,29 @@ FASHION = ["cnn", "resnet", "mobilenet"]
 
 
 def torchvision_model(name, work):
-    """Exports a torchvision model with random weights (seed 0) at 3x32x32
-    (batch 50) and writes Fashion-MNIST images as 3-channel 32x32 .npy data.
-    Batch-norm statistics are re-estimated on 1,000 of the images (forward
-    passes only, no weight changes): with torchvision's initial statistics
-    a random network predicts one class for every input, and agreement with
-    fp32 would measure nothing. (With these statistics the networks are
-    chaotic instead: see bench/random_network_chaos.py.)"""
-    import torch
+    """torchvision's `name` trained on Fashion-MNIST at 3x32x32
+    (scripts/train_fashion_mnist.py, seed 0; trained into `work` on first
+    use, 10-15 minutes) and its data as .npy: validation the first 2,000
+    training images, test all 10,000, with labels."""
     for split, directory in (("train", "val32"), ("t10k", "test32")):
         out = work / directory
         if out.exists():
             continue
+        images = fashion_mnist.images_3x32(split)
+        labels = fashion_mnist.labels(split)
+        if split == "train":
+            images, labels = images[:2000], labels[:2000]
         out.mkdir()
-        images = fashion_mnist.images(split)[:2000].reshape(-1, 28, 28).astype(np.float32) / 255
-        padded = np.zeros((len(images), 3, 32, 32), np.float32)
-        padded[:, :, 2:30, 2:30] = ((images - 0.2860) / 0.3530)[:, None]
-        np.save(out / "images.npy", padded)
-    path = work / f"{name}-32.onnx"
+        np.save(out / "images.npy", images)
+        np.save(work / f"{directory}-labels.npy", labels)
+    path = work / f"{name}.onnx"
     if not path.exists():
-        model = random_network(name, work)
-        example = torch.from_numpy(np.load(work / "val32" / "images.npy")[:50])
-        torch.onnx.export(model, example, str(path), opset_version=17,
-                          input_names=["input"], output_names=["output"])
-    return path, ["--input-shape", "input=50x3x32x32", "--dataset", work / "val32",
-                  "--test-dataset", work / "test32"]
-
-
-def random_network(name, work):
-    """torchvision's `name` with random weights (seed 0) and batch-norm
-    statistics from images 1000-1999 of the validation data, in eval mode."""
-    import torch
-    import torchvision
-    torch.manual_seed(0)
-    model = getattr(torchvision.models, name)()
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.reset_running_stats()
-            m.momentum = None  # a cumulative average
-    calibration = torch.from_numpy(np.load(work / "val32" / "images.npy")[1000:2000])
-    model.train()
-    with torch.no_grad():
-        for batch in calibration.split(50):
-            model(batch)
-    return model.eval()
+        subprocess.run([sys.executable, ROOT / "scripts" / "train_fashion_mnist.py",
+                        "--models", name, "--out-dir", work], check=True)
+    return path, ["--input-shape", "image=50x3x32x32",
+                  "--dataset", work / "val32", "--labels", work / "val32-labels.npy",
+                  "--test-dataset", work / "test32",
+                  "--test-labels", work / "test32-labels.npy"]
 
 
 def fashion_model(name):
@@ -159,7 +138,7 @@ def main():
     parser.add_argument("--cnn-ddpg-episodes", type=int, default=600)
     parser.add_argument("--validation-samples", type=int, default=1000,
                         help="Fashion-MNIST models: samples per measurement")
-    parser.add_argument("--torchvision-validation-samples", type=int, default=200,
+    parser.add_argument("--torchvision-validation-samples", type=int, default=500,
                         help="ResNet-18 and MobileNetV2: samples per measurement")
     parser.add_argument("--torchvision-episodes", type=int, default=100)
     parser.add_argument("--specialization", default="",

@@ -15,10 +15,22 @@ the convolutions by the exporter (eval mode). Deterministic for a seed on one
 machine; run with Debian's interpreter:
 
   /usr/bin/python3 scripts/train_fashion_mnist.py [--models cnn,resnet,mobilenet]
+      [--out-dir DIR]
 
 Training takes a few minutes per model on two cores; CI never trains, the
 exported files are committed. Writes examples/fashion-mnist/<name>.onnx and
 examples/fashion-mnist/accuracy.json (fp32 test accuracy from PyTorch).
+
+Two more models are torchvision's architectures unchanged (ImageNet stem,
+10 classes), trained on Fashion-MNIST in torchvision's input layout
+(N x 3 x 32 x 32, fashion_mnist.images_3x32):
+
+  resnet18      torchvision.models.resnet18, 21 layers, 11 M parameters
+  mobilenet_v2  torchvision.models.mobilenet_v2, 53 layers, 2.2 M parameters
+
+They are too large to commit (45 and 9 MB) and take 10-15 minutes each on two
+cores: the benchmarks train them on demand into their work directory
+(--out-dir), with the same seed.
 """
 
 import argparse
@@ -107,8 +119,20 @@ class MobileNet(nn.Module):
         return self.fc(torch.flatten(self.pool(self.features(x)), 1))
 
 
-MODELS = {"cnn": (PlainCNN, 6), "resnet": (ResNet, 6),
-          "mobilenet": (MobileNet, 8)}
+def torchvision_network(name):
+    def build():
+        import torchvision
+        return getattr(torchvision.models, name)(num_classes=10)
+    return build
+
+
+# name: (constructor, epochs, images of a split).
+MODELS = {"cnn": (PlainCNN, 6, fashion_mnist.images),
+          "resnet": (ResNet, 6, fashion_mnist.images),
+          "mobilenet": (MobileNet, 8, fashion_mnist.images),
+          "resnet18": (torchvision_network("resnet18"), 2, fashion_mnist.images_3x32),
+          "mobilenet_v2": (torchvision_network("mobilenet_v2"), 2,
+                           fashion_mnist.images_3x32)}
 
 
 def accuracy(model, images, labels):
@@ -121,13 +145,13 @@ def accuracy(model, images, labels):
     return correct / len(images)
 
 
-def train(name, seed):
-    cls, epochs = MODELS[name]
+def train(name, seed, out_dir):
+    cls, epochs, split_images = MODELS[name]
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    x_train = fashion_mnist.images("train")
+    x_train = split_images("train")
     y_train = fashion_mnist.labels("train")
-    x_test = fashion_mnist.images("t10k")
+    x_test = split_images("t10k")
     y_test = fashion_mnist.labels("t10k")
     model = cls()
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
@@ -154,8 +178,8 @@ def train(name, seed):
               f"({time.time() - start:.0f} s)", flush=True)
     model.eval()
     acc = accuracy(model, x_test, y_test)
-    out = os.path.join(OUT_DIR, f"{name}.onnx")
-    torch.onnx.export(model, torch.zeros(1, 1, 28, 28), out, opset_version=13,
+    out = os.path.join(out_dir, f"{name}.onnx")
+    torch.onnx.export(model, torch.zeros(1, *x_test.shape[1:]), out, opset_version=13,
                       input_names=["image"], output_names=["logits"],
                       dynamic_axes={"image": {0: "batch"},
                                     "logits": {0: "batch"}})
@@ -166,10 +190,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="cnn,resnet,mobilenet")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out-dir", default=OUT_DIR)
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
-    os.makedirs(OUT_DIR, exist_ok=True)
-    summary_path = os.path.join(OUT_DIR, "accuracy.json")
+    os.makedirs(args.out_dir, exist_ok=True)
+    summary_path = os.path.join(args.out_dir, "accuracy.json")
     summary = {}
     if os.path.exists(summary_path):
         with open(summary_path) as f:
@@ -177,7 +202,7 @@ def main():
     for name in args.models.split(","):
         if name not in MODELS:
             parser.error(f"unknown model '{name}' (known: {', '.join(MODELS)})")
-        summary[name] = {"fp32_test_accuracy": train(name, args.seed),
+        summary[name] = {"fp32_test_accuracy": train(name, args.seed, args.out_dir),
                          "test_images": 10000, "seed": args.seed,
                          "torch": torch.__version__}
         with open(summary_path, "w") as f:
