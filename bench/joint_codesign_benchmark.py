@@ -2,7 +2,8 @@
 """tandem-codesign on joint spaces: four searches at equal evaluations.
 
 Usage: bench/joint_codesign_benchmark.py [--build BUILD_DIR]
-           [--models cnn,resnet,mobilenet,resnet18,mobilenet_v2] [--evaluations 1000]
+           [--models cnn,resnet,mobilenet (also resnet18, mobilenet_v2)]
+           [--evaluations 1000]
            [--validation-samples 1000]
            [--searches sequential,nested,nsga2,differentiable] [--seed 1]
            [--practical] [--work DIR] [--weight-rounding nearest|gptq]
@@ -220,14 +221,14 @@ def main():
             r["edp_vs_w8a8"] = w8a8 / r["best_edp"] if w8a8 and r["best_edp"] else None
         results.extend(runs)
 
-    print(f"{'model':<10}{'search':<16}{'evals':>6}{'wall s':>8}{'front':>6}"
+    print(f"{'model':<13}{'search':<16}{'evals':>6}{'wall s':>8}{'front':>6}"
           f"{'hypervolume':>12}{'EDP vs W8A8':>12}{'loss (val)':>11}{'test top-1':>11}")
     # The last three columns: the front's lowest-EDP design within 1 point.
     for r in results:
         gain = f"{r['edp_vs_w8a8']:.2f}x" if r["edp_vs_w8a8"] else "-"
         loss = f"{r['best_loss']:.2f}" if r["best_loss"] is not None else "-"
         top1 = f"{100 * r['test_top1']:.2f}%" if r["test_top1"] is not None else "-"
-        print(f"{r['model']:<10}{r['search']:<16}{r['evaluations']:>6}"
+        print(f"{r['model']:<13}{r['search']:<16}{r['evaluations']:>6}"
               f"{r['seconds']:>8.1f}{len(r['front']):>6}{r['hypervolume']:>12.4f}"
               f"{gain:>12}{loss:>11}{top1:>11}")
 

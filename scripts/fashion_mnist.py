@@ -50,12 +50,12 @@ def labels(split):
 MEAN, STD = 0.2860, 0.3530
 
 
-def images_3x32(split):
-    """Images of a split in torchvision's classifiers' layout: float32
-    N x 3 x 32 x 32, each 28 x 28 image centred on a black border, normalized
-    by the training set's mean and standard deviation, repeated over three
-    channels."""
-    x = images(split)
+def images_3x32(split, count=None):
+    """The first `count` images of a split (all: None) in torchvision's
+    classifiers' layout: float32 N x 3 x 32 x 32, each 28 x 28 image centred
+    on a black border, normalized by the training set's mean and standard
+    deviation, repeated over three channels."""
+    x = images(split)[:count]
     out = np.full((len(x), 3, 32, 32), (0 - MEAN) / STD, np.float32)
     out[:, :, 2:30, 2:30] = (x - MEAN) / STD
     return out

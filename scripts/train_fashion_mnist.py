@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Trains the three Fashion-MNIST models Tandem's quantization work uses
-and exports them to ONNX (opset 13) into examples/fashion-mnist/.
+"""Trains the Fashion-MNIST models Tandem's quantization work uses and
+exports them to ONNX (opset 13): the three committed to examples/fashion-mnist/
+and two torchvision architectures the benchmarks train on demand.
 
   cnn        plain CNN: two conv+BN+ReLU+max-pool stages, two fully connected
   resnet     residual network: stem, two basic blocks (one strided with a 1x1
@@ -9,7 +10,7 @@ and exports them to ONNX (opset 13) into examples/fashion-mnist/.
              depthwise 3x3 + pointwise 1x1 blocks with ReLU6, global average
              pool, fully connected
 
-Inputs are N x 1 x 28 x 28 pixels / 255 (no mean/std normalization, so an IDX
+The three small models' inputs are N x 1 x 28 x 28 pixels / 255 (no mean/std normalization, so an IDX
 image file is a valid input after dividing by 255). Batch norm is folded into
 the convolutions by the exporter (eval mode). Deterministic for a seed on one
 machine; run with Debian's interpreter:
@@ -18,8 +19,8 @@ machine; run with Debian's interpreter:
       [--out-dir DIR]
 
 Training takes a few minutes per model on two cores; CI never trains, the
-exported files are committed. Writes examples/fashion-mnist/<name>.onnx and
-examples/fashion-mnist/accuracy.json (fp32 test accuracy from PyTorch).
+exported files are committed. Writes <name>.onnx and accuracy.json (fp32
+test accuracy from PyTorch) into --out-dir (examples/fashion-mnist).
 
 Two more models are torchvision's architectures unchanged (ImageNet stem,
 10 classes), trained on Fashion-MNIST in torchvision's input layout
@@ -28,9 +29,9 @@ Two more models are torchvision's architectures unchanged (ImageNet stem,
   resnet18      torchvision.models.resnet18, 21 layers, 11 M parameters
   mobilenet_v2  torchvision.models.mobilenet_v2, 53 layers, 2.2 M parameters
 
-They are too large to commit (45 and 9 MB) and take 10-15 minutes each on two
-cores: the benchmarks train them on demand into their work directory
-(--out-dir), with the same seed.
+They are too large to commit (45 and 9 MB) and take 18 and 26 minutes on two
+cores (measured beside other runs): the benchmarks train them on demand
+into their work directory (--out-dir), with the same seed.
 """
 
 import argparse
