@@ -191,8 +191,19 @@ Value roundToLevels(OpBuilder &nb, Location l, Value v, Value s, Value z,
   Value q = arith::DivFOp::create(nb, l, v, s);
   q = math::RoundEvenOp::create(nb, l, q);
   q = arith::AddFOp::create(nb, l, q, z);
+  // maxnumf/minnumf: a NaN becomes qmin rather than poison.
   q = arith::MaxNumFOp::create(nb, l, q, qmin);
   return arith::MinNumFOp::create(nb, l, q, qmax);
+}
+
+/// (q - z) * s: a level's real value.
+Value levelToReal(OpBuilder &nb, Location l, Value q, Value s, Value z) {
+  q = arith::SubFOp::create(nb, l, q, z);
+  return arith::MulFOp::create(nb, l, q, s);
+}
+
+Value f32Constant(OpBuilder &nb, Location l, double v) {
+  return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v));
 }
 
 Value Lowerer::addWeightArgument(Location loc, DenseElementsAttr values) {
@@ -411,17 +422,9 @@ FailureOr<Value> Lowerer::requantize(Operation *op, Value values, unsigned dim,
 
 Value Lowerer::quantizeF32(OpBuilder &nb, Location loc, Value x, double scale,
                            int64_t zero, int64_t qmin, int64_t qmax) {
-  Value t = arith::DivFOp::create(
-      nb, loc, x,
-      arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(scale)));
-  t = math::RoundEvenOp::create(nb, loc, t);
-  t = arith::AddFOp::create(
-      nb, loc, t, arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(zero)));
-  // maxnumf/minnumf: a NaN becomes qmin rather than poison.
-  t = arith::MaxNumFOp::create(
-      nb, loc, t, arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(qmin)));
-  return arith::MinNumFOp::create(
-      nb, loc, t, arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(qmax)));
+  return roundToLevels(nb, loc, x, f32Constant(nb, loc, scale),
+                       f32Constant(nb, loc, zero), f32Constant(nb, loc, qmin),
+                       f32Constant(nb, loc, qmax));
 }
 
 Value Lowerer::fakeQuant(Location loc, Value x, const Grid &g) {
@@ -431,17 +434,12 @@ Value Lowerer::fakeQuant(Location loc, Value x, const Grid &g) {
   double s = g.scales[0];
   int64_t z = g.zeroPoints[0];
   if (!runtimeParams)
-    return generic(
-        loc, t, {x}, {identity(t.getRank())},
-        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-          Value q = quantizeF32(nb, l, a[0], s, z, g.qmin, g.qmax);
-          q = arith::SubFOp::create(
-              nb, l, q,
-              arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(z)));
-          return arith::MulFOp::create(
-              nb, l, q,
-              arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(s)));
-        });
+    return generic(loc, t, {x}, {identity(t.getRank())},
+                   [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                     Value q = quantizeF32(nb, l, a[0], s, z, g.qmin, g.qmax);
+                     return levelToReal(nb, l, q, f32Constant(nb, l, s),
+                                        f32Constant(nb, l, z));
+                   });
   // The parameters are row `slot` of the table: scale, zero point, qmin, qmax.
   int64_t slot = paramRows.size() / 4;
   paramRows.append({static_cast<float>(s), static_cast<float>(z),
@@ -456,13 +454,8 @@ Value Lowerer::fakeQuant(Location loc, Value x, const Grid &g) {
                  {identity(t.getRank()), AffineMap(), AffineMap(), AffineMap(),
                   AffineMap()},
                  [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                   Value q = arith::DivFOp::create(nb, l, a[0], a[1]);
-                   q = math::RoundEvenOp::create(nb, l, q);
-                   q = arith::AddFOp::create(nb, l, q, a[2]);
-                   q = arith::MaxNumFOp::create(nb, l, q, a[3]);
-                   q = arith::MinNumFOp::create(nb, l, q, a[4]);
-                   q = arith::SubFOp::create(nb, l, q, a[2]);
-                   return arith::MulFOp::create(nb, l, q, a[1]);
+                   Value q = roundToLevels(nb, l, a[0], a[1], a[2], a[3], a[4]);
+                   return levelToReal(nb, l, q, a[1], a[2]);
                  });
 }
 
@@ -481,20 +474,17 @@ Value Lowerer::quantizeChannels(Location loc, Value x, const Grid &g,
       b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(scales)));
   Value zv = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(vecType, llvm::ArrayRef(zeros)));
-  return generic(
-      loc, t.clone(out), {x, sv, zv},
-      {identity(rank), channelMap(sv, rank, g.axis),
-       channelMap(zv, rank, g.axis)},
-      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        auto f = [&](double v) -> Value {
-          return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v));
-        };
-        Value q = roundToLevels(nb, l, a[0], a[1], a[2], f(g.qmin), f(g.qmax));
-        if (isa<IntegerType>(out))
-          return arith::FPToSIOp::create(nb, l, out, q);
-        q = arith::SubFOp::create(nb, l, q, a[2]);
-        return arith::MulFOp::create(nb, l, q, a[1]);
-      });
+  return generic(loc, t.clone(out), {x, sv, zv},
+                 {identity(rank), channelMap(sv, rank, g.axis),
+                  channelMap(zv, rank, g.axis)},
+                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                   Value q = roundToLevels(nb, l, a[0], a[1], a[2],
+                                           f32Constant(nb, l, g.qmin),
+                                           f32Constant(nb, l, g.qmax));
+                   if (isa<IntegerType>(out))
+                     return arith::FPToSIOp::create(nb, l, out, q);
+                   return levelToReal(nb, l, q, a[1], a[2]);
+                 });
 }
 
 Value Lowerer::fakeQuantPerAxis(Location loc, Value x, const Grid &g) {
@@ -522,8 +512,7 @@ Value Lowerer::fakeQuantPerAxis(Location loc, Value x, const Grid &g) {
               nb, l, table,
               ValueRange{row, arith::ConstantIndexOp::create(nb, l, j)}));
         Value q = roundToLevels(nb, l, a[0], p[0], p[1], p[2], p[3]);
-        q = arith::SubFOp::create(nb, l, q, p[1]);
-        return arith::MulFOp::create(nb, l, q, p[0]);
+        return levelToReal(nb, l, q, p[0], p[1]);
       });
 }
 
