@@ -40,7 +40,6 @@ prints its wall time (the 10-minute goal of the joint co-design issue).
 import argparse
 import csv
 import json
-import os
 import pathlib
 import re
 import shutil
@@ -52,30 +51,27 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from codesign_benchmark import hypervolume  # noqa: E402
-from mixed_precision_benchmark import FASHION, torchvision_model  # noqa: E402
+from mixed_precision_benchmark import (FASHION, fashion_model,  # noqa: E402
+                                      torchvision_model)
 
-DATA = pathlib.Path("/usr/share/datasets/fashion-mnist")
 SPACE = ROOT / "examples" / "fashion-mnist" / "joint-space.yaml"
 OBJECTIVES = ["latency_ms", "energy_pj", "accuracy_loss_pct"]
 
 
 class Model:
-    """A benchmark model and its data: validation (the search's) and test."""
+    """A benchmark model and its data (validation: the search's; test), as
+    mixed_precision_benchmark describes them."""
 
     def __init__(self, name, work):
-        self.name = name
         if name in FASHION:
-            self.path = ROOT / "examples" / "fashion-mnist" / f"{name}.onnx"
-            self.shape = "image=100x1x28x28"
-            self.data = DATA / "train-images-idx3-ubyte.gz"
-            self.labels = DATA / "train-labels-idx1-ubyte.gz"
-            self.test = DATA / "t10k-images-idx3-ubyte.gz"
-            self.test_labels = DATA / "t10k-labels-idx1-ubyte.gz"
+            self.path, args = fashion_model(name)
         else:
-            self.path, _ = torchvision_model(name, work)
-            self.shape = "image=50x3x32x32"
-            self.data, self.labels = work / "val32", work / "val32-labels.npy"
-            self.test, self.test_labels = work / "test32", work / "test32-labels.npy"
+            self.path, args = torchvision_model(name, work)
+        flags = dict(zip(args[::2], args[1::2]))
+        self.name = name
+        self.shape = flags["--input-shape"]
+        self.data, self.labels = flags["--dataset"], flags["--labels"]
+        self.test, self.test_labels = flags["--test-dataset"], flags["--test-labels"]
 
 
 def codesign(build, model, space, out, search, evaluations, seed, reuse, rounding,

@@ -29,7 +29,6 @@ target.
 
 import argparse
 import json
-import os
 import pathlib
 import subprocess
 import sys
