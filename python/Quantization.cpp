@@ -138,9 +138,13 @@ ModelPtr quantizeModel(Model &m, const py::object &policyObject,
           "' is not calibrated: call tandem.quant.calibrate first");
   std::string source;
   quant::Policy policy = getPolicy(policyObject, source);
-  // GPTQ rounding: the layers' inputs measured on the fp32 model.
+  // GPTQ rounding: the layers' inputs measured on the fp32 model (and, for
+  // sequential GPTQ, on the quantized one).
+  bool sequential =
+      policy.weightRounding == quant::WeightRounding::GPTQSequential;
   std::unique_ptr<quant::Dataset> dataset;
-  if (!data.is_none() && policy.weightRounding == quant::WeightRounding::GPTQ)
+  if (!data.is_none() &&
+      (sequential || policy.weightRounding == quant::WeightRounding::GPTQ))
     dataset = getData(m, data, py::none(), samples);
   ModelPtr copy = m.clone();
   DiagnosticCapture diagnostics;
@@ -149,7 +153,11 @@ ModelPtr quantizeModel(Model &m, const py::object &policyObject,
   quant::WeightCache weights;
   {
     py::gil_scoped_release release;
-    if (dataset) {
+    if (dataset && sequential) {
+      result = quant::quantizeSequentially(*copy->module, policy, source,
+                                           *dataset, {samples, threads},
+                                           [](const llvm::Twine &) {});
+    } else if (dataset) {
       auto moments = quant::measureInputMoments(*copy->module, *dataset,
                                                 {samples, threads});
       if (moments)
@@ -157,7 +165,7 @@ ModelPtr quantizeModel(Model &m, const py::object &policyObject,
       else
         momentsError = llvm::toString(moments.takeError());
     }
-    if (momentsError.empty())
+    if (momentsError.empty() && !(dataset && sequential))
       result = quant::quantizeModule(*copy->module, policy, source, &weights);
   }
   if (!momentsError.empty())

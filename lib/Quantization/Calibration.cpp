@@ -193,6 +193,7 @@ llvm::Error tandem::quant::runObserving(
   observedMain.setAllResultAttrs(resultAttrs);
   exec::CompileOptions compileOptions;
   compileOptions.threads = options.threads;
+  compileOptions.fakeQuant = options.fakeQuant;
   auto executable = exec::Executable::compile(*observed, compileOptions);
   if (!executable)
     return executable.takeError();

@@ -11,7 +11,14 @@
 #include "tandem/Quantization/ValidationOracle.h"
 #include "tandem/Support/Limits.h"
 
+#include "tandem/Quantization/Grid.h"
+#include "tandem/Quantization/Quantize.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cblas.h>
@@ -41,6 +48,7 @@ namespace {
 struct MomentLayer {
   std::string name;
   Value input;
+  Value weight;
   Conv2DOp conv; // null for a matrix product
   int64_t size = 0;
   int64_t groups = 1;
@@ -53,6 +61,7 @@ std::optional<MomentLayer> getMomentLayer(Operation *op) {
     if (!w.getElementType().isF32() || !isConstantTensor(conv.getWeight()))
       return std::nullopt;
     layer.input = conv.getInput();
+    layer.weight = conv.getWeight();
     layer.conv = conv;
     layer.groups = conv.getGroups();
     layer.size = w.getNumElements() / w.getDimSize(0);
@@ -62,6 +71,7 @@ std::optional<MomentLayer> getMomentLayer(Operation *op) {
         !isConstantTensor(mm.getRhs()))
       return std::nullopt;
     layer.input = mm.getLhs();
+    layer.weight = mm.getRhs();
     layer.size = rhs.getDimSize(0);
   } else {
     return std::nullopt;
@@ -72,28 +82,70 @@ std::optional<MomentLayer> getMomentLayer(Operation *op) {
   return layer;
 }
 
-/// Adds the vectors `layer` reads from `x` (its input on one batch) to the
-/// upper triangles of `moment`'s matrices.
-void accumulate(const MomentLayer &layer, const exec::Tensor &x,
-                InputMoment &moment, std::vector<double> &matrix) {
-  const float *in = reinterpret_cast<const float *>(x.data());
-  int64_t k = moment.size;
-  std::vector<double> rows;
-  auto addRows = [&](int64_t n, double *matrix) {
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, n, 1.0, rows.data(),
-                k, 1.0, matrix, k);
-  };
+/// The layers of `module`'s @main whose input moments can be measured.
+/// Moments are found by layer name: a name two layers share (ops without
+/// locations, one ONNX node lowered to two layers) names neither; it goes
+/// into `ambiguous`.
+std::vector<MomentLayer> getMomentLayers(ModuleOp module,
+                                         llvm::StringSet<> &ambiguous) {
+  std::vector<MomentLayer> layers;
+  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
+    main.walk([&](Operation *op) {
+      if (std::optional<MomentLayer> layer = getMomentLayer(op))
+        layers.push_back(std::move(*layer));
+    });
+  llvm::StringMap<int> uses;
+  for (const MomentLayer &l : layers)
+    ++uses[l.name];
+  llvm::erase_if(layers, [&](const MomentLayer &l) {
+    if (uses[l.name] == 1)
+      return false;
+    ambiguous.insert(l.name);
+    return true;
+  });
+  return layers;
+}
+
+/// A moment is a tensor Tandem materializes: refused, before any memory is
+/// allocated, beyond the limit every tool applies (--max-tensor-mib).
+llvm::Error checkMomentSize(const MomentLayer &l) {
+  uint64_t bytes = uint64_t(l.groups) * l.size * l.size * sizeof(double);
+  if (bytes <= getMaxTensorBytes())
+    return llvm::Error::success();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      llvm::formatv("layer '{0}': GPTQ's input moment of {1} x {1} values "
+                    "({2} groups) takes {3} MiB, more than the largest "
+                    "tensor allowed ({4} MiB; raise it with --max-tensor-mib)",
+                    l.name, l.size, l.groups, bytes >> 20,
+                    getMaxTensorBytes() >> 20)
+          .str());
+}
+
+/// Calls `visit(g, rows, n)` with the n x size vectors `layer` reads from
+/// each of `xs` (inputs of its shape on one batch: rows[i] from xs[i]) in
+/// group g: a matrix product's input rows (one call), a convolution's
+/// patches one sample and group at a time ((c, r, s) in the weights' order,
+/// zero where they read padding; a batch's patches can take gigabytes).
+void forEachInputRows(
+    const MomentLayer &layer, ArrayRef<const exec::Tensor *> xs,
+    llvm::function_ref<void(int64_t, ArrayRef<const double *>, int64_t)>
+        visit) {
+  int64_t k = layer.size;
+  std::vector<std::vector<double>> rows(xs.size());
+  SmallVector<const double *> pointers(xs.size(), nullptr);
   if (!layer.conv) {
-    int64_t n = x.getNumElements() / k;
-    rows.assign(in, in + n * k);
-    addRows(n, matrix.data());
-    moment.count += n;
+    int64_t n = xs[0]->getNumElements() / k;
+    for (size_t i = 0; i < xs.size(); ++i) {
+      const float *in = reinterpret_cast<const float *>(xs[i]->data());
+      rows[i].assign(in, in + n * k);
+      pointers[i] = rows[i].data();
+    }
+    visit(0, pointers, n);
     return;
   }
-  // Patches of a convolution, one group at a time: (c, r, s) in the
-  // weights' order, zero where they read padding.
   Conv2DOp conv = layer.conv;
-  ArrayRef<int64_t> shape = x.shape;
+  ArrayRef<int64_t> shape = xs[0]->shape;
   auto w = cast<RankedTensorType>(conv.getWeight().getType()).getShape();
   auto out = cast<RankedTensorType>(conv.getType()).getShape();
   int64_t batch = shape[0], channels = shape[1], height = shape[2],
@@ -101,30 +153,46 @@ void accumulate(const MomentLayer &layer, const exec::Tensor &x,
   int64_t groupChannels = w[1], kh = w[2], kw = w[3], p = out[2], q = out[3];
   ArrayRef<int64_t> strides = conv.getStrides(), pads = conv.getPads(),
                     dilations = conv.getDilations();
-  // One sample at a time: a batch's patches can take gigabytes.
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t g = 0; g < layer.groups; ++g) {
-      rows.assign(p * q * k, 0.0);
-      double *row = rows.data();
-      for (int64_t oy = 0; oy < p; ++oy)
-        for (int64_t ox = 0; ox < q; ++ox, row += k)
-          for (int64_t c = 0; c < groupChannels; ++c) {
-            const float *plane =
-                in + (b * channels + g * groupChannels + c) * height * width;
-            for (int64_t r = 0; r < kh; ++r) {
-              int64_t y = oy * strides[0] - pads[0] + r * dilations[0];
-              if (y < 0 || y >= height)
-                continue;
-              for (int64_t s = 0; s < kw; ++s) {
-                int64_t xx = ox * strides[1] - pads[1] + s * dilations[1];
-                if (xx >= 0 && xx < width)
-                  row[(c * kh + r) * kw + s] = plane[y * width + xx];
+      for (size_t i = 0; i < xs.size(); ++i) {
+        const float *in = reinterpret_cast<const float *>(xs[i]->data());
+        rows[i].assign(p * q * k, 0.0);
+        double *row = rows[i].data();
+        pointers[i] = row;
+        for (int64_t oy = 0; oy < p; ++oy)
+          for (int64_t ox = 0; ox < q; ++ox, row += k)
+            for (int64_t c = 0; c < groupChannels; ++c) {
+              const float *plane =
+                  in + (b * channels + g * groupChannels + c) * height * width;
+              for (int64_t r = 0; r < kh; ++r) {
+                int64_t y = oy * strides[0] - pads[0] + r * dilations[0];
+                if (y < 0 || y >= height)
+                  continue;
+                for (int64_t s = 0; s < kw; ++s) {
+                  int64_t xx = ox * strides[1] - pads[1] + s * dilations[1];
+                  if (xx >= 0 && xx < width)
+                    row[(c * kh + r) * kw + s] = plane[y * width + xx];
+                }
               }
             }
-          }
-      addRows(p * q, matrix.data() + g * k * k);
+      }
+      visit(g, pointers, p * q);
     }
-  moment.count += batch * p * q;
+}
+
+/// Adds the vectors `layer` reads from `x` (its input on one batch) to the
+/// upper triangles of `moment`'s matrices.
+void accumulate(const MomentLayer &layer, const exec::Tensor &x,
+                InputMoment &moment, std::vector<double> &matrix) {
+  int64_t k = moment.size;
+  forEachInputRows(
+      layer, {&x}, [&](int64_t g, ArrayRef<const double *> rows, int64_t n) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, n, 1.0, rows[0],
+                    k, 1.0, matrix.data() + g * k * k, k);
+        if (g == 0) // a position counts once, not once per group
+          moment.count += n;
+      });
 }
 
 /// The inverse of the symmetric positive definite `a` (n x n), or false
@@ -151,38 +219,10 @@ tandem::quant::measureInputMoments(ModuleOp module, Dataset &data,
                                    const CalibrationOptions &options) {
   auto result = std::make_shared<LayerInputMoments>();
   result->threads = std::max(1, options.threads);
-  std::vector<MomentLayer> layers;
-  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
-    main.walk([&](Operation *op) {
-      if (std::optional<MomentLayer> layer = getMomentLayer(op))
-        layers.push_back(std::move(*layer));
-    });
-  // Moments are found by layer name: a name two layers share (ops without
-  // locations, one ONNX node lowered to two layers) names neither.
-  llvm::StringMap<int> uses;
+  std::vector<MomentLayer> layers = getMomentLayers(module, result->ambiguous);
   for (const MomentLayer &l : layers)
-    ++uses[l.name];
-  llvm::erase_if(layers, [&](const MomentLayer &l) {
-    if (uses[l.name] == 1)
-      return false;
-    result->ambiguous.insert(l.name);
-    return true;
-  });
-  // A moment is a tensor Tandem materializes: refused, before any memory
-  // is allocated, beyond the limit every tool applies (--max-tensor-mib).
-  for (const MomentLayer &l : layers) {
-    uint64_t bytes = uint64_t(l.groups) * l.size * l.size * sizeof(double);
-    if (bytes > getMaxTensorBytes())
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          llvm::formatv("layer '{0}': GPTQ's input moment of {1} x {1} "
-                        "values ({2} groups) takes {3} MiB, more than the "
-                        "largest tensor allowed ({4} MiB; raise it with "
-                        "--max-tensor-mib)",
-                        l.name, l.size, l.groups, bytes >> 20,
-                        getMaxTensorBytes() >> 20)
-              .str());
-  }
+    if (llvm::Error err = checkMomentSize(l))
+      return err;
   std::vector<InputMoment> moments(layers.size());
   std::vector<std::vector<double>> matrices(layers.size());
   SmallVector<Value> values;
@@ -370,4 +410,298 @@ tandem::quant::roundLayerGPTQ(ArrayRef<float> weights, ArrayRef<int64_t> shape,
       }
   }
   return ints;
+}
+
+//===----------------------------------------------------------------------===//
+// Sequential GPTQ
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A layer sequential GPTQ rounds again: its op in the quantized module, the
+/// storage cast of its weights' integers and their grid, and the fp32 layer
+/// (in the fp32 module) it stands for.
+struct SequentialLayer {
+  MomentLayer fp32;
+  Operation *op = nullptr;
+  Value input;
+  mlir::quant::StorageCastOp weights;
+  SmallVector<QuantParams> params;
+  /// The weights' channel axis in roundLayerGPTQ's layouts.
+  int32_t axis = 0;
+  /// The layers whose results reach this one's input.
+  llvm::BitVector upstream;
+};
+
+std::optional<SequentialLayer>
+getSequentialLayer(Operation *op, const llvm::StringMap<MomentLayer> &fp32) {
+  SequentialLayer layer;
+  Value weights;
+  if (auto conv = dyn_cast<Conv2DOp>(op)) {
+    layer.input = conv.getInput();
+    weights = conv.getWeight();
+  } else if (auto mm = dyn_cast<MatmulOp>(op)) {
+    layer.input = mm.getLhs();
+    weights = mm.getRhs();
+  } else {
+    return std::nullopt;
+  }
+  // Shift-add encoded weights keep their encoding's nearest rounding.
+  if (op->hasAttr("accel.weight_encoding"))
+    return std::nullopt;
+  auto it = fp32.find(getDisplayName(op));
+  if (it == fp32.end())
+    return std::nullopt;
+  layer.fp32 = it->second;
+  layer.op = op;
+  layer.weights = weights.getDefiningOp<mlir::quant::StorageCastOp>();
+  std::optional<Grid> grid = getGrid(weights.getType());
+  if (!layer.weights || !grid ||
+      !layer.weights.getInput().getDefiningOp<arith::ConstantOp>() ||
+      cast<ShapedType>(weights.getType()).getShape() !=
+          cast<ShapedType>(layer.fp32.weight.getType()).getShape())
+    return std::nullopt;
+  layer.axis = layer.fp32.conv ? 0 : 1;
+  for (size_t c = 0; c < grid->scales.size(); ++c)
+    layer.params.push_back(
+        {grid->scales[c], grid->zeroPoints[c], grid->qmin, grid->qmax});
+  return layer;
+}
+
+/// A module computing both models on one input: a copy of `quantized`
+/// whose @main also runs `fp32`'s @main, and, per layer of `wave`, its fp32
+/// input and its quantized input (as f32) in `observed`.
+OwningOpRef<ModuleOp> buildPairedModule(ModuleOp fp32, ModuleOp quantized,
+                                        ArrayRef<SequentialLayer *> wave,
+                                        SmallVectorImpl<Value> &observed) {
+  IRMapping q;
+  OwningOpRef<ModuleOp> paired(cast<ModuleOp>(quantized->clone(q)));
+  auto main = paired->lookupSymbol<func::FuncOp>("main");
+  auto fp32Main = fp32.lookupSymbol<func::FuncOp>("main");
+  IRMapping f;
+  f.map(fp32Main.getArgument(0), main.getArgument(0));
+  OpBuilder b(main.front().getTerminator());
+  for (Operation &op : fp32Main.front().without_terminator())
+    b.clone(op, f);
+  for (SequentialLayer *layer : wave) {
+    observed.push_back(f.lookup(layer->fp32.input));
+    Value input = q.lookup(layer->input);
+    auto type = cast<RankedTensorType>(input.getType());
+    if (!type.getElementType().isF32())
+      input = mlir::quant::DequantizeCastOp::create(
+          b, input.getLoc(), type.clone(b.getF32Type()), input);
+    observed.push_back(input);
+  }
+  return paired;
+}
+
+/// What a layer's weights are rounded towards: the weights T minimizing
+/// ||W x - T x_q||^2 over the pairs (x, x_q) of its fp32 and quantized
+/// inputs, T = W C (H + damping)^-1 with C = E[x x_q^T] and H = E[x_q x_q^T]
+/// (`rows` x K rows of weights, per group). The damping is GPTQ's: 1% of
+/// H's mean diagonal. nullopt when the damped H is not positive definite
+/// (the inputs are all zero): the fp32 weights are then the target.
+std::optional<std::vector<double>> getTarget(ArrayRef<double> w, int64_t rows,
+                                             int64_t k, ArrayRef<double> h,
+                                             ArrayRef<double> c) {
+  double mean = 0;
+  for (int64_t i = 0; i < k; ++i)
+    mean += h[i * k + i] / k;
+  std::vector<double> inverse(h.begin(), h.end());
+  for (int64_t i = 0; i < k; ++i)
+    inverse[i * k + i] += 0.01 * mean;
+  if (!(mean > 0) || !invert(inverse, k))
+    return std::nullopt;
+  std::vector<double> wc(rows * k), target(rows * k);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, k, k, 1.0,
+              w.data(), k, c.data(), k, 0.0, wc.data(), k);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, k, k, 1.0,
+              wc.data(), k, inverse.data(), k, 0.0, target.data(), k);
+  return target;
+}
+
+/// Rounds `layer`'s weights again from the moments of its inputs, summed
+/// over `count` vectors: H (upper triangles) and C, per group.
+llvm::Error roundLayer(SequentialLayer &layer, std::vector<double> &h,
+                       std::vector<double> &c, int64_t count,
+                       unsigned threads) {
+  const MomentLayer &m = layer.fp32;
+  int64_t k = m.size, groups = m.groups;
+  SmallVector<float> weights = *getConstantF32Values(m.weight);
+  ArrayRef<int64_t> shape = cast<ShapedType>(m.weight.getType()).getShape();
+  int64_t rows = shape[layer.axis], groupRows = rows / groups;
+  bool transposed = !m.conv; // K x N: a row is a column
+  auto at = [&](int64_t r, int64_t j) {
+    return transposed ? j * rows + r : r * k + j;
+  };
+  InputMoment moment;
+  moment.groups = groups;
+  moment.size = k;
+  moment.count = count;
+  std::vector<float> target(weights.size());
+  double scale = 1.0 / std::max<int64_t>(count, 1);
+  for (int64_t g = 0; g < groups; ++g) {
+    double *hg = h.data() + g * k * k, *cg = c.data() + g * k * k;
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = i; j < k; ++j)
+        hg[j * k + i] = hg[i * k + j] *= scale;
+    for (int64_t i = 0; i < k * k; ++i)
+      cg[i] *= scale;
+    if (!llvm::all_of(ArrayRef<double>(hg, k * k),
+                      [](double x) { return std::isfinite(x); }) ||
+        !llvm::all_of(ArrayRef<double>(cg, k * k),
+                      [](double x) { return std::isfinite(x); }))
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "layer '" + m.name +
+              "': its inputs on the calibration data are not finite; GPTQ "
+              "cannot round its weights");
+    std::vector<double> w(groupRows * k);
+    for (int64_t r = 0; r < groupRows; ++r)
+      for (int64_t j = 0; j < k; ++j)
+        w[r * k + j] = weights[at(g * groupRows + r, j)];
+    std::optional<std::vector<double>> t =
+        getTarget(w, groupRows, k, ArrayRef<double>(hg, k * k),
+                  ArrayRef<double>(cg, k * k));
+    for (int64_t r = 0; r < groupRows; ++r)
+      for (int64_t j = 0; j < k; ++j)
+        target[at(g * groupRows + r, j)] = t ? (*t)[r * k + j] : w[r * k + j];
+    moment.factors.push_back(factorMoment(ArrayRef<double>(hg, k * k), k));
+  }
+  std::optional<std::vector<int64_t>> ints =
+      roundLayerGPTQ(target, shape, layer.axis, layer.params, moment, threads);
+  if (!ints)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "layer '" + m.name +
+                                       "': GPTQ cannot round weights of this "
+                                       "shape");
+  auto old = layer.weights.getInput().getDefiningOp<arith::ConstantOp>();
+  auto type = cast<RankedTensorType>(old.getType());
+  unsigned bits = type.getElementTypeBitWidth();
+  SmallVector<APInt> values;
+  values.reserve(ints->size());
+  for (int64_t v : *ints)
+    values.push_back(APInt(bits, v, /*isSigned=*/true));
+  OpBuilder b(layer.weights);
+  auto replacement = arith::ConstantOp::create(
+      b, old.getLoc(), type, DenseElementsAttr::get(type, values));
+  layer.weights.setOperand(replacement);
+  if (old->use_empty())
+    old->erase();
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error tandem::quant::roundSequentially(
+    ModuleOp fp32, ModuleOp quantized, Dataset &data,
+    const CalibrationOptions &options,
+    llvm::function_ref<void(const llvm::Twine &)> log) {
+  llvm::StringSet<> ambiguous;
+  llvm::StringMap<MomentLayer> fp32Layers;
+  for (MomentLayer &l : getMomentLayers(fp32, ambiguous)) {
+    if (llvm::Error err = checkMomentSize(l))
+      return err;
+    fp32Layers[l.name] = l;
+  }
+  auto main = quantized.lookupSymbol<func::FuncOp>("main");
+  if (!main || !main.getBody().hasOneBlock())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "expects a function @main with one block");
+  std::vector<SequentialLayer> layers;
+  llvm::DenseMap<Operation *, size_t> index;
+  for (Operation &op : main.front())
+    if (std::optional<SequentialLayer> layer =
+            getSequentialLayer(&op, fp32Layers)) {
+      index[&op] = layers.size();
+      layers.push_back(std::move(*layer));
+    }
+  // Which layers reach each value: a layer is rounded once every layer
+  // upstream of its input is.
+  llvm::DenseMap<Value, llvm::BitVector> reach;
+  for (Operation &op : main.front()) {
+    llvm::BitVector r(layers.size());
+    for (Value operand : op.getOperands())
+      if (auto it = reach.find(operand); it != reach.end())
+        r |= it->second;
+    if (auto it = index.find(&op); it != index.end()) {
+      SequentialLayer &layer = layers[it->second];
+      auto in = reach.find(layer.input);
+      layer.upstream =
+          in != reach.end() ? in->second : llvm::BitVector(layers.size());
+      r.set(it->second);
+    }
+    for (Value result : op.getResults())
+      reach[result] = r;
+  }
+  CalibrationOptions observing = options;
+  observing.fakeQuant = true;
+  llvm::BitVector done(layers.size());
+  for (int round = 1; !done.all(); ++round) {
+    SmallVector<SequentialLayer *> wave;
+    std::string names;
+    for (size_t i = 0; i < layers.size(); ++i)
+      if (!done.test(i) &&
+          !llvm::BitVector(layers[i].upstream).reset(done).any()) {
+        wave.push_back(&layers[i]);
+        names += (names.empty() ? "" : ", ") + layers[i].fp32.name;
+      }
+    if (wave.empty())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "sequential GPTQ: the layers form a cycle");
+    log(llvm::formatv("sequential GPTQ, step {0}: {1}", round, names));
+    SmallVector<Value> observed;
+    OwningOpRef<ModuleOp> paired =
+        buildPairedModule(fp32, quantized, wave, observed);
+    std::vector<std::vector<double>> h(wave.size()), c(wave.size());
+    std::vector<int64_t> counts(wave.size(), 0);
+    for (size_t i = 0; i < wave.size(); ++i) {
+      const MomentLayer &m = wave[i]->fp32;
+      h[i].assign(m.groups * m.size * m.size, 0.0);
+      c[i].assign(m.groups * m.size * m.size, 0.0);
+    }
+    auto visit = [&](int, ArrayRef<const exec::Tensor *> tensors) {
+      for (size_t i = 0; i < wave.size(); ++i) {
+        const MomentLayer &m = wave[i]->fp32;
+        int64_t k = m.size;
+        forEachInputRows(
+            m, {tensors[1 + 2 * i], tensors[2 + 2 * i]},
+            [&](int64_t g, ArrayRef<const double *> rows, int64_t n) {
+              cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, n, 1.0,
+                          rows[1], k, 1.0, h[i].data() + g * k * k, k);
+              cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, n, 1.0,
+                          rows[0], k, rows[1], k, 1.0, c[i].data() + g * k * k,
+                          k);
+              if (g == 0)
+                counts[i] += n;
+            });
+      }
+      return llvm::Error::success();
+    };
+    if (llvm::Error err =
+            runObserving(*paired, observed, data, observing, 1, visit))
+      return err;
+    for (size_t i = 0; i < wave.size(); ++i) {
+      if (llvm::Error err = roundLayer(*wave[i], h[i], c[i], counts[i],
+                                       std::max(1, options.threads)))
+        return err;
+      done.set(index[wave[i]->op]);
+    }
+  }
+  return llvm::Error::success();
+}
+
+LogicalResult tandem::quant::quantizeSequentially(
+    ModuleOp module, const Policy &policy, StringRef policySource,
+    Dataset &data, const CalibrationOptions &options,
+    llvm::function_ref<void(const llvm::Twine &)> log) {
+  OwningOpRef<ModuleOp> fp32(module.clone());
+  Policy nearest = policy;
+  nearest.weightRounding = WeightRounding::Nearest;
+  if (failed(quantizeModule(module, nearest, policySource)))
+    return failure();
+  if (llvm::Error err = roundSequentially(*fp32, module, data, options, log))
+    return module.emitError(llvm::toString(std::move(err)));
+  return success();
 }

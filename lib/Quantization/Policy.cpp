@@ -169,8 +169,10 @@ public:
     if (s)
       r = parseWeightRounding(*s);
     if (!r)
-      return fail(field(key),
-                  "expected \"nearest\" or \"gptq\", got " + describe(*v));
+      return fail(
+          field(key),
+          "expected \"nearest\", \"gptq\" or \"gptq-sequential\", got " +
+              describe(*v));
     rounding = *r;
     return true;
   }
@@ -365,11 +367,21 @@ std::optional<WeightRounding> quant::parseWeightRounding(StringRef name) {
     return WeightRounding::Nearest;
   if (name == "gptq")
     return WeightRounding::GPTQ;
+  if (name == "gptq-sequential")
+    return WeightRounding::GPTQSequential;
   return std::nullopt;
 }
 
 StringRef quant::stringifyWeightRounding(WeightRounding rounding) {
-  return rounding == WeightRounding::GPTQ ? "gptq" : "nearest";
+  switch (rounding) {
+  case WeightRounding::Nearest:
+    return "nearest";
+  case WeightRounding::GPTQ:
+    return "gptq";
+  case WeightRounding::GPTQSequential:
+    return "gptq-sequential";
+  }
+  llvm_unreachable("unknown weight rounding");
 }
 
 Expected<Policy> quant::loadPolicy(StringRef path) {

@@ -121,6 +121,23 @@ struct QuantizePass : public tandem::impl::QuantizePassBase<QuantizePass> {
         return signalPassFailure();
       }
     }
+    if (chosen.weightRounding ==
+        tandem::quant::WeightRounding::GPTQSequential) {
+      if (data.empty()) {
+        module.emitError()
+            << source
+            << ": field 'weights.rounding': \"gptq-sequential\" rounds the "
+               "weights on calibration data; give --accel-quantize data=PATH";
+        return signalPassFailure();
+      }
+      auto dataset = openData(module, "--accel-quantize", data, samples);
+      if (!dataset || failed(tandem::quant::quantizeSequentially(
+                          module, chosen, source, *dataset,
+                          {samples, int(std::max(1u, threads.getValue()))},
+                          [](const llvm::Twine &) {})))
+        return signalPassFailure();
+      return;
+    }
     // GPTQ rounding measures the layers' inputs on the fp32 model first.
     tandem::quant::WeightCache weights;
     if (!data.empty() &&

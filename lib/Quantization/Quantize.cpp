@@ -1019,5 +1019,14 @@ LogicalResult tandem::quant::quantizeModule(ModuleOp module,
     return module.emitError("expects a function @main with a body");
   if (!main.getBody().hasOneBlock())
     return main.emitError("expects @main to have a single block");
+  // It reruns the model after each layer: quantizeSequentially does.
+  if (policy.weightRounding == WeightRounding::GPTQSequential)
+    return mlir::emitError(main.getLoc())
+           << policySource
+           << ": field 'weights.rounding': \"gptq-sequential\" is applied "
+              "where a model is quantized once with calibration data "
+              "(--accel-quantize with data=, tandem.quant.quantize with "
+              "data=), not in a search or when scoring policies; use "
+              "\"gptq\" there";
   return Quantizer(main, policy, policySource, cache).run();
 }

@@ -42,6 +42,9 @@ struct CalibrationOptions {
   int64_t maxSamples = 0;
   /// Threads for BLAS.
   int threads = 1;
+  /// Quantized tensors computed fake-quantized in f32 (the same values as
+  /// the integer arithmetic, faster) rather than in integers.
+  bool fakeQuant = false;
 };
 
 /// Runs @main of `module` on the first samples of `data` (`options`), in

@@ -111,6 +111,32 @@ roundLayerGPTQ(llvm::ArrayRef<float> weights, llvm::ArrayRef<int64_t> shape,
                int32_t axis, llvm::ArrayRef<QuantParams> params,
                const InputMoment &moment, unsigned threads = 1);
 
+/// Sequential GPTQ on `quantized`, the quantization of `fp32` (both with
+/// @main): rounds the weights of its layers again in order, a layer once
+/// every layer upstream of it is done, each by GPTQ towards its fp32
+/// output: with x its input in `fp32` and x_q its input in `quantized` (the
+/// earlier layers rounded, the activations on their grids), on the first
+/// `options.maxSamples` of `data`, the target is T = W C (H + d)^-1, C =
+/// E[x x_q^T], H = E[x_q x_q^T], which minimizes ||W x - T x_q||^2, and T
+/// is rounded on its layer's grid by GPTQ with H. The grids do not change.
+/// Layers with shift-add encodings, f32 weights or a name another layer
+/// shares keep their rounding. One run of both models per step; `log`
+/// tells each step.
+llvm::Error
+roundSequentially(mlir::ModuleOp fp32, mlir::ModuleOp quantized, Dataset &data,
+                  const CalibrationOptions &options,
+                  llvm::function_ref<void(const llvm::Twine &)> log);
+
+/// Quantizes `module` by `policy` (whose weights.rounding is
+/// "gptq-sequential": quantizeModule refuses it) with nearest rounding,
+/// then rounds its weights again by roundSequentially. Errors are emitted on
+/// `module`.
+mlir::LogicalResult
+quantizeSequentially(mlir::ModuleOp module, const Policy &policy,
+                     llvm::StringRef policySource, Dataset &data,
+                     const CalibrationOptions &options,
+                     llvm::function_ref<void(const llvm::Twine &)> log);
+
 } // namespace tandem::quant
 
 #endif // TANDEM_QUANTIZATION_GPTQ_H

@@ -64,6 +64,12 @@ def QuantizePass : Pass<"accel-quantize", "::mlir::ModuleOp"> {
     tandem-opt calibrated.mlir --accel-quantize="weight-bits=8 activation-bits=8 target=bitfusion"
     tandem-opt calibrated.mlir --accel-quantize="policy=w4a8-gptq.json data=train-images-idx3-ubyte.gz"
     ```
+
+    A policy whose weights are rounded by GPTQ (`"rounding": "gptq"` or
+    `"gptq-sequential"`) needs `data`: GPTQ measures the layers' inputs on
+    it; sequential GPTQ runs the fp32 and the quantized model on it once
+    per step, a step rounding the layers whose inputs no unrounded layer
+    reaches.
   }];
   let options = [
     Option<"policy", "policy", "std::string", /*default=*/"\"\"",
@@ -75,7 +81,7 @@ def QuantizePass : Pass<"accel-quantize", "::mlir::ModuleOp"> {
     Option<"target", "target", "std::string", /*default=*/"\"\"",
            "Check the widths against this target (preset or YAML)">,
     Option<"data", "data", "std::string", /*default=*/"\"\"",
-           "Samples GPTQ rounding measures the layers' inputs on (IDX file, .npy directory or test_data_set_* directory)">,
+           "Samples GPTQ rounding (gptq, gptq-sequential) measures the layers' inputs on (IDX file, .npy directory or test_data_set_* directory)">,
     Option<"samples", "samples", "int64_t", /*default=*/"512",
            "Use at most this many samples of data (0: all)">,
     Option<"threads", "threads", "unsigned", /*default=*/"1",

@@ -80,8 +80,11 @@ struct LayerBits {
 /// level, or GPTQ (Frantar et al., ICLR 2023), which rounds a layer's
 /// weights one input position at a time and moves each rounding error onto
 /// the weights not yet rounded so that the layer's output on the
-/// calibration data changes least (docs/quantization.md).
-enum class WeightRounding { Nearest, GPTQ };
+/// calibration data changes least (docs/quantization.md); or sequential
+/// GPTQ, which rounds the layers in order, each against the inputs it
+/// receives in the quantized model (the earlier layers rounded, the
+/// activations on their grids) towards the fp32 layer's output.
+enum class WeightRounding { Nearest, GPTQ, GPTQSequential };
 std::optional<WeightRounding> parseWeightRounding(llvm::StringRef name);
 llvm::StringRef stringifyWeightRounding(WeightRounding rounding);
 

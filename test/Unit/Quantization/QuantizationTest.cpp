@@ -297,7 +297,8 @@ TEST(Policy, ErrorsNameTheFileAndField) {
               "field 'layers.a.activation_percentile': expected a percentage "
               "in (50, 100], got 40");
   expectError(R"({"weights": {"rounding": "up"}})",
-              "field 'weights.rounding': expected \"nearest\" or \"gptq\", "
+              "field 'weights.rounding': expected \"nearest\", \"gptq\" or "
+              "\"gptq-sequential\", "
               "got \"up\"");
 }
 
