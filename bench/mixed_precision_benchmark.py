@@ -140,7 +140,8 @@ def main():
     parser.add_argument("--specialization", default="",
                         help="run HAQ's specialization experiment on this model")
     parser.add_argument("--specialization-budget", default="latency=0.6")
-    parser.add_argument("--weight-rounding", default="nearest", choices=["nearest", "gptq"])
+    parser.add_argument("--weight-rounding", default="nearest",
+                        choices=["nearest", "gptq", "gptq-sequential"])
     parser.add_argument("--depthwise-inputs", default="per-tensor",
                         choices=["per-tensor", "per-channel"],
                         help="grids of the tensors only depthwise layers read")

@@ -496,25 +496,29 @@ OwningOpRef<ModuleOp> buildPairedModule(ModuleOp fp32, ModuleOp quantized,
 }
 
 /// What a layer's weights are rounded towards: the weights T minimizing
-/// ||W x - T x_q||^2 over the pairs (x, x_q) of its fp32 and quantized
-/// inputs, T = W C (H + damping)^-1 with C = E[x x_q^T] and H = E[x_q x_q^T]
-/// (`rows` x K rows of weights, per group). The damping is GPTQ's: 1% of
-/// H's mean diagonal. nullopt when the damped H is not positive definite
-/// (the inputs are all zero): the fp32 weights are then the target.
+/// ||W x - T x_q||^2 + d ||T - W||^2 over the pairs (x, x_q) of its fp32 and
+/// quantized inputs, T = W (C + d) (H + d)^-1 with C = E[x x_q^T] and H =
+/// E[x_q x_q^T] (`rows` x K rows of weights, per group). The damping d, 1%
+/// of H's mean diagonal as GPTQ's, pulls T towards W, not towards 0, in the
+/// directions the calibration inputs hardly span (T = W when x_q = x).
+/// nullopt when H + d is not positive definite (the inputs are all zero):
+/// the fp32 weights are then the target.
 std::optional<std::vector<double>> getTarget(ArrayRef<double> w, int64_t rows,
                                              int64_t k, ArrayRef<double> h,
                                              ArrayRef<double> c) {
   double mean = 0;
   for (int64_t i = 0; i < k; ++i)
     mean += h[i * k + i] / k;
-  std::vector<double> inverse(h.begin(), h.end());
-  for (int64_t i = 0; i < k; ++i)
+  std::vector<double> inverse(h.begin(), h.end()), cross(c.begin(), c.end());
+  for (int64_t i = 0; i < k; ++i) {
     inverse[i * k + i] += 0.01 * mean;
+    cross[i * k + i] += 0.01 * mean;
+  }
   if (!(mean > 0) || !invert(inverse, k))
     return std::nullopt;
   std::vector<double> wc(rows * k), target(rows * k);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, k, k, 1.0,
-              w.data(), k, c.data(), k, 0.0, wc.data(), k);
+              w.data(), k, cross.data(), k, 0.0, wc.data(), k);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, k, k, 1.0,
               wc.data(), k, inverse.data(), k, 0.0, target.data(), k);
   return target;

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/Quantization/MixedPrecisionDriver.h"
+#include "tandem/Quantization/Accuracy.h"
 #include "tandem/Quantization/Calibration.h"
 #include "tandem/Quantization/GPTQ.h"
 #include "tandem/Quantization/PolicyScorer.h"
@@ -142,7 +143,18 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   // Calibration, and the layers' input moments when weights are rounded by
   // GPTQ.
   auto start = Clock::now();
-  const Policy &base = config.givenPolicy ? *config.givenPolicy : config.base;
+  // Sequential GPTQ reruns the model once per step, too slow for every
+  // policy a search scores: those are rounded by GPTQ (an estimate), the
+  // chosen policy, the baselines and the result sequentially, and measured
+  // so.
+  auto estimating = [](Policy policy) {
+    if (policy.weightRounding == WeightRounding::GPTQSequential)
+      policy.weightRounding = WeightRounding::GPTQ;
+    return policy;
+  };
+  const Policy &given = config.givenPolicy ? *config.givenPolicy : config.base;
+  bool sequential = given.weightRounding == WeightRounding::GPTQSequential;
+  Policy base = estimating(given), sensitivityBase = estimating(config.base);
   auto moments =
       prepareForQuantization(module, config.dataPath, config.calibrationSamples,
                              base.weightRounding, config.threads, log);
@@ -182,10 +194,9 @@ tandem::quant::runMixedPrecision(ModuleOp module,
       t.target, t.mapperSearches, result->tableSeconds));
 
   // Budgets no policy can meet fail here, before anything is measured.
-  auto problem =
-      makeSearchProblem(t, &result->sensitivity, config.budgets,
-                        config.pinFirst, config.pinLast, config.layersOnly,
-                        config.givenPolicy ? *config.givenPolicy : config.base);
+  auto problem = makeSearchProblem(t, &result->sensitivity, config.budgets,
+                                   config.pinFirst, config.pinLast,
+                                   config.layersOnly, base);
   if (!problem)
     return problem.takeError();
   result->problem = std::move(*problem);
@@ -225,12 +236,12 @@ tandem::quant::runMixedPrecision(ModuleOp module,
                     config.calibrationSamples, config.validationSamples,
                     clippings)
           .str(),
-      config.base, *fp32);
+      sensitivityBase, *fp32);
   // A given policy is measured, not searched: no sensitivity needed.
   if (!config.givenPolicy) {
     auto s = loadOrMeasureSensitivity(
         oracle, t.layers, t.bits, t.encodings, config.activationClippings,
-        config.base, result->validationSamples, result->fp32Validation,
+        sensitivityBase, result->validationSamples, result->fp32Validation,
         config.sensitivityPath, key, log, config.searchOptions.interrupted,
         result->sensitivityReused);
     if (!s)
@@ -322,10 +333,56 @@ tandem::quant::runMixedPrecision(ModuleOp module,
     }
     return m;
   };
+  // `policy` rounded by sequential GPTQ on a copy of the model.
+  std::unique_ptr<Dataset> calibration;
+  auto roundSequentially =
+      [&](Policy policy) -> Expected<OwningOpRef<ModuleOp>> {
+    if (!calibration) {
+      auto c = Dataset::open(config.dataPath, "", *perSample,
+                             config.calibrationSamples);
+      if (!c)
+        return c.takeError();
+      calibration = std::move(*c);
+    }
+    policy.weightRounding = WeightRounding::GPTQSequential;
+    OwningOpRef<ModuleOp> q(cast<ModuleOp>(module->clone()));
+    CalibrationOptions options;
+    options.maxSamples = config.calibrationSamples;
+    options.threads = config.threads;
+    if (failed(quantizeSequentially(*q, policy, "policy", *calibration, options,
+                                    [](const llvm::Twine &) {})))
+      return fail("sequential GPTQ cannot round the policy (see the errors "
+                  "above)");
+    return q;
+  };
   // Its accuracy on the validation and test data.
   auto scoreOne = [&](MeasuredPolicy &m, llvm::StringRef label) -> llvm::Error {
     m.name = label.str();
     Policy policy = p.toPolicy(m.bits);
+    if (sequential) {
+      log(llvm::formatv("{0}: rounding by sequential GPTQ", label));
+      auto q = roundSequentially(policy);
+      if (!q)
+        return q.takeError();
+      exec::CompileOptions options = compile;
+      options.fakeQuant = true;
+      auto executable = exec::Executable::compile(**q, options);
+      if (!executable)
+        return executable.takeError();
+      auto v =
+          evaluate(**executable, **data, reference->get(), {}, config.threads);
+      if (!v)
+        return v.takeError();
+      m.validation = toQuality(*v, (*data)->hasLabels());
+      if (test) {
+        auto r =
+            evaluate(**executable, *test, reference->get(), {}, config.threads);
+        if (!r)
+          return r.takeError();
+        m.test = toQuality(*r, test->hasLabels());
+      }
+      return llvm::Error::success();
+    }
     auto q = oracle.measure(policy);
     if (!q)
       return q.takeError();
@@ -437,6 +494,14 @@ tandem::quant::runMixedPrecision(ModuleOp module,
   result->measureSeconds = secondsSince(start);
 
   result->policy = p.toPolicy(result->search.best);
+  if (sequential) {
+    auto q = roundSequentially(result->policy);
+    if (!q)
+      return q.takeError();
+    result->quantized = std::move(*q);
+    result->policy.weightRounding = WeightRounding::GPTQSequential;
+    return result;
+  }
   result->quantized = OwningOpRef<ModuleOp>(cast<ModuleOp>(module->clone()));
   if (failed(quantizeModule(*result->quantized, result->policy, "policy",
                             &weights)))

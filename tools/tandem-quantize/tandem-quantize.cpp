@@ -217,7 +217,13 @@ cl::opt<WeightRounding, false, ChoiceParser<WeightRounding>> weightRounding(
                           "each to the nearest level (default)"),
                clEnumValN(WeightRounding::GPTQ, "gptq",
                           "GPTQ: each layer's output error on the "
-                          "calibration samples minimized")),
+                          "calibration samples minimized"),
+               clEnumValN(WeightRounding::GPTQSequential, "gptq-sequential",
+                          "GPTQ layer by layer from the inputs each layer "
+                          "gets in the quantized model; the search scores "
+                          "policies rounded by gptq, the chosen policy and "
+                          "the baselines are rounded sequentially and "
+                          "measured")),
     cl::init(WeightRounding::Nearest), cl::cat(category));
 cl::opt<unsigned> threads("num-threads",
                           cl::desc("Threads for mapping and scoring"),

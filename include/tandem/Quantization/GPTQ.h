@@ -116,9 +116,10 @@ roundLayerGPTQ(llvm::ArrayRef<float> weights, llvm::ArrayRef<int64_t> shape,
 /// every layer upstream of it is done, each by GPTQ towards its fp32
 /// output: with x its input in `fp32` and x_q its input in `quantized` (the
 /// earlier layers rounded, the activations on their grids), on the first
-/// `options.maxSamples` of `data`, the target is T = W C (H + d)^-1, C =
-/// E[x x_q^T], H = E[x_q x_q^T], which minimizes ||W x - T x_q||^2, and T
-/// is rounded on its layer's grid by GPTQ with H. The grids do not change.
+/// `options.maxSamples` of `data`, the target is T = W (C + d) (H + d)^-1,
+/// C = E[x x_q^T], H = E[x_q x_q^T], d GPTQ's damping, which minimizes
+/// ||W x - T x_q||^2 + d ||T - W||^2, and T is rounded on its layer's grid
+/// by GPTQ with H. The grids do not change.
 /// Layers with shift-add encodings, f32 weights or a name another layer
 /// shares keep their rounding. One run of both models per step; `log`
 /// tells each step.

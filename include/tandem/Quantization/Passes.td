@@ -195,7 +195,7 @@ def MixedPrecisionPass : Pass<"accel-mixed-precision", "::mlir::ModuleOp"> {
            "Grids of the activations only depthwise layers read: per-tensor, or per-channel (one scale and zero point per channel)">,
     Option<"weightRounding", "weight-rounding", "std::string",
            /*default=*/"\"nearest\"",
-           "How weights are rounded: nearest, or gptq (each layer's output error on the calibration samples minimized)">,
+           "How weights are rounded: nearest, gptq (each layer's output error on the calibration samples minimized), or gptq-sequential (the search scores gptq; the chosen policy and the baselines are rounded layer by layer from the quantized model's inputs and measured so)">,
     Option<"activationClipping", "activation-clipping", "std::string",
            /*default=*/"\"minmax\"",
            "How activation ranges are clipped: minmax, percentile, mse, kl, or auto (per layer and width, whichever of minmax, percentile and mse its sensitivity measurement found most accurate)">,
