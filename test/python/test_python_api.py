@@ -322,14 +322,15 @@ def test_sequential_gptq_beats_gptq_on_fashion_mnist(tandem):
                         input_shapes=["image=100x1x28x28"])
     calibrated = tandem.quant.calibrate(model, train, samples=500)
     policy = {"default": {"weight_bits": 4, "activation_bits": 4},
-              "activations": {"clipping": "percentile", "percentile": 99.9}}
+              "activations": {"clipping": "mse"}}
     rounded = {r: tandem.quant.quantize(calibrated, dict(policy, weights={"rounding": r}),
                                         data=train, threads=2)
                for r in ("gptq", "gptq-sequential")}
     scores = {r: tandem.quant.accuracy(q, images, labels, reference=model, threads=2)
               for r, q in rounded.items()}
+    # 90.10% against 78.34% on all 10,000 (docs/quantization.md).
     assert (scores["gptq-sequential"]["accuracy"]
-            > scores["gptq"]["accuracy"] + 0.003), scores
+            > scores["gptq"]["accuracy"] + 0.05), scores
     assert scores["gptq-sequential"]["sqnr_db"] > scores["gptq"]["sqnr_db"], scores
     with pytest.raises(tandem.Error, match="\"gptq-sequential\" is applied where"):
         tandem.quant.quantize(calibrated, dict(policy, weights={"rounding": "gptq-sequential"}))
