@@ -608,10 +608,17 @@ llvm::Error tandem::quant::roundSequentially(
       return err;
     fp32Layers[l.name] = l;
   }
+  // Both models run on one input: each @main takes exactly one.
+  for (ModuleOp m : {fp32, quantized}) {
+    auto f = m.lookupSymbol<func::FuncOp>("main");
+    if (!f || f.isExternal() || !f.getBody().hasOneBlock() ||
+        f.getNumArguments() != 1)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "sequential GPTQ expects a function @main with one block and one "
+          "input");
+  }
   auto main = quantized.lookupSymbol<func::FuncOp>("main");
-  if (!main || !main.getBody().hasOneBlock())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "expects a function @main with one block");
   std::vector<SequentialLayer> layers;
   llvm::DenseMap<Operation *, size_t> index;
   for (Operation &op : main.front())

@@ -333,10 +333,16 @@ tandem::quant::runMixedPrecision(ModuleOp module,
     }
     return m;
   };
-  // `policy` rounded by sequential GPTQ on a copy of the model.
+  // `policy` rounded by sequential GPTQ on a copy of the model, kept so
+  // that the chosen policy is not rounded again for the result.
   std::unique_ptr<Dataset> calibration;
+  std::map<std::string, OwningOpRef<ModuleOp>> roundedSequentially;
   auto roundSequentially =
       [&](Policy policy) -> Expected<OwningOpRef<ModuleOp>> {
+    policy.weightRounding = WeightRounding::GPTQSequential;
+    auto known = roundedSequentially.find(printPolicy(policy));
+    if (known != roundedSequentially.end())
+      return OwningOpRef<ModuleOp>(cast<ModuleOp>(known->second->clone()));
     if (!calibration) {
       auto c = Dataset::open(config.dataPath, "", *perSample,
                              config.calibrationSamples);
@@ -344,7 +350,6 @@ tandem::quant::runMixedPrecision(ModuleOp module,
         return c.takeError();
       calibration = std::move(*c);
     }
-    policy.weightRounding = WeightRounding::GPTQSequential;
     OwningOpRef<ModuleOp> q(cast<ModuleOp>(module->clone()));
     CalibrationOptions options;
     options.maxSamples = config.calibrationSamples;
@@ -353,6 +358,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
                                     [](const llvm::Twine &) {})))
       return fail("sequential GPTQ cannot round the policy (see the errors "
                   "above)");
+    roundedSequentially[printPolicy(policy)] =
+        OwningOpRef<ModuleOp>(cast<ModuleOp>(q->clone()));
     return q;
   };
   // Its accuracy on the validation and test data.
