@@ -6,7 +6,8 @@ Usage: bench/joint_codesign_benchmark.py [--build BUILD_DIR]
            [--evaluations 1000]
            [--validation-samples 1000]
            [--searches sequential,nested,nsga2,differentiable] [--seed 1]
-           [--practical] [--work DIR] [--weight-rounding nearest|gptq]
+           [--practical] [--work DIR]
+           [--weight-rounding nearest|gptq|gptq-sequential]
            [--depthwise-inputs per-tensor|per-channel] [--json out.json]
 
 For each trained Fashion-MNIST model (examples/fashion-mnist; also
@@ -30,7 +31,8 @@ W8A8) and its top-1 on the 10,000 test images (its policy applied to the
 model calibrated as tandem-codesign calibrates it, run by tandem-run).
 
 --weight-rounding gptq rounds every policy's weights by GPTQ (the search's
-and the test accuracy's); --depthwise-inputs per-channel gives the tensors
+and the test accuracy's); gptq-sequential rounds the front's designs and the
+test accuracy's by sequential GPTQ (the search estimates with GPTQ); --depthwise-inputs per-channel gives the tensors
 only depthwise layers read a grid per channel (both likewise).
 
 --practical also runs NSGA-II with 5,000 evaluations on the CNN's space and
@@ -107,9 +109,10 @@ def apply_policy(build, model, calibrated, labels, out, rounding, depthwise_inpu
         "layers": layers, "weights": {"bias_correction": True, "rounding": rounding},
         "activations": {"clipping": "percentile", "percentile": 99.99,
                         "depthwise_inputs": depthwise_inputs}}))
-    # GPTQ's moments on the samples tandem-codesign calibrates on.
+    # GPTQ's moments (or sequential GPTQ's runs) on the samples
+    # tandem-codesign calibrates on.
     data = f" data={model.data} samples=512" \
-        if rounding == "gptq" else ""
+        if rounding != "nearest" else ""
     subprocess.run([build / "bin" / "tandem-opt", calibrated,
                     f"--accel-quantize=policy={policy}{data}", "--mlir-print-debuginfo",
                     "-o", out], check=True)
@@ -145,7 +148,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--practical", action="store_true")
     parser.add_argument("--work", default="/tmp/tandem-joint-bench")
-    parser.add_argument("--weight-rounding", default="nearest", choices=["nearest", "gptq"])
+    parser.add_argument("--weight-rounding", default="nearest", choices=["nearest", "gptq", "gptq-sequential"])
     parser.add_argument("--validation-samples", type=int, default=1000,
                         help="samples the sensitivity and the front are measured on")
     parser.add_argument("--depthwise-inputs", default="per-tensor",

@@ -30,6 +30,7 @@ struct Network::Impl {
   std::unique_ptr<exec::Executable> reference;
   std::unique_ptr<tandem::quant::PolicyScorer> scorer;
   std::unique_ptr<tandem::quant::ValidationOracle> oracle;
+  std::unique_ptr<tandem::quant::SequentialOracle> sequential;
   tandem::quant::WeightCache weights;
 };
 
@@ -49,6 +50,10 @@ Network::create(ModuleOp module, DesignSpace &space,
   n->module = module;
   n->space = &space;
   n->base = options.base;
+  if (n->base.weightRounding == tandem::quant::WeightRounding::GPTQSequential) {
+    n->base.weightRounding = tandem::quant::WeightRounding::GPTQ;
+    n->sequential = true;
+  }
   if (options.dataPath.empty())
     return fail("the space has a network section: its accuracy is measured "
                 "on validation data, give it with --dataset (and --labels)");
@@ -84,7 +89,7 @@ Network::create(ModuleOp module, DesignSpace &space,
   // moments for GPTQ rounding.
   auto moments = tandem::quant::prepareForQuantization(
       module, options.dataPath, options.calibrationSamples,
-      options.base.weightRounding, options.threads, log);
+      n->base.weightRounding, options.threads, log);
   if (!moments)
     return moments.takeError();
   n->impl->weights.setInputMoments(*moments);
@@ -111,6 +116,10 @@ Network::create(ModuleOp module, DesignSpace &space,
   n->fp32.noise = 0;
   n->impl->oracle = std::make_unique<tandem::quant::ValidationOracle>(
       *n->impl->scorer, *n->impl->data, *n->impl->reference, options.threads);
+  if (n->sequential)
+    n->impl->sequential = std::make_unique<tandem::quant::SequentialOracle>(
+        module, options.dataPath, options.calibrationSamples, *n->impl->data,
+        *n->impl->reference, options.threads);
 
   // Sensitivity at every width and encoding a layer may take.
   std::vector<int64_t> bits;
@@ -131,12 +140,12 @@ Network::create(ModuleOp module, DesignSpace &space,
       formatv("{0}|{1}|{2}|{3}", options.dataPath, options.labelsPath,
               options.calibrationSamples, options.validationSamples)
           .str(),
-      options.base, *fp32);
+      n->base, *fp32);
   bool reused;
   auto s = tandem::quant::loadOrMeasureSensitivity(
       *n->impl->oracle, n->layers, bits, encodings, /*activationClippings=*/{},
-      options.base, n->impl->data->size(), n->fp32, options.sensitivityPath,
-      n->key, log, options.interrupted, reused);
+      n->base, n->impl->data->size(), n->fp32, options.sensitivityPath, n->key,
+      log, options.interrupted, reused);
   if (!s)
     return s.takeError();
   n->sensitivity = std::move(*s);
@@ -365,17 +374,30 @@ tandem::quant::Policy Network::toPolicy(ArrayRef<LayerBits> bits) const {
   tandem::quant::Policy policy = base;
   for (auto [i, b] : llvm::enumerate(bits))
     policy.layers[layers[i].name] = b;
+  if (sequential)
+    policy.weightRounding = tandem::quant::WeightRounding::GPTQSequential;
   return policy;
 }
 
 Expected<tandem::quant::Quality> Network::measure(ArrayRef<LayerBits> bits) {
+  if (impl->sequential)
+    return impl->sequential->measure(toPolicy(bits));
   return impl->oracle->measure(toPolicy(bits));
 }
 
 Expected<OwningOpRef<ModuleOp>> Network::quantize(ArrayRef<LayerBits> bits) {
+  tandem::quant::Policy policy = toPolicy(bits);
+  policy.weightRounding = base.weightRounding;
   OwningOpRef<ModuleOp> clone(cast<ModuleOp>(module->clone()));
-  if (failed(tandem::quant::quantizeModule(*clone, toPolicy(bits), "policy",
+  if (failed(tandem::quant::quantizeModule(*clone, policy, "policy",
                                            &impl->weights)))
     return fail("the policy cannot be applied (see the errors above)");
   return std::move(clone);
+}
+
+Expected<OwningOpRef<ModuleOp>>
+Network::quantizeAsMeasured(ArrayRef<LayerBits> bits) {
+  if (impl->sequential)
+    return impl->sequential->round(toPolicy(bits));
+  return quantize(bits);
 }

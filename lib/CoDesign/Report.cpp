@@ -45,6 +45,9 @@ static json::Object getQualityJSON(const quant::Quality &q) {
   json::Object o{{"agreement", q.agreement}};
   if (!std::isnan(q.accuracy))
     o["accuracy"] = q.accuracy;
+  // Without labels and at high agreement, the finer measure (none for fp32).
+  if (std::isfinite(q.getSQNR()))
+    o["sqnr_db"] = q.getSQNR();
   return o;
 }
 

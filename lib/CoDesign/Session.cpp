@@ -650,7 +650,7 @@ Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
         return quality.takeError();
       m.quality = *quality;
       m.sizeBytes = network->getSizeBytes(m.bits);
-      auto quantized = network->quantize(m.bits);
+      auto quantized = network->quantizeAsMeasured(m.bits);
       if (!quantized)
         return quantized.takeError();
       Workload w;

@@ -17,7 +17,7 @@
 #include "llvm/Support/xxhash.h"
 
 #include <chrono>
-#include <map>
+#include <optional>
 
 using namespace mlir;
 using namespace tandem;
@@ -333,60 +333,25 @@ tandem::quant::runMixedPrecision(ModuleOp module,
     }
     return m;
   };
-  // `policy` rounded by sequential GPTQ on a copy of the model, kept so
-  // that the chosen policy is not rounded again for the result.
-  std::unique_ptr<Dataset> calibration;
-  std::map<std::string, OwningOpRef<ModuleOp>> roundedSequentially;
-  auto roundSequentially =
-      [&](Policy policy) -> Expected<OwningOpRef<ModuleOp>> {
-    policy.weightRounding = WeightRounding::GPTQSequential;
-    auto known = roundedSequentially.find(printPolicy(policy));
-    if (known != roundedSequentially.end())
-      return OwningOpRef<ModuleOp>(cast<ModuleOp>(known->second->clone()));
-    if (!calibration) {
-      auto c = Dataset::open(config.dataPath, "", *perSample,
-                             config.calibrationSamples);
-      if (!c)
-        return c.takeError();
-      calibration = std::move(*c);
-    }
-    OwningOpRef<ModuleOp> q(cast<ModuleOp>(module->clone()));
-    CalibrationOptions options;
-    options.maxSamples = config.calibrationSamples;
-    options.threads = config.threads;
-    if (failed(quantizeSequentially(*q, policy, "policy", *calibration, options,
-                                    [](const llvm::Twine &) {})))
-      return fail("sequential GPTQ cannot round the policy (see the errors "
-                  "above)");
-    roundedSequentially[printPolicy(policy)] =
-        OwningOpRef<ModuleOp>(cast<ModuleOp>(q->clone()));
-    return q;
-  };
+  std::optional<SequentialOracle> rounding;
+  if (sequential)
+    rounding.emplace(module, config.dataPath, config.calibrationSamples, **data,
+                     **reference, config.threads);
   // Its accuracy on the validation and test data.
   auto scoreOne = [&](MeasuredPolicy &m, llvm::StringRef label) -> llvm::Error {
     m.name = label.str();
     Policy policy = p.toPolicy(m.bits);
-    if (sequential) {
+    if (rounding) {
       log(llvm::formatv("{0}: rounding by sequential GPTQ", label));
-      auto q = roundSequentially(policy);
-      if (!q)
-        return q.takeError();
-      exec::CompileOptions options = compile;
-      options.fakeQuant = true;
-      auto executable = exec::Executable::compile(**q, options);
-      if (!executable)
-        return executable.takeError();
-      auto v =
-          evaluate(**executable, **data, reference->get(), {}, config.threads);
+      auto v = rounding->measure(policy);
       if (!v)
         return v.takeError();
-      m.validation = toQuality(*v, (*data)->hasLabels());
+      m.validation = *v;
       if (test) {
-        auto r =
-            evaluate(**executable, *test, reference->get(), {}, config.threads);
+        auto r = rounding->measureOn(policy, *test);
         if (!r)
           return r.takeError();
-        m.test = toQuality(*r, test->hasLabels());
+        m.test = *r;
       }
       return llvm::Error::success();
     }
@@ -488,6 +453,15 @@ tandem::quant::runMixedPrecision(ModuleOp module,
     log("warning: the chosen policy meets the budgets by the cost tables "
         "but not as measured on its own IR (its layers' outputs are "
         "requantized to their readers' widths); see report.json");
+  result->policy = p.toPolicy(result->search.best);
+  if (rounding) {
+    // Taken now: the chosen policy is most likely the last one rounded.
+    auto q = rounding->round(result->policy);
+    if (!q)
+      return q.takeError();
+    result->quantized = std::move(*q);
+    result->policy.weightRounding = WeightRounding::GPTQSequential;
+  }
   for (LayerBits u : {LayerBits{8, 8}, LayerBits{4, 8}, LayerBits{4, 4}}) {
     if (!t.supports(u))
       continue;
@@ -499,16 +473,8 @@ tandem::quant::runMixedPrecision(ModuleOp module,
     result->baselines.push_back(std::move(*m));
   }
   result->measureSeconds = secondsSince(start);
-
-  result->policy = p.toPolicy(result->search.best);
-  if (sequential) {
-    auto q = roundSequentially(result->policy);
-    if (!q)
-      return q.takeError();
-    result->quantized = std::move(*q);
-    result->policy.weightRounding = WeightRounding::GPTQSequential;
+  if (rounding)
     return result;
-  }
   result->quantized = OwningOpRef<ModuleOp>(cast<ModuleOp>(module->clone()));
   if (failed(quantizeModule(*result->quantized, result->policy, "policy",
                             &weights)))

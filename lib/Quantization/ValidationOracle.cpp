@@ -5,7 +5,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "tandem/Quantization/ValidationOracle.h"
+#include "tandem/Quantization/Accuracy.h"
 #include "tandem/Quantization/Calibration.h"
+#include "tandem/Quantization/GPTQ.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -81,4 +83,77 @@ llvm::Expected<Quality> ValidationOracle::measure(const Policy &policy) {
   if (onMeasured)
     onMeasured(policy, q);
   return q;
+}
+
+SequentialOracle::~SequentialOracle() = default;
+
+llvm::Error SequentialOracle::prepare(Policy policy) {
+  policy.weightRounding = WeightRounding::GPTQSequential;
+  std::string key = printPolicy(policy);
+  if (lastModule && key == lastKey)
+    return llvm::Error::success();
+  auto fail = [](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   message.str());
+  };
+  if (!calibration) {
+    auto perSample = getSampleElements(module);
+    if (!perSample)
+      return perSample.takeError();
+    auto c = Dataset::open(calibrationPath, "", *perSample, calibrationSamples);
+    if (!c)
+      return c.takeError();
+    calibration = std::move(*c);
+  }
+  lastModule = nullptr;
+  lastExecutable = nullptr;
+  OwningOpRef<ModuleOp> rounded(cast<ModuleOp>(module->clone()));
+  CalibrationOptions options;
+  options.maxSamples = calibrationSamples;
+  options.threads = threads;
+  if (failed(quantizeSequentially(*rounded, policy, "policy", *calibration,
+                                  options, [](const llvm::Twine &) {})))
+    return fail("sequential GPTQ cannot round the policy (see the errors "
+                "above)");
+  exec::CompileOptions compile;
+  compile.threads = 1;
+  compile.fakeQuant = true;
+  auto executable = exec::Executable::compile(*rounded, compile);
+  if (!executable)
+    return executable.takeError();
+  lastKey = std::move(key);
+  lastModule = std::move(rounded);
+  lastExecutable = std::move(*executable);
+  return llvm::Error::success();
+}
+
+llvm::Expected<Quality> SequentialOracle::measure(const Policy &given) {
+  Policy policy = given;
+  policy.weightRounding = WeightRounding::GPTQSequential;
+  std::string key = printPolicy(policy);
+  auto it = cache.find(key);
+  if (it != cache.end())
+    return it->second;
+  auto q = measureOn(policy, data);
+  if (!q)
+    return q.takeError();
+  cache.emplace(std::move(key), *q);
+  return *q;
+}
+
+llvm::Expected<Quality> SequentialOracle::measureOn(const Policy &policy,
+                                                    const Dataset &other) {
+  if (llvm::Error e = prepare(policy))
+    return std::move(e);
+  auto r = evaluate(*lastExecutable, other, &reference, {}, threads);
+  if (!r)
+    return r.takeError();
+  return toQuality(*r, other.hasLabels());
+}
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+SequentialOracle::round(const Policy &policy) {
+  if (llvm::Error e = prepare(policy))
+    return std::move(e);
+  return OwningOpRef<ModuleOp>(cast<ModuleOp>(lastModule->clone()));
 }

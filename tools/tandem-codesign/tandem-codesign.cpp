@@ -248,7 +248,13 @@ cl::opt<quant::WeightRounding, false, ChoiceParser<quant::WeightRounding>>
                               "each to the nearest level (default)"),
                    clEnumValN(quant::WeightRounding::GPTQ, "gptq",
                               "GPTQ: each layer's output error on the "
-                              "calibration samples minimized")),
+                              "calibration samples minimized"),
+                   clEnumValN(quant::WeightRounding::GPTQSequential,
+                              "gptq-sequential",
+                              "GPTQ against the quantized model's own "
+                              "inputs, layer after layer: the front's "
+                              "designs are rounded so and measured, the "
+                              "search estimates with GPTQ")),
         cl::init(quant::WeightRounding::Nearest), cl::cat(category));
 cl::opt<std::string> scheduler(
     "scheduler",

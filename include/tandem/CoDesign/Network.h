@@ -102,16 +102,23 @@ public:
   double getAccuracyBase() const;
   /// Estimated accuracy loss against fp32, in percentage points.
   double estimateAccuracyLoss(llvm::ArrayRef<quant::LayerBits> bits) const;
-  /// Measures `bits` on the validation data (not thread-safe).
+  /// Measures `bits` on the validation data (not thread-safe), rounded by
+  /// sequential GPTQ when the base policy says so (the search's estimates
+  /// then come from GPTQ-rounded sensitivity).
   llvm::Expected<quant::Quality> measure(llvm::ArrayRef<quant::LayerBits> bits);
   /// A measured quality's loss against fp32, in percentage points.
   double getAccuracyLoss(const quant::Quality &quality) const;
   /// Bytes of the compute layers' weights at their widths.
   double getSizeBytes(llvm::ArrayRef<quant::LayerBits> bits) const;
+  /// The policy `bits` stand for, as measure() applies it.
   quant::Policy toPolicy(llvm::ArrayRef<quant::LayerBits> bits) const;
-  /// A clone of the model quantized by `bits`.
+  /// A clone of the model quantized by `bits` for costing (GPTQ where the
+  /// base policy says sequential GPTQ: the widths are the same).
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
   quantize(llvm::ArrayRef<quant::LayerBits> bits);
+  /// A clone of the model quantized by `bits` as measure() measures it.
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+  quantizeAsMeasured(llvm::ArrayRef<quant::LayerBits> bits);
 
   const quant::Quality &getFP32() const { return fp32; }
   const quant::Sensitivity &getSensitivity() const { return sensitivity; }
@@ -143,7 +150,10 @@ private:
   mlir::ModuleOp module;
   const DesignSpace *space = nullptr;
   std::vector<quant::LayerInfo> layers;
+  /// Every policy's options; GPTQ rounding where sequential GPTQ is asked
+  /// for (`sequential`), which only the measurements use.
   quant::Policy base;
+  bool sequential = false;
   quant::Sensitivity sensitivity;
   quant::Quality fp32;
   std::string key;

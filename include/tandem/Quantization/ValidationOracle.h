@@ -8,7 +8,8 @@
 // What every job that chooses a policy needs to measure one: the model's
 // per-sample input size, whether it is calibrated, and an AccuracyOracle
 // that runs policies on validation data through one compiled PolicyScorer
-// against the fp32 model, each distinct policy once.
+// against the fp32 model, each distinct policy once; and its counterpart
+// for sequential GPTQ, which rounds and compiles every policy it measures.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,9 @@
 
 #include "tandem/Quantization/PolicyScorer.h"
 #include "tandem/Quantization/Sensitivity.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
 
 #include <functional>
 #include <map>
@@ -61,6 +65,53 @@ private:
   exec::Executable &reference;
   unsigned threads;
   std::map<std::string, Quality> cache;
+};
+
+/// Policies rounded by sequential GPTQ (GPTQ.h) and measured on validation
+/// data: one run of the model per step to round each policy, too slow for
+/// every policy a search scores, so searches score GPTQ-rounded policies
+/// and this measures the few that are reported. Each policy is rounded on a
+/// copy of the model and compiled with fake quantization (no PolicyScorer:
+/// its weights are not a function of the widths alone); the last one is
+/// kept, so measuring a policy and then asking for its model rounds once.
+class SequentialOracle : public AccuracyOracle {
+public:
+  /// `module`: the calibrated fp32 model; calibration takes the first
+  /// `calibrationSamples` of `calibrationPath`.
+  SequentialOracle(mlir::ModuleOp module, std::string calibrationPath,
+                   int64_t calibrationSamples, const Dataset &data,
+                   exec::Executable &reference, unsigned threads)
+      : module(module), calibrationPath(std::move(calibrationPath)),
+        calibrationSamples(calibrationSamples), data(data),
+        reference(reference), threads(threads) {}
+  ~SequentialOracle() override;
+
+  /// On the validation data; `policy`'s weights.rounding is taken as
+  /// "gptq-sequential" whatever it says.
+  llvm::Expected<Quality> measure(const Policy &policy) override;
+  /// On other data (a test split); not cached.
+  llvm::Expected<Quality> measureOn(const Policy &policy, const Dataset &other);
+  /// A copy of the model rounded by `policy`.
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> round(const Policy &policy);
+
+  unsigned getNumMeasured() const override { return cache.size(); }
+  bool hasLabels() const override { return data.hasLabels(); }
+
+private:
+  /// Rounds and compiles `policy` unless it is the last one.
+  llvm::Error prepare(Policy policy);
+
+  mlir::ModuleOp module;
+  std::string calibrationPath;
+  int64_t calibrationSamples;
+  const Dataset &data;
+  exec::Executable &reference;
+  unsigned threads;
+  std::unique_ptr<Dataset> calibration;
+  std::map<std::string, Quality> cache;
+  std::string lastKey;
+  mlir::OwningOpRef<mlir::ModuleOp> lastModule;
+  std::unique_ptr<exec::Executable> lastExecutable;
 };
 
 } // namespace tandem::quant
