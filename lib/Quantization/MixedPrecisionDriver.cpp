@@ -455,7 +455,7 @@ tandem::quant::runMixedPrecision(ModuleOp module,
         "requantized to their readers' widths); see report.json");
   result->policy = p.toPolicy(result->search.best);
   if (rounding) {
-    // Taken now: the chosen policy is most likely the last one rounded.
+    // Taken now, while the oracle keeps the chosen policy's rounded model.
     auto q = rounding->round(result->policy);
     if (!q)
       return q.takeError();

@@ -87,15 +87,12 @@ llvm::Expected<Quality> ValidationOracle::measure(const Policy &policy) {
 
 SequentialOracle::~SequentialOracle() = default;
 
-llvm::Error SequentialOracle::prepare(Policy policy) {
+llvm::Expected<ModuleOp> SequentialOracle::getRounded(Policy policy) {
   policy.weightRounding = WeightRounding::GPTQSequential;
   std::string key = printPolicy(policy);
-  if (lastModule && key == lastKey)
-    return llvm::Error::success();
-  auto fail = [](const llvm::Twine &message) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   message.str());
-  };
+  for (auto &[k, m] : rounded)
+    if (k == key)
+      return *m;
   if (!calibration) {
     auto perSample = getSampleElements(module);
     if (!perSample)
@@ -105,26 +102,21 @@ llvm::Error SequentialOracle::prepare(Policy policy) {
       return c.takeError();
     calibration = std::move(*c);
   }
-  lastModule = nullptr;
-  lastExecutable = nullptr;
-  OwningOpRef<ModuleOp> rounded(cast<ModuleOp>(module->clone()));
+  OwningOpRef<ModuleOp> q(cast<ModuleOp>(module->clone()));
   CalibrationOptions options;
   options.maxSamples = calibrationSamples;
   options.threads = threads;
-  if (failed(quantizeSequentially(*rounded, policy, "policy", *calibration,
-                                  options, [](const llvm::Twine &) {})))
-    return fail("sequential GPTQ cannot round the policy (see the errors "
-                "above)");
-  exec::CompileOptions compile;
-  compile.threads = 1;
-  compile.fakeQuant = true;
-  auto executable = exec::Executable::compile(*rounded, compile);
-  if (!executable)
-    return executable.takeError();
-  lastKey = std::move(key);
-  lastModule = std::move(rounded);
-  lastExecutable = std::move(*executable);
-  return llvm::Error::success();
+  if (failed(quantizeSequentially(*q, policy, "policy", *calibration, options,
+                                  [](const llvm::Twine &) {})))
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "sequential GPTQ cannot round the policy (see the errors above)");
+  // A front's designs share policies, not always one after another.
+  constexpr size_t kKept = 8;
+  if (rounded.size() == kKept)
+    rounded.pop_front();
+  rounded.emplace_back(std::move(key), std::move(q));
+  return *rounded.back().second;
 }
 
 llvm::Expected<Quality> SequentialOracle::measure(const Policy &given) {
@@ -143,9 +135,24 @@ llvm::Expected<Quality> SequentialOracle::measure(const Policy &given) {
 
 llvm::Expected<Quality> SequentialOracle::measureOn(const Policy &policy,
                                                     const Dataset &other) {
-  if (llvm::Error e = prepare(policy))
-    return std::move(e);
-  auto r = evaluate(*lastExecutable, other, &reference, {}, threads);
+  Policy sequential = policy;
+  sequential.weightRounding = WeightRounding::GPTQSequential;
+  std::string key = printPolicy(sequential);
+  if (!compiled || compiledKey != key) {
+    compiled = nullptr;
+    auto q = getRounded(policy);
+    if (!q)
+      return q.takeError();
+    exec::CompileOptions options;
+    options.threads = 1;
+    options.fakeQuant = true;
+    auto executable = exec::Executable::compile(*q, options);
+    if (!executable)
+      return executable.takeError();
+    compiled = std::move(*executable);
+    compiledKey = std::move(key);
+  }
+  auto r = evaluate(*compiled, other, &reference, {}, threads);
   if (!r)
     return r.takeError();
   return toQuality(*r, other.hasLabels());
@@ -153,7 +160,8 @@ llvm::Expected<Quality> SequentialOracle::measureOn(const Policy &policy,
 
 llvm::Expected<OwningOpRef<ModuleOp>>
 SequentialOracle::round(const Policy &policy) {
-  if (llvm::Error e = prepare(policy))
-    return std::move(e);
-  return OwningOpRef<ModuleOp>(cast<ModuleOp>(lastModule->clone()));
+  auto q = getRounded(policy);
+  if (!q)
+    return q.takeError();
+  return OwningOpRef<ModuleOp>(cast<ModuleOp>(q->clone()));
 }

@@ -22,6 +22,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <deque>
 #include <functional>
 #include <map>
 
@@ -72,8 +73,9 @@ private:
 /// every policy a search scores, so searches score GPTQ-rounded policies
 /// and this measures the few that are reported. Each policy is rounded on a
 /// copy of the model and compiled with fake quantization (no PolicyScorer:
-/// its weights are not a function of the widths alone); the last one is
-/// kept, so measuring a policy and then asking for its model rounds once.
+/// its weights are not a function of the widths alone); the last few
+/// rounded models are kept, so measuring a policy and then asking for its
+/// model rounds once.
 class SequentialOracle : public AccuracyOracle {
 public:
   /// `module`: the calibrated fp32 model; calibration takes the first
@@ -98,8 +100,8 @@ public:
   bool hasLabels() const override { return data.hasLabels(); }
 
 private:
-  /// Rounds and compiles `policy` unless it is the last one.
-  llvm::Error prepare(Policy policy);
+  /// The model rounded by `policy`, rounded now unless kept.
+  llvm::Expected<mlir::ModuleOp> getRounded(Policy policy);
 
   mlir::ModuleOp module;
   std::string calibrationPath;
@@ -109,9 +111,10 @@ private:
   unsigned threads;
   std::unique_ptr<Dataset> calibration;
   std::map<std::string, Quality> cache;
-  std::string lastKey;
-  mlir::OwningOpRef<mlir::ModuleOp> lastModule;
-  std::unique_ptr<exec::Executable> lastExecutable;
+  /// The rounded models by printed policy, oldest first; the compiled one.
+  std::deque<std::pair<std::string, mlir::OwningOpRef<mlir::ModuleOp>>> rounded;
+  std::string compiledKey;
+  std::unique_ptr<exec::Executable> compiled;
 };
 
 } // namespace tandem::quant
