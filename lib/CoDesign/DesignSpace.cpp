@@ -231,6 +231,18 @@ Error DesignSpace::bindNetwork(ArrayRef<NetworkLayer> modelLayers,
     l.parameter = parameters.size();
     parameters.push_back(std::move(p));
   }
+  // Said here, before the sensitivity is measured (minutes on a large
+  // model), not when the search starts.
+  uint64_t hardware = 1;
+  for (size_t i = 0; i < numHardwareParameters; ++i)
+    hardware = SaturatingMultiply<uint64_t>(hardware, parameters[i].size());
+  if (hardware != UINT64_MAX && size() == UINT64_MAX)
+    return createStringError(
+        inconvertibleErrorCode(),
+        file + ": with model '" + modelName + "' the space has more than " +
+            "2^64 points (" + Twine(parameters.size() - numHardwareParameters) +
+            " layers with choices of their own): give the layers fewer " +
+            "choices, or one to some of them in a later group");
   return Error::success();
 }
 
