@@ -194,6 +194,13 @@ SessionOptions getSessionOptions(const py::dict &kwargs) {
     py::handle v = item.second;
     if (v.is_none())
       continue;
+    // Joint-space options, an error on a space without a network section.
+    static const std::string kNetworkKeys[] = {
+        "labels",          "calibration_samples", "validation_samples",
+        "bias_correction", "depthwise_inputs",    "activation_clipping",
+        "percentile",      "weight_rounding"};
+    if (llvm::is_contained(kNetworkKeys, key))
+      o.networkFlags.push_back(key);
     if (key == "models")
       o.modelPaths = v.cast<std::vector<std::string>>();
     else if (key == "space")

@@ -144,10 +144,13 @@ Error Session::load() {
   space = std::move(*loadedSpace);
   if (options.prefer)
     space.prefer = *options.prefer;
-  if (!space.hasNetwork() && !options.network.dataPath.empty())
-    return sessionError("--dataset is for spaces with a network section; " +
-                        options.spacePath +
-                        " has none (its designs change no weights)");
+  if (!space.hasNetwork() &&
+      (!options.network.dataPath.empty() || !options.networkFlags.empty()))
+    return sessionError(
+        (options.network.dataPath.empty() ? options.networkFlags.front()
+                                          : std::string("--dataset")) +
+        " is for spaces with a network section; " + options.spacePath +
+        " has none (its designs change no weights)");
   if (!space.hasNetwork() && (space.prefer == Metric::AccuracyLoss))
     return sessionError("--prefer accuracy_loss needs a space with a network "
                         "section");

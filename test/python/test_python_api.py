@@ -423,6 +423,12 @@ def test_explore_errors(tandem, tmp_path):
     with pytest.raises(tandem.Error, match=str(bad)):
         tandem.codesign.explore(RESNET, bad, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+    # A joint-space option on a hardware-only space would change nothing.
+    with pytest.raises(tandem.Error, match="weight_rounding is for spaces "
+                       "with a network section"):
+        tandem.codesign.explore(RESNET, SPACE, tmp_path / "out",
+                                weight_rounding="gptq-sequential")
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_joint_space_equals_the_tool(tandem, build_dir, tmp_path):

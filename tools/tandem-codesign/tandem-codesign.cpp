@@ -364,6 +364,11 @@ SessionOptions getOptions() {
   o.network.base.weightRounding = weightRounding;
   o.network.base.activationClipping = activationClipping;
   o.network.base.percentile = percentile;
+  for (const cl::Option *flag : std::initializer_list<const cl::Option *>{
+           &labels, &calibrationSamples, &validationSamples, &biasCorrection,
+           &depthwiseInputs, &weightRounding, &activationClipping, &percentile})
+    if (flag->getNumOccurrences())
+      o.networkFlags.push_back(("--" + flag->ArgStr).str());
   if (!quiet)
     o.network.log = [](StringRef line) {
       errs() << "tandem-codesign: " << line << "\n";

@@ -68,6 +68,10 @@ struct SessionOptions {
   /// Joint spaces (a `network` section): the validation data and the
   /// policies' options (its sensitivity file is DIR/sensitivity.json).
   NetworkOptions network;
+  /// The joint-space options given on the command line (`--labels`, ...):
+  /// on a space without a network section they would change nothing, an
+  /// error.
+  std::vector<std::string> networkFlags;
   /// Override the space's `prefer`, and the report's plot axes.
   std::optional<Metric> prefer, plotX, plotY;
   /// Set by another thread (Ctrl-C) to stop after the running batch.
