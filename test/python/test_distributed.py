@@ -148,10 +148,12 @@ JOINT_OPTIONS = dict(
 
 
 def test_a_joint_space_on_two_workers_equals_one_process(tandem, cluster,
-                                                         tmp_path):
+                                                         build_dir, tmp_path):
     """Workers get the sensitivity table with the model and quantize each
-    policy themselves; the estimates and the measured front are the same."""
-    _, client = cluster
+    policy themselves; the estimates and the measured front are the same,
+    from Python and from the tool (whose joint-space flags reach the
+    workers)."""
+    local, client = cluster
     space = tmp_path / "joint.yaml"
     space.write_text(JOINT_SPACE)
     cnn = ROOT / "examples" / "fashion-mnist" / "cnn.onnx"
@@ -160,9 +162,20 @@ def test_a_joint_space_on_two_workers_equals_one_process(tandem, cluster,
                                      client=client, chunk_size=40,
                                      **JOINT_OPTIONS)
     assert result["evaluations"] == 2 * 3 ** 4
+    o = JOINT_OPTIONS
+    run = subprocess.run(
+        [str(build_dir / "bin" / "tandem-codesign"), str(cnn), "--space",
+         str(space), "--out", str(tmp_path / "tool"), "--input-shape",
+         o["input_shapes"][0], "--dataset", o["dataset"], "--labels",
+         o["labels"], "--calibration-samples", str(o["calibration_samples"]),
+         "--validation-samples", str(o["validation_samples"]),
+         "--scheduler", local.scheduler_address, "--quiet"],
+        capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
     for name in OUTPUTS + ["best-policy.json"]:
-        assert (tmp_path / "one" / name).read_bytes() == \
-            (tmp_path / "dask" / name).read_bytes(), name
+        for other in ("dask", "tool"):
+            assert (tmp_path / "one" / name).read_bytes() == \
+                (tmp_path / other / name).read_bytes(), (other, name)
     # The sensitivity table (measured here, sent to the workers) records
     # how long it took; the rest is the same.
     import json

@@ -393,26 +393,34 @@ json::Object getSchedulerRequest() {
     shapes.push_back(shape);
   for (double w : weights)
     weightList.push_back(w);
-  json::Object options{
-      {"models", std::move(models)},
-      {"space", getAbsolutePath(spacePath)},
-      {"out", getAbsolutePath(outDir)},
-      {"input_shapes", std::move(shapes)},
-      {"allow_unsupported", bool(allowUnsupported)},
-      {"mapper", mapping::stringifyStrategy(mapperName)},
-      {"mapper_objective", stringifyMetric(mapperObjective)},
-      {"seed", int64_t(seed)},
-      {"float_bits", int64_t(floatBits)},
-      {"fuse", bool(fuse)},
-      {"calibration_samples", int64_t(calibrationSamples)},
-      {"validation_samples", int64_t(validationSamples)},
-      {"bias_correction", bool(biasCorrection)},
-      {"depthwise_inputs", depthwiseInputs == Granularity::PerChannel
-                               ? "per-channel"
-                               : "per-tensor"},
-      {"weight_rounding", quant::stringifyWeightRounding(weightRounding)},
-      {"activation_clipping", quant::stringifyClipping(activationClipping)},
-      {"percentile", double(percentile)}};
+  json::Object options{{"models", std::move(models)},
+                       {"space", getAbsolutePath(spacePath)},
+                       {"out", getAbsolutePath(outDir)},
+                       {"input_shapes", std::move(shapes)},
+                       {"allow_unsupported", bool(allowUnsupported)},
+                       {"mapper", mapping::stringifyStrategy(mapperName)},
+                       {"mapper_objective", stringifyMetric(mapperObjective)},
+                       {"seed", int64_t(seed)},
+                       {"float_bits", int64_t(floatBits)},
+                       {"fuse", bool(fuse)}};
+  // Joint-space options only as given: on a space without a network section
+  // the workers refuse them, as the tool does (their defaults are the same).
+  auto addGiven = [&](const cl::Option &flag, StringRef key, json::Value v) {
+    if (flag.getNumOccurrences())
+      options[key] = std::move(v);
+  };
+  addGiven(calibrationSamples, "calibration_samples",
+           int64_t(calibrationSamples));
+  addGiven(validationSamples, "validation_samples", int64_t(validationSamples));
+  addGiven(biasCorrection, "bias_correction", bool(biasCorrection));
+  addGiven(depthwiseInputs, "depthwise_inputs",
+           depthwiseInputs == Granularity::PerChannel ? "per-channel"
+                                                      : "per-tensor");
+  addGiven(weightRounding, "weight_rounding",
+           quant::stringifyWeightRounding(weightRounding));
+  addGiven(activationClipping, "activation_clipping",
+           quant::stringifyClipping(activationClipping));
+  addGiven(percentile, "percentile", double(percentile));
   if (!weightList.empty())
     options["weights"] = std::move(weightList);
   if (!dataset.empty())
