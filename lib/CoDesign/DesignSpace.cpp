@@ -13,6 +13,7 @@
 #include "tandem/CoDesign/DesignSpace.h"
 #include "tandem/Support/FileIO.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Format.h"
@@ -124,16 +125,22 @@ DesignSpace::getPointId(uint64_t hardwareId,
                         ArrayRef<quant::LayerBits> bits) const {
   // Hardware parameters come first: their digits are hardwareId's.
   uint64_t id = hardwareId;
+  std::vector<unsigned> digits(parameters.size());
   for (size_t i = numHardwareParameters; i < parameters.size(); ++i) {
     const Parameter &p = parameters[i];
     auto it = llvm::find(p.choices, bits[p.level]);
     if (it == p.choices.end())
       return std::nullopt;
-    id = id * p.size() + (it - p.choices.begin());
+    digits[i] = it - p.choices.begin();
+    id = id * p.size() + digits[i];
   }
-  for (const NetworkLayer &l : layers)
-    if (l.parameter < 0 && !(bits[&l - layers.data()] == l.fixed))
+  for (auto [i, l] : llvm::enumerate(layers)) {
+    const quant::LayerBits &want =
+        l.parameter < 0 ? l.fixed
+                        : parameters[l.parameter].choices[digits[l.parameter]];
+    if (!(bits[i] == want))
       return std::nullopt;
+  }
   return id;
 }
 
@@ -214,20 +221,29 @@ Error DesignSpace::bindNetwork(ArrayRef<NetworkLayer> modelLayers,
               "pointwise, attention, or a pattern on layer names such as "
               "'/layer1/*')");
   }
+  // A shared group's parameter, made for its first layer.
+  DenseMap<const NetworkGroup *, int> sharedParameter;
   for (auto [i, l] : llvm::enumerate(layers)) {
     l.parameter = -1;
     l.fixed = quant::LayerBits{8, 8};
-    if (!chosen[i])
+    const NetworkGroup *g = chosen[i];
+    if (!g)
       continue;
-    if (chosen[i]->choices.size() == 1) {
-      l.fixed = chosen[i]->choices.front();
+    if (g->choices.size() == 1) {
+      l.fixed = g->choices.front();
       continue;
+    }
+    if (g->shared) {
+      auto [it, inserted] = sharedParameter.try_emplace(g, parameters.size());
+      l.parameter = it->second;
+      if (!inserted)
+        continue;
     }
     Parameter p;
     p.kind = Parameter::Kind::Layer;
-    p.name = "network." + l.name;
+    p.name = "network." + (g->shared ? join(g->selectors, ",") : l.name);
     p.level = i;
-    p.choices = chosen[i]->choices;
+    p.choices = g->choices;
     l.parameter = parameters.size();
     parameters.push_back(std::move(p));
   }
@@ -241,8 +257,9 @@ Error DesignSpace::bindNetwork(ArrayRef<NetworkLayer> modelLayers,
         inconvertibleErrorCode(),
         file + ": with model '" + modelName + "' the space has more than " +
             "2^64 points (" + Twine(parameters.size() - numHardwareParameters) +
-            " layers with choices of their own): give the layers fewer " +
-            "choices, or one to some of them in a later group");
+            " layers or shared groups with choices of their own): give the " +
+            "layers fewer choices, one to some of them in a later group, " +
+            "or make groups `shared: true`");
   return Error::success();
 }
 
@@ -903,6 +920,20 @@ bool SpaceParser::parseNetworkGroup(yaml::Node *node, const std::string &where,
     if (!key)
       return false;
     std::string field = where + "." + *key;
+    if (*key == "shared") {
+      auto text = scalar(kv.getValue(), field);
+      if (!text)
+        return false;
+      std::optional<bool> shared = StringSwitch<std::optional<bool>>(*text)
+                                       .Case("true", true)
+                                       .Case("false", false)
+                                       .Default(std::nullopt);
+      if (!shared)
+        return fail(kv.getValue(), field,
+                    "'" + *text + "' is not true or false");
+      group.shared = *shared;
+      continue;
+    }
     auto values = scalars(kv.getValue(), field);
     if (!values)
       return false;
@@ -941,7 +972,7 @@ bool SpaceParser::parseNetworkGroup(yaml::Node *node, const std::string &where,
     } else {
       return fail(kv.getKey(), field,
                   "unknown key (expected layers, weight_bits, "
-                  "activation_bits, encodings)");
+                  "activation_bits, encodings, shared)");
     }
   }
   if (!haveLayers)

@@ -335,6 +335,11 @@ Network::proposePolicies(const hw::Target &target,
       consumeError(problem.takeError());
       continue;
     }
+    // Layers of a shared group take its first layer's choice.
+    for (auto [i, l] : llvm::enumerate(space->layers)) {
+      int first = l.parameter < 0 ? -1 : space->parameters[l.parameter].level;
+      problem->sameAs.push_back(first == int(i) ? -1 : first);
+    }
     auto result = tandem::quant::createILPSearch()->run(
         *problem, *impl->oracle, tandem::quant::MixedPrecisionOptions());
     if (!result) {

@@ -438,9 +438,12 @@ SurrogateProblem Session::getSurrogateProblem() const {
       for (double v : p.numbers)
         scale.push_back(hi > lo ? (std::log(v) - lo) / (hi - lo) : 0.5);
     }
+    // A shared group's choice drops the sum of its layers' drops.
     if (p.kind == Parameter::Kind::Layer)
-      for (auto [i, choice] : llvm::enumerate(p.choices))
-        drop[i] = network->getLayerDrop(p.level, choice);
+      for (auto [layer, l] : llvm::enumerate(space.layers))
+        if (l.parameter == int(&p - space.parameters.data()))
+          for (auto [i, choice] : llvm::enumerate(p.choices))
+            drop[i] += network->getLayerDrop(layer, choice);
     problem.scales.push_back(std::move(scale));
     problem.accuracyDrop.push_back(std::move(drop));
   }

@@ -11,6 +11,8 @@
 //   subject to  sum_k x(l, k) = 1                          for every layer l
 //               rest_b + sum_l sum_k cost_b(l, k) x(l, k) <= limit_b
 //                                                           for every budget b
+//               x(l, k) = x(m, k)          for every layer l that must
+//                                          take the choice of layer m
 //               x(l, k) in {0, 1}
 //
 // where k ranges over the layer's (weight, activation) pairs and
@@ -68,11 +70,29 @@ public:
       columns += choices[l].size();
     }
     unsigned budgets = problem.budgets.size();
+    // Equal choices: a row x(l, k) - x(m, k) = 0 per choice either offers.
+    std::vector<std::pair<unsigned, LayerBits>> ties;
+    for (unsigned l = 0; l < problem.sameAs.size(); ++l) {
+      int m = problem.sameAs[l];
+      if (m < 0)
+        continue;
+      for (const LayerBits &bits : choices[l])
+        ties.push_back({l, bits});
+      for (const LayerBits &bits : choices[m])
+        if (!llvm::is_contained(choices[l], bits))
+          ties.push_back({l, bits});
+    }
+    auto column = [&](unsigned l, const LayerBits &bits) {
+      auto it = llvm::find(choices[l], bits);
+      return it == choices[l].end()
+                 ? 0
+                 : firstColumn[l] + int(it - choices[l].begin());
+    };
 
     glp_term_out(GLP_OFF);
     glp_prob *lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MIN);
-    glp_add_rows(lp, n + budgets);
+    glp_add_rows(lp, n + budgets + ties.size());
     for (unsigned l = 0; l < n; ++l)
       glp_set_row_bnds(lp, l + 1, GLP_FX, 1, 1);
     for (unsigned b = 0; b < budgets; ++b)
@@ -100,6 +120,18 @@ public:
           values.push_back(problem.getLayerCost(b, l, bits));
         }
       }
+    for (auto [t, tie] : llvm::enumerate(ties)) {
+      int row = n + budgets + t + 1;
+      glp_set_row_bnds(lp, row, GLP_FX, 0, 0);
+      auto [l, bits] = tie;
+      for (auto [layer, sign] : {std::pair<unsigned, double>{l, 1},
+                                 {unsigned(problem.sameAs[l]), -1}})
+        if (int j = column(layer, bits)) {
+          rows.push_back(row);
+          cols.push_back(j);
+          values.push_back(sign);
+        }
+    }
     glp_load_matrix(lp, rows.size() - 1, rows.data(), cols.data(),
                     values.data());
     glp_iocp params;

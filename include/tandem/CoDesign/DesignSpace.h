@@ -15,8 +15,9 @@
 // name pattern) and the weight widths, activation widths and weight
 // encodings each layer of a group may take. Once the model is known
 // (bindNetwork), every layer with more than one choice becomes a parameter
-// of its own after the hardware ones, so a point is a hardware design and
-// a quantization policy at once.
+// of its own after the hardware ones (a shared group's layers one
+// together), so a point is a hardware design and a quantization policy at
+// once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,8 +51,8 @@ struct Parameter {
     Layer,
   };
   Kind kind;
-  /// Memory level the parameter sets (Capacity, *Bandwidth); the layer's
-  /// index in DesignSpace::layers (Layer).
+  /// Memory level the parameter sets (Capacity, *Bandwidth); the (first)
+  /// layer's index in DesignSpace::layers (Layer).
   unsigned level = 0;
   /// As in reports: "rows", "GLB.capacity_bytes", ...
   std::string name;
@@ -82,6 +83,10 @@ struct NetworkGroup {
   /// What each selected layer may take; a later group overrides an
   /// earlier one for the layers both select.
   std::vector<quant::LayerBits> choices;
+  /// The layers this group decides take one choice together (one
+  /// parameter, `network.SELECTORS`), not one each: a deep model's space
+  /// stays within 64-bit ids with choices as wide as a small one's.
+  bool shared = false;
   /// "network.groups[2]" and its line, for errors.
   std::string where;
 };
@@ -94,8 +99,8 @@ struct NetworkLayer {
   bool depthwise = false, pointwise = false;
   /// Weight elements (0: both operands are activations, as in attention).
   int64_t params = 0;
-  /// The layer's Parameter in DesignSpace::parameters, or -1 when it has a
-  /// single choice, `fixed`.
+  /// The layer's Parameter in DesignSpace::parameters (layers of a shared
+  /// group have the same), or -1 when it has a single choice, `fixed`.
   int parameter = -1;
   quant::LayerBits fixed;
 };
@@ -132,7 +137,8 @@ struct DesignSpace {
   uint64_t getHardwareSize() const;
   /// The point of hardware design `hardwareId` (its number among the
   /// hardware parameters alone) with the layers at `bits`; nullopt when a
-  /// choice is not one of its layer's.
+  /// choice is not one of its layer's, or layers that share a choice
+  /// differ.
   std::optional<uint64_t>
   getPointId(uint64_t hardwareId, llvm::ArrayRef<quant::LayerBits> bits) const;
   /// Every choice some layer may take, W8A8 first, each once.
@@ -141,8 +147,8 @@ struct DesignSpace {
   std::vector<quant::LayerBits> getLayerBits(const Point &point) const;
   /// Resolves the network groups against the model's compute layers
   /// (names and weight sizes, in program order) and adds a Layer parameter
-  /// per layer with more than one choice. Errors name the group that
-  /// selects no layer.
+  /// per layer with more than one choice (per shared group). Errors name
+  /// the group that selects no layer.
   llvm::Error bindNetwork(llvm::ArrayRef<NetworkLayer> modelLayers,
                           llvm::StringRef modelName);
   Point getPoint(uint64_t id) const;

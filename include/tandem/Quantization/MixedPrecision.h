@@ -62,6 +62,10 @@ struct SearchProblem {
   std::vector<double> limits;
   /// Per layer: pinned to W8A8 (first/last layers, on request).
   std::vector<bool> pinned;
+  /// Per layer (empty: none), the earlier layer whose choice it must take,
+  /// or -1. Only the integer program honours it (tandem-codesign's shared
+  /// groups).
+  std::vector<int> sameAs;
   /// Latency and energy budgets count only the searched layers.
   bool layersOnly = false;
   /// Clipping and granularity of every policy the search writes.

@@ -309,6 +309,60 @@ objectives: [latency, accuracy_loss]
             std::string::npos);
 }
 
+TEST(DesignSpaceTest, SharedGroupsAreOneParameter) {
+  DesignSpace space = parse(R"(
+base: eyeriss
+parameters:
+  rows: [8, 16]
+network:
+  - layers: all
+    weight_bits: [4, 8]
+    shared: true
+  - layers: last
+    weight_bits: [2, 8]
+objectives: [latency, accuracy_loss]
+)");
+  std::vector<NetworkLayer> layers(4);
+  layers[0] = {"stem", "conv2d", false, false, 432};
+  layers[1] = {"dw", "conv2d", true, false, 288};
+  layers[2] = {"pw", "conv2d", false, true, 1024};
+  layers[3] = {"fc", "matmul", false, false, 640};
+  ASSERT_FALSE(bool(space.bindNetwork(layers, "m")));
+  std::vector<std::string> names;
+  for (const Parameter &p : space.parameters)
+    names.push_back(p.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"rows", "network.all", "network.fc"}));
+  EXPECT_EQ(space.size(), 2u * 2 * 2);
+  for (uint64_t id = 0; id < space.size(); ++id) {
+    Point point = space.getPoint(id);
+    std::vector<quant::LayerBits> bits = space.getLayerBits(point);
+    EXPECT_EQ(bits[0], bits[1]);
+    EXPECT_EQ(bits[1], bits[2]);
+    EXPECT_EQ(space.getPointId(point[0], bits), id);
+  }
+  // Layers of one group at different widths are no point.
+  std::vector<quant::LayerBits> bits(4, quant::LayerBits{8, 8});
+  bits[1] = {4, 8};
+  EXPECT_FALSE(space.getPointId(0, bits).has_value());
+  auto bad = parseDesignSpace(R"(
+base: eyeriss
+parameters:
+  rows: [8, 16]
+network:
+  - layers: all
+    weight_bits: [4, 8]
+    shared: yes please
+objectives: [latency, accuracy_loss]
+)",
+                              "space.yaml");
+  ASSERT_FALSE(bool(bad));
+  std::string error = llvm::toString(bad.takeError());
+  EXPECT_NE(error.find("network[0].shared: 'yes please' is not true or false"),
+            std::string::npos)
+      << error;
+}
+
 // Tests the nested and sequential searches' use of their proposer: nested
 // evaluates exactly the proposals of each hardware design, sequential
 // first searches the hardware with the network at W8A8, then evaluates the

@@ -174,6 +174,34 @@ TEST(MixedPrecisionTest, ILPFindsTheHandWorkedOptimum) {
   EXPECT_LE(tight.getTotalCost(0, r->best), 200);
 }
 
+// Layers 0 and 1 take one choice together, at 0.75 (300 cycles): pairs
+// (cycles, noise) W8A8 (300, 0), W8A4 (230, .050), W4A8 (190, .012),
+// W4A4 (110, .062). W8A8 leaves nothing for layer2 (at least 40); W8A4
+// needs layer2 at W4 (.005 at best): .055; W4A8 leaves 110, layer2 W8A8
+// fits: .012, the optimum (untied it was .007 with layer0 at W8A8).
+TEST(MixedPrecisionTest, ILPGivesLayersThatShareOneChoice) {
+  HandProblem hand;
+  SearchProblem p = hand.make({latency(0.75)});
+  p.sameAs = {-1, 0, -1};
+  TableOracle oracle(p);
+  MixedPrecisionOptions options;
+  options.ilpObjective = ILPObjective::Noise;
+  auto r = createILPSearch()->run(p, oracle, options);
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  EXPECT_TRUE(r->optimal);
+  BitsVector expected = {{4, 8}, {4, 8}, {8, 8}};
+  EXPECT_EQ(r->best, expected);
+  EXPECT_NEAR(r->objective, 0.012, 1e-12);
+  EXPECT_DOUBLE_EQ(p.getTotalCost(0, r->best), 290);
+  // A choice only one of them offers is not taken.
+  p = hand.make({latency(0.75)}, /*pinFirst=*/true);
+  p.sameAs = {-1, 0, -1};
+  auto pinned = createILPSearch()->run(p, oracle, options);
+  ASSERT_FALSE(bool(pinned));
+  EXPECT_NE(llvm::toString(pinned.takeError()).find("no solution"),
+            std::string::npos);
+}
+
 TEST(MixedPrecisionTest, ILPMatchesBruteForceUnderTwoBudgets) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> u(0, 1);
