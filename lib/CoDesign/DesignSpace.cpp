@@ -241,9 +241,17 @@ Error DesignSpace::bindNetwork(ArrayRef<NetworkLayer> modelLayers,
     }
     Parameter p;
     p.kind = Parameter::Kind::Layer;
-    p.name = "network." + (g->shared ? join(g->selectors, ",") : l.name);
+    p.name = "network." + (!g->shared         ? l.name
+                           : !g->name.empty() ? g->name
+                                              : join(g->selectors, ","));
     p.level = i;
     p.choices = g->choices;
+    for (const Parameter &other : parameters)
+      if (other.name == p.name)
+        return createStringError(inconvertibleErrorCode(),
+                                 file + ": " + g->where + ": its parameter '" +
+                                     p.name + "' is another's as well: give " +
+                                     "the group a `name`");
     l.parameter = parameters.size();
     parameters.push_back(std::move(p));
   }
@@ -934,6 +942,19 @@ bool SpaceParser::parseNetworkGroup(yaml::Node *node, const std::string &where,
       group.shared = *shared;
       continue;
     }
+    if (*key == "name") {
+      auto text = scalar(kv.getValue(), field);
+      if (!text)
+        return false;
+      if (text->empty() || StringRef(*text).contains(',') ||
+          llvm::any_of(*text, isSpace))
+        return fail(kv.getValue(), field,
+                    "'" + *text +
+                        "' is not a name (one word: it heads a column "
+                        "of candidates.csv)");
+      group.name = *text;
+      continue;
+    }
     auto values = scalars(kv.getValue(), field);
     if (!values)
       return false;
@@ -972,7 +993,7 @@ bool SpaceParser::parseNetworkGroup(yaml::Node *node, const std::string &where,
     } else {
       return fail(kv.getKey(), field,
                   "unknown key (expected layers, weight_bits, "
-                  "activation_bits, encodings, shared)");
+                  "activation_bits, encodings, shared, name)");
     }
   }
   if (!haveLayers)
@@ -982,6 +1003,9 @@ bool SpaceParser::parseNetworkGroup(yaml::Node *node, const std::string &where,
   if (haveWeightBits && !multiply)
     return fail(node, where + ".weight_bits",
                 "has no effect: encodings does not list 'multiply'");
+  if (!group.name.empty() && !group.shared)
+    return fail(node, where + ".name",
+                "has no effect: only a shared group is one parameter");
   for (int64_t a : activationBits) {
     if (multiply)
       for (int64_t w : weightBits)

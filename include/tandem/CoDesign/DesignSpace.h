@@ -87,6 +87,9 @@ struct NetworkGroup {
   /// parameter, `network.SELECTORS`), not one each: a deep model's space
   /// stays within 64-bit ids with choices as wide as a small one's.
   bool shared = false;
+  /// A shared group's parameter name after `network.` (default: the
+  /// selectors, comma-separated).
+  std::string name;
   /// "network.groups[2]" and its line, for errors.
   std::string where;
 };

@@ -341,6 +341,32 @@ objectives: [latency, accuracy_loss]
     EXPECT_EQ(bits[1], bits[2]);
     EXPECT_EQ(space.getPointId(point[0], bits), id);
   }
+  // A name for the column; two groups of one name are an error.
+  DesignSpace named = parse(R"(
+base: eyeriss
+parameters:
+  rows: [8, 16]
+network:
+  - layers: [stem, dw]
+    weight_bits: [4, 8]
+    shared: true
+    name: front
+  - layers: [pw, fc]
+    weight_bits: [4, 8]
+    shared: true
+    name: front
+objectives: [latency, accuracy_loss]
+)");
+  llvm::Error twice = named.bindNetwork(layers, "m");
+  ASSERT_TRUE(bool(twice));
+  EXPECT_NE(llvm::toString(std::move(twice))
+                .find("space.yaml: network[1]: its parameter 'network.front' "
+                      "is another's as well: give the group a `name`"),
+            std::string::npos);
+  named.networkGroups[1].name = "back";
+  ASSERT_FALSE(bool(named.bindNetwork(layers, "m")));
+  EXPECT_EQ(named.parameters[1].name, "network.front");
+  EXPECT_EQ(named.parameters[2].name, "network.back");
   // Layers of one group at different widths are no point.
   std::vector<quant::LayerBits> bits(4, quant::LayerBits{8, 8});
   bits[1] = {4, 8};
