@@ -15,7 +15,8 @@ torchvision's resnet18 and mobilenet_v2 trained on Fashion-MNIST at 3x32x32,
 as bench/mixed_precision_benchmark.py trains them), the joint
 space examples/fashion-mnist/joint-space.yaml (resnet18:
 joint-space-resnet18.yaml, W2/W4/W8 x A4/A8 per layer, the first and last
-at W8A8): the `bismo` preset (bit-serial: any width from 2 to 8) with 118 million
+at W8A8; mobilenet_v2: joint-space-mobilenet_v2.yaml, shared groups, one
+choice per stage and one for the depthwise layers): the `bismo` preset (bit-serial: any width from 2 to 8) with 118 million
 points: rows, cols, lanes, clock, buffer capacity and bandwidth, and every
 layer's weight width (2-8) and activation width (4 or 8); at most 3 points
 of top-1 lost against fp32 (the search's estimate, which runs high);
