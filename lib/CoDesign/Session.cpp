@@ -641,7 +641,15 @@ Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
     std::vector<unsigned> next = getParetoFront(rest, space.objectives);
     if (next.empty())
       break;
-    for (unsigned index : next) {
+    // Progress: with sequential GPTQ a design takes seconds to round.
+    auto log = [&](size_t k) {
+      if (options.network.log && (k % 4 == 0 || k == next.size()))
+        options.network.log(formatv("front: {0}/{1} designs of front {2} "
+                                    "measured ({3} in all)",
+                                    k, next.size(), round + 1, measured.size())
+                                .str());
+    };
+    for (auto [k, index] : llvm::enumerate(next)) {
       uint64_t id = rest[index].id;
       const Candidate *candidate = archive.find(id);
       done.insert(id);
@@ -676,6 +684,7 @@ Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
       measuredModels[id] = std::move(w);
       measured.push_back({id, d.metrics});
       designs.push_back(std::move(d));
+      log(k + 1);
     }
     if (measured.size() >= kMinMeasured &&
         llvm::any_of(measured,
