@@ -251,7 +251,7 @@ Error DesignSpace::bindNetwork(ArrayRef<NetworkLayer> modelLayers,
         return createStringError(inconvertibleErrorCode(),
                                  file + ": " + g->where + ": its parameter '" +
                                      p.name + "' is another's as well: give " +
-                                     "the group a `name`");
+                                     "a shared group a `name` of its own");
     l.parameter = parameters.size();
     parameters.push_back(std::move(p));
   }
@@ -923,6 +923,7 @@ bool SpaceParser::parseNetworkGroup(yaml::Node *node, const std::string &where,
   std::vector<int64_t> weightBits = {8}, activationBits = {8};
   std::vector<WeightEncoding> encodings;
   bool multiply = true, haveLayers = false, haveWeightBits = false;
+  yaml::Node *nameNode = nullptr;
   for (yaml::KeyValueNode &kv : *map) {
     auto key = scalar(kv.getKey(), where);
     if (!key)
@@ -946,13 +947,10 @@ bool SpaceParser::parseNetworkGroup(yaml::Node *node, const std::string &where,
       auto text = scalar(kv.getValue(), field);
       if (!text)
         return false;
-      if (text->empty() || StringRef(*text).contains(',') ||
-          llvm::any_of(*text, isSpace))
-        return fail(kv.getValue(), field,
-                    "'" + *text +
-                        "' is not a name (one word: it heads a column "
-                        "of candidates.csv)");
+      if (StringRef(*text).trim().empty())
+        return fail(kv.getValue(), field, "is empty");
       group.name = *text;
+      nameNode = kv.getValue();
       continue;
     }
     auto values = scalars(kv.getValue(), field);
@@ -1003,8 +1001,8 @@ bool SpaceParser::parseNetworkGroup(yaml::Node *node, const std::string &where,
   if (haveWeightBits && !multiply)
     return fail(node, where + ".weight_bits",
                 "has no effect: encodings does not list 'multiply'");
-  if (!group.name.empty() && !group.shared)
-    return fail(node, where + ".name",
+  if (nameNode && !group.shared)
+    return fail(nameNode, where + ".name",
                 "has no effect: only a shared group is one parameter");
   for (int64_t a : activationBits) {
     if (multiply)

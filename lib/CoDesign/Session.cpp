@@ -303,13 +303,16 @@ Error Session::loadNetwork() {
   if (!created)
     return created.takeError();
   network = std::move(*created);
-  notes.push_back(formatv("network: {0} layers, {1} of them searched; fp32 "
-                          "scores {2:P} on {3} validation samples",
-                          space.layers.size(),
-                          space.parameters.size() - space.numHardwareParameters,
-                          network->getFP32().score(),
-                          network->getValidationSamples())
-                      .str());
+  notes.push_back(
+      formatv("network: {0} layers, {1} of them searched in {2} parameters; "
+              "fp32 scores {3:P} on {4} validation samples",
+              space.layers.size(),
+              llvm::count_if(
+                  space.layers,
+                  [](const NetworkLayer &l) { return l.parameter >= 0; }),
+              space.parameters.size() - space.numHardwareParameters,
+              network->getFP32().score(), network->getValidationSamples())
+          .str());
   return Error::success();
 }
 

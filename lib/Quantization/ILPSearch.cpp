@@ -70,6 +70,15 @@ public:
       columns += choices[l].size();
     }
     unsigned budgets = problem.budgets.size();
+    if (!problem.sameAs.empty() && problem.sameAs.size() != n)
+      return fail("the integer program's ties are for " +
+                  llvm::Twine(problem.sameAs.size()) + " layers, not " +
+                  llvm::Twine(n));
+    for (auto [l, m] : llvm::enumerate(problem.sameAs))
+      if (m >= int(l))
+        return fail("the integer program's ties name no earlier layer for "
+                    "layer " +
+                    llvm::Twine(l));
     // Equal choices: a row x(l, k) - x(m, k) = 0 per choice either offers.
     std::vector<std::pair<unsigned, LayerBits>> ties;
     for (unsigned l = 0; l < problem.sameAs.size(); ++l) {

@@ -359,10 +359,12 @@ objectives: [latency, accuracy_loss]
 )");
   llvm::Error twice = named.bindNetwork(layers, "m");
   ASSERT_TRUE(bool(twice));
-  EXPECT_NE(llvm::toString(std::move(twice))
-                .find("space.yaml: network[1]: its parameter 'network.front' "
-                      "is another's as well: give the group a `name`"),
-            std::string::npos);
+  EXPECT_NE(
+      llvm::toString(std::move(twice))
+          .find(
+              "space.yaml: network[1]: its parameter 'network.front' "
+              "is another's as well: give a shared group a `name` of its own"),
+      std::string::npos);
   named.networkGroups[1].name = "back";
   ASSERT_FALSE(bool(named.bindNetwork(layers, "m")));
   EXPECT_EQ(named.parameters[1].name, "network.front");
