@@ -9,6 +9,7 @@ Usage: bench/joint_codesign_benchmark.py [--build BUILD_DIR]
            [--practical] [--work DIR]
            [--weight-rounding nearest|gptq|gptq-sequential]
            [--depthwise-inputs per-tensor|per-channel] [--json out.json]
+           [--sensitivity sensitivity.json]
 
 For each trained Fashion-MNIST model (examples/fashion-mnist; also
 torchvision's resnet18 and mobilenet_v2 trained on Fashion-MNIST at 3x32x32,
@@ -157,6 +158,10 @@ def main():
     parser.add_argument("--depthwise-inputs", default="per-tensor",
                         choices=["per-tensor", "per-channel"],
                         help="grids of the tensors only depthwise layers read")
+    parser.add_argument("--sensitivity",
+                        help="a sensitivity.json of an earlier run on the same model and "
+                             "data for the first search (tandem-codesign reuses it if its "
+                             "key matches)")
     parser.add_argument("--json")
     args = parser.parse_args()
     build = pathlib.Path(args.build)
@@ -177,7 +182,7 @@ def main():
         subprocess.run([build / "bin" / "tandem-opt", imported,
                         f"--accel-calibrate=data={model.data} samples=512",
                         "--mlir-print-debuginfo", "-o", calibrated], check=True)
-        sensitivity = None
+        sensitivity = pathlib.Path(args.sensitivity) if args.sensitivity else None
         runs = []
         for search in args.searches.split(","):
             out = work / f"{name}-{search}"

@@ -612,6 +612,20 @@ std::string Session::explainInfeasible() const {
   check(space.maxAreaMM2, Metric::Area);
   check(space.maxPowerMW, Metric::Power);
   check(space.maxLatencyMs, Metric::Latency);
+  check(space.maxAccuracyLoss, Metric::AccuracyLoss);
+  if (network && space.maxModelSizeBytes) {
+    double bytes =
+        network->getSizeBytes(space.getLayerBits(space.getPoint(closest->id)));
+    if (bytes > *space.maxModelSizeBytes)
+      over += formatv("{0}a model of {1} bytes (budget {2})",
+                      over.empty() ? "" : ", ", bytes,
+                      format("%g", *space.maxModelSizeBytes))
+                  .str();
+  }
+  if (network)
+    over += "; accuracy during the search is the sensitivity table's "
+            "additive estimate (--validation-samples: more samples, less "
+            "noise in it)";
   return "no evaluated design is feasible; the closest, design " +
          std::to_string(closest->id) + ", has " + over;
 }
