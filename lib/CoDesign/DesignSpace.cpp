@@ -297,6 +297,10 @@ Expected<hw::Target> DesignSpace::instantiate(const Point &point,
       t.array.lanes = int64_t(p.numbers[v]);
       break;
     case Parameter::Kind::PostProcessingLanes:
+      // A base without the unit (bismo) gets the default one: add,
+      // multiply and compare at the array's width.
+      if (t.postProcessing.lanes == 0 && t.postProcessing.ops == 0)
+        t.postProcessing = hw::getDefaultPostProcessing(t.array);
       t.postProcessing.lanes = int64_t(p.numbers[v]);
       break;
     case Parameter::Kind::SupportedBits:

@@ -85,6 +85,17 @@ objectives: [area]
   EXPECT_EQ(narrow->postProcessing.lanes, 14);
   EXPECT_EQ(wide->postProcessing.lanes, 28);
   EXPECT_NEAR(wide->getAreaMM2() - narrow->getAreaMM2(), 14 * 1200e-6, 1e-12);
+  // A base without the unit gets the default one with the lanes asked for.
+  DesignSpace serial = parse(R"(
+base: bismo
+parameters:
+  post_processing_lanes: [16]
+objectives: [area]
+)");
+  auto added = serial.instantiate(serial.getPoint(0), "added");
+  ASSERT_TRUE(bool(added)) << llvm::toString(added.takeError());
+  EXPECT_EQ(added->postProcessing.lanes, 16);
+  EXPECT_TRUE(added->postProcessing.has(hw::VectorOp::Compare));
 }
 
 TEST(DesignSpaceTest, InvalidCombinationNamesThePoint) {
