@@ -237,6 +237,16 @@ TEST(ExplorerTest, NSGA2ConvergesOnTheFront) {
 
 /// Four layers: a first conv, a depthwise conv, a pointwise conv and a
 /// matmul, bound to a space of 2 x 2 hardware designs.
+/// A stem, a depthwise and a pointwise convolution, and a classifier.
+std::vector<NetworkLayer> getFourLayers() {
+  std::vector<NetworkLayer> layers(4);
+  layers[0] = {"stem", "conv2d", false, false, 432};
+  layers[1] = {"dw", "conv2d", true, false, 288};
+  layers[2] = {"pw", "conv2d", false, true, 1024};
+  layers[3] = {"fc", "matmul", false, false, 640};
+  return layers;
+}
+
 DesignSpace joint() {
   DesignSpace space = parse(R"(
 base: eyeriss
@@ -258,11 +268,7 @@ constraints:
   max_accuracy_loss: 0
 objectives: [latency, accuracy_loss]
 )");
-  std::vector<NetworkLayer> layers(4);
-  layers[0] = {"stem", "conv2d", false, false, 432};
-  layers[1] = {"dw", "conv2d", true, false, 288};
-  layers[2] = {"pw", "conv2d", false, true, 1024};
-  layers[3] = {"fc", "matmul", false, false, 640};
+  std::vector<NetworkLayer> layers = getFourLayers();
   EXPECT_FALSE(bool(space.bindNetwork(layers, "m")));
   return space;
 }
@@ -333,11 +339,7 @@ network:
     weight_bits: [2, 8]
 objectives: [latency, accuracy_loss]
 )");
-  std::vector<NetworkLayer> layers(4);
-  layers[0] = {"stem", "conv2d", false, false, 432};
-  layers[1] = {"dw", "conv2d", true, false, 288};
-  layers[2] = {"pw", "conv2d", false, true, 1024};
-  layers[3] = {"fc", "matmul", false, false, 640};
+  std::vector<NetworkLayer> layers = getFourLayers();
   ASSERT_FALSE(bool(space.bindNetwork(layers, "m")));
   std::vector<std::string> names;
   for (const Parameter &p : space.parameters)
