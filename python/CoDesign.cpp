@@ -198,7 +198,7 @@ SessionOptions getSessionOptions(const py::dict &kwargs) {
     static const std::string kNetworkKeys[] = {
         "labels",          "calibration_samples", "validation_samples",
         "bias_correction", "depthwise_inputs",    "activation_clipping",
-        "percentile",      "weight_rounding"};
+        "percentile",      "weight_rounding",     "max_measured_designs"};
     if (llvm::is_contained(kNetworkKeys, key))
       o.networkFlags.push_back(key);
     if (key == "models")
@@ -266,6 +266,8 @@ SessionOptions getSessionOptions(const py::dict &kwargs) {
           parseChoice<quant::Clipping>(v, key, parseClippingName);
     else if (key == "percentile")
       o.network.base.percentile = v.cast<double>();
+    else if (key == "max_measured_designs")
+      o.network.maxMeasuredDesigns = v.cast<uint64_t>();
     else if (key == "weight_rounding")
       o.network.base.weightRounding = parseChoice<quant::WeightRounding>(
           v, key, quant::parseWeightRounding);

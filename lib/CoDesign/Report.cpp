@@ -188,6 +188,9 @@ json::Value codesign::getParetoJSON(const DesignSpace &space,
                      {"samples", run.network->samples},
                      {"fp32", getQualityJSON(run.network->fp32)},
                      {"estimated_front", std::move(estimated)}};
+    if (run.network->maxMeasuredDesigns)
+      result["network"].getAsObject()->insert(
+          {"max_measured_designs", int64_t(run.network->maxMeasuredDesigns)});
   }
   return result;
 }

@@ -638,6 +638,21 @@ static Error writeFile(StringRef dir, StringRef file, StringRef text) {
   });
 }
 
+/// `count` of the front `indices` of `candidates`, evenly spaced along
+/// `axis` from its lowest to its highest value.
+static std::vector<unsigned> spreadAlongFront(ArrayRef<Candidate> candidates,
+                                              std::vector<unsigned> indices,
+                                              size_t count, Metric axis) {
+  llvm::stable_sort(indices, [&](unsigned a, unsigned b) {
+    return candidates[a].metrics.get(axis) < candidates[b].metrics.get(axis);
+  });
+  std::vector<unsigned> chosen;
+  for (size_t k = 0; k < count; ++k)
+    chosen.push_back(
+        indices[count == 1 ? 0 : k * (indices.size() - 1) / (count - 1)]);
+  return chosen;
+}
+
 Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
   ArrayRef<Candidate> all = archive.getCandidates();
   std::vector<Candidate> measured;
@@ -658,6 +673,18 @@ Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
     std::vector<unsigned> next = getParetoFront(rest, space.objectives);
     if (next.empty())
       break;
+    uint64_t cap = options.network.maxMeasuredDesigns;
+    if (cap && next.size() > cap - measured.size()) {
+      if (options.network.log)
+        options.network.log(
+            formatv("front: measuring {0} of the {1} designs of front {2}, "
+                    "spread along {3} (--max-measured-designs {4})",
+                    cap - measured.size(), next.size(), round + 1,
+                    stringifyMetric(space.objectives.front()), cap)
+                .str());
+      next = spreadAlongFront(rest, next, cap - measured.size(),
+                              space.objectives.front());
+    }
     // Progress: with sequential GPTQ a design takes seconds to round.
     auto log = [&](size_t k) {
       if (options.network.log && (k % 4 == 0 || k == next.size()))
@@ -703,6 +730,8 @@ Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
       designs.push_back(std::move(d));
       log(k + 1);
     }
+    if (cap && measured.size() >= cap)
+      break;
     if (measured.size() >= kMinMeasured &&
         llvm::any_of(measured,
                      [](const Candidate &c) { return c.metrics.isFeasible(); }))
@@ -716,7 +745,10 @@ Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
         "no design is feasible as measured: the " + Twine(designs.size()) +
         " designs of the estimated fronts exceed a budget once their "
         "accuracy is measured and their own quantized IR costed (see "
-        "candidates.csv for the estimates)");
+        "candidates.csv for the estimates)" +
+        (options.network.maxMeasuredDesigns == designs.size()
+             ? "; --max-measured-designs stopped the measuring there"
+             : ""));
   return Error::success();
 }
 
@@ -805,6 +837,7 @@ Error Session::writeOutputs() {
     n.samples = network->getValidationSamples();
     n.fp32 = network->getFP32();
     n.estimatedFront = estimatedFront;
+    n.maxMeasuredDesigns = options.network.maxMeasuredDesigns;
     run.network = std::move(n);
   }
 

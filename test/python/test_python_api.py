@@ -469,3 +469,9 @@ def test_a_joint_space_equals_the_tool(tandem, build_dir, tmp_path):
     for name in ["pareto.json", "candidates.csv", "best-policy.json"]:
         assert (tmp_path / "python" / name).read_bytes() == \
             (tmp_path / "tool" / name).read_bytes(), name
+    # The tool's --max-measured-designs as a keyword: one design measured.
+    tandem.codesign.explore(CNN, space, tmp_path / "capped",
+                            max_measured_designs=1, **kwargs)
+    capped = json.loads((tmp_path / "capped" / "pareto.json").read_text())
+    assert capped["network"]["max_measured_designs"] == 1
+    assert len(capped["designs"]) == 1

@@ -209,6 +209,12 @@ cl::opt<int64_t> validationSamples(
     cl::desc("Joint spaces: measure sensitivity and the front on the first N "
              "samples of --dataset (0: all)"),
     cl::cat(category));
+cl::opt<uint64_t> maxMeasuredDesigns(
+    "max-measured-designs", cl::init(0),
+    cl::desc("Joint spaces: measure at most N designs of the estimated "
+             "fronts, spread along the first objective (0: every one; with "
+             "--weight-rounding=gptq-sequential each takes seconds)"),
+    cl::value_desc("N"), cl::cat(category));
 cl::opt<quant::Clipping, false, ChoiceParser<quant::Clipping>>
     activationClipping(
         "activation-clipping", cl::init(quant::Clipping::MinMax),
@@ -364,9 +370,11 @@ SessionOptions getOptions() {
   o.network.base.weightRounding = weightRounding;
   o.network.base.activationClipping = activationClipping;
   o.network.base.percentile = percentile;
+  o.network.maxMeasuredDesigns = maxMeasuredDesigns;
   for (const cl::Option *flag : std::initializer_list<const cl::Option *>{
            &labels, &calibrationSamples, &validationSamples, &biasCorrection,
-           &depthwiseInputs, &weightRounding, &activationClipping, &percentile})
+           &depthwiseInputs, &weightRounding, &activationClipping, &percentile,
+           &maxMeasuredDesigns})
     if (flag->getNumOccurrences())
       o.networkFlags.push_back(("--" + flag->ArgStr).str());
   if (!quiet)

@@ -52,6 +52,9 @@ struct NetworkOptions {
   std::string sensitivityPath;
   /// Clipping, granularity and bias correction of every policy.
   quant::Policy base;
+  /// At most this many designs of the estimated fronts are measured (0: no
+  /// limit); with sequential GPTQ each takes seconds to round.
+  uint64_t maxMeasuredDesigns = 0;
   const std::atomic<bool> *interrupted = nullptr;
   std::function<void(llvm::StringRef)> log;
 };

@@ -45,12 +45,14 @@ struct RunSummary {
   /// Points evaluated and the size of the space.
   uint64_t evaluations = 0, spaceSize = 0;
   /// Joint spaces: the validation data, the fp32 model's quality on it,
-  /// and the designs of the estimated front (all measured).
+  /// the designs of the estimated front that were measured (all of them
+  /// unless `maxMeasuredDesigns`, when not 0, left some out).
   struct Network {
     std::string data, labels;
     int64_t samples = 0;
     quant::Quality fp32;
     std::vector<uint64_t> estimatedFront;
+    uint64_t maxMeasuredDesigns = 0;
   };
   std::optional<Network> network;
   /// The differentiable search's evaluator on the final archive.
