@@ -9,7 +9,8 @@ Usage: bench/joint_codesign_benchmark.py [--build BUILD_DIR]
            [--practical] [--work DIR]
            [--weight-rounding nearest|gptq|gptq-sequential]
            [--depthwise-inputs per-tensor|per-channel] [--json out.json]
-           [--sensitivity sensitivity.json]
+           [--sensitivity sensitivity.json] [--space SPACE.yaml]
+           [--activation-clipping percentile|mse]
 
 For each trained Fashion-MNIST model (examples/fashion-mnist; also
 torchvision's resnet18 and mobilenet_v2 trained on Fashion-MNIST at 3x32x32,
@@ -23,8 +24,9 @@ layer's weight width (2-8) and activation width (4 or 8); at most 3 points
 of top-1 lost against fp32 (the search's estimate, which runs high);
 objectives latency, energy, accuracy loss. Each search runs with the same
 number of real evaluations (every point costed by the cost model on its own
-quantized IR) and seed, with percentile clipping of activations and bias
-correction; sensitivity (--validation-samples, 1,000 training images) is measured by the first
+quantized IR) and seed, with percentile clipping of activations (99.99;
+--activation-clipping mse: MSE clipping) and bias correction; --space gives
+another space for every model; sensitivity (--validation-samples, 1,000 training images) is measured by the first
 run and reused by the others. For each search: wall time, the
 measured front's size, its hypervolume over (latency, energy, accuracy
 loss), each normalized over the union of all searches' fronts (reference
@@ -81,7 +83,7 @@ class Model:
 
 
 def codesign(build, model, space, out, search, evaluations, seed, reuse, rounding,
-             depthwise_inputs, validation_samples):
+             depthwise_inputs, validation_samples, clipping):
     if reuse and reuse.exists():
         out.mkdir(parents=True, exist_ok=True)
         shutil.copy(reuse, out / "sensitivity.json")
@@ -91,14 +93,15 @@ def codesign(build, model, space, out, search, evaluations, seed, reuse, roundin
                     "--dataset", model.data, "--labels", model.labels,
                     "--validation-samples", str(validation_samples),
                     "--search", search, "--evaluations", str(evaluations),
-                    "--seed", str(seed), "--activation-clipping", "percentile",
+                    "--seed", str(seed), "--activation-clipping", clipping,
                     "--bias-correction", "--weight-rounding", rounding,
                     "--depthwise-inputs", depthwise_inputs, "--quiet"],
                    check=True)
     return time.monotonic() - start
 
 
-def apply_policy(build, model, calibrated, labels, out, rounding, depthwise_inputs):
+def apply_policy(build, model, calibrated, labels, out, rounding, depthwise_inputs,
+                 clipping):
     """The model quantized by a front design's policy (its choice labels)."""
     layers = {}
     for layer, label in labels.items():
@@ -111,7 +114,7 @@ def apply_policy(build, model, calibrated, labels, out, rounding, depthwise_inpu
     policy = out.with_suffix(".json")
     policy.write_text(json.dumps({
         "layers": layers, "weights": {"bias_correction": True, "rounding": rounding},
-        "activations": {"clipping": "percentile", "percentile": 99.99,
+        "activations": {"clipping": clipping, "percentile": 99.99,
                         "depthwise_inputs": depthwise_inputs}}))
     # GPTQ's moments (or sequential GPTQ's runs) on the samples
     # tandem-codesign calibrates on.
@@ -162,6 +165,10 @@ def main():
                         help="a sensitivity.json of an earlier run on the same model and "
                              "data for the first search (tandem-codesign reuses it if its "
                              "key matches)")
+    parser.add_argument("--space", help="the joint space of every model (default: "
+                        "joint-space-MODEL.yaml if there is one, else joint-space.yaml)")
+    parser.add_argument("--activation-clipping", default="percentile",
+                        choices=["percentile", "mse"])
     parser.add_argument("--json")
     args = parser.parse_args()
     build = pathlib.Path(args.build)
@@ -173,7 +180,7 @@ def main():
         # A model whose layers would make the shared space exceed 64-bit
         # point ids has its own (fewer choices per layer).
         own = SPACE.with_name(f"joint-space-{name}.yaml")
-        space = own if own.exists() else SPACE
+        space = args.space or (own if own.exists() else SPACE)
         # Calibrated as tandem-codesign calibrates: the first 512 images.
         imported, calibrated = work / f"{name}.mlir", work / f"{name}.cal.mlir"
         subprocess.run([build / "bin" / "tandem-translate", "--import-onnx", model.path,
@@ -189,7 +196,8 @@ def main():
             shutil.rmtree(out, ignore_errors=True)
             seconds = codesign(build, model, space, out, search, args.evaluations,
                                args.seed, sensitivity, args.weight_rounding,
-                               args.depthwise_inputs, args.validation_samples)
+                               args.depthwise_inputs, args.validation_samples,
+                               args.activation_clipping)
             sensitivity = out / "sensitivity.json"
             pareto = json.loads((out / "pareto.json").read_text())
             designs = pareto["designs"]
@@ -202,7 +210,8 @@ def main():
                 best = min(within, key=lambda d: d["metrics"]["edp_pj_ms"])
                 quantized = apply_policy(build, model, calibrated, best["network"]["policy"],
                                          work / f"{name}-{search}-best.mlir",
-                                         args.weight_rounding, args.depthwise_inputs)
+                                         args.weight_rounding, args.depthwise_inputs,
+                                         args.activation_clipping)
                 run.update({"best_edp": best["metrics"]["edp_pj_ms"],
                             "best_loss": best["metrics"]["accuracy_loss_pct"],
                             "best_policy": best["network"]["policy"],
@@ -247,7 +256,7 @@ def main():
         shutil.rmtree(out, ignore_errors=True)
         seconds = codesign(build, Model("cnn", work), space, out, "nsga2", 5000,
                            args.seed, None, args.weight_rounding, args.depthwise_inputs,
-                           args.validation_samples)
+                           args.validation_samples, args.activation_clipping)
         pareto = json.loads((out / "pareto.json").read_text())
         print(f"practical: nsga2, {pareto['search']['evaluations']} of "
               f"{pareto['search']['space_size']} points, {seconds:.1f} s "
