@@ -212,7 +212,7 @@ cl::opt<int64_t> validationSamples(
 cl::opt<uint64_t> maxMeasuredDesigns(
     "max-measured-designs", cl::init(0),
     cl::desc("Joint spaces: measure at most N designs of the estimated "
-             "fronts, spread along the first objective (0: every one; with "
+             "fronts, spread along the first objective (0: no limit; with "
              "--weight-rounding=gptq-sequential each takes seconds)"),
     cl::value_desc("N"), cl::cat(category));
 cl::opt<quant::Clipping, false, ChoiceParser<quant::Clipping>>
