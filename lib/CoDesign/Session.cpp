@@ -665,6 +665,8 @@ Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
   // not (on the MobileNet, 0.3 points estimated, 1.8 measured), and the
   // designs it dominated would never be measured.
   constexpr size_t kMinMeasured = 16;
+  uint64_t cap = options.network.maxMeasuredDesigns;
+  bool stoppedByCap = false;
   for (int round = 0; round < 8; ++round) {
     std::vector<Candidate> rest;
     for (const Candidate &c : all)
@@ -673,7 +675,6 @@ Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
     std::vector<unsigned> next = getParetoFront(rest, space.objectives);
     if (next.empty())
       break;
-    uint64_t cap = options.network.maxMeasuredDesigns;
     if (cap && next.size() > cap - measured.size()) {
       if (options.network.log)
         options.network.log(
@@ -730,8 +731,10 @@ Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
       designs.push_back(std::move(d));
       log(k + 1);
     }
-    if (cap && measured.size() >= cap)
+    if (cap && measured.size() >= cap) {
+      stoppedByCap = true;
       break;
+    }
     if (measured.size() >= kMinMeasured &&
         llvm::any_of(measured,
                      [](const Candidate &c) { return c.metrics.isFeasible(); }))
@@ -746,9 +749,8 @@ Error Session::measureFront(std::vector<uint64_t> &estimatedFront) {
         " designs of the estimated fronts exceed a budget once their "
         "accuracy is measured and their own quantized IR costed (see "
         "candidates.csv for the estimates)" +
-        (options.network.maxMeasuredDesigns == designs.size()
-             ? "; --max-measured-designs stopped the measuring there"
-             : ""));
+        (stoppedByCap ? "; --max-measured-designs stopped the measuring there"
+                      : ""));
   return Error::success();
 }
 

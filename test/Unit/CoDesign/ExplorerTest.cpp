@@ -235,8 +235,6 @@ TEST(ExplorerTest, NSGA2ConvergesOnTheFront) {
   EXPECT_GT(nsga, random);
 }
 
-/// Four layers: a first conv, a depthwise conv, a pointwise conv and a
-/// matmul, bound to a space of 2 x 2 hardware designs.
 /// A stem, a depthwise and a pointwise convolution, and a classifier.
 std::vector<NetworkLayer> getFourLayers() {
   std::vector<NetworkLayer> layers(4);
@@ -247,6 +245,7 @@ std::vector<NetworkLayer> getFourLayers() {
   return layers;
 }
 
+/// The four layers bound to a space of 2 x 2 hardware designs.
 DesignSpace joint() {
   DesignSpace space = parse(R"(
 base: eyeriss
