@@ -145,6 +145,8 @@ def main():
     parser.add_argument("--depthwise-inputs", default="per-tensor",
                         choices=["per-tensor", "per-channel"],
                         help="grids of the tensors only depthwise layers read")
+    parser.add_argument("--bias-correction", action="store_true",
+                        help="correct each layer's mean output error in its bias")
     parser.add_argument("--work", default="/tmp/tandem-mixed-precision-bench")
     parser.add_argument("--json", default="")
     args = parser.parse_args()
@@ -158,6 +160,8 @@ def main():
     settings = ["--budget-scope", "layers", "--activation-clipping", args.activation_clipping,
                 "--percentile", args.percentile, "--weight-rounding", args.weight_rounding,
                 "--depthwise-inputs", args.depthwise_inputs, "--num-threads", "2"]
+    if args.bias_correction:
+        settings.append("--bias-correction")
     common = budgets(args.budget) + settings
 
     def model_args(name):

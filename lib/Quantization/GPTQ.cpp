@@ -525,10 +525,11 @@ std::optional<std::vector<double>> getTarget(ArrayRef<double> w, int64_t rows,
 }
 
 /// Rounds `layer`'s weights again from the moments of its inputs, summed
-/// over `count` vectors: H (upper triangles) and C, per group.
+/// over `count` vectors: H (upper triangles) and C, per group. `rounded`
+/// gets the new weights' real values, in the fp32 weights' layout.
 llvm::Error roundLayer(SequentialLayer &layer, std::vector<double> &h,
-                       std::vector<double> &c, int64_t count,
-                       unsigned threads) {
+                       std::vector<double> &c, int64_t count, unsigned threads,
+                       std::vector<double> &rounded) {
   const MomentLayer &m = layer.fp32;
   int64_t k = m.size, groups = m.groups;
   SmallVector<float> weights = *getConstantF32Values(m.weight);
@@ -579,6 +580,12 @@ llvm::Error roundLayer(SequentialLayer &layer, std::vector<double> &h,
                                    "layer '" + m.name +
                                        "': GPTQ cannot round weights of this "
                                        "shape");
+  rounded.resize(ints->size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < k; ++j) {
+      const QuantParams &p = layer.params[layer.params.size() == 1 ? 0 : r];
+      rounded[at(r, j)] = p.dequantize((*ints)[at(r, j)]);
+    }
   auto old = layer.weights.getInput().getDefiningOp<arith::ConstantOp>();
   auto type = cast<RankedTensorType>(old.getType());
   unsigned bits = type.getElementTypeBitWidth();
@@ -595,11 +602,143 @@ llvm::Error roundLayer(SequentialLayer &layer, std::vector<double> &h,
   return llvm::Error::success();
 }
 
+/// Per output channel of `layer`, W E[x] - W_q E[x_q]: the mean error of
+/// its output against the fp32 layer's, from the sums of its fp32 and
+/// quantized input vectors over `count` (per group, `layer.fp32.size`
+/// each) and its fp32 and `rounded` weights.
+SmallVector<double> getMeanError(const SequentialLayer &layer,
+                                 ArrayRef<double> sumX, ArrayRef<double> sumXq,
+                                 int64_t count, ArrayRef<double> rounded) {
+  const MomentLayer &m = layer.fp32;
+  SmallVector<float> weights = *getConstantF32Values(m.weight);
+  int64_t k = m.size;
+  int64_t rows = cast<ShapedType>(m.weight.getType()).getShape()[layer.axis];
+  int64_t groupRows = rows / m.groups;
+  bool transposed = !m.conv;
+  SmallVector<double> error(rows, 0);
+  double scale = 1.0 / std::max<int64_t>(count, 1);
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t g = r / groupRows;
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t e = transposed ? j * rows + r : r * k + j;
+      error[r] +=
+          (weights[e] * sumX[g * k + j] - rounded[e] * sumXq[g * k + j]) *
+          scale;
+    }
+  }
+  return error;
+}
+
+/// The real values of the bias constant `bias` (a storage cast of i32 on
+/// a zero-point-0 grid, or f32), nullopt for anything else.
+std::optional<SmallVector<float>> getBiasValues(Value bias) {
+  if (std::optional<SmallVector<float>> reals = getConstantF32Values(bias))
+    return reals;
+  auto storage = bias.getDefiningOp<mlir::quant::StorageCastOp>();
+  std::optional<Grid> grid = getGrid(bias.getType());
+  auto ints = storage ? storage.getInput().getDefiningOp<arith::ConstantOp>()
+                      : arith::ConstantOp();
+  if (!ints || !grid || grid->hasZeroPoints())
+    return std::nullopt;
+  auto attr = dyn_cast<DenseIntElementsAttr>(ints.getValue());
+  if (!attr)
+    return std::nullopt;
+  int64_t channels = llvm::cast<ShapedType>(bias.getType()).getShape().back();
+  SmallVector<float> reals;
+  int64_t i = 0;
+  for (const APInt &v : attr.getValues<APInt>()) {
+    reals.push_back(
+        static_cast<float>(v.getSExtValue() * grid->scale(i % channels)));
+    ++i;
+  }
+  return reals;
+}
+
+/// Adds `delta` (one value per output channel) to `layer`'s bias: a
+/// convolution's bias operand (made when it has none), or the constant
+/// its matrix product's bias add adds. The bias is quantized again on the
+/// accumulator's grid; an f32 bias (a wide layer's) stays f32. False when
+/// the layer has no bias this can change.
+FailureOr<bool> addToBias(const SequentialLayer &layer,
+                          ArrayRef<double> delta) {
+  Operation *op = layer.op;
+  Value bias;
+  Operation *owner = nullptr;
+  unsigned operand = 0;
+  Value input;
+  if (auto conv = dyn_cast<Conv2DOp>(op)) {
+    bias = conv.getBias();
+    input = conv.getInput();
+  } else if (op->hasOneUse()) {
+    auto add = dyn_cast<AddOp>(*op->user_begin());
+    if (!add || add.getLhs() != op->getResult(0))
+      return false;
+    bias = add.getRhs();
+    owner = add;
+    operand = 1;
+    input = cast<MatmulOp>(op).getLhs();
+  } else {
+    return false;
+  }
+  RankedTensorType type =
+      bias ? cast<RankedTensorType>(bias.getType())
+           : RankedTensorType::get({static_cast<int64_t>(delta.size())},
+                                   Float32Type::get(op->getContext()));
+  int64_t channels = type.getRank() ? type.getShape().back() : 1;
+  if (channels != static_cast<int64_t>(delta.size()))
+    return false;
+  SmallVector<float> values(type.getNumElements(), 0);
+  if (bias) {
+    std::optional<SmallVector<float>> old = getBiasValues(bias);
+    if (!old)
+      return false;
+    values = std::move(*old);
+  }
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] += static_cast<float>(delta[i % channels]);
+  OpBuilder b(owner ? owner : op);
+  Location loc = bias ? bias.getLoc() : op->getLoc();
+  Value replacement;
+  if (bias && type.getElementType().isF32()) {
+    replacement = arith::ConstantOp::create(
+        b, loc, type,
+        cast<TypedAttr>(createF32Elements(type, values, "corrected_bias")));
+  } else {
+    // As Quantize does: the input's scale times the weights', as floats.
+    std::optional<Grid> gx = getGrid(input.getType()),
+                        gw = getGrid(op->getOperand(1).getType());
+    if (!gx || !gw)
+      return false;
+    SmallVector<double> accScales;
+    for (int64_t c = 0; c < channels; ++c)
+      accScales.push_back(static_cast<float>(gx->scale(c) * gw->scale(c)));
+    FailureOr<Value> q = createBias(b, loc, values, type.clone(b.getF32Type()),
+                                    accScales, type.getRank() - 1, op);
+    if (failed(q))
+      return failure();
+    replacement = *q;
+  }
+  Operation *old = bias ? bias.getDefiningOp() : nullptr;
+  if (owner)
+    owner->setOperand(operand, replacement);
+  else
+    cast<Conv2DOp>(op).getBiasMutable().assign(replacement);
+  // The old constant and its cast, when nothing else reads them.
+  while (old && old->use_empty()) {
+    Operation *next = old->getNumOperands() == 1
+                          ? old->getOperand(0).getDefiningOp()
+                          : nullptr;
+    old->erase();
+    old = next;
+  }
+  return true;
+}
+
 } // namespace
 
 llvm::Error tandem::quant::roundSequentially(
     ModuleOp fp32, ModuleOp quantized, Dataset &data,
-    const CalibrationOptions &options,
+    const CalibrationOptions &options, bool correctBias,
     llvm::function_ref<void(const llvm::Twine &)> log) {
   llvm::StringSet<> ambiguous;
   llvm::StringMap<MomentLayer> fp32Layers;
@@ -665,12 +804,15 @@ llvm::Error tandem::quant::roundSequentially(
     SmallVector<Value> observed;
     OwningOpRef<ModuleOp> paired =
         buildPairedModule(fp32, quantized, wave, observed);
-    std::vector<std::vector<double>> h(wave.size()), c(wave.size());
+    std::vector<std::vector<double>> h(wave.size()), c(wave.size()),
+        sumX(wave.size()), sumXq(wave.size());
     std::vector<int64_t> counts(wave.size(), 0);
     for (size_t i = 0; i < wave.size(); ++i) {
       const MomentLayer &m = wave[i]->fp32;
       h[i].assign(m.groups * m.size * m.size, 0.0);
       c[i].assign(m.groups * m.size * m.size, 0.0);
+      sumX[i].assign(m.groups * m.size, 0.0);
+      sumXq[i].assign(m.groups * m.size, 0.0);
     }
     auto visit = [&](int, ArrayRef<const exec::Tensor *> tensors) {
       for (size_t i = 0; i < wave.size(); ++i) {
@@ -684,6 +826,12 @@ llvm::Error tandem::quant::roundSequentially(
               cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, n, 1.0,
                           rows[0], k, rows[1], k, 1.0, c[i].data() + g * k * k,
                           k);
+              if (correctBias)
+                for (int64_t r = 0; r < n; ++r)
+                  for (int64_t j = 0; j < k; ++j) {
+                    sumX[i][g * k + j] += rows[0][r * k + j];
+                    sumXq[i][g * k + j] += rows[1][r * k + j];
+                  }
               if (g == 0)
                 counts[i] += n;
             });
@@ -694,9 +842,22 @@ llvm::Error tandem::quant::roundSequentially(
             runObserving(*paired, observed, data, observing, 1, visit))
       return err;
     for (size_t i = 0; i < wave.size(); ++i) {
+      std::vector<double> rounded;
       if (llvm::Error err = roundLayer(*wave[i], h[i], c[i], counts[i],
-                                       std::max(1, options.threads)))
+                                       std::max(1, options.threads), rounded))
         return err;
+      if (correctBias && !readsModelInput(wave[i]->input)) {
+        FailureOr<bool> corrected =
+            addToBias(*wave[i], getMeanError(*wave[i], sumX[i], sumXq[i],
+                                             counts[i], rounded));
+        if (failed(corrected)) // createBias said why
+          return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                         "layer '" + wave[i]->fp32.name +
+                                             "': bias correction failed");
+        if (!*corrected)
+          log("layer '" + wave[i]->fp32.name +
+              "': no bias to correct (a matrix product without a bias add)");
+      }
       done.set(index[wave[i]->op]);
     }
   }
@@ -708,11 +869,14 @@ LogicalResult tandem::quant::quantizeSequentially(
     Dataset &data, const CalibrationOptions &options,
     llvm::function_ref<void(const llvm::Twine &)> log) {
   OwningOpRef<ModuleOp> fp32(module.clone());
+  // The biases are corrected for the sequential rounding, not for this one.
   Policy nearest = policy;
   nearest.weightRounding = WeightRounding::Nearest;
+  nearest.biasCorrection = false;
   if (failed(quantizeModule(module, nearest, policySource)))
     return failure();
-  if (llvm::Error err = roundSequentially(*fp32, module, data, options, log))
+  if (llvm::Error err = roundSequentially(*fp32, module, data, options,
+                                          policy.biasCorrection, log))
     return module.emitError(llvm::toString(std::move(err)));
   return success();
 }

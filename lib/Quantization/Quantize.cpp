@@ -240,6 +240,25 @@ void WeightCache::setInputMoments(
   impl->moments = std::move(moments);
 }
 
+bool tandem::quant::readsModelInput(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (isa<Conv2DOp, MatmulOp>(def))
+      return false;
+    Value computed;
+    for (Value operand : def->getOperands()) {
+      if (isConstantTensor(operand))
+        continue;
+      if (computed)
+        return false; // it joins two computed tensors
+      computed = operand;
+    }
+    if (!computed)
+      return false; // a constant
+    v = computed;
+  }
+  return true;
+}
+
 namespace {
 
 /// The real values of quantized weights (channels along `axis`, or one
@@ -258,27 +277,6 @@ SmallVector<double> dequantize(const WeightCache::Impl::Entry &qw,
         qw.params[channels > 1 ? (i++ / inner) % channels : 0].dequantize(
             v.getSExtValue()));
   return reals;
-}
-
-/// Whether `v` is computed from an argument of @main alone, with no layer
-/// in between (reshaped, padded, normalized by constants, ...).
-bool readsModelInput(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (isa<Conv2DOp, MatmulOp>(def))
-      return false;
-    Value computed;
-    for (Value operand : def->getOperands()) {
-      if (isConstantTensor(operand))
-        continue;
-      if (computed)
-        return false; // it joins two computed tensors
-      computed = operand;
-    }
-    if (!computed)
-      return false; // a constant
-    v = computed;
-  }
-  return true;
 }
 
 class Quantizer {

@@ -120,17 +120,24 @@ roundLayerGPTQ(llvm::ArrayRef<float> weights, llvm::ArrayRef<int64_t> shape,
 /// C = E[x x_q^T], H = E[x_q x_q^T], d GPTQ's damping, which minimizes
 /// ||W x - T x_q||^2 + d ||T - W||^2, and T is rounded on its layer's grid
 /// by GPTQ with H. The grids do not change.
+/// With `correctBias`, each layer rounded (but those reading the model's
+/// input, as bias correction's rule is) then gets W E[x] - W_q E[x_q] added
+/// to its bias: the mean of its output's error against the fp32 layer's,
+/// which the least-squares target, having no constant term, leaves, and
+/// which clipped low-width activations make large (Nagel et al.'s empirical
+/// bias correction, layer by layer).
 /// Layers with shift-add encodings, f32 weights or a name another layer
 /// shares keep their rounding. One run of both models per step; `log`
 /// tells each step.
 llvm::Error
 roundSequentially(mlir::ModuleOp fp32, mlir::ModuleOp quantized, Dataset &data,
-                  const CalibrationOptions &options,
+                  const CalibrationOptions &options, bool correctBias,
                   llvm::function_ref<void(const llvm::Twine &)> log);
 
 /// Quantizes `module` by `policy` (whose weights.rounding is
 /// "gptq-sequential": quantizeModule refuses it) with nearest rounding,
-/// then rounds its weights again by roundSequentially. Errors are emitted on
+/// then rounds its weights again by roundSequentially, which corrects the
+/// biases when the policy asks for bias correction. Errors are emitted on
 /// `module`.
 mlir::LogicalResult
 quantizeSequentially(mlir::ModuleOp module, const Policy &policy,

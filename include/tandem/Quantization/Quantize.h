@@ -87,6 +87,10 @@ mlir::FailureOr<mlir::Value> createBias(mlir::OpBuilder &b, mlir::Location loc,
                                         llvm::ArrayRef<double> accScales,
                                         int32_t axis, mlir::Operation *layer);
 
+/// Whether `v` is computed from an argument of @main alone, with no layer
+/// in between (reshaped, padded, normalized by constants, quantized, ...).
+bool readsModelInput(mlir::Value v);
+
 /// Rewrites @main of a calibrated module by `policy`. `policySource` names
 /// the policy in errors (a layer the model does not have). Errors are
 /// emitted as diagnostics on the module.
