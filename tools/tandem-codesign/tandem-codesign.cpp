@@ -234,7 +234,8 @@ cl::opt<double> percentile("percentile",
 cl::opt<bool> biasCorrection(
     "bias-correction",
     cl::desc("Joint spaces: correct each layer's bias for its weights' "
-             "rounding (docs/quantization.md)"),
+             "rounding (with gptq-sequential: for its measured mean output "
+             "error; docs/quantization.md)"),
     cl::cat(category));
 enum class Granularity { PerTensor, PerChannel };
 cl::opt<Granularity, false, ChoiceParser<Granularity>> depthwiseInputs(

@@ -209,7 +209,8 @@ cl::opt<Granularity, false, ChoiceParser<Granularity>> depthwiseInputs(
 cl::opt<bool> biasCorrection(
     "bias-correction",
     cl::desc("Fold each layer's mean weight-rounding error into its bias, "
-             "from the calibrated input channel means (every policy)"),
+             "from the calibrated input channel means (every policy); with "
+             "gptq-sequential, its measured mean output error"),
     cl::cat(category));
 cl::opt<WeightRounding, false, ChoiceParser<WeightRounding>> weightRounding(
     "weight-rounding", cl::desc("How weights are rounded to their grid"),

@@ -189,7 +189,8 @@ def MixedPrecisionPass : Pass<"accel-mixed-precision", "::mlir::ModuleOp"> {
                "Shift-add encodings weights may take beside the widths: "
                "ENCODING[:BITS] (pot, apot, csd, csd-T)">,
     Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
-           "Fold each layer's mean weight-rounding error into its bias">,
+           "Fold each layer's mean weight-rounding error into its bias "
+           "(with gptq-sequential, its measured mean output error)">,
     Option<"depthwiseInputs", "depthwise-inputs", "std::string",
            /*default=*/"\"per-tensor\"",
            "Grids of the activations only depthwise layers read: per-tensor, or per-channel (one scale and zero point per channel)">,
