@@ -707,7 +707,11 @@ FailureOr<bool> addToBias(const SequentialLayer &layer,
     // As Quantize does: the input's scale times the weights', as floats.
     std::optional<Grid> gx = getGrid(input.getType()),
                         gw = getGrid(op->getOperand(1).getType());
-    if (!gx || !gw)
+    auto fits = [&](const std::optional<Grid> &g) {
+      return g && (!g->isPerAxis() ||
+                   static_cast<int64_t>(g->scales.size()) == channels);
+    };
+    if (!fits(gx) || !fits(gw))
       return false;
     SmallVector<double> accScales;
     for (int64_t c = 0; c < channels; ++c)
@@ -856,7 +860,8 @@ llvm::Error tandem::quant::roundSequentially(
                                              "': bias correction failed");
         if (!*corrected)
           log("layer '" + wave[i]->fp32.name +
-              "': no bias to correct (a matrix product without a bias add)");
+              "': bias not corrected: it has no bias this can change (a "
+              "matrix product without a bias add)");
       }
       done.set(index[wave[i]->op]);
     }
