@@ -629,31 +629,6 @@ SmallVector<double> getMeanError(const SequentialLayer &layer,
   return error;
 }
 
-/// The real values of the bias constant `bias` (a storage cast of i32 on
-/// a zero-point-0 grid, or f32), nullopt for anything else.
-std::optional<SmallVector<float>> getBiasValues(Value bias) {
-  if (std::optional<SmallVector<float>> reals = getConstantF32Values(bias))
-    return reals;
-  auto storage = bias.getDefiningOp<mlir::quant::StorageCastOp>();
-  std::optional<Grid> grid = getGrid(bias.getType());
-  auto ints = storage ? storage.getInput().getDefiningOp<arith::ConstantOp>()
-                      : arith::ConstantOp();
-  if (!ints || !grid || grid->hasZeroPoints())
-    return std::nullopt;
-  auto attr = dyn_cast<DenseIntElementsAttr>(ints.getValue());
-  if (!attr)
-    return std::nullopt;
-  int64_t channels = llvm::cast<ShapedType>(bias.getType()).getShape().back();
-  SmallVector<float> reals;
-  int64_t i = 0;
-  for (const APInt &v : attr.getValues<APInt>()) {
-    reals.push_back(
-        static_cast<float>(v.getSExtValue() * grid->scale(i % channels)));
-    ++i;
-  }
-  return reals;
-}
-
 /// Adds `delta` (one value per output channel) to `layer`'s bias: a
 /// convolution's bias operand (made when it has none), or the constant
 /// its matrix product's bias add adds. The bias is quantized again on the
@@ -687,9 +662,11 @@ FailureOr<bool> addToBias(const SequentialLayer &layer,
   int64_t channels = type.getRank() ? type.getShape().back() : 1;
   if (channels != static_cast<int64_t>(delta.size()))
     return false;
+  bool f32 = type.getElementType().isF32();
   SmallVector<float> values(type.getNumElements(), 0);
   if (bias) {
-    std::optional<SmallVector<float>> old = getBiasValues(bias);
+    std::optional<SmallVector<float>> old =
+        f32 ? getConstantF32Values(bias) : getBiasValues(bias);
     if (!old)
       return false;
     values = std::move(*old);
@@ -699,7 +676,7 @@ FailureOr<bool> addToBias(const SequentialLayer &layer,
   OpBuilder b(owner ? owner : op);
   Location loc = bias ? bias.getLoc() : op->getLoc();
   Value replacement;
-  if (bias && type.getElementType().isF32()) {
+  if (bias && f32) {
     replacement = arith::ConstantOp::create(
         b, loc, type,
         cast<TypedAttr>(createF32Elements(type, values, "corrected_bias")));
@@ -722,19 +699,12 @@ FailureOr<bool> addToBias(const SequentialLayer &layer,
       return failure();
     replacement = *q;
   }
-  Operation *old = bias ? bias.getDefiningOp() : nullptr;
   if (owner)
     owner->setOperand(operand, replacement);
   else
     cast<Conv2DOp>(op).getBiasMutable().assign(replacement);
-  // The old constant and its cast, when nothing else reads them.
-  while (old && old->use_empty()) {
-    Operation *next = old->getNumOperands() == 1
-                          ? old->getOperand(0).getDefiningOp()
-                          : nullptr;
-    old->erase();
-    old = next;
-  }
+  if (bias)
+    eraseIfDead(bias);
   return true;
 }
 

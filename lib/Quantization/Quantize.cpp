@@ -240,6 +240,31 @@ void WeightCache::setInputMoments(
   impl->moments = std::move(moments);
 }
 
+std::optional<SmallVector<float>> tandem::quant::getBiasValues(Value bias) {
+  auto type = dyn_cast<RankedTensorType>(bias.getType());
+  std::optional<Grid> grid =
+      type ? getGrid(type.getElementType()) : std::nullopt;
+  std::optional<SmallVector<int64_t>> ints = getConstantStorageValues(bias);
+  if (!grid || !ints || grid->bits != 32 || grid->hasZeroPoints() ||
+      type.getRank() == 0)
+    return std::nullopt;
+  int64_t channels = type.getShape().back();
+  SmallVector<float> reals;
+  for (auto [i, q] : llvm::enumerate(*ints))
+    reals.push_back(float(double(q) * grid->scale(i % channels)));
+  return reals;
+}
+
+void tandem::quant::eraseIfDead(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (!def || !v.use_empty())
+    return;
+  Value input = def->getNumOperands() ? def->getOperand(0) : Value();
+  def->erase();
+  if (input && input.use_empty() && input.getDefiningOp())
+    input.getDefiningOp()->erase();
+}
+
 bool tandem::quant::readsModelInput(Value v) {
   while (Operation *def = v.getDefiningOp()) {
     if (isa<Conv2DOp, MatmulOp>(def))

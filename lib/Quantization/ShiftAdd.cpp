@@ -269,22 +269,17 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
                       int32_t axis) -> LogicalResult {
       Value bias = user->getOperand(operand);
       auto type = cast<RankedTensorType>(bias.getType());
-      std::optional<Grid> g = getGrid(type.getElementType());
-      std::optional<SmallVector<int64_t>> ints = getConstantStorageValues(bias);
-      if (!g || !ints)
+      std::optional<SmallVector<float>> reals = getBiasValues(bias);
+      if (!reals)
         return emitError(op->getLoc(), "layer '")
                << getDisplayName(op)
                << "' has a bias that is not a quantized constant";
-      int64_t channels = type.getShape().back();
-      SmallVector<float> reals;
-      for (auto [i, q] : llvm::enumerate(*ints))
-        reals.push_back(float(double(q) * g->scale(i % channels)));
       OpBuilder b(user);
       // A matrix product's bias: channels along its own last axis.
       if (axis < 0)
         axis = type.getRank() - 1;
       FailureOr<Value> newBias =
-          createBias(b, bias.getLoc(), reals, type, accScales, axis, op);
+          createBias(b, bias.getLoc(), *reals, type, accScales, axis, op);
       if (failed(newBias))
         return failure();
       user->setOperand(operand, *newBias);
@@ -308,17 +303,6 @@ struct ShiftAddPass : public tandem::impl::ShiftAddPassBase<ShiftAddPass> {
                         /*axis: the bias's last*/ -1)))
         return failure();
     return success();
-  }
-
-  /// Erases a replaced constant (and its scast) once nothing reads it.
-  static void eraseIfDead(Value v) {
-    Operation *def = v.getDefiningOp();
-    if (!def || !v.use_empty())
-      return;
-    Value input = def->getNumOperands() ? def->getOperand(0) : Value();
-    def->erase();
-    if (input && input.use_empty() && input.getDefiningOp())
-      input.getDefiningOp()->erase();
   }
 };
 

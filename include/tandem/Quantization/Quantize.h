@@ -87,6 +87,15 @@ mlir::FailureOr<mlir::Value> createBias(mlir::OpBuilder &b, mlir::Location loc,
                                         llvm::ArrayRef<double> accScales,
                                         int32_t axis, mlir::Operation *layer);
 
+/// The real values of a bias createBias made (a quant.scast of an i32
+/// constant on a zero-point-0 grid, channels last), nullopt for anything
+/// else.
+std::optional<llvm::SmallVector<float>> getBiasValues(mlir::Value bias);
+
+/// Erases `v`'s defining op once nothing reads `v`, and the constant it
+/// cast (a quant.scast's) once nothing else reads that.
+void eraseIfDead(mlir::Value v);
+
 /// Whether `v` is computed from an argument of @main alone, with no layer
 /// in between (reshaped, padded, normalized by constants, quantized, ...).
 bool readsModelInput(mlir::Value v);
